@@ -1,0 +1,319 @@
+//! Step 4: the authorization response at the redirect URI
+//! (RFC 6749 §4.1.2, RFC 9207, RFC 9700 §4.7 and §4.4).
+
+use crate::authorization::PendingAuthorization;
+use crate::error::{Error, ErrorCode, Result, ServerError};
+use crate::form;
+use crate::provider::Client;
+use crate::url::split_callback;
+
+/// Larger callback URLs are rejected before parsing.
+pub const MAX_CALLBACK_BYTES: usize = 16 * 1024;
+
+/// Parameters that must never arrive at a code-flow redirect URI: tokens
+/// belong to the token endpoint (RFC 9700 §2.1.2: no implicit grant), and
+/// `response` is JARM, which this client does not negotiate.
+const FORBIDDEN_PARAMS: [&str; 5] = [
+    "access_token",
+    "id_token",
+    "token_type",
+    "refresh_token",
+    "response",
+];
+
+/// Names that show an authorization response sits in the fragment.
+const RESPONSE_PARAMS: [&str; 6] = ["code", "state", "error", "access_token", "id_token", "iss"];
+
+/// A successful, validated callback.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CallbackResult {
+    pub code: String,
+    pub state: String,
+    pub iss: Option<String>,
+}
+
+fn callback_error(message: &'static str) -> Error {
+    Error::new(ErrorCode::InvalidCallback, message)
+}
+
+struct Params(Vec<(String, String)>);
+
+impl Params {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn parse_params(query: &str) -> Result<Params> {
+    let pairs = form::parse(query)
+        .ok_or_else(|| callback_error("callback query is not valid form encoding or UTF-8"))?;
+    // RFC 6749 §3.1: "Request and response parameters MUST NOT be included
+    // more than once."
+    for (i, (name, _)) in pairs.iter().enumerate() {
+        if pairs.iter().take(i).any(|(n, _)| n == name) {
+            return Err(Error::with_parts(
+                ErrorCode::InvalidCallback,
+                &["callback parameter ", safe_name(name), " appears more than once"],
+            ));
+        }
+    }
+    Ok(Params(pairs))
+}
+
+/// Parameter names are echoed in messages only when they are short and plain.
+fn safe_name(name: &str) -> &str {
+    if name.len() <= 40
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        name
+    } else {
+        "(unprintable name)"
+    }
+}
+
+impl Client {
+    /// Validates the redirect back from the authorization server, in this
+    /// order: size and syntax, forbidden and duplicate parameters, `state`
+    /// (constant time), `iss` (RFC 9207 §2.4), and only then an `error=`
+    /// response, so an attacker cannot inject errors into someone's flow.
+    pub fn handle_callback(
+        &self,
+        callback_url: &str,
+        pending: &PendingAuthorization,
+    ) -> Result<CallbackResult> {
+        pending.check_belongs_to(self)?;
+        if callback_url.len() > MAX_CALLBACK_BYTES {
+            return Err(callback_error("callback URL is longer than 16 KiB"));
+        }
+        if callback_url.chars().any(|c| c.is_control() || c == ' ') {
+            return Err(callback_error("callback URL contains whitespace or control characters"));
+        }
+        let (query, fragment) = split_callback(callback_url);
+        if let Some(fragment) = fragment {
+            // A response in the fragment is the implicit or hybrid flow, which
+            // this client never requests (RFC 9700 §2.1.2).
+            let in_fragment = form::parse(fragment)
+                .map(|pairs| pairs.iter().any(|(n, _)| RESPONSE_PARAMS.contains(&n.as_str())))
+                .unwrap_or(false);
+            if in_fragment {
+                return Err(callback_error(
+                    "callback carries response parameters in the URL fragment",
+                ));
+            }
+        }
+        let params = parse_params(query.unwrap_or(""))?;
+        if let Some(name) = FORBIDDEN_PARAMS.iter().find(|n| params.get(n).is_some()) {
+            return Err(Error::with_parts(
+                ErrorCode::InvalidCallback,
+                &["callback must not carry ", name, " (tokens come only from the token endpoint)"],
+            ));
+        }
+
+        // RFC 6749 §10.12 / RFC 9700 §4.7: state binds the response to this
+        // browser's request.
+        let state = match params.get("state") {
+            None | Some("") => {
+                return Err(Error::new(
+                    ErrorCode::StateMismatch,
+                    "callback has no state parameter",
+                ))
+            }
+            Some(s) => s,
+        };
+        if !pending.state.ct_eq(state) {
+            return Err(Error::new(
+                ErrorCode::StateMismatch,
+                "callback state does not match the pending authorization",
+            ));
+        }
+
+        // RFC 9207 §2.4: simple string comparison, no normalisation.
+        let iss = params.get("iss");
+        match iss {
+            Some(iss) if iss != pending.issuer => {
+                return Err(Error::new(
+                    ErrorCode::IssuerMismatch,
+                    "callback iss does not match the provider's issuer",
+                ))
+            }
+            None if self.provider.iss_parameter_supported => {
+                return Err(Error::new(
+                    ErrorCode::IssuerMismatch,
+                    "callback has no iss parameter, but the provider is configured to send it",
+                ))
+            }
+            _ => {}
+        }
+
+        let code = params.get("code");
+        if let Some(error) = params.get("error") {
+            if code.is_some() {
+                return Err(callback_error("callback carries both code and error"));
+            }
+            let server = ServerError {
+                error: error.to_owned(),
+                error_description: params.get("error_description").map(str::to_owned),
+                error_uri: params.get("error_uri").map(str::to_owned),
+                status: None,
+            };
+            let message = ["authorization server returned error=", error].concat();
+            return Err(Error::server(ErrorCode::AuthorizationDenied, message, server));
+        }
+        match code {
+            None => Err(callback_error("callback carries neither code nor error")),
+            Some("") => Err(callback_error("callback code is empty")),
+            Some(code) => Ok(CallbackResult {
+                code: code.to_owned(),
+                state: state.to_owned(),
+                iss: iss.map(str::to_owned),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::authorization::AuthorizationOptions;
+    use crate::provider::{ClientConfig, Provider};
+
+    fn setup(iss_required: bool) -> (Client, PendingAuthorization) {
+        let provider = Provider {
+            issuer: "http://127.0.0.1:4010".into(),
+            authorization_endpoint: "http://127.0.0.1:4010/oauth/authorize".into(),
+            token_endpoint: "http://127.0.0.1:4010/oauth/token".into(),
+            introspection_endpoint: None,
+            revocation_endpoint: None,
+            api_base_url: None,
+            iss_parameter_supported: iss_required,
+        };
+        let client = Client::new(ClientConfig {
+            provider,
+            client_id: "c".into(),
+            redirect_uri: "http://localhost:8787/auth/callback".into(),
+            scopes: vec![],
+            client_secret: None,
+            client_auth: None,
+        })
+        .unwrap();
+        let pending = client
+            .start_authorization(AuthorizationOptions::default(), 0)
+            .unwrap()
+            .pending;
+        (client, pending)
+    }
+
+    fn cb(query: &str) -> String {
+        ["http://localhost:8787/auth/callback?", query].concat()
+    }
+
+    fn code_of(r: Result<CallbackResult>) -> ErrorCode {
+        r.unwrap_err().code()
+    }
+
+    #[test]
+    fn a_valid_callback_returns_code_state_and_iss() {
+        let (c, p) = setup(false);
+        let s = p.state.expose_secret().to_owned();
+        let r = c
+            .handle_callback(&cb(&["code=abc&state=", &s, "&iss=http%3A%2F%2F127.0.0.1%3A4010"].concat()), &p)
+            .unwrap();
+        assert_eq!(r.code, "abc");
+        assert_eq!(r.state, s);
+        assert_eq!(r.iss.as_deref(), Some("http://127.0.0.1:4010"));
+        let r = c.handle_callback(&cb(&["code=abc&state=", &s].concat()), &p).unwrap();
+        assert_eq!(r.iss, None);
+    }
+
+    #[test]
+    fn rfc6749_10_12_state_missing_empty_or_wrong_is_state_mismatch() {
+        let (c, p) = setup(false);
+        assert_eq!(code_of(c.handle_callback(&cb("code=a"), &p)), ErrorCode::StateMismatch);
+        assert_eq!(code_of(c.handle_callback(&cb("code=a&state="), &p)), ErrorCode::StateMismatch);
+        assert_eq!(code_of(c.handle_callback(&cb("code=a&state=nope"), &p)), ErrorCode::StateMismatch);
+    }
+
+    #[test]
+    fn state_is_checked_before_an_error_response_is_surfaced() {
+        let (c, p) = setup(false);
+        assert_eq!(
+            code_of(c.handle_callback(&cb("error=access_denied&state=forged"), &p)),
+            ErrorCode::StateMismatch
+        );
+        let s = p.state.expose_secret().to_owned();
+        let err = c
+            .handle_callback(&cb(&["error=access_denied&error_description=User+said+no&state=", &s].concat()), &p)
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::AuthorizationDenied);
+        let server = err.server_error().unwrap();
+        assert_eq!(server.error, "access_denied");
+        assert_eq!(server.error_description.as_deref(), Some("User said no"));
+    }
+
+    #[test]
+    fn rfc9207_iss_is_compared_exactly_and_required_when_configured() {
+        let (c, p) = setup(false);
+        let s = p.state.expose_secret().to_owned();
+        for bad in ["http://127.0.0.1:4010/", "HTTP://127.0.0.1:4010", "http://evil.test"] {
+            let q = ["code=a&state=", &s, "&iss=", &form::encode(bad)].concat();
+            assert_eq!(code_of(c.handle_callback(&cb(&q), &p)), ErrorCode::IssuerMismatch, "{bad}");
+        }
+        // iss is checked before an error response too.
+        let q = ["error=x&state=", &s, "&iss=http%3A%2F%2Fevil.test"].concat();
+        assert_eq!(code_of(c.handle_callback(&cb(&q), &p)), ErrorCode::IssuerMismatch);
+        let (c, p) = setup(true);
+        let s = p.state.expose_secret().to_owned();
+        assert_eq!(
+            code_of(c.handle_callback(&cb(&["code=a&state=", &s].concat()), &p)),
+            ErrorCode::IssuerMismatch
+        );
+    }
+
+    #[test]
+    fn duplicates_tokens_fragments_and_oversize_are_invalid_callback() {
+        let (c, p) = setup(false);
+        let s = p.state.expose_secret().to_owned();
+        let cases = [
+            cb(&["code=a&code=b&state=", &s].concat()),
+            cb(&["code=a&state=", &s, "&state=", &s].concat()),
+            cb(&["code=a&state=", &s, "&access_token=t"].concat()),
+            cb(&["code=a&state=", &s, "&id_token=t"].concat()),
+            cb(&["code=a&state=", &s, "&response=jwt"].concat()),
+            ["http://localhost:8787/auth/callback#code=a&state=", &s].concat(),
+            cb(&["state=", &s].concat()),
+            cb(&["code=&state=", &s].concat()),
+            cb(&["code=a&error=x&state=", &s].concat()),
+            cb(&["code=%ZZ&state=", &s].concat()),
+            cb(&["code=a&state=", &s, "&pad=", &"x".repeat(MAX_CALLBACK_BYTES)].concat()),
+            cb(&["code=a b&state=", &s].concat()),
+        ];
+        for (i, url) in cases.iter().enumerate() {
+            assert_eq!(code_of(c.handle_callback(url, &p)), ErrorCode::InvalidCallback, "case {i}");
+        }
+    }
+
+    #[test]
+    fn a_pending_authorization_for_another_client_is_invalid_input() {
+        let (c, mut p) = setup(false);
+        p.redirect_uri = "http://localhost:9999/cb".into();
+        assert_eq!(code_of(c.handle_callback(&cb("code=a&state=x"), &p)), ErrorCode::InvalidInput);
+    }
+
+    #[test]
+    fn messages_never_contain_the_code_or_expected_state() {
+        let (c, p) = setup(false);
+        let s = p.state.expose_secret().to_owned();
+        let err = c
+            .handle_callback(&cb(&["code=SECRETCODE&state=", &s, "&iss=http%3A%2F%2Fevil.test"].concat()), &p)
+            .unwrap_err();
+        assert!(!err.message().contains("SECRETCODE"));
+        assert!(!err.message().contains(&s));
+        let err = c.handle_callback(&cb("code=SECRETCODE&state=wrong"), &p).unwrap_err();
+        assert!(!err.message().contains(&s) && !err.message().contains("SECRETCODE"));
+    }
+}

@@ -1,0 +1,201 @@
+//! The one error type of the library and its stable codes.
+//!
+//! Every rejection of input is an [`Error`] carrying an [`ErrorCode`]. The
+//! codes are part of the public API (the npm package exposes them as the
+//! `code` property of an `OAuthError`); messages are for humans, name the
+//! offending parameter, and never contain a secret, token, code, verifier or
+//! the expected `state`.
+
+use std::borrow::Cow;
+
+/// Stable error codes, spelled in `snake_case` on the JS side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// Bad client or provider configuration.
+    InvalidConfig,
+    /// A wrongly typed or malformed argument from the host program.
+    InvalidInput,
+    /// A PKCE verifier outside RFC 7636 §4.1's syntax.
+    InvalidVerifier,
+    /// A malformed, duplicated or unsupported callback.
+    InvalidCallback,
+    /// Missing, empty or different `state`.
+    StateMismatch,
+    /// Wrong `iss`, or missing where the provider requires it (RFC 9207).
+    IssuerMismatch,
+    /// The authorization server answered the callback with `error=`.
+    AuthorizationDenied,
+    /// The token endpoint answered with an RFC 6749 §5.2 error body.
+    TokenError,
+    /// The token endpoint's answer is not a valid token response.
+    InvalidTokenResponse,
+    /// A `token_type` other than Bearer.
+    UnsupportedTokenType,
+    /// The provider cannot do what was asked (e.g. no revocation endpoint).
+    UnsupportedOperation,
+}
+
+impl ErrorCode {
+    /// The stable string form of the code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidConfig => "invalid_config",
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::InvalidVerifier => "invalid_verifier",
+            ErrorCode::InvalidCallback => "invalid_callback",
+            ErrorCode::StateMismatch => "state_mismatch",
+            ErrorCode::IssuerMismatch => "issuer_mismatch",
+            ErrorCode::AuthorizationDenied => "authorization_denied",
+            ErrorCode::TokenError => "token_error",
+            ErrorCode::InvalidTokenResponse => "invalid_token_response",
+            ErrorCode::UnsupportedTokenType => "unsupported_token_type",
+            ErrorCode::UnsupportedOperation => "unsupported_operation",
+        }
+    }
+
+    /// Every code, for tests and documentation.
+    pub const ALL: [ErrorCode; 11] = [
+        ErrorCode::InvalidConfig,
+        ErrorCode::InvalidInput,
+        ErrorCode::InvalidVerifier,
+        ErrorCode::InvalidCallback,
+        ErrorCode::StateMismatch,
+        ErrorCode::IssuerMismatch,
+        ErrorCode::AuthorizationDenied,
+        ErrorCode::TokenError,
+        ErrorCode::InvalidTokenResponse,
+        ErrorCode::UnsupportedTokenType,
+        ErrorCode::UnsupportedOperation,
+    ];
+}
+
+/// The details an authorization server sent with an error
+/// (RFC 6749 §4.1.2.1 for callbacks, §5.2 for token responses).
+/// This is untrusted text: render it as text, never as HTML.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServerError {
+    pub error: String,
+    pub error_description: Option<String>,
+    pub error_uri: Option<String>,
+    /// HTTP status of a token-endpoint response.
+    pub status: Option<u16>,
+}
+
+/// The library's one error type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    code: ErrorCode,
+    message: Cow<'static, str>,
+    server: Option<Box<ServerError>>,
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub(crate) fn new(code: ErrorCode, message: &'static str) -> Self {
+        Error {
+            code,
+            message: Cow::Borrowed(message),
+            server: None,
+        }
+    }
+
+    /// A message built from parts, without `core::fmt` (it is heavy in wasm).
+    pub(crate) fn with_parts(code: ErrorCode, parts: &[&str]) -> Self {
+        Error {
+            code,
+            message: Cow::Owned(parts.concat()),
+            server: None,
+        }
+    }
+
+    pub(crate) fn server(code: ErrorCode, message: String, server: ServerError) -> Self {
+        Error {
+            code,
+            message: Cow::Owned(message),
+            server: Some(Box::new(server)),
+        }
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// What the server said, for `authorization_denied` and `token_error`.
+    pub fn server_error(&self) -> Option<&ServerError> {
+        self.server.as_deref()
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code.as_str())?;
+        f.write_str(": ")?;
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Decimal digits of an integer, without `core::fmt`.
+pub(crate) fn decimal(mut n: u64) -> String {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        if let Some(d) = digits.get_mut(start) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || start == 0 {
+            break;
+        }
+    }
+    digits
+        .get(start..)
+        .map(|d| d.iter().map(|&b| b as char).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_snake_case_strings() {
+        let all: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            all,
+            [
+                "invalid_config",
+                "invalid_input",
+                "invalid_verifier",
+                "invalid_callback",
+                "state_mismatch",
+                "issuer_mismatch",
+                "authorization_denied",
+                "token_error",
+                "invalid_token_response",
+                "unsupported_token_type",
+                "unsupported_operation"
+            ]
+        );
+    }
+
+    #[test]
+    fn decimal_formats_without_fmt() {
+        assert_eq!(decimal(0), "0");
+        assert_eq!(decimal(401), "401");
+        assert_eq!(decimal(u64::MAX), u64::MAX.to_string());
+    }
+
+    #[test]
+    fn display_is_code_and_message() {
+        let e = Error::new(ErrorCode::StateMismatch, "state does not match");
+        assert_eq!(e.to_string(), "state_mismatch: state does not match");
+    }
+}

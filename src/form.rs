@@ -1,0 +1,169 @@
+//! application/x-www-form-urlencoded encoding and decoding (WHATWG URL
+//! standard §5), used for query strings, token request bodies and the
+//! `client_secret_basic` credentials of RFC 6749 §2.3.1.
+
+fn hex_digit(n: u8) -> char {
+    let n = n & 15;
+    (if n < 10 { b'0' + n } else { b'A' + n - 10 }) as char
+}
+
+/// Appends `value` form-encoded: alphanumerics and `*-._` stay, space becomes
+/// `+`, every other byte of the UTF-8 encoding becomes `%XX`.
+pub fn encode_into(out: &mut String, value: &str) {
+    for &b in value.as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => {
+                out.push('%');
+                out.push(hex_digit(b >> 4));
+                out.push(hex_digit(b));
+            }
+        }
+    }
+}
+
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 8);
+    encode_into(&mut out, value);
+    out
+}
+
+/// Builds `name=value&name=value` with every name and value encoded.
+#[derive(Default)]
+pub struct FormBuilder {
+    out: String,
+}
+
+impl FormBuilder {
+    pub fn with_capacity(n: usize) -> Self {
+        FormBuilder {
+            out: String::with_capacity(n),
+        }
+    }
+
+    /// Continues an existing URL: appends `?` or `&` as the URL needs
+    /// (an endpoint that already has a query keeps it).
+    pub fn continuing_url(url: &str, extra: usize) -> Self {
+        let mut out = String::with_capacity(url.len() + extra);
+        out.push_str(url);
+        match url.find('?') {
+            None => out.push('?'),
+            Some(i) if i + 1 == url.len() || url.ends_with('&') => {}
+            Some(_) => out.push('&'),
+        }
+        FormBuilder { out }
+    }
+
+    pub fn pair(&mut self, name: &str, value: &str) -> &mut Self {
+        let last = self.out.as_bytes().last().copied();
+        if !matches!(last, None | Some(b'?') | Some(b'&')) {
+            self.out.push('&');
+        }
+        encode_into(&mut self.out, name);
+        self.out.push('=');
+        encode_into(&mut self.out, value);
+        self
+    }
+
+    pub fn finish(self) -> String {
+        self.out
+    }
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes one form-encoded component. Unlike browsers, which keep a broken
+/// `%` sequence literally, this rejects it: a callback that needs guessing
+/// is not one to trust. Invalid UTF-8 is rejected too.
+pub fn decode(input: &str) -> Option<String> {
+    let bytes = input.as_bytes();
+    if !bytes.iter().any(|&b| b == b'%' || b == b'+') {
+        return Some(input.to_owned());
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut iter = bytes.iter();
+    while let Some(&b) = iter.next() {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hi = hex_value(*iter.next()?)?;
+                let lo = hex_value(*iter.next()?)?;
+                out.push(hi << 4 | lo);
+            }
+            _ => out.push(b),
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Splits a query string into decoded pairs. `None` when any part does not
+/// decode. Empty segments (`a=1&&b=2`) are skipped, as browsers do.
+pub fn parse(query: &str) -> Option<Vec<(String, String)>> {
+    let mut pairs = Vec::new();
+    for segment in query.split('&') {
+        if segment.is_empty() {
+            continue;
+        }
+        let (name, value) = match segment.find('=') {
+            Some(i) => (segment.get(..i)?, segment.get(i + 1..)?),
+            None => (segment, ""),
+        };
+        pairs.push((decode(name)?, decode(value)?));
+    }
+    Some(pairs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc6749_appendix_b_encoding_vector() {
+        // RFC 6749 Appendix B: " %&+£€" → "+%25%26%2B%C2%A3%E2%82%AC"
+        assert_eq!(encode(" %&+£€"), "+%25%26%2B%C2%A3%E2%82%AC");
+    }
+
+    #[test]
+    fn decode_rejects_broken_percent_sequences_and_bad_utf8() {
+        assert_eq!(decode("a%2"), None);
+        assert_eq!(decode("a%zz"), None);
+        assert_eq!(decode("%C3%28"), None);
+        assert_eq!(decode("a+b%21").as_deref(), Some("a b!"));
+    }
+
+    #[test]
+    fn continuing_url_keeps_an_existing_query() {
+        let mut b = FormBuilder::continuing_url("https://a.test/x?tenant=1", 0);
+        b.pair("k", "v w");
+        assert_eq!(b.finish(), "https://a.test/x?tenant=1&k=v+w");
+        let mut b = FormBuilder::continuing_url("https://a.test/x", 0);
+        b.pair("k", "v").pair("l", "&");
+        assert_eq!(b.finish(), "https://a.test/x?k=v&l=%26");
+        let mut b = FormBuilder::continuing_url("https://a.test/x?", 0);
+        b.pair("k", "v");
+        assert_eq!(b.finish(), "https://a.test/x?k=v");
+    }
+
+    #[test]
+    fn parse_splits_pairs() {
+        let p = parse("a=1&&b=&c").unwrap();
+        assert_eq!(
+            p,
+            vec![
+                ("a".into(), "1".into()),
+                ("b".into(), "".into()),
+                ("c".into(), "".into())
+            ]
+        );
+    }
+}

@@ -1,0 +1,48 @@
+//! # pleo-oauth
+//!
+//! A sans-IO OAuth 2.0 authorization-code + PKCE client core for Pleo
+//! partners. It never opens a socket, reads a clock or touches storage:
+//! time is passed in, requests come out as plain values, responses go in as
+//! plain values. The same core runs natively and, through the thin
+//! `wasm` skin, as the npm package `pleo-oauth`.
+//!
+//! The modules follow the flow, in the order data travels:
+//! [`provider`] → [`pkce`] (with [`random`]) → [`authorization`] →
+//! [`callback`] → [`token_request`] → [`token_response`] → [`token_set`].
+//! [`error`] holds the one error type and its stable codes.
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+pub mod error;
+pub mod secret;
+
+pub mod provider;
+pub mod random;
+pub mod pkce;
+pub mod authorization;
+pub mod callback;
+pub mod token_request;
+pub mod token_response;
+pub mod token_set;
+
+pub mod form;
+pub mod json;
+pub mod url;
+
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+pub mod wasm;
+
+pub use authorization::{AuthorizationOptions, AuthorizationStart, PendingAuthorization};
+pub use callback::CallbackResult;
+pub use error::{Error, ErrorCode, Result, ServerError};
+pub use provider::{Client, ClientAuth, ClientConfig, PleoEnvironment, Provider};
+pub use token_request::{HttpRequest, TokenTypeHint};
+pub use token_response::{parse_token_response, HttpResponse};
+pub use token_set::TokenSet;

@@ -1,0 +1,275 @@
+//! Step 6: the token endpoint's answer (RFC 6749 §5.1 success, §5.2 error),
+//! turned into a [`TokenSet`] or a typed error.
+
+use crate::error::{decimal, Error, ErrorCode, Result, ServerError};
+use crate::json::{self, Value};
+use crate::token_set::TokenSet;
+use crate::secret::{AccessToken, RefreshToken};
+
+/// Larger bodies are rejected before parsing.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// `expires_in` above ten years is not a lifetime anyone means.
+pub const MAX_EXPIRES_IN_SECONDS: f64 = 10.0 * 365.0 * 24.0 * 3600.0;
+
+/// A response as the host's HTTP client received it.
+#[derive(Clone, Debug)]
+pub struct HttpResponse<'a> {
+    pub status: u16,
+    pub body: &'a str,
+}
+
+fn malformed(message: &'static str) -> Error {
+    Error::new(ErrorCode::InvalidTokenResponse, message)
+}
+
+fn optional_string<'v>(v: &'v Value, name: &'static str) -> Result<Option<&'v str>> {
+    match v.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        // A JSON null for an optional member is malformed: "absent" is spelled
+        // by leaving the member out.
+        Some(_) => Err(Error::with_parts(
+            ErrorCode::InvalidTokenResponse,
+            &["token response member ", name, " must be a string"],
+        )),
+    }
+}
+
+/// `expires_in` as a JSON number or a numeric string ("900"): finite,
+/// non-negative and at most [`MAX_EXPIRES_IN_SECONDS`].
+fn expires_in(v: &Value) -> Result<Option<f64>> {
+    let seconds = match v.get("expires_in") {
+        None => return Ok(None),
+        Some(Value::Number(n)) => *n,
+        Some(Value::String(s)) if is_decimal(s) => s
+            .parse::<f64>()
+            .map_err(|_| malformed("token response expires_in is not a number"))?,
+        Some(_) => return Err(malformed("token response expires_in is not a number")),
+    };
+    if !seconds.is_finite() || seconds < 0.0 {
+        return Err(malformed("token response expires_in is negative or not finite"));
+    }
+    if seconds > MAX_EXPIRES_IN_SECONDS {
+        return Err(malformed("token response expires_in is implausibly large"));
+    }
+    Ok(Some(seconds))
+}
+
+/// Plain decimal digits with an optional fraction: no sign, exponent,
+/// whitespace or hex.
+fn is_decimal(s: &str) -> bool {
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (s, None),
+    };
+    !int.is_empty()
+        && int.len() <= 12
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.is_none_or(|f| !f.is_empty() && f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// RFC 6749 §5.2: an error body, whatever the status (even 200).
+fn server_error(v: &Value, status: u16) -> Result<Option<Error>> {
+    let error = match v.get("error") {
+        None => return Ok(None),
+        Some(Value::String(e)) if !e.is_empty() => e,
+        Some(_) => return Err(malformed("token response error member is not a non-empty string")),
+    };
+    let server = ServerError {
+        error: error.clone(),
+        error_description: optional_string(v, "error_description")?.map(str::to_owned),
+        error_uri: optional_string(v, "error_uri")?.map(str::to_owned),
+        status: Some(status),
+    };
+    let message = [
+        "token endpoint returned error=",
+        error,
+        " (HTTP ",
+        &decimal(u64::from(status)),
+        ")",
+    ]
+    .concat();
+    Ok(Some(Error::server(ErrorCode::TokenError, message, server)))
+}
+
+/// Parses a token-endpoint response. `now` is milliseconds since the epoch
+/// (the expiry is `now + expires_in × 1000`, no margin folded in);
+/// `previous` is the token set being refreshed: its refresh token and scope
+/// carry over when the response omits them (RFC 6749 §6).
+pub fn parse_token_response(
+    response: &HttpResponse<'_>,
+    now: u64,
+    previous: Option<&TokenSet>,
+) -> Result<TokenSet> {
+    if now > crate::authorization::MAX_TIME_MS {
+        return Err(Error::new(ErrorCode::InvalidInput, "now is out of range"));
+    }
+    if response.body.len() > MAX_BODY_BYTES {
+        return Err(malformed("token response body is larger than 1 MiB"));
+    }
+    let value = json::parse(response.body);
+    if let Some(v) = &value {
+        if let Some(err) = server_error(v, response.status)? {
+            return Err(err);
+        }
+    }
+    if response.status != 200 {
+        return Err(Error::with_parts(
+            ErrorCode::InvalidTokenResponse,
+            &[
+                "token endpoint answered HTTP ",
+                &decimal(u64::from(response.status)),
+                " without an OAuth error body",
+            ],
+        ));
+    }
+    let v = match value {
+        Some(v @ Value::Object(_)) => v,
+        Some(_) => return Err(malformed("token response is not a JSON object")),
+        None => return Err(malformed("token response is not valid JSON")),
+    };
+
+    let access_token = match v.get("access_token") {
+        Some(Value::String(s)) if !s.is_empty() => s,
+        Some(_) => return Err(malformed("token response access_token must be a non-empty string")),
+        None => return Err(malformed("token response has no access_token")),
+    };
+    // RFC 6749 §7.1 / RFC 6750: only Bearer, compared case-insensitively.
+    match v.get("token_type") {
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
+        Some(Value::String(_)) => {
+            return Err(Error::new(
+                ErrorCode::UnsupportedTokenType,
+                "token_type is not Bearer",
+            ))
+        }
+        Some(_) => return Err(malformed("token response token_type must be a string")),
+        None => return Err(malformed("token response has no token_type")),
+    }
+    let expires_at = expires_in(&v)?.map(|seconds| {
+        // Saturating: the bound above keeps this far below 2^53 anyway.
+        let at = now as f64 + (seconds * 1000.0).floor();
+        at.min(crate::authorization::MAX_TIME_MS as f64) as u64
+    });
+    let refresh_token = match optional_string(&v, "refresh_token")? {
+        Some("") => return Err(malformed("token response refresh_token is empty")),
+        // A new refresh token replaces the old one (rotation)...
+        Some(t) => Some(RefreshToken::new(t.to_owned())),
+        // ...and a response without one keeps the previous one.
+        None => previous.and_then(|p| p.refresh_token.clone()),
+    };
+    let scope = match optional_string(&v, "scope")? {
+        Some(s) => Some(s.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect()),
+        None => previous.and_then(|p| p.scope.clone()),
+    };
+    Ok(TokenSet {
+        access_token: AccessToken::new(access_token.clone()),
+        expires_at,
+        refresh_token,
+        scope,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(status: u16, body: &str) -> Result<TokenSet> {
+        parse_token_response(&HttpResponse { status, body }, 1_000, None)
+    }
+
+    fn code(status: u16, body: &str) -> ErrorCode {
+        parse(status, body).unwrap_err().code()
+    }
+
+    #[test]
+    fn a_success_response_becomes_a_token_set() {
+        let t = parse(
+            200,
+            r#"{"access_token":"at","token_type":"bearer","expires_in":900,"refresh_token":"rt","scope":"users:read export-jobs:read","unknown":{"x":1}}"#,
+        )
+        .unwrap();
+        assert_eq!(t.access_token.expose_secret(), "at");
+        assert_eq!(t.expires_at, Some(901_000));
+        assert_eq!(t.refresh_token.as_ref().unwrap().expose_secret(), "rt");
+        assert_eq!(t.scope, Some(vec!["users:read".into(), "export-jobs:read".into()]));
+    }
+
+    #[test]
+    fn expires_in_may_be_a_numeric_string() {
+        let t = parse(200, r#"{"access_token":"a","token_type":"Bearer","expires_in":"900"}"#).unwrap();
+        assert_eq!(t.expires_at, Some(901_000));
+        for bad in [r#""-1""#, r#""abc""#, r#""1e3""#, r#"" 900""#, "-1", "1e300", "null", "true", r#""""#] {
+            let body = [r#"{"access_token":"a","token_type":"Bearer","expires_in":"#, bad, "}"].concat();
+            assert_eq!(code(200, &body), ErrorCode::InvalidTokenResponse, "{bad}");
+        }
+    }
+
+    #[test]
+    fn rfc6749_5_2_error_bodies_are_token_errors_whatever_the_status() {
+        for status in [200, 400, 401, 500] {
+            let err = parse(status, r#"{"error":"invalid_grant","error_description":"grant revoked"}"#).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::TokenError);
+            let s = err.server_error().unwrap();
+            assert_eq!(s.error, "invalid_grant");
+            assert_eq!(s.error_description.as_deref(), Some("grant revoked"));
+            assert_eq!(s.status, Some(status));
+        }
+    }
+
+    #[test]
+    fn malformed_responses_are_rejected() {
+        let cases: &[(u16, &str, ErrorCode)] = &[
+            (500, "<html>Bad gateway</html>", ErrorCode::InvalidTokenResponse),
+            (200, "<html></html>", ErrorCode::InvalidTokenResponse),
+            (200, "null", ErrorCode::InvalidTokenResponse),
+            (200, "[]", ErrorCode::InvalidTokenResponse),
+            (200, "\"at\"", ErrorCode::InvalidTokenResponse),
+            (200, r#"{"token_type":"Bearer"}"#, ErrorCode::InvalidTokenResponse),
+            (200, r#"{"access_token":1,"token_type":"Bearer"}"#, ErrorCode::InvalidTokenResponse),
+            (200, r#"{"access_token":"","token_type":"Bearer"}"#, ErrorCode::InvalidTokenResponse),
+            (200, r#"{"access_token":"a"}"#, ErrorCode::InvalidTokenResponse),
+            (200, r#"{"access_token":"a","token_type":"MAC"}"#, ErrorCode::UnsupportedTokenType),
+            (200, r#"{"access_token":"a","token_type":"DPoP"}"#, ErrorCode::UnsupportedTokenType),
+            (200, r#"{"access_token":"a","token_type":"Bearer","refresh_token":null}"#, ErrorCode::InvalidTokenResponse),
+            (200, r#"{"access_token":"a","token_type":"Bearer","scope":null}"#, ErrorCode::InvalidTokenResponse),
+            (200, r#"{"access_token":"a","token_type":"Bearer","refresh_token":""}"#, ErrorCode::InvalidTokenResponse),
+            (201, r#"{"access_token":"a","token_type":"Bearer"}"#, ErrorCode::InvalidTokenResponse),
+            (200, r#"{"error":null}"#, ErrorCode::InvalidTokenResponse),
+            (400, r#"{"error":"x","error_description":5}"#, ErrorCode::InvalidTokenResponse),
+            (200, r#"{"access_token":"a","access_token":"b","token_type":"Bearer"}"#, ErrorCode::InvalidTokenResponse),
+        ];
+        for (status, body, expected) in cases {
+            assert_eq!(code(*status, body), *expected, "{status} {body}");
+        }
+        let huge = [r#"{"access_token":"a","token_type":"Bearer","pad":""#, &"x".repeat(MAX_BODY_BYTES), "\"}"].concat();
+        assert_eq!(code(200, &huge), ErrorCode::InvalidTokenResponse);
+    }
+
+    #[test]
+    fn rotation_a_new_refresh_token_replaces_the_old_and_absence_keeps_it() {
+        let first = parse(200, r#"{"access_token":"a1","token_type":"Bearer","refresh_token":"r1","scope":"users:read"}"#).unwrap();
+        let rotated = parse_token_response(
+            &HttpResponse { status: 200, body: r#"{"access_token":"a2","token_type":"Bearer","refresh_token":"r2"}"# },
+            0,
+            Some(&first),
+        )
+        .unwrap();
+        assert_eq!(rotated.refresh_token.as_ref().unwrap().expose_secret(), "r2");
+        assert_eq!(rotated.scope, first.scope);
+        let kept = parse_token_response(
+            &HttpResponse { status: 200, body: r#"{"access_token":"a3","token_type":"Bearer"}"# },
+            0,
+            Some(&rotated),
+        )
+        .unwrap();
+        assert_eq!(kept.refresh_token.as_ref().unwrap().expose_secret(), "r2");
+    }
+
+    #[test]
+    fn error_messages_never_contain_tokens() {
+        let err = parse(200, r#"{"access_token":"SECRET-AT","token_type":"MAC"}"#).unwrap_err();
+        assert!(!err.message().contains("SECRET-AT"));
+    }
+}

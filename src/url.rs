@@ -1,0 +1,196 @@
+//! The small part of URL syntax the library needs: validating endpoint and
+//! redirect URLs, and splitting a callback URL into query and fragment.
+//! Deliberately not a general URL parser (no IDNA tables in the wasm).
+
+use crate::error::{Error, ErrorCode, Result};
+
+/// What an absolute http(s) URL was found to be.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CheckedUrl<'a> {
+    pub https: bool,
+    pub host: &'a str,
+    /// Everything after the `?`, without the fragment (none is allowed).
+    pub query: Option<&'a str>,
+}
+
+/// Loopback hosts, where plain `http` is acceptable (RFC 8252 §7.3,
+/// RFC 9700 §2.1 for redirect URIs).
+pub fn is_loopback_host(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") || host == "[::1]" {
+        return true;
+    }
+    // 127.0.0.0/8, as a dotted quad of decimal octets.
+    let mut parts = host.split('.');
+    let first = parts.next();
+    let rest: Vec<&str> = parts.collect();
+    first == Some("127")
+        && rest.len() == 3
+        && rest
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok_and(|n| n <= 255))
+}
+
+fn invalid(code: ErrorCode, name: &str, why: &str) -> Error {
+    Error::with_parts(code, &[name, " ", why])
+}
+
+/// Validates an endpoint or redirect URL: absolute `https` (plain `http`
+/// only for loopback hosts), no fragment, no userinfo, no whitespace,
+/// control or non-ASCII characters, a plausible host and port.
+/// `name` names the parameter in error messages.
+pub fn check_url<'a>(url: &'a str, name: &str, code: ErrorCode) -> Result<CheckedUrl<'a>> {
+    if url.is_empty() {
+        return Err(invalid(code, name, "is empty"));
+    }
+    if url.len() > 4096 {
+        return Err(invalid(code, name, "is longer than 4096 bytes"));
+    }
+    if !url.bytes().all(|b| (0x21..0x7f).contains(&b)) {
+        return Err(invalid(
+            code,
+            name,
+            "contains whitespace, control or non-ASCII characters",
+        ));
+    }
+    let (scheme, rest) = match url.find("://") {
+        Some(i) => (url.get(..i).unwrap_or(""), url.get(i + 3..).unwrap_or("")),
+        None => return Err(invalid(code, name, "is not an absolute http(s) URL")),
+    };
+    let https = if scheme.eq_ignore_ascii_case("https") {
+        true
+    } else if scheme.eq_ignore_ascii_case("http") {
+        false
+    } else {
+        return Err(invalid(code, name, "must use https"));
+    };
+    if rest.contains('#') {
+        return Err(invalid(code, name, "must not have a fragment"));
+    }
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let authority = rest.get(..authority_end).unwrap_or("");
+    let after = rest.get(authority_end..).unwrap_or("");
+    if authority.contains('@') {
+        return Err(invalid(code, name, "must not contain userinfo"));
+    }
+    let (host, port) = split_host_port(authority)
+        .ok_or_else(|| invalid(code, name, "has an invalid host or port"))?;
+    if !https && !is_loopback_host(host) {
+        return Err(invalid(
+            code,
+            name,
+            "must use https (plain http is allowed only for loopback hosts)",
+        ));
+    }
+    if port.is_some_and(|p| p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) || p.parse::<u32>().map_or(true, |n| n == 0 || n > 65535)) {
+        return Err(invalid(code, name, "has an invalid host or port"));
+    }
+    if after.contains('\\') {
+        return Err(invalid(code, name, "contains a backslash"));
+    }
+    let query = after.find('?').and_then(|i| after.get(i + 1..));
+    Ok(CheckedUrl { https, host, query })
+}
+
+fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
+    let (host, port) = if authority.starts_with('[') {
+        let close = authority.find(']')?;
+        let host = authority.get(..=close)?;
+        let inner = host.get(1..host.len() - 1)?;
+        if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
+            return None;
+        }
+        match authority.get(close + 1..)? {
+            "" => (host, None),
+            p => (host, Some(p.strip_prefix(':')?)),
+        }
+    } else {
+        match authority.find(':') {
+            Some(i) => (authority.get(..i)?, Some(authority.get(i + 1..)?)),
+            None => (authority, None),
+        }
+    };
+    let valid_name = !host.is_empty()
+        && (host.starts_with('[')
+            || host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_'));
+    valid_name.then_some((host, port))
+}
+
+/// The query and fragment of a callback URL (the fragment without `#`).
+/// Accepts an absolute URL, a path with a query, or a bare `?query`.
+pub fn split_callback(url: &str) -> (Option<&str>, Option<&str>) {
+    let (before_fragment, fragment) = match url.find('#') {
+        Some(i) => (url.get(..i).unwrap_or(""), url.get(i + 1..)),
+        None => (url, None),
+    };
+    let query = before_fragment
+        .find('?')
+        .and_then(|i| before_fragment.get(i + 1..));
+    (query, fragment)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(u: &str) -> bool {
+        check_url(u, "url", ErrorCode::InvalidConfig).is_ok()
+    }
+
+    #[test]
+    fn https_endpoints_are_accepted() {
+        assert!(ok("https://auth.staging.pleo.io/oauth/authorize"));
+        assert!(ok("https://auth.pleo.io:443/oauth/token?x=1"));
+        assert!(ok("HTTPS://AUTH.PLEO.IO/"));
+        assert!(ok("https://[2001:db8::1]:8443/token"));
+    }
+
+    #[test]
+    fn plain_http_only_for_loopback_hosts() {
+        assert!(ok("http://127.0.0.1:4010/oauth/token"));
+        assert!(ok("http://localhost:8787/auth/callback"));
+        assert!(ok("http://[::1]/cb"));
+        assert!(ok("http://127.1.2.3/cb"));
+        assert!(!ok("http://auth.pleo.io/oauth/token"));
+        assert!(!ok("http://127.0.0.1.evil.test/cb"));
+        assert!(!ok("http://localhost.evil.test/cb"));
+        assert!(!ok("http://127.0.0.256/cb"));
+    }
+
+    #[test]
+    fn fragments_userinfo_and_odd_characters_are_rejected() {
+        assert!(!ok("https://auth.pleo.io/authorize#frag"));
+        assert!(!ok("https://user:pw@auth.pleo.io/authorize"));
+        assert!(!ok("https://auth.pleo.io/ authorize"));
+        assert!(!ok("https://auth.pleo.io/\tauthorize"));
+        assert!(!ok("https://auth.pleo.io/é"));
+        assert!(!ok("https://auth.pleo.io\\@evil.test/"));
+        assert!(!ok("javascript:alert(1)"));
+        assert!(!ok("ftp://auth.pleo.io/"));
+        assert!(!ok("https:///path"));
+        assert!(!ok("https://auth.pleo.io:0/"));
+        assert!(!ok("https://auth.pleo.io:99999/"));
+        assert!(!ok("https://auth.pleo.io:/"));
+        assert!(!ok("https://%61uth.pleo.io/"));
+        assert!(!ok(""));
+    }
+
+    #[test]
+    fn query_is_reported() {
+        let c = check_url("https://a.test/x?tenant=1", "u", ErrorCode::InvalidConfig).unwrap();
+        assert_eq!(c.query, Some("tenant=1"));
+        assert!(c.https);
+        assert_eq!(c.host, "a.test");
+    }
+
+    #[test]
+    fn split_callback_separates_query_and_fragment() {
+        assert_eq!(
+            split_callback("https://a.test/cb?code=1&state=2#x"),
+            (Some("code=1&state=2"), Some("x"))
+        );
+        assert_eq!(split_callback("/cb#code=1"), (None, Some("code=1")));
+        assert_eq!(split_callback("?code=1"), (Some("code=1"), None));
+    }
+}
