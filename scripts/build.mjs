@@ -38,8 +38,8 @@ if (!output("rustup", ["target", "list", "--installed"]).includes("wasm32-unknow
 }
 
 // 2. Compile (this also writes Cargo.lock on a fresh clone).
-step("cargo build --target wasm32-unknown-unknown --release");
-run("cargo", ["build", "--target", "wasm32-unknown-unknown", "--release", "--lib"]);
+step("cargo build --target wasm32-unknown-unknown --release --no-default-features (no_std)");
+run("cargo", ["build", "--target", "wasm32-unknown-unknown", "--release", "--lib", "--no-default-features"]);
 
 // 3. wasm-bindgen-cli, pinned to the wasm-bindgen in Cargo.lock.
 const wbVersion = lockedVersion("wasm-bindgen");

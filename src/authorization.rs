@@ -7,6 +7,8 @@ use crate::pkce::{challenge_s256, generate_verifier, is_valid_verifier};
 use crate::provider::{check_scopes, Client};
 use crate::random::random_token;
 use crate::secret::{CodeVerifier, State};
+use alloc::string::String;
+use alloc::vec::Vec;
 
 /// Parameters the library sets itself; "extra parameters" cannot override
 /// them (a second `redirect_uri` or `code_challenge_method=plain` would
@@ -60,7 +62,10 @@ impl PendingAuthorization {
     pub fn check_belongs_to(&self, client: &Client) -> Result<()> {
         let code = ErrorCode::InvalidInput;
         let state = self.state.expose_secret();
-        if state.is_empty() || state.len() > 512 || !state.bytes().all(|b| (0x21..0x7f).contains(&b)) {
+        if state.is_empty()
+            || state.len() > 512
+            || !state.bytes().all(|b| (0x21..0x7f).contains(&b))
+        {
             return Err(Error::new(code, "pending.state is malformed"));
         }
         if !is_valid_verifier(self.code_verifier.expose_secret()) {
@@ -128,7 +133,10 @@ impl Client {
         }
         for (i, (name, value)) in options.extra_params.iter().enumerate() {
             if !valid_param_name(name) {
-                return Err(Error::new(code, "extraParams has an invalid parameter name"));
+                return Err(Error::new(
+                    code,
+                    "extraParams has an invalid parameter name",
+                ));
             }
             if RESERVED_PARAMS.contains(&name.as_str()) {
                 return Err(Error::with_parts(
@@ -224,25 +232,38 @@ mod tests {
         let start = client()
             .start_authorization(AuthorizationOptions::default(), 1_700_000_000_000)
             .unwrap();
-        assert!(start.url.starts_with("https://auth.staging.pleo.io/oauth/authorize?response_type=code&"));
+        assert!(start
+            .url
+            .starts_with("https://auth.staging.pleo.io/oauth/authorize?response_type=code&"));
         assert!(start.url.contains("client_id=client+1"));
-        assert!(start.url.contains("redirect_uri=https%3A%2F%2Fpartner.example%2Fcb%3Ftenant%3Da%26b%3Dc"));
+        assert!(start
+            .url
+            .contains("redirect_uri=https%3A%2F%2Fpartner.example%2Fcb%3Ftenant%3Da%26b%3Dc"));
         let p = params(&start.url);
         assert_eq!(get(&p, "scope"), "users:read export-jobs:read");
         assert_eq!(get(&p, "code_challenge_method"), "S256");
         assert_eq!(get(&p, "state"), start.pending.state.expose_secret());
-        assert_eq!(get(&p, "code_challenge"), challenge_s256(&start.pending.code_verifier));
+        assert_eq!(
+            get(&p, "code_challenge"),
+            challenge_s256(&start.pending.code_verifier)
+        );
         assert_eq!(start.pending.created_at, 1_700_000_000_000);
         assert_eq!(start.pending.issuer, "https://auth.staging.pleo.io");
-        assert!(!start.url.contains(start.pending.code_verifier.expose_secret()));
+        assert!(!start
+            .url
+            .contains(start.pending.code_verifier.expose_secret()));
         assert!(!start.url.contains("secret"));
     }
 
     #[test]
     fn each_start_has_a_fresh_state_and_verifier() {
         let c = client();
-        let a = c.start_authorization(AuthorizationOptions::default(), 0).unwrap();
-        let b = c.start_authorization(AuthorizationOptions::default(), 0).unwrap();
+        let a = c
+            .start_authorization(AuthorizationOptions::default(), 0)
+            .unwrap();
+        let b = c
+            .start_authorization(AuthorizationOptions::default(), 0)
+            .unwrap();
         assert_ne!(a.pending.state, b.pending.state);
         assert_ne!(a.pending.code_verifier, b.pending.code_verifier);
         assert_eq!(a.pending.state.expose_secret().len(), 43);
@@ -289,19 +310,38 @@ mod tests {
             client_auth: None,
         })
         .unwrap();
-        let start = c.start_authorization(AuthorizationOptions::default(), 0).unwrap();
-        assert!(start.url.starts_with("https://a.test/authorize?tenant=x&response_type=code&"));
+        let start = c
+            .start_authorization(AuthorizationOptions::default(), 0)
+            .unwrap();
+        assert!(start
+            .url
+            .starts_with("https://a.test/authorize?tenant=x&response_type=code&"));
         assert!(!start.url.contains("scope="));
     }
 
     #[test]
     fn bad_options_are_invalid_input() {
         let bad = [
-            AuthorizationOptions { scopes: Some(vec!["a b".into()]), ..Default::default() },
-            AuthorizationOptions { subject: Some(String::new()), ..Default::default() },
-            AuthorizationOptions { extra_params: vec![(String::new(), "v".into())], ..Default::default() },
-            AuthorizationOptions { extra_params: vec![("a".into(), "1".into()), ("a".into(), "2".into())], ..Default::default() },
-            AuthorizationOptions { extra_params: vec![("a".into(), "x\ny".into())], ..Default::default() },
+            AuthorizationOptions {
+                scopes: Some(vec!["a b".into()]),
+                ..Default::default()
+            },
+            AuthorizationOptions {
+                subject: Some(String::new()),
+                ..Default::default()
+            },
+            AuthorizationOptions {
+                extra_params: vec![(String::new(), "v".into())],
+                ..Default::default()
+            },
+            AuthorizationOptions {
+                extra_params: vec![("a".into(), "1".into()), ("a".into(), "2".into())],
+                ..Default::default()
+            },
+            AuthorizationOptions {
+                extra_params: vec![("a".into(), "x\ny".into())],
+                ..Default::default()
+            },
             AuthorizationOptions {
                 subject: Some("urn:pleo:company:1".into()),
                 extra_params: vec![(PLEO_SUBJECT_PARAM.into(), "urn:pleo:company:2".into())],
@@ -309,10 +349,17 @@ mod tests {
             },
         ];
         for (i, opts) in bad.into_iter().enumerate() {
-            assert_eq!(client().start_authorization(opts, 0).unwrap_err().code(), ErrorCode::InvalidInput, "case {i}");
+            assert_eq!(
+                client().start_authorization(opts, 0).unwrap_err().code(),
+                ErrorCode::InvalidInput,
+                "case {i}"
+            );
         }
         assert_eq!(
-            client().start_authorization(AuthorizationOptions::default(), MAX_TIME_MS + 1).unwrap_err().code(),
+            client()
+                .start_authorization(AuthorizationOptions::default(), MAX_TIME_MS + 1)
+                .unwrap_err()
+                .code(),
             ErrorCode::InvalidInput
         );
     }

@@ -6,6 +6,9 @@ use crate::error::{Error, ErrorCode, Result, ServerError};
 use crate::form;
 use crate::provider::Client;
 use crate::url::split_callback;
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 /// Larger callback URLs are rejected before parsing.
 pub const MAX_CALLBACK_BYTES: usize = 16 * 1024;
@@ -56,7 +59,11 @@ fn parse_params(query: &str) -> Result<Params> {
         if pairs.iter().take(i).any(|(n, _)| n == name) {
             return Err(Error::with_parts(
                 ErrorCode::InvalidCallback,
-                &["callback parameter ", safe_name(name), " appears more than once"],
+                &[
+                    "callback parameter ",
+                    safe_name(name),
+                    " appears more than once",
+                ],
             ));
         }
     }
@@ -91,14 +98,20 @@ impl Client {
             return Err(callback_error("callback URL is longer than 16 KiB"));
         }
         if callback_url.chars().any(|c| c.is_control() || c == ' ') {
-            return Err(callback_error("callback URL contains whitespace or control characters"));
+            return Err(callback_error(
+                "callback URL contains whitespace or control characters",
+            ));
         }
         let (query, fragment) = split_callback(callback_url);
         if let Some(fragment) = fragment {
             // A response in the fragment is the implicit or hybrid flow, which
             // this client never requests (RFC 9700 §2.1.2).
             let in_fragment = form::parse(fragment)
-                .map(|pairs| pairs.iter().any(|(n, _)| RESPONSE_PARAMS.contains(&n.as_str())))
+                .map(|pairs| {
+                    pairs
+                        .iter()
+                        .any(|(n, _)| RESPONSE_PARAMS.contains(&n.as_str()))
+                })
                 .unwrap_or(false);
             if in_fragment {
                 return Err(callback_error(
@@ -110,7 +123,11 @@ impl Client {
         if let Some(name) = FORBIDDEN_PARAMS.iter().find(|n| params.get(n).is_some()) {
             return Err(Error::with_parts(
                 ErrorCode::InvalidCallback,
-                &["callback must not carry ", name, " (tokens come only from the token endpoint)"],
+                &[
+                    "callback must not carry ",
+                    name,
+                    " (tokens come only from the token endpoint)",
+                ],
             ));
         }
 
@@ -162,7 +179,11 @@ impl Client {
                 status: None,
             };
             let message = ["authorization server returned error=", error].concat();
-            return Err(Error::server(ErrorCode::AuthorizationDenied, message, server));
+            return Err(Error::server(
+                ErrorCode::AuthorizationDenied,
+                message,
+                server,
+            ));
         }
         match code {
             None => Err(callback_error("callback carries neither code nor error")),
@@ -221,21 +242,35 @@ mod tests {
         let (c, p) = setup(false);
         let s = p.state.expose_secret().to_owned();
         let r = c
-            .handle_callback(&cb(&["code=abc&state=", &s, "&iss=http%3A%2F%2F127.0.0.1%3A4010"].concat()), &p)
+            .handle_callback(
+                &cb(&["code=abc&state=", &s, "&iss=http%3A%2F%2F127.0.0.1%3A4010"].concat()),
+                &p,
+            )
             .unwrap();
         assert_eq!(r.code, "abc");
         assert_eq!(r.state, s);
         assert_eq!(r.iss.as_deref(), Some("http://127.0.0.1:4010"));
-        let r = c.handle_callback(&cb(&["code=abc&state=", &s].concat()), &p).unwrap();
+        let r = c
+            .handle_callback(&cb(&["code=abc&state=", &s].concat()), &p)
+            .unwrap();
         assert_eq!(r.iss, None);
     }
 
     #[test]
     fn rfc6749_10_12_state_missing_empty_or_wrong_is_state_mismatch() {
         let (c, p) = setup(false);
-        assert_eq!(code_of(c.handle_callback(&cb("code=a"), &p)), ErrorCode::StateMismatch);
-        assert_eq!(code_of(c.handle_callback(&cb("code=a&state="), &p)), ErrorCode::StateMismatch);
-        assert_eq!(code_of(c.handle_callback(&cb("code=a&state=nope"), &p)), ErrorCode::StateMismatch);
+        assert_eq!(
+            code_of(c.handle_callback(&cb("code=a"), &p)),
+            ErrorCode::StateMismatch
+        );
+        assert_eq!(
+            code_of(c.handle_callback(&cb("code=a&state="), &p)),
+            ErrorCode::StateMismatch
+        );
+        assert_eq!(
+            code_of(c.handle_callback(&cb("code=a&state=nope"), &p)),
+            ErrorCode::StateMismatch
+        );
     }
 
     #[test]
@@ -247,7 +282,14 @@ mod tests {
         );
         let s = p.state.expose_secret().to_owned();
         let err = c
-            .handle_callback(&cb(&["error=access_denied&error_description=User+said+no&state=", &s].concat()), &p)
+            .handle_callback(
+                &cb(&[
+                    "error=access_denied&error_description=User+said+no&state=",
+                    &s,
+                ]
+                .concat()),
+                &p,
+            )
             .unwrap_err();
         assert_eq!(err.code(), ErrorCode::AuthorizationDenied);
         let server = err.server_error().unwrap();
@@ -259,13 +301,24 @@ mod tests {
     fn rfc9207_iss_is_compared_exactly_and_required_when_configured() {
         let (c, p) = setup(false);
         let s = p.state.expose_secret().to_owned();
-        for bad in ["http://127.0.0.1:4010/", "HTTP://127.0.0.1:4010", "http://evil.test"] {
+        for bad in [
+            "http://127.0.0.1:4010/",
+            "HTTP://127.0.0.1:4010",
+            "http://evil.test",
+        ] {
             let q = ["code=a&state=", &s, "&iss=", &form::encode(bad)].concat();
-            assert_eq!(code_of(c.handle_callback(&cb(&q), &p)), ErrorCode::IssuerMismatch, "{bad}");
+            assert_eq!(
+                code_of(c.handle_callback(&cb(&q), &p)),
+                ErrorCode::IssuerMismatch,
+                "{bad}"
+            );
         }
         // iss is checked before an error response too.
         let q = ["error=x&state=", &s, "&iss=http%3A%2F%2Fevil.test"].concat();
-        assert_eq!(code_of(c.handle_callback(&cb(&q), &p)), ErrorCode::IssuerMismatch);
+        assert_eq!(
+            code_of(c.handle_callback(&cb(&q), &p)),
+            ErrorCode::IssuerMismatch
+        );
         let (c, p) = setup(true);
         let s = p.state.expose_secret().to_owned();
         assert_eq!(
@@ -289,11 +342,21 @@ mod tests {
             cb(&["code=&state=", &s].concat()),
             cb(&["code=a&error=x&state=", &s].concat()),
             cb(&["code=%ZZ&state=", &s].concat()),
-            cb(&["code=a&state=", &s, "&pad=", &"x".repeat(MAX_CALLBACK_BYTES)].concat()),
+            cb(&[
+                "code=a&state=",
+                &s,
+                "&pad=",
+                &"x".repeat(MAX_CALLBACK_BYTES),
+            ]
+            .concat()),
             cb(&["code=a b&state=", &s].concat()),
         ];
         for (i, url) in cases.iter().enumerate() {
-            assert_eq!(code_of(c.handle_callback(url, &p)), ErrorCode::InvalidCallback, "case {i}");
+            assert_eq!(
+                code_of(c.handle_callback(url, &p)),
+                ErrorCode::InvalidCallback,
+                "case {i}"
+            );
         }
     }
 
@@ -301,7 +364,10 @@ mod tests {
     fn a_pending_authorization_for_another_client_is_invalid_input() {
         let (c, mut p) = setup(false);
         p.redirect_uri = "http://localhost:9999/cb".into();
-        assert_eq!(code_of(c.handle_callback(&cb("code=a&state=x"), &p)), ErrorCode::InvalidInput);
+        assert_eq!(
+            code_of(c.handle_callback(&cb("code=a&state=x"), &p)),
+            ErrorCode::InvalidInput
+        );
     }
 
     #[test]
@@ -309,11 +375,16 @@ mod tests {
         let (c, p) = setup(false);
         let s = p.state.expose_secret().to_owned();
         let err = c
-            .handle_callback(&cb(&["code=SECRETCODE&state=", &s, "&iss=http%3A%2F%2Fevil.test"].concat()), &p)
+            .handle_callback(
+                &cb(&["code=SECRETCODE&state=", &s, "&iss=http%3A%2F%2Fevil.test"].concat()),
+                &p,
+            )
             .unwrap_err();
         assert!(!err.message().contains("SECRETCODE"));
         assert!(!err.message().contains(&s));
-        let err = c.handle_callback(&cb("code=SECRETCODE&state=wrong"), &p).unwrap_err();
+        let err = c
+            .handle_callback(&cb("code=SECRETCODE&state=wrong"), &p)
+            .unwrap_err();
         assert!(!err.message().contains(&s) && !err.message().contains("SECRETCODE"));
     }
 }

@@ -6,9 +6,10 @@
 //! offending parameter, and never contain a secret, token, code, verifier or
 //! the expected `state`.
 
-use std::borrow::Cow;
-
 /// Stable error codes, spelled in `snake_case` on the JS side.
+use alloc::borrow::Cow;
+use alloc::boxed::Box;
+use alloc::string::String;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorCode {
     /// Bad client or provider configuration.
@@ -89,7 +90,7 @@ pub struct Error {
     server: Option<Box<ServerError>>,
 }
 
-pub type Result<T> = std::result::Result<T, Error>;
+pub type Result<T> = core::result::Result<T, Error>;
 
 impl Error {
     pub(crate) fn new(code: ErrorCode, message: &'static str) -> Self {
@@ -131,15 +132,15 @@ impl Error {
     }
 }
 
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(self.code.as_str())?;
         f.write_str(": ")?;
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 /// Decimal digits of an integer, without `core::fmt`.
 pub(crate) fn decimal(mut n: u64) -> String {

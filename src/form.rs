@@ -2,6 +2,9 @@
 //! standard §5), used for query strings, token request bodies and the
 //! `client_secret_basic` credentials of RFC 6749 §2.3.1.
 
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
 fn hex_digit(n: u8) -> char {
     let n = n & 15;
     (if n < 10 { b'0' + n } else { b'A' + n - 10 }) as char

@@ -5,6 +5,8 @@
 
 /// A parsed JSON value. Objects keep member order; duplicate names are
 /// rejected at parse time (RFC 8259 §4 leaves them undefined).
+use alloc::string::String;
+use alloc::vec::Vec;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Null,
@@ -163,7 +165,7 @@ impl Parser<'_> {
             }
             // The input is a &str and runs stop only at ASCII bytes, so the
             // slice is on character boundaries.
-            out.push_str(std::str::from_utf8(self.bytes.get(start..self.pos)?).ok()?);
+            out.push_str(core::str::from_utf8(self.bytes.get(start..self.pos)?).ok()?);
             match self.next()? {
                 b'"' => return Some(out),
                 b'\\' => {
@@ -203,14 +205,36 @@ impl Parser<'_> {
         }
     }
 
+    /// RFC 8259 §6 number grammar. The value is computed from at most 19
+    /// significant digits and a power of ten: exact for the integers token
+    /// responses carry (`expires_in`), approximate in the last bits beyond
+    /// that. This avoids the float-parsing tables of `core` in the wasm.
     fn number(&mut self) -> Option<f64> {
-        let start = self.pos;
-        if self.peek() == Some(b'-') {
+        let negative = self.peek() == Some(b'-');
+        if negative {
             self.pos += 1;
         }
+        let mut mantissa: u64 = 0;
+        let mut exponent: i32 = 0;
+        let mut accumulate = |d: u8, after_point: bool, mantissa: &mut u64| {
+            if *mantissa < 1_000_000_000_000_000_000 {
+                *mantissa = *mantissa * 10 + u64::from(d - b'0');
+                if after_point {
+                    exponent -= 1;
+                }
+            } else if !after_point {
+                exponent += 1; // digits beyond 19 only scale the value
+            }
+        };
         match self.next()? {
             b'0' => {}
-            b'1'..=b'9' => self.digits(),
+            d @ b'1'..=b'9' => {
+                accumulate(d, false, &mut mantissa);
+                while let Some(d @ b'0'..=b'9') = self.peek() {
+                    self.pos += 1;
+                    accumulate(d, false, &mut mantissa);
+                }
+            }
             _ => return None,
         }
         if self.peek() == Some(b'.') {
@@ -218,28 +242,60 @@ impl Parser<'_> {
             if !self.peek()?.is_ascii_digit() {
                 return None;
             }
-            self.digits();
+            while let Some(d @ b'0'..=b'9') = self.peek() {
+                self.pos += 1;
+                accumulate(d, true, &mut mantissa);
+            }
         }
         if matches!(self.peek(), Some(b'e' | b'E')) {
             self.pos += 1;
-            if matches!(self.peek(), Some(b'+' | b'-')) {
-                self.pos += 1;
-            }
+            let exp_negative = match self.peek() {
+                Some(b'-') => {
+                    self.pos += 1;
+                    true
+                }
+                Some(b'+') => {
+                    self.pos += 1;
+                    false
+                }
+                _ => false,
+            };
             if !self.peek()?.is_ascii_digit() {
                 return None;
             }
-            self.digits();
+            let mut e: i32 = 0;
+            while let Some(d @ b'0'..=b'9') = self.peek() {
+                self.pos += 1;
+                e = e.saturating_mul(10).saturating_add(i32::from(d - b'0'));
+            }
+            exponent = if exp_negative {
+                exponent.saturating_sub(e)
+            } else {
+                exponent.saturating_add(e)
+            };
         }
-        let text = std::str::from_utf8(self.bytes.get(start..self.pos)?).ok()?;
+        let value = scale(mantissa as f64, exponent);
         // Out-of-range numbers (1e400) are rejected, as serde_json does.
-        text.parse::<f64>().ok().filter(|n| n.is_finite())
+        value
+            .is_finite()
+            .then_some(if negative { -value } else { value })
     }
+}
 
-    fn digits(&mut self) {
-        while matches!(self.peek(), Some(b'0'..=b'9')) {
-            self.pos += 1;
+/// `m × 10^e` by repeated multiplication (small code, no tables).
+fn scale(mut m: f64, e: i32) -> f64 {
+    if m == 0.0 {
+        return 0.0;
+    }
+    let e = e.clamp(-400, 400);
+    let (factor, steps) = if e >= 0 { (10.0, e) } else { (0.1, -e) };
+    for _ in 0..steps {
+        m *= factor;
+        if m == 0.0 || !m.is_finite() {
+            break;
         }
     }
+    m
 }
 
 #[cfg(test)]
@@ -250,16 +306,37 @@ mod tests {
     fn parses_a_token_response() {
         let v = parse(r#" {"access_token":"a\"b\u00e9\ud83d\ude00","expires_in":900,"x":[1,-2.5e3,true,null,{}]} "#)
             .unwrap();
-        assert_eq!(v.get("access_token"), Some(&Value::String("a\"bé😀".into())));
+        assert_eq!(
+            v.get("access_token"),
+            Some(&Value::String("a\"bé😀".into()))
+        );
         assert_eq!(v.get("expires_in"), Some(&Value::Number(900.0)));
     }
 
     #[test]
     fn rejects_what_rfc8259_rejects() {
         for bad in [
-            "", "{", "{\"a\":1,}", "[1,]", "01", "1.", ".5", "-", "+1", "1e", "NaN", "Infinity",
-            "{'a':1}", "\"\u{1}\"", "\"\\x\"", "\"\\ud800\"", "\"\\udc00\"", "{} x", "tru",
-            "{\"a\":1,\"a\":2}", "<html>",
+            "",
+            "{",
+            "{\"a\":1,}",
+            "[1,]",
+            "01",
+            "1.",
+            ".5",
+            "-",
+            "+1",
+            "1e",
+            "NaN",
+            "Infinity",
+            "{'a':1}",
+            "\"\u{1}\"",
+            "\"\\x\"",
+            "\"\\ud800\"",
+            "\"\\udc00\"",
+            "{} x",
+            "tru",
+            "{\"a\":1,\"a\":2}",
+            "<html>",
         ] {
             assert_eq!(parse(bad), None, "{bad:?}");
         }
@@ -274,8 +351,30 @@ mod tests {
     }
 
     #[test]
+    fn integers_are_exact() {
+        for (text, n) in [
+            ("0", 0.0),
+            ("900", 900.0),
+            ("-42", -42.0),
+            ("3600.0", 3600.0),
+            ("9e2", 900.0),
+            ("1.5", 1.5),
+            ("12345678901234567890", 1.2345678901234567e19),
+        ] {
+            assert_eq!(parse(text), Some(Value::Number(n)), "{text}");
+        }
+        assert_eq!(parse("1e-400"), Some(Value::Number(0.0)));
+    }
+
+    #[test]
     fn agrees_with_serde_json_on_samples() {
-        for s in [r#"{"a":[1,2,{"b":null}],"c":"\n\t\\"}"#, "1e308", "-0", "[\"\\u0041\"]", "1e400"] {
+        for s in [
+            r#"{"a":[1,2,{"b":null}],"c":"\n\t\\"}"#,
+            "1e308",
+            "-0",
+            "[\"\\u0041\"]",
+            "1e400",
+        ] {
             let ours = parse(s);
             let theirs: Result<serde_json::Value, _> = serde_json::from_str(s);
             assert_eq!(ours.is_some(), theirs.is_ok(), "{s}");

@@ -10,6 +10,10 @@
 //! [`provider`] → [`pkce`] (with [`random`]) → [`authorization`] →
 //! [`callback`] → [`token_request`] → [`token_response`] → [`token_set`].
 //! [`error`] holds the one error type and its stable codes.
+// The shipped wasm is built without the `std` feature: no_std + alloc, with
+// a panic handler that traps instead of formatting a message, which keeps
+// `core::fmt` and std's panic machinery out of the binary.
+#![cfg_attr(not(feature = "std"), no_std)]
 #![cfg_attr(
     test,
     allow(
@@ -20,14 +24,30 @@
     )
 )]
 
+extern crate alloc;
+
+#[cfg(all(not(feature = "std"), target_arch = "wasm32"))]
+mod no_std_runtime {
+    /// Nothing in the library panics on input; should a bug ever reach a
+    /// panic, trap at once (what `panic = "abort"` does, minus the message
+    /// formatting).
+    #[panic_handler]
+    fn panic(_: &core::panic::PanicInfo) -> ! {
+        core::arch::wasm32::unreachable()
+    }
+
+    #[global_allocator]
+    static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+}
+
 pub mod error;
 pub mod secret;
 
-pub mod provider;
-pub mod random;
-pub mod pkce;
 pub mod authorization;
 pub mod callback;
+pub mod pkce;
+pub mod provider;
+pub mod random;
 pub mod token_request;
 pub mod token_response;
 pub mod token_set;

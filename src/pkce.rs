@@ -3,6 +3,8 @@
 use crate::error::{Error, ErrorCode, Result};
 use crate::random::random_token;
 use crate::secret::CodeVerifier;
+use alloc::borrow::ToOwned;
+use alloc::string::String;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -11,8 +13,7 @@ use sha2::{Digest, Sha256};
 /// unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~".
 pub fn is_valid_verifier(v: &str) -> bool {
     (43..=128).contains(&v.len())
-        && v
-            .bytes()
+        && v.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
@@ -47,7 +48,10 @@ mod tests {
     #[test]
     fn rfc7636_appendix_b_vector() {
         let v = parse_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").unwrap();
-        assert_eq!(challenge_s256(&v), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(
+            challenge_s256(&v),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
     }
 
     #[test]

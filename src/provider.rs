@@ -5,6 +5,9 @@ use crate::authorization::RESERVED_PARAMS;
 use crate::error::{Error, ErrorCode, Result};
 use crate::secret::ClientSecret;
 use crate::url::check_url;
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 /// An OAuth 2.0 authorization server and the API it protects.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,9 +82,8 @@ impl Provider {
         // The library appends the reserved parameters itself; an endpoint
         // query carrying one of them would send it twice.
         if let Some(query) = authz.query {
-            let pairs = crate::form::parse(query).ok_or_else(|| {
-                Error::new(code, "authorizationEndpoint has a malformed query")
-            })?;
+            let pairs = crate::form::parse(query)
+                .ok_or_else(|| Error::new(code, "authorizationEndpoint has a malformed query"))?;
             if pairs
                 .iter()
                 .any(|(name, _)| RESERVED_PARAMS.contains(&name.as_str()))
@@ -279,13 +281,19 @@ mod tests {
     fn pleo_presets_match_the_documented_endpoints() {
         let p = Provider::pleo(PleoEnvironment::Staging);
         assert_eq!(p.issuer, "https://auth.staging.pleo.io");
-        assert_eq!(p.authorization_endpoint, "https://auth.staging.pleo.io/oauth/authorize");
+        assert_eq!(
+            p.authorization_endpoint,
+            "https://auth.staging.pleo.io/oauth/authorize"
+        );
         assert_eq!(p.token_endpoint, "https://auth.staging.pleo.io/oauth/token");
         assert_eq!(
             p.introspection_endpoint.as_deref(),
             Some("https://auth.staging.pleo.io/oauth/token/introspect")
         );
-        assert_eq!(p.api_base_url.as_deref(), Some("https://external.staging.pleo.io"));
+        assert_eq!(
+            p.api_base_url.as_deref(),
+            Some("https://external.staging.pleo.io")
+        );
         assert_eq!(p.revocation_endpoint, None);
         assert!(!p.iss_parameter_supported);
         let p = Provider::pleo(PleoEnvironment::Production);
@@ -296,7 +304,10 @@ mod tests {
 
     #[test]
     fn default_client_auth_is_basic_with_a_secret_and_none_without() {
-        assert_eq!(Client::new(config()).unwrap().client_auth(), ClientAuth::ClientSecretBasic);
+        assert_eq!(
+            Client::new(config()).unwrap().client_auth(),
+            ClientAuth::ClientSecretBasic
+        );
         let mut c = config();
         c.client_secret = None;
         assert_eq!(Client::new(c).unwrap().client_auth(), ClientAuth::None);
@@ -317,7 +328,8 @@ mod tests {
 
     #[test]
     fn bad_configuration_is_invalid_config() {
-        let cases: Vec<Box<dyn Fn(&mut ClientConfig)>> = vec![
+        type Mutation = Box<dyn Fn(&mut ClientConfig)>;
+        let cases: Vec<Mutation> = vec![
             Box::new(|c| c.client_id = String::new()),
             Box::new(|c| c.client_id = "a\nb".into()),
             Box::new(|c| c.redirect_uri = "http://partner.example/cb".into()),
@@ -326,7 +338,9 @@ mod tests {
             Box::new(|c| c.scopes = vec![String::new()]),
             Box::new(|c| c.provider.issuer = "https://auth.pleo.io?x=1".into()),
             Box::new(|c| c.provider.token_endpoint = "http://auth.pleo.io/token".into()),
-            Box::new(|c| c.provider.authorization_endpoint = "https://a.test/authz?client_id=evil".into()),
+            Box::new(|c| {
+                c.provider.authorization_endpoint = "https://a.test/authz?client_id=evil".into()
+            }),
             Box::new(|c| c.client_secret = Some(ClientSecret::new(String::new()))),
         ];
         for (i, mutate) in cases.iter().enumerate() {

@@ -5,6 +5,7 @@
 //! RNG while the module is being loaded.
 
 use crate::error::{Error, ErrorCode, Result};
+use alloc::string::String;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
@@ -36,7 +37,9 @@ mod tests {
         let a = random_token().unwrap();
         let b = random_token().unwrap();
         assert_eq!(a.len(), 43);
-        assert!(a.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert!(a
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
         assert_ne!(a, b);
     }
 }

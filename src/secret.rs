@@ -3,6 +3,7 @@
 
 /// Compares two byte strings in time that depends only on their lengths,
 /// so a `state` or secret cannot be guessed byte by byte from timing.
+use alloc::string::String;
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
@@ -12,7 +13,7 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         diff |= x ^ y;
     }
     // black_box keeps the optimiser from turning the loop into an early exit.
-    std::hint::black_box(diff) == 0
+    core::hint::black_box(diff) == 0
 }
 
 macro_rules! secret_type {
@@ -39,8 +40,8 @@ macro_rules! secret_type {
             }
         }
 
-        impl std::fmt::Debug for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        impl core::fmt::Debug for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 f.write_str(concat!(stringify!($name), "([redacted])"))
             }
         }

@@ -6,7 +6,11 @@
 use crate::authorization::PendingAuthorization;
 use crate::error::{Error, ErrorCode, Result};
 use crate::form::{self, FormBuilder};
-use crate::provider::{ClientAuth, Client};
+use crate::provider::{Client, ClientAuth};
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
@@ -21,8 +25,8 @@ pub struct HttpRequest {
 }
 
 // The body and the Authorization header carry secrets.
-impl std::fmt::Debug for HttpRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
             .field("url", &self.url)
@@ -87,7 +91,10 @@ impl Client {
             body.pair(name, value);
         }
         let mut headers = vec![
-            ("content-type", "application/x-www-form-urlencoded".to_owned()),
+            (
+                "content-type",
+                "application/x-www-form-urlencoded".to_owned(),
+            ),
             ("accept", "application/json".to_owned()),
         ];
         // Exactly one client authentication method per request
@@ -149,12 +156,16 @@ impl Client {
         token: &str,
         hint: Option<TokenTypeHint>,
     ) -> Result<HttpRequest> {
-        let endpoint = self.provider.introspection_endpoint.as_deref().ok_or_else(|| {
-            Error::new(
-                ErrorCode::UnsupportedOperation,
-                "the provider has no introspectionEndpoint",
-            )
-        })?;
+        let endpoint = self
+            .provider
+            .introspection_endpoint
+            .as_deref()
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::UnsupportedOperation,
+                    "the provider has no introspectionEndpoint",
+                )
+            })?;
         self.token_management_request(endpoint, token, hint)
     }
 
@@ -164,12 +175,16 @@ impl Client {
         token: &str,
         hint: Option<TokenTypeHint>,
     ) -> Result<HttpRequest> {
-        let endpoint = self.provider.revocation_endpoint.as_deref().ok_or_else(|| {
-            Error::new(
-                ErrorCode::UnsupportedOperation,
-                "the provider has no revocationEndpoint",
-            )
-        })?;
+        let endpoint = self
+            .provider
+            .revocation_endpoint
+            .as_deref()
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::UnsupportedOperation,
+                    "the provider has no revocationEndpoint",
+                )
+            })?;
         self.token_management_request(endpoint, token, hint)
     }
 
@@ -181,9 +196,10 @@ impl Client {
     ) -> Result<HttpRequest> {
         let token = non_empty(token, "token must be a non-empty string")?;
         Ok(match hint {
-            Some(h) => {
-                self.authenticated_post(endpoint, &[("token", token), ("token_type_hint", h.as_str())])
-            }
+            Some(h) => self.authenticated_post(
+                endpoint,
+                &[("token", token), ("token_type_hint", h.as_str())],
+            ),
             None => self.authenticated_post(endpoint, &[("token", token)]),
         })
     }
@@ -209,11 +225,17 @@ mod tests {
     }
 
     fn header<'a>(r: &'a HttpRequest, name: &str) -> Option<&'a str> {
-        r.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+        r.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     fn decode_basic(r: &HttpRequest) -> String {
-        let b64 = header(r, "authorization").unwrap().strip_prefix("Basic ").unwrap();
+        let b64 = header(r, "authorization")
+            .unwrap()
+            .strip_prefix("Basic ")
+            .unwrap();
         String::from_utf8(STANDARD.decode(b64).unwrap()).unwrap()
     }
 
@@ -233,7 +255,10 @@ mod tests {
     #[test]
     fn code_exchange_uses_the_stored_redirect_uri_and_verifier() {
         let c = client(Some("s"), None);
-        let pending = c.start_authorization(AuthorizationOptions::default(), 0).unwrap().pending;
+        let pending = c
+            .start_authorization(AuthorizationOptions::default(), 0)
+            .unwrap()
+            .pending;
         let r = c.token_request("the-code", &pending).unwrap();
         assert_eq!(r.method, "POST");
         assert_eq!(r.url, "https://auth.staging.pleo.io/oauth/token");
@@ -242,10 +267,16 @@ mod tests {
             ("grant_type".into(), "authorization_code".into()),
             ("code".into(), "the-code".into()),
             ("redirect_uri".into(), "https://partner.example/cb".into()),
-            ("code_verifier".into(), pending.code_verifier.expose_secret().into()),
+            (
+                "code_verifier".into(),
+                pending.code_verifier.expose_secret().into(),
+            ),
         ];
         assert_eq!(body, expected);
-        assert_eq!(header(&r, "content-type"), Some("application/x-www-form-urlencoded"));
+        assert_eq!(
+            header(&r, "content-type"),
+            Some("application/x-www-form-urlencoded")
+        );
     }
 
     #[test]
@@ -253,9 +284,13 @@ mod tests {
         let basic = client(Some("s"), None).refresh_request("rt").unwrap();
         assert!(header(&basic, "authorization").is_some());
         assert!(!basic.body.contains("client_secret") && !basic.body.contains("client_id"));
-        let post = client(Some("s"), Some(ClientAuth::ClientSecretPost)).refresh_request("rt").unwrap();
+        let post = client(Some("s"), Some(ClientAuth::ClientSecretPost))
+            .refresh_request("rt")
+            .unwrap();
         assert!(header(&post, "authorization").is_none());
-        assert!(post.body.ends_with("&client_id=id+with+space&client_secret=s"));
+        assert!(post
+            .body
+            .ends_with("&client_id=id+with+space&client_secret=s"));
         let public = client(None, None).refresh_request("rt").unwrap();
         assert!(header(&public, "authorization").is_none());
         assert!(public.body.ends_with("&client_id=id+with+space"));
@@ -265,19 +300,26 @@ mod tests {
     #[test]
     fn introspection_and_revocation_need_an_endpoint() {
         let c = client(Some("s"), None);
-        let r = c.introspection_request("tok", Some(TokenTypeHint::AccessToken)).unwrap();
+        let r = c
+            .introspection_request("tok", Some(TokenTypeHint::AccessToken))
+            .unwrap();
         assert_eq!(r.url, "https://auth.staging.pleo.io/oauth/token/introspect");
         assert_eq!(r.body, "token=tok&token_type_hint=access_token");
         assert_eq!(
             c.revocation_request("tok", None).unwrap_err().code(),
             ErrorCode::UnsupportedOperation
         );
-        assert_eq!(c.refresh_request("").unwrap_err().code(), ErrorCode::InvalidInput);
+        assert_eq!(
+            c.refresh_request("").unwrap_err().code(),
+            ErrorCode::InvalidInput
+        );
     }
 
     #[test]
     fn debug_output_hides_secrets() {
-        let r = client(Some("hunter2"), Some(ClientAuth::ClientSecretPost)).refresh_request("rt-value").unwrap();
+        let r = client(Some("hunter2"), Some(ClientAuth::ClientSecretPost))
+            .refresh_request("rt-value")
+            .unwrap();
         let d = format!("{r:?}");
         assert!(!d.contains("hunter2") && !d.contains("rt-value"));
     }

@@ -3,8 +3,9 @@
 
 use crate::error::{decimal, Error, ErrorCode, Result, ServerError};
 use crate::json::{self, Value};
-use crate::token_set::TokenSet;
 use crate::secret::{AccessToken, RefreshToken};
+use crate::token_set::TokenSet;
+use alloc::borrow::ToOwned;
 
 /// Larger bodies are rejected before parsing.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -42,13 +43,17 @@ fn expires_in(v: &Value) -> Result<Option<f64>> {
     let seconds = match v.get("expires_in") {
         None => return Ok(None),
         Some(Value::Number(n)) => *n,
-        Some(Value::String(s)) if is_decimal(s) => s
-            .parse::<f64>()
-            .map_err(|_| malformed("token response expires_in is not a number"))?,
+        // Plain decimals are valid JSON numbers: reuse the JSON number parser.
+        Some(Value::String(s)) if is_decimal(s) => match json::parse(s) {
+            Some(Value::Number(n)) => n,
+            _ => return Err(malformed("token response expires_in is not a number")),
+        },
         Some(_) => return Err(malformed("token response expires_in is not a number")),
     };
     if !seconds.is_finite() || seconds < 0.0 {
-        return Err(malformed("token response expires_in is negative or not finite"));
+        return Err(malformed(
+            "token response expires_in is negative or not finite",
+        ));
     }
     if seconds > MAX_EXPIRES_IN_SECONDS {
         return Err(malformed("token response expires_in is implausibly large"));
@@ -66,7 +71,8 @@ fn is_decimal(s: &str) -> bool {
     !int.is_empty()
         && int.len() <= 12
         && int.bytes().all(|b| b.is_ascii_digit())
-        && frac.is_none_or(|f| !f.is_empty() && f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit()))
+        && frac
+            .is_none_or(|f| !f.is_empty() && f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// RFC 6749 §5.2: an error body, whatever the status (even 200).
@@ -74,7 +80,11 @@ fn server_error(v: &Value, status: u16) -> Result<Option<Error>> {
     let error = match v.get("error") {
         None => return Ok(None),
         Some(Value::String(e)) if !e.is_empty() => e,
-        Some(_) => return Err(malformed("token response error member is not a non-empty string")),
+        Some(_) => {
+            return Err(malformed(
+                "token response error member is not a non-empty string",
+            ))
+        }
     };
     let server = ServerError {
         error: error.clone(),
@@ -132,7 +142,11 @@ pub fn parse_token_response(
 
     let access_token = match v.get("access_token") {
         Some(Value::String(s)) if !s.is_empty() => s,
-        Some(_) => return Err(malformed("token response access_token must be a non-empty string")),
+        Some(_) => {
+            return Err(malformed(
+                "token response access_token must be a non-empty string",
+            ))
+        }
         None => return Err(malformed("token response has no access_token")),
     };
     // RFC 6749 §7.1 / RFC 6750: only Bearer, compared case-insensitively.
@@ -148,9 +162,11 @@ pub fn parse_token_response(
         None => return Err(malformed("token response has no token_type")),
     }
     let expires_at = expires_in(&v)?.map(|seconds| {
-        // Saturating: the bound above keeps this far below 2^53 anyway.
-        let at = now as f64 + (seconds * 1000.0).floor();
-        at.min(crate::authorization::MAX_TIME_MS as f64) as u64
+        // Non-negative and bounded above, so the cast truncates (floors)
+        // without wrapping; the sum saturates at JS's MAX_SAFE_INTEGER.
+        let ms = (seconds * 1000.0) as u64;
+        now.saturating_add(ms)
+            .min(crate::authorization::MAX_TIME_MS)
     });
     let refresh_token = match optional_string(&v, "refresh_token")? {
         Some("") => return Err(malformed("token response refresh_token is empty")),
@@ -160,7 +176,12 @@ pub fn parse_token_response(
         None => previous.and_then(|p| p.refresh_token.clone()),
     };
     let scope = match optional_string(&v, "scope")? {
-        Some(s) => Some(s.split(' ').filter(|s| !s.is_empty()).map(str::to_owned).collect()),
+        Some(s) => Some(
+            s.split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ),
         None => previous.and_then(|p| p.scope.clone()),
     };
     Ok(TokenSet {
@@ -193,15 +214,37 @@ mod tests {
         assert_eq!(t.access_token.expose_secret(), "at");
         assert_eq!(t.expires_at, Some(901_000));
         assert_eq!(t.refresh_token.as_ref().unwrap().expose_secret(), "rt");
-        assert_eq!(t.scope, Some(vec!["users:read".into(), "export-jobs:read".into()]));
+        assert_eq!(
+            t.scope,
+            Some(vec!["users:read".into(), "export-jobs:read".into()])
+        );
     }
 
     #[test]
     fn expires_in_may_be_a_numeric_string() {
-        let t = parse(200, r#"{"access_token":"a","token_type":"Bearer","expires_in":"900"}"#).unwrap();
+        let t = parse(
+            200,
+            r#"{"access_token":"a","token_type":"Bearer","expires_in":"900"}"#,
+        )
+        .unwrap();
         assert_eq!(t.expires_at, Some(901_000));
-        for bad in [r#""-1""#, r#""abc""#, r#""1e3""#, r#"" 900""#, "-1", "1e300", "null", "true", r#""""#] {
-            let body = [r#"{"access_token":"a","token_type":"Bearer","expires_in":"#, bad, "}"].concat();
+        for bad in [
+            r#""-1""#,
+            r#""abc""#,
+            r#""1e3""#,
+            r#"" 900""#,
+            "-1",
+            "1e300",
+            "null",
+            "true",
+            r#""""#,
+        ] {
+            let body = [
+                r#"{"access_token":"a","token_type":"Bearer","expires_in":"#,
+                bad,
+                "}",
+            ]
+            .concat();
             assert_eq!(code(200, &body), ErrorCode::InvalidTokenResponse, "{bad}");
         }
     }
@@ -209,7 +252,11 @@ mod tests {
     #[test]
     fn rfc6749_5_2_error_bodies_are_token_errors_whatever_the_status() {
         for status in [200, 400, 401, 500] {
-            let err = parse(status, r#"{"error":"invalid_grant","error_description":"grant revoked"}"#).unwrap_err();
+            let err = parse(
+                status,
+                r#"{"error":"invalid_grant","error_description":"grant revoked"}"#,
+            )
+            .unwrap_err();
             assert_eq!(err.code(), ErrorCode::TokenError);
             let s = err.server_error().unwrap();
             assert_eq!(s.error, "invalid_grant");
@@ -221,29 +268,86 @@ mod tests {
     #[test]
     fn malformed_responses_are_rejected() {
         let cases: &[(u16, &str, ErrorCode)] = &[
-            (500, "<html>Bad gateway</html>", ErrorCode::InvalidTokenResponse),
+            (
+                500,
+                "<html>Bad gateway</html>",
+                ErrorCode::InvalidTokenResponse,
+            ),
             (200, "<html></html>", ErrorCode::InvalidTokenResponse),
             (200, "null", ErrorCode::InvalidTokenResponse),
             (200, "[]", ErrorCode::InvalidTokenResponse),
             (200, "\"at\"", ErrorCode::InvalidTokenResponse),
-            (200, r#"{"token_type":"Bearer"}"#, ErrorCode::InvalidTokenResponse),
-            (200, r#"{"access_token":1,"token_type":"Bearer"}"#, ErrorCode::InvalidTokenResponse),
-            (200, r#"{"access_token":"","token_type":"Bearer"}"#, ErrorCode::InvalidTokenResponse),
-            (200, r#"{"access_token":"a"}"#, ErrorCode::InvalidTokenResponse),
-            (200, r#"{"access_token":"a","token_type":"MAC"}"#, ErrorCode::UnsupportedTokenType),
-            (200, r#"{"access_token":"a","token_type":"DPoP"}"#, ErrorCode::UnsupportedTokenType),
-            (200, r#"{"access_token":"a","token_type":"Bearer","refresh_token":null}"#, ErrorCode::InvalidTokenResponse),
-            (200, r#"{"access_token":"a","token_type":"Bearer","scope":null}"#, ErrorCode::InvalidTokenResponse),
-            (200, r#"{"access_token":"a","token_type":"Bearer","refresh_token":""}"#, ErrorCode::InvalidTokenResponse),
-            (201, r#"{"access_token":"a","token_type":"Bearer"}"#, ErrorCode::InvalidTokenResponse),
+            (
+                200,
+                r#"{"token_type":"Bearer"}"#,
+                ErrorCode::InvalidTokenResponse,
+            ),
+            (
+                200,
+                r#"{"access_token":1,"token_type":"Bearer"}"#,
+                ErrorCode::InvalidTokenResponse,
+            ),
+            (
+                200,
+                r#"{"access_token":"","token_type":"Bearer"}"#,
+                ErrorCode::InvalidTokenResponse,
+            ),
+            (
+                200,
+                r#"{"access_token":"a"}"#,
+                ErrorCode::InvalidTokenResponse,
+            ),
+            (
+                200,
+                r#"{"access_token":"a","token_type":"MAC"}"#,
+                ErrorCode::UnsupportedTokenType,
+            ),
+            (
+                200,
+                r#"{"access_token":"a","token_type":"DPoP"}"#,
+                ErrorCode::UnsupportedTokenType,
+            ),
+            (
+                200,
+                r#"{"access_token":"a","token_type":"Bearer","refresh_token":null}"#,
+                ErrorCode::InvalidTokenResponse,
+            ),
+            (
+                200,
+                r#"{"access_token":"a","token_type":"Bearer","scope":null}"#,
+                ErrorCode::InvalidTokenResponse,
+            ),
+            (
+                200,
+                r#"{"access_token":"a","token_type":"Bearer","refresh_token":""}"#,
+                ErrorCode::InvalidTokenResponse,
+            ),
+            (
+                201,
+                r#"{"access_token":"a","token_type":"Bearer"}"#,
+                ErrorCode::InvalidTokenResponse,
+            ),
             (200, r#"{"error":null}"#, ErrorCode::InvalidTokenResponse),
-            (400, r#"{"error":"x","error_description":5}"#, ErrorCode::InvalidTokenResponse),
-            (200, r#"{"access_token":"a","access_token":"b","token_type":"Bearer"}"#, ErrorCode::InvalidTokenResponse),
+            (
+                400,
+                r#"{"error":"x","error_description":5}"#,
+                ErrorCode::InvalidTokenResponse,
+            ),
+            (
+                200,
+                r#"{"access_token":"a","access_token":"b","token_type":"Bearer"}"#,
+                ErrorCode::InvalidTokenResponse,
+            ),
         ];
         for (status, body, expected) in cases {
             assert_eq!(code(*status, body), *expected, "{status} {body}");
         }
-        let huge = [r#"{"access_token":"a","token_type":"Bearer","pad":""#, &"x".repeat(MAX_BODY_BYTES), "\"}"].concat();
+        let huge = [
+            r#"{"access_token":"a","token_type":"Bearer","pad":""#,
+            &"x".repeat(MAX_BODY_BYTES),
+            "\"}",
+        ]
+        .concat();
         assert_eq!(code(200, &huge), ErrorCode::InvalidTokenResponse);
     }
 
@@ -251,15 +355,24 @@ mod tests {
     fn rotation_a_new_refresh_token_replaces_the_old_and_absence_keeps_it() {
         let first = parse(200, r#"{"access_token":"a1","token_type":"Bearer","refresh_token":"r1","scope":"users:read"}"#).unwrap();
         let rotated = parse_token_response(
-            &HttpResponse { status: 200, body: r#"{"access_token":"a2","token_type":"Bearer","refresh_token":"r2"}"# },
+            &HttpResponse {
+                status: 200,
+                body: r#"{"access_token":"a2","token_type":"Bearer","refresh_token":"r2"}"#,
+            },
             0,
             Some(&first),
         )
         .unwrap();
-        assert_eq!(rotated.refresh_token.as_ref().unwrap().expose_secret(), "r2");
+        assert_eq!(
+            rotated.refresh_token.as_ref().unwrap().expose_secret(),
+            "r2"
+        );
         assert_eq!(rotated.scope, first.scope);
         let kept = parse_token_response(
-            &HttpResponse { status: 200, body: r#"{"access_token":"a3","token_type":"Bearer"}"# },
+            &HttpResponse {
+                status: 200,
+                body: r#"{"access_token":"a3","token_type":"Bearer"}"#,
+            },
             0,
             Some(&rotated),
         )

@@ -1,6 +1,8 @@
 //! Step 7: the token set a connection lives on, and when to refresh it.
 
 use crate::secret::{AccessToken, RefreshToken};
+use alloc::string::String;
+use alloc::vec::Vec;
 
 /// Tokens from one token response. `token_type` is always Bearer (others are
 /// rejected while parsing), so it is not stored.

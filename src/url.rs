@@ -3,6 +3,7 @@
 //! Deliberately not a general URL parser (no IDNA tables in the wasm).
 
 use crate::error::{Error, ErrorCode, Result};
+use alloc::vec::Vec;
 
 /// What an absolute http(s) URL was found to be.
 #[derive(Debug, PartialEq, Eq)]
@@ -25,9 +26,12 @@ pub fn is_loopback_host(host: &str) -> bool {
     let rest: Vec<&str> = parts.collect();
     first == Some("127")
         && rest.len() == 3
-        && rest
-            .iter()
-            .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok_and(|n| n <= 255))
+        && rest.iter().all(|p| {
+            !p.is_empty()
+                && p.len() <= 3
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u16>().is_ok_and(|n| n <= 255)
+        })
 }
 
 fn invalid(code: ErrorCode, name: &str, why: &str) -> Error {
@@ -81,7 +85,12 @@ pub fn check_url<'a>(url: &'a str, name: &str, code: ErrorCode) -> Result<Checke
             "must use https (plain http is allowed only for loopback hosts)",
         ));
     }
-    if port.is_some_and(|p| p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) || p.parse::<u32>().map_or(true, |n| n == 0 || n > 65535)) {
+    if port.is_some_and(|p| {
+        p.is_empty()
+            || p.len() > 5
+            || !p.bytes().all(|b| b.is_ascii_digit())
+            || p.parse::<u32>().map_or(true, |n| n == 0 || n > 65535)
+    }) {
         return Err(invalid(code, name, "has an invalid host or port"));
     }
     if after.contains('\\') {
@@ -96,7 +105,11 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
         let close = authority.find(']')?;
         let host = authority.get(..=close)?;
         let inner = host.get(1..host.len() - 1)?;
-        if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
+        if inner.is_empty()
+            || !inner
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+        {
             return None;
         }
         match authority.get(close + 1..)? {

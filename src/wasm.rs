@@ -11,6 +11,9 @@ use crate::secret::{AccessToken, ClientSecret, CodeVerifier, RefreshToken, State
 use crate::token_request::{HttpRequest, TokenTypeHint};
 use crate::token_response::{parse_token_response, HttpResponse};
 use crate::token_set::TokenSet;
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -75,7 +78,12 @@ fn opt_string(
     v.as_string().map(Some).ok_or_else(|| js_err(code, message))
 }
 
-fn req_string(obj: &JsValue, name: &str, code: ErrorCode, message: &'static str) -> JsResult<String> {
+fn req_string(
+    obj: &JsValue,
+    name: &str,
+    code: ErrorCode,
+    message: &'static str,
+) -> JsResult<String> {
     opt_string(obj, name, code, message, false)?.ok_or_else(|| js_err(code, message))
 }
 
@@ -129,7 +137,11 @@ fn provider_to_js(p: &Provider) -> JsValue {
             set_str(&o, name, v);
         }
     }
-    set(&o, "issParameterSupported", &JsValue::from_bool(p.iss_parameter_supported));
+    set(
+        &o,
+        "issParameterSupported",
+        &JsValue::from_bool(p.iss_parameter_supported),
+    );
     o
 }
 
@@ -155,11 +167,39 @@ fn provider_from_js(v: &JsValue) -> JsResult<Provider> {
     };
     Ok(Provider {
         issuer: req_string(v, "issuer", c, "provider.issuer must be a string")?,
-        authorization_endpoint: req_string(v, "authorizationEndpoint", c, "provider.authorizationEndpoint must be a string")?,
-        token_endpoint: req_string(v, "tokenEndpoint", c, "provider.tokenEndpoint must be a string")?,
-        introspection_endpoint: opt_string(v, "introspectionEndpoint", c, "provider.introspectionEndpoint must be a string", true)?,
-        revocation_endpoint: opt_string(v, "revocationEndpoint", c, "provider.revocationEndpoint must be a string", true)?,
-        api_base_url: opt_string(v, "apiBaseUrl", c, "provider.apiBaseUrl must be a string", true)?,
+        authorization_endpoint: req_string(
+            v,
+            "authorizationEndpoint",
+            c,
+            "provider.authorizationEndpoint must be a string",
+        )?,
+        token_endpoint: req_string(
+            v,
+            "tokenEndpoint",
+            c,
+            "provider.tokenEndpoint must be a string",
+        )?,
+        introspection_endpoint: opt_string(
+            v,
+            "introspectionEndpoint",
+            c,
+            "provider.introspectionEndpoint must be a string",
+            true,
+        )?,
+        revocation_endpoint: opt_string(
+            v,
+            "revocationEndpoint",
+            c,
+            "provider.revocationEndpoint must be a string",
+            true,
+        )?,
+        api_base_url: opt_string(
+            v,
+            "apiBaseUrl",
+            c,
+            "provider.apiBaseUrl must be a string",
+            true,
+        )?,
         iss_parameter_supported,
     })
 }
@@ -180,12 +220,24 @@ fn pending_to_js(p: &PendingAuthorization) -> JsValue {
 fn pending_from_js(v: &JsValue) -> JsResult<PendingAuthorization> {
     let c = ErrorCode::InvalidInput;
     if !v.is_object() {
-        return Err(js_err(c, "pending must be the object returned by startAuthorization"));
+        return Err(js_err(
+            c,
+            "pending must be the object returned by startAuthorization",
+        ));
     }
     let created = get(v, "createdAt");
     let created_at = match created.as_f64() {
-        Some(n) if n.is_finite() && n >= 0.0 && n <= MAX_TIME_MS as f64 && n.fract() == 0.0 => n as u64,
-        _ => return Err(js_err(c, "pending.createdAt must be a time in milliseconds")),
+        Some(n)
+            if n.is_finite() && n >= 0.0 && n <= MAX_TIME_MS as f64 && n == (n as u64) as f64 =>
+        {
+            n as u64
+        }
+        _ => {
+            return Err(js_err(
+                c,
+                "pending.createdAt must be a time in milliseconds",
+            ))
+        }
     };
     let scopes = get(v, "scopes");
     let scopes = if scopes.is_undefined() {
@@ -195,7 +247,12 @@ fn pending_from_js(v: &JsValue) -> JsResult<PendingAuthorization> {
     };
     Ok(PendingAuthorization {
         state: State::new(req_string(v, "state", c, "pending.state must be a string")?),
-        code_verifier: CodeVerifier::new(req_string(v, "codeVerifier", c, "pending.codeVerifier must be a string")?),
+        code_verifier: CodeVerifier::new(req_string(
+            v,
+            "codeVerifier",
+            c,
+            "pending.codeVerifier must be a string",
+        )?),
         redirect_uri: req_string(v, "redirectUri", c, "pending.redirectUri must be a string")?,
         issuer: req_string(v, "issuer", c, "pending.issuer must be a string")?,
         created_at,
@@ -297,7 +354,10 @@ pub fn generate_state() -> JsResult<String> {
 #[wasm_bindgen(js_name = pleoProvider)]
 pub fn pleo_provider(env: JsValue) -> JsResult<JsValue> {
     let name = env.as_string().ok_or_else(|| {
-        js_err(ErrorCode::InvalidConfig, "env must be \"staging\" or \"production\"")
+        js_err(
+            ErrorCode::InvalidConfig,
+            "env must be \"staging\" or \"production\"",
+        )
     })?;
     let env = PleoEnvironment::parse(&name).map_err(to_js_error)?;
     Ok(provider_to_js(&Provider::pleo(env)))
@@ -308,12 +368,18 @@ pub fn pleo_provider(env: JsValue) -> JsResult<JsValue> {
 #[wasm_bindgen(js_name = needsRefresh)]
 pub fn needs_refresh(token_set: JsValue, opts: JsValue) -> JsResult<bool> {
     let t = token_set_from_js(&token_set, "tokenSet must be a TokenSet")?;
-    let now = time_ms(&get(&opts, "now"), "opts.now must be a time in milliseconds")?;
+    let now = time_ms(
+        &get(&opts, "now"),
+        "opts.now must be a time in milliseconds",
+    )?;
     let skew = get(&opts, "skewMs");
     let skew = if skew.is_undefined() {
         30_000
     } else {
-        time_ms(&skew, "opts.skewMs must be a non-negative number of milliseconds")?
+        time_ms(
+            &skew,
+            "opts.skewMs must be a non-negative number of milliseconds",
+        )?
     };
     Ok(t.needs_refresh(now, skew))
 }
@@ -338,17 +404,29 @@ impl OAuthClient {
         } else {
             string_array(&scopes, c, "scopes must be an array of strings")?
         };
-        let client_auth = opt_string(&config, "clientAuth", c, "clientAuth must be a string", true)?
-            .map(|s| ClientAuth::parse(&s))
-            .transpose()
-            .map_err(to_js_error)?;
+        let client_auth = opt_string(
+            &config,
+            "clientAuth",
+            c,
+            "clientAuth must be a string",
+            true,
+        )?
+        .map(|s| ClientAuth::parse(&s))
+        .transpose()
+        .map_err(to_js_error)?;
         let config = ClientConfig {
             provider: provider_from_js(&get(&config, "provider"))?,
             client_id: req_string(&config, "clientId", c, "clientId must be a string")?,
             redirect_uri: req_string(&config, "redirectUri", c, "redirectUri must be a string")?,
             scopes,
-            client_secret: opt_string(&config, "clientSecret", c, "clientSecret must be a string", true)?
-                .map(ClientSecret::new),
+            client_secret: opt_string(
+                &config,
+                "clientSecret",
+                c,
+                "clientSecret must be a string",
+                true,
+            )?
+            .map(ClientSecret::new),
             client_auth,
         };
         Client::new(config)
@@ -373,7 +451,11 @@ impl OAuthClient {
         let scopes = if scopes.is_undefined() || scopes.is_null() {
             None
         } else {
-            Some(string_array(&scopes, c, "opts.scopes must be an array of strings")?)
+            Some(string_array(
+                &scopes,
+                c,
+                "opts.scopes must be an array of strings",
+            )?)
         };
         let extra = get(&opts, "extraParams");
         let mut extra_params = Vec::new();
@@ -396,7 +478,10 @@ impl OAuthClient {
             subject: opt_string(&opts, "subject", c, "opts.subject must be a string", true)?,
             extra_params,
         };
-        let now = time_ms(&get(&opts, "now"), "opts.now must be a time in milliseconds")?;
+        let now = time_ms(
+            &get(&opts, "now"),
+            "opts.now must be a time in milliseconds",
+        )?;
         let start = self
             .client
             .start_authorization(options, now)
@@ -478,19 +563,32 @@ impl OAuthClient {
             return Err(js_err(c, "res must be { status, headers?, body }"));
         }
         let status = match get(&res, "status").as_f64() {
-            Some(s) if s.fract() == 0.0 && (100.0..=599.0).contains(&s) => s as u16,
+            Some(s) if (100.0..=599.0).contains(&s) && s == (s as u16) as f64 => s as u16,
             _ => return Err(js_err(c, "res.status must be an HTTP status number")),
         };
         let body = req_string(&res, "body", c, "res.body must be a string")?;
-        let now = time_ms(&get(&opts, "now"), "opts.now must be a time in milliseconds")?;
+        let now = time_ms(
+            &get(&opts, "now"),
+            "opts.now must be a time in milliseconds",
+        )?;
         let previous = get(&opts, "previous");
         let previous = if previous.is_undefined() || previous.is_null() {
             None
         } else {
-            Some(token_set_from_js(&previous, "opts.previous must be a TokenSet")?)
+            Some(token_set_from_js(
+                &previous,
+                "opts.previous must be a TokenSet",
+            )?)
         };
-        parse_token_response(&HttpResponse { status, body: &body }, now, previous.as_ref())
-            .map(|t| token_set_to_js(&t))
-            .map_err(to_js_error)
+        parse_token_response(
+            &HttpResponse {
+                status,
+                body: &body,
+            },
+            now,
+            previous.as_ref(),
+        )
+        .map(|t| token_set_to_js(&t))
+        .map_err(to_js_error)
     }
 }
