@@ -1,0 +1,177 @@
+// Seeded dummy data for the stand-in: a signed-in user, the companies shown on
+// the consent page, and per-company employees, export jobs and export items.
+// Everything is generated from a fixed seed, so every run (and every test)
+// sees the same ids.
+
+export const DEMO_USER = Object.freeze({
+  name: 'Astrid Nielsen',
+  email: 'astrid.nielsen@example.com',
+  password: 'pleo-demo-password',
+});
+
+// Pleo-style scopes (resource:permission). The demo client may request any of
+// them; the consent screen grants what was requested.
+export const SCOPES = Object.freeze([
+  'users:read',
+  'companies:read',
+  'export-jobs:read',
+  'export-jobs:write',
+  'export-items:read',
+  'accounts:read',
+  'accounts:write',
+  'tax-codes:read',
+  'tag-groups:read',
+]);
+
+const COMPANY_SEED = [
+  {
+    id: '3f0b8c2e-6a1d-4f5e-9b7a-2c4d8e1f0a11',
+    name: 'Nordlys Design ApS',
+    domain: 'nordlys-design.example',
+    country: 'DK',
+    currency: 'DKK',
+    registrationNumber: 'DK38211904',
+    people: ['Astrid Nielsen', 'Mads Kristensen', 'Freja Holm', 'Jonas Lund', 'Ida Sørensen', 'Emil Bak', 'Clara Vestergaard'],
+  },
+  {
+    id: '8d5e1a47-2b9c-4c03-a6f1-7e2b5d9c3f22',
+    name: 'Fjordline Consulting AS',
+    domain: 'fjordline.example',
+    country: 'NO',
+    currency: 'NOK',
+    registrationNumber: 'NO923455871',
+    people: ['Astrid Nielsen', 'Ola Nordmann', 'Ingrid Berg', 'Henrik Dahl', 'Sofie Haugen'],
+  },
+  {
+    id: 'c41f9e03-5d7a-4b8e-8c2d-1a6f4e0b9d33',
+    name: 'Kastanje Studio GmbH',
+    domain: 'kastanje-studio.example',
+    country: 'DE',
+    currency: 'EUR',
+    registrationNumber: 'HRB 204118',
+    people: ['Astrid Nielsen', 'Lena Vogel', 'Jonas Becker', 'Mia Schröder', 'Felix Wagner', 'Paul Hoffmann'],
+  },
+  {
+    id: 'e9a2d6b5-0f3c-4d71-b5e8-3c7a9f2d1e44',
+    name: 'Thames & Tide Ltd',
+    domain: 'thamesandtide.example',
+    country: 'GB',
+    currency: 'GBP',
+    registrationNumber: '12876540',
+    people: ['Astrid Nielsen', 'Oliver Hughes', 'Amelia Clarke', 'George Patel'],
+  },
+];
+
+// mulberry32: tiny deterministic PRNG, good enough for dummy data.
+function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function uuid(rand) {
+  const hex = Array.from({ length: 32 }, () => Math.floor(rand() * 16).toString(16));
+  hex[12] = '4';
+  hex[16] = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  const s = hex.join('');
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+}
+
+function slug(s) {
+  return s.normalize('NFKD').replace(/[^\w\s-]/g, '').trim().toLowerCase().replace(/\s+/g, '.');
+}
+
+const BASE_TIME = Date.parse('2026-09-01T08:00:00Z');
+const DAY = 86_400_000;
+const iso = (ms) => new Date(ms).toISOString();
+
+const JOB_PLAN = [
+  { status: 'completed', items: 6 },
+  { status: 'completed', items: 4 },
+  { status: 'completed_with_errors', items: 5, failed: 1 },
+  { status: 'failed', items: 0, failureReason: 'ACCOUNTING_SYSTEM_UNAVAILABLE' },
+  { status: 'in_progress', items: 3 },
+  { status: 'pending', items: 0 },
+];
+
+function buildCompany(seed, index) {
+  const rand = prng(0x5eed + index * 7919);
+  const subject = `urn:pleo:company:${seed.id}`;
+  const company = {
+    id: seed.id,
+    subject,
+    name: seed.name,
+    legalName: seed.name,
+    registrationNumber: seed.registrationNumber,
+    address: { country: seed.country },
+    currency: seed.currency,
+    organizationId: uuid(rand),
+    createdAt: iso(BASE_TIME - (400 + index * 57) * DAY),
+  };
+
+  const employees = seed.people.map((full, i) => {
+    const [firstName, ...rest] = full.split(' ');
+    const lastName = rest.join(' ');
+    return {
+      id: uuid(rand),
+      companyId: seed.id,
+      firstName,
+      lastName,
+      email: `${slug(firstName)}.${slug(lastName)}@${seed.domain}`,
+      phone: `+${40 + index}${String(20000000 + Math.floor(rand() * 79999999))}`,
+      code: `E${String(100 + i).padStart(4, '0')}`,
+      role: i === 0 ? 'owner' : i === 1 ? 'bookkeeper' : 'member',
+      status: i === seed.people.length - 1 ? 'invited' : 'active',
+      createdAt: iso(BASE_TIME - (300 - i * 11) * DAY),
+    };
+  });
+
+  const exportJobs = [];
+  const exportItems = [];
+  JOB_PLAN.forEach((plan, i) => {
+    const createdAt = BASE_TIME + (i * 6 - 30) * DAY + Math.floor(rand() * 8) * 3_600_000;
+    const job = {
+      id: uuid(rand),
+      companyId: seed.id,
+      status: plan.status,
+      isInteractive: i % 2 === 0,
+      createdAt: iso(createdAt),
+      startedAt: plan.status === 'pending' ? null : iso(createdAt + 60_000),
+      completedAt: ['completed', 'completed_with_errors', 'failed'].includes(plan.status)
+        ? iso(createdAt + 240_000) : null,
+      failureReason: plan.failureReason ?? null,
+      totalItems: plan.items,
+    };
+    exportJobs.push(job);
+    for (let k = 0; k < plan.items; k += 1) {
+      const failed = plan.failed && k < plan.failed;
+      const done = plan.status.startsWith('completed');
+      exportItems.push({
+        id: uuid(rand),
+        jobId: job.id,
+        companyId: seed.id,
+        accountingEntryId: uuid(rand),
+        amount: { value: Math.round(500 + rand() * 250_000) / 100, currency: seed.currency },
+        status: failed ? 'failed' : done ? 'exported' : 'pending',
+        exportedAt: done && !failed ? job.completedAt : null,
+        failureReason: failed ? 'MISSING_ACCOUNT_MAPPING' : null,
+      });
+    }
+  });
+
+  return { company, employees, exportJobs, exportItems };
+}
+
+// Fresh mutable copy per stand-in instance (POST /v3/export-jobs adds jobs).
+export function createDataset() {
+  const companies = COMPANY_SEED.map(buildCompany);
+  return {
+    companies: companies.map((c) => c.company),
+    bySubject: new Map(companies.map((c) => [c.company.subject, c])),
+  };
+}
