@@ -1,0 +1,144 @@
+//! Property tests: no parser panics on arbitrary input, and form encoding
+//! round-trips. (A panic in the wasm build kills the instance for every
+//! later call, so "never panics" is a correctness property here.)
+#![cfg(not(target_arch = "wasm32"))]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use pleo_oauth::{
+    form, json, parse_token_response, url, AuthorizationOptions, Client, ClientConfig, ErrorCode,
+    HttpResponse, Provider,
+};
+use proptest::prelude::*;
+
+fn client() -> Client {
+    Client::new(ClientConfig {
+        provider: Provider {
+            issuer: "http://127.0.0.1:4010".into(),
+            authorization_endpoint: "http://127.0.0.1:4010/oauth/authorize".into(),
+            token_endpoint: "http://127.0.0.1:4010/oauth/token".into(),
+            introspection_endpoint: None,
+            revocation_endpoint: None,
+            api_base_url: None,
+            iss_parameter_supported: false,
+        },
+        client_id: "c".into(),
+        redirect_uri: "http://localhost:8787/auth/callback".into(),
+        scopes: vec![],
+        client_secret: None,
+        client_auth: None,
+    })
+    .unwrap()
+}
+
+/// Strings biased towards the characters parsers care about.
+fn tricky_string() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("%".to_string()),
+            Just("&".to_string()),
+            Just("=".to_string()),
+            Just("?".to_string()),
+            Just("#".to_string()),
+            Just("+".to_string()),
+            Just("code".to_string()),
+            Just("state".to_string()),
+            Just("error".to_string()),
+            Just("iss".to_string()),
+            Just("\"".to_string()),
+            Just("\\u".to_string()),
+            Just("{".to_string()),
+            Just("[".to_string()),
+            any::<char>().prop_map(|c| c.to_string()),
+            "[a-zA-Z0-9]{0,4}",
+        ],
+        0..64,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn callback_parser_never_panics(url in tricky_string()) {
+        let c = client();
+        let pending = c.start_authorization(AuthorizationOptions::default(), 0).unwrap().pending;
+        let _ = c.handle_callback(&url, &pending);
+        let with_prefix = ["http://localhost:8787/auth/callback?", &url].concat();
+        let _ = c.handle_callback(&with_prefix, &pending);
+    }
+
+    #[test]
+    fn callback_with_the_right_state_and_any_code_is_accepted_or_typed(code in tricky_string()) {
+        let c = client();
+        let pending = c.start_authorization(AuthorizationOptions::default(), 0).unwrap().pending;
+        let url = ["http://localhost:8787/auth/callback?code=", &form::encode(&code), "&state=", pending.state.expose_secret()].concat();
+        match c.handle_callback(&url, &pending) {
+            Ok(r) => prop_assert_eq!(r.code, code),
+            Err(e) => prop_assert_eq!(e.code(), ErrorCode::InvalidCallback),
+        }
+    }
+
+    #[test]
+    fn token_response_parser_never_panics(body in tricky_string(), status in 100u16..600, now in any::<u64>()) {
+        let _ = parse_token_response(&HttpResponse { status, body: &body }, now, None);
+    }
+
+    #[test]
+    fn json_parser_never_panics_and_agrees_with_serde_json_on_validity(text in tricky_string()) {
+        let ours = json::parse(&text).is_some();
+        let theirs = serde_json::from_str::<serde_json::Value>(&text);
+        // We are stricter in one documented way: duplicate member names.
+        if ours {
+            prop_assert!(theirs.is_ok(), "we accepted what serde_json rejects: {:?}", text);
+        }
+    }
+
+    #[test]
+    fn url_checker_never_panics(u in tricky_string()) {
+        let _ = url::check_url(&u, "u", ErrorCode::InvalidConfig);
+        let _ = url::check_url(&["https://", &u].concat(), "u", ErrorCode::InvalidConfig);
+        let _ = url::check_url(&["http://[", &u].concat(), "u", ErrorCode::InvalidConfig);
+    }
+
+    #[test]
+    fn form_encoding_round_trips(s in any::<String>()) {
+        let encoded = form::encode(&s);
+        prop_assert!(encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b"*-._+%".contains(&b)));
+        prop_assert_eq!(form::decode(&encoded), Some(s));
+    }
+
+    #[test]
+    fn form_pairs_round_trip(pairs in prop::collection::vec((any::<String>(), any::<String>()), 0..6)) {
+        let mut b = form::FormBuilder::default();
+        for (k, v) in &pairs {
+            b.pair(k, v);
+        }
+        let parsed = form::parse(&b.finish()).unwrap();
+        // Pairs whose name and value are both empty encode to "=" and come back.
+        prop_assert_eq!(parsed, pairs);
+    }
+
+    #[test]
+    fn form_decode_never_panics(s in tricky_string()) {
+        let _ = form::decode(&s);
+        let _ = form::parse(&s);
+    }
+
+    #[test]
+    fn extra_params_never_break_the_url(name in "[a-z_]{1,12}", value in any::<String>()) {
+        let c = client();
+        let opts = AuthorizationOptions { extra_params: vec![(name.clone(), value.clone())], ..Default::default() };
+        if let Ok(start) = c.start_authorization(opts, 0) {
+            let query = start.url.split_once('?').unwrap().1;
+            let pairs = form::parse(query).unwrap();
+            prop_assert_eq!(pairs.iter().filter(|(n, _)| n == "state").count(), 1);
+            prop_assert!(pairs.contains(&(name, value)));
+        }
+    }
+}
