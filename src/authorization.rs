@@ -175,7 +175,14 @@ impl Client {
             .pair("redirect_uri", &self.redirect_uri);
         if !scopes.is_empty() {
             // RFC 6749 §3.3: space-delimited.
-            url.pair("scope", &scopes.join(" "));
+            let mut scope = String::with_capacity(64);
+            for (i, s) in scopes.iter().enumerate() {
+                if i > 0 {
+                    scope.push(' ');
+                }
+                scope.push_str(s);
+            }
+            url.pair("scope", &scope);
         }
         url.pair("state", state.expose_secret())
             .pair("code_challenge", &challenge)

@@ -52,6 +52,7 @@ pub mod token_request;
 pub mod token_response;
 pub mod token_set;
 
+pub mod base64;
 pub mod form;
 pub mod json;
 pub mod url;

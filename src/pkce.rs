@@ -5,8 +5,6 @@ use crate::random::random_token;
 use crate::secret::CodeVerifier;
 use alloc::borrow::ToOwned;
 use alloc::string::String;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use sha2::{Digest, Sha256};
 
 /// RFC 7636 §4.1: code-verifier = 43*128unreserved,
@@ -38,7 +36,7 @@ pub fn generate_verifier() -> Result<CodeVerifier> {
 /// RFC 7636 §4.2: code_challenge = BASE64URL(SHA256(ASCII(code_verifier))).
 /// There is deliberately no `plain` method.
 pub fn challenge_s256(verifier: &CodeVerifier) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.expose_secret().as_bytes()))
+    crate::base64::url_safe_no_pad(&Sha256::digest(verifier.expose_secret().as_bytes()))
 }
 
 #[cfg(test)]

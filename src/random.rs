@@ -6,8 +6,6 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use alloc::string::String;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 
 /// `N` bytes from the CSPRNG.
 pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
@@ -25,7 +23,7 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
 /// Used for PKCE verifiers (RFC 7636 §4.1) and `state` (RFC 6749 §10.10,
 /// RFC 9700 §4.7: at least 128 bits).
 pub fn random_token() -> Result<String> {
-    Ok(URL_SAFE_NO_PAD.encode(random_bytes::<32>()?))
+    Ok(crate::base64::url_safe_no_pad(&random_bytes::<32>()?))
 }
 
 #[cfg(test)]

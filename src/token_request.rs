@@ -11,8 +11,6 @@ use alloc::borrow::ToOwned;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 
 /// An HTTP request for the host to send. Send it with redirects disabled
 /// (`redirect: "manual"`): a token endpoint never legitimately redirects.
@@ -81,7 +79,7 @@ impl Client {
         form::encode_into(&mut credentials, &self.client_id);
         credentials.push(':');
         form::encode_into(&mut credentials, secret.expose_secret());
-        Some(["Basic ", &STANDARD.encode(credentials)].concat())
+        Some(["Basic ", &crate::base64::standard(credentials.as_bytes())].concat())
     }
 
     /// A POST with client authentication; `params` are the grant's own.
@@ -236,7 +234,11 @@ mod tests {
             .unwrap()
             .strip_prefix("Basic ")
             .unwrap();
-        String::from_utf8(STANDARD.decode(b64).unwrap()).unwrap()
+        use base64_crate::Engine;
+        let bytes = base64_crate::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap();
+        String::from_utf8(bytes).unwrap()
     }
 
     #[test]

@@ -56,7 +56,9 @@ pub fn check_url<'a>(url: &'a str, name: &str, code: ErrorCode) -> Result<Checke
             "contains whitespace, control or non-ASCII characters",
         ));
     }
-    let (scheme, rest) = match url.find("://") {
+    // A byte search: `str::find("://")` pulls in the two-way string searcher.
+    let separator = url.as_bytes().windows(3).position(|w| w == b"://");
+    let (scheme, rest) = match separator {
         Some(i) => (url.get(..i).unwrap_or(""), url.get(i + 3..).unwrap_or("")),
         None => return Err(invalid(code, name, "is not an absolute http(s) URL")),
     };

@@ -142,3 +142,13 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #[test]
+    fn our_base64_matches_the_base64_crate(bytes in prop::collection::vec(any::<u8>(), 0..100)) {
+        use base64_crate::Engine;
+        use base64_crate::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+        prop_assert_eq!(pleo_oauth::base64::standard(&bytes), STANDARD.encode(&bytes));
+        prop_assert_eq!(pleo_oauth::base64::url_safe_no_pad(&bytes), URL_SAFE_NO_PAD.encode(&bytes));
+    }
+}
