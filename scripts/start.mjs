@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+// `npm start`: the whole demo on one origin, from a fresh clone.
+//   1. builds pleo-oauth (`npm run build`) when dist/ is missing or older than its sources;
+//   2. bundles the edge worker (worker/build.mjs);
+//   3. starts the local Pleo stand-in, unless PLEO_ENV, PLEO_CLIENT_ID,
+//      PLEO_CLIENT_SECRET and PLEO_REDIRECT_URI are all set (then: real Pleo);
+//   4. runs the worker on workerd (miniflare) at http://localhost:$PORT/ (default 8787),
+//      serving the demo page and the worker routes on the same origin.
+// stdout carries the machine-readable lines `STANDIN_READY {…}` and
+// `DEMO_READY <url>`; progress goes to stderr. Ctrl-C stops everything.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const progress = (line) => process.stderr.write(`[start] ${line}\n`);
+
+const DIST_FILES = ["dist/web.js", "dist/node.js", "dist/workerd.js", "dist/index.d.ts", "dist/pleo_oauth_bg.wasm"];
+const LIBRARY_SOURCES = ["src", "js", "Cargo.toml", "Cargo.lock", "scripts/build.mjs"];
+
+async function newestMtime(target) {
+  let info;
+  try {
+    info = await stat(target);
+  } catch {
+    return 0;
+  }
+  if (!info.isDirectory()) return info.mtimeMs;
+  let newest = 0;
+  for (const entry of await readdir(target)) newest = Math.max(newest, await newestMtime(path.join(target, entry)));
+  return newest;
+}
+
+async function libraryIsStale() {
+  let oldestOutput = Infinity;
+  for (const file of DIST_FILES) {
+    const full = path.join(ROOT, file);
+    if (!existsSync(full)) return `${file} is missing`;
+    oldestOutput = Math.min(oldestOutput, (await stat(full)).mtimeMs);
+  }
+  for (const source of LIBRARY_SOURCES) {
+    if ((await newestMtime(path.join(ROOT, source))) > oldestOutput) return `${source} changed since the last build`;
+  }
+  return null;
+}
+
+function run(command, args) {
+  return new Promise((resolve, reject) => {
+    // The child's stdout goes to our stderr: stdout is reserved for the READY lines.
+    const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"], env: process.env });
+    child.stdout.pipe(process.stderr);
+    child.on("error", reject);
+    child.on("exit", (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(" ")} failed (${signal ?? `exit ${code}`})`)),
+    );
+  });
+}
+
+function realPleoConfigured() {
+  return ["PLEO_ENV", "PLEO_CLIENT_ID", "PLEO_CLIENT_SECRET", "PLEO_REDIRECT_URI"].every((name) => process.env[name]);
+}
+
+function intFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`${name} must be a port number, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+const cleanups = [];
+let stopping = false;
+async function stop(code) {
+  if (stopping) process.exit(1); // second Ctrl-C: don't wait
+  stopping = true;
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  process.exit(code);
+}
+process.on("SIGINT", () => stop(0));
+process.on("SIGTERM", () => stop(0));
+
+try {
+  const port = intFromEnv("PORT", 8787);
+  const demoUrl = `http://localhost:${port}/`;
+
+  const stale = await libraryIsStale();
+  if (stale) {
+    progress(`building pleo-oauth (${stale}); the first build compiles Rust to WebAssembly and can take a few minutes…`);
+    const started = Date.now();
+    await run(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "build"]);
+    progress(`pleo-oauth built in ${Math.round((Date.now() - started) / 1000)} s`);
+  } else {
+    progress("pleo-oauth is up to date (dist/)");
+  }
+
+  progress("bundling the edge worker…");
+  const { buildWorker } = await import("../worker/build.mjs");
+  await buildWorker({ log: progress });
+
+  let env;
+  if (realPleoConfigured()) {
+    progress(`using real Pleo (${process.env.PLEO_ENV}); no stand-in`);
+    env = {};
+    for (const [name, value] of Object.entries(process.env)) if (name.startsWith("PLEO_")) env[name] = value;
+    env.SESSION_SECRET = process.env.SESSION_SECRET;
+    if (!env.SESSION_SECRET) {
+      env.SESSION_SECRET = randomBytes(32).toString("base64url");
+      progress("SESSION_SECRET not set: using a random one (sessions end when this process stops)");
+    }
+  } else {
+    progress("starting the local Pleo stand-in…");
+    const { startStandin } = await import("../dev/standin/index.mjs");
+    const { localWorkerEnv } = await import("../worker/local-env.mjs");
+    const redirectUri = `http://localhost:${port}/auth/callback`;
+    const accessTtl = process.env.STANDIN_ACCESS_TTL ? Number(process.env.STANDIN_ACCESS_TTL) : 900;
+    const standin = await startStandin({
+      port: intFromEnv("STANDIN_PORT", 4010),
+      apiPort: intFromEnv("STANDIN_API_PORT", 4011),
+      redirectUris: [redirectUri],
+      accessTtl,
+      quiet: !["1", "true", "yes"].includes((process.env.STANDIN_VERBOSE ?? "").toLowerCase()),
+    });
+    cleanups.push(() => standin.close());
+    process.stdout.write(`STANDIN_READY ${JSON.stringify(standin.info)}\n`);
+    env = localWorkerEnv(standin.info, { redirectUri, sessionSecret: process.env.SESSION_SECRET || undefined });
+  }
+
+  const runtime = process.env.WORKER_RUNTIME === "node" ? "node" : "workerd";
+  progress(`starting the worker on ${runtime === "node" ? "Node (adapter)" : "workerd (miniflare)"}…`);
+  let worker;
+  if (runtime === "node") {
+    const { startNodeWorker } = await import("../worker/node.mjs");
+    worker = await startNodeWorker({ env, port });
+  } else {
+    const { startWorkerd } = await import("../worker/workerd.mjs");
+    worker = await startWorkerd({ env, port, build: false });
+  }
+  cleanups.push(() => worker.close());
+
+  process.stdout.write(`DEMO_READY ${demoUrl}\n`);
+  progress(`open ${demoUrl} · Ctrl-C stops everything`);
+} catch (err) {
+  process.stderr.write(`[start] failed: ${err?.message ?? err}\n`);
+  if (err?.code === "EADDRINUSE") process.stderr.write("[start] a port is in use: set PORT (and STANDIN_PORT / STANDIN_API_PORT) to free ones\n");
+  await stop(1);
+}

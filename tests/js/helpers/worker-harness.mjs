@@ -1,0 +1,185 @@
+// Test harness for the edge worker: a stand-in on free ports, the worker on
+// workerd (miniflare) or on Node (adapter), a token-endpoint recorder, and a
+// cookie-keeping HTTP client that behaves like one browser.
+import http from "node:http";
+import net from "node:net";
+import { startStandin } from "../../../dev/standin/index.mjs";
+import { completeAuthorization } from "../../../dev/standin/drive.mjs";
+import { localWorkerEnv } from "../../../worker/local-env.mjs";
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A pass-through proxy in front of the stand-in's token and revocation
+ * endpoints that remembers every token it sees, so tests can prove no token
+ * ever reaches the browser.
+ */
+async function startTokenRecorder(upstreamOrigin) {
+  const tokens = new Set();
+  const server = http.createServer(async (req, res) => {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const body = Buffer.concat(chunks);
+    const headers = {};
+    for (const name of ["authorization", "content-type", "accept"]) if (req.headers[name]) headers[name] = req.headers[name];
+    try {
+      const upstream = await fetch(new URL(req.url, upstreamOrigin), {
+        method: req.method,
+        headers,
+        body: req.method === "GET" ? undefined : body,
+        redirect: "manual",
+      });
+      const text = await upstream.text();
+      try {
+        const json = JSON.parse(text);
+        for (const key of ["access_token", "refresh_token", "id_token"]) if (typeof json?.[key] === "string") tokens.add(json[key]);
+      } catch {
+        // not JSON (faults): nothing to record
+      }
+      res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "text/plain", "cache-control": "no-store" });
+      res.end(text);
+    } catch {
+      res.destroy();
+    }
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    tokens,
+    close: () => new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+/**
+ * Starts stand-in + worker. runtime: "workerd" | "node".
+ * Returns { base, standin, info, env, tokens (Set), worker, close() }.
+ */
+export async function startStack({ runtime = "workerd", accessTtl = 900, timeoutMs = 1500, recordTokens = true } = {}) {
+  const port = await freePort();
+  const base = `http://localhost:${port}`;
+  const redirectUri = `${base}/auth/callback`;
+  const standin = await startStandin({ port: 0, apiPort: 0, redirectUris: [redirectUri], accessTtl, quiet: true });
+  const closers = [() => standin.close()];
+  try {
+    let recorder = null;
+    const info = { ...standin.info };
+    if (recordTokens) {
+      recorder = await startTokenRecorder(standin.info.issuer);
+      closers.push(() => recorder.close());
+      info.tokenEndpoint = `${recorder.origin}${new URL(standin.info.tokenEndpoint).pathname}`;
+      info.revocationEndpoint = `${recorder.origin}${new URL(standin.info.revocationEndpoint).pathname}`;
+    }
+    const env = localWorkerEnv(info, { redirectUri, timeoutMs });
+    let worker;
+    if (runtime === "node") {
+      const { startNodeWorker } = await import("../../../worker/node.mjs");
+      worker = await startNodeWorker({ env, port });
+    } else {
+      const { startWorkerd } = await import("../../../worker/workerd.mjs");
+      worker = await startWorkerd({ env, port });
+    }
+    closers.push(() => worker.close());
+    return {
+      base,
+      redirectUri,
+      standin,
+      info: standin.info,
+      env,
+      worker,
+      tokens: recorder?.tokens ?? new Set(),
+      close: async () => {
+        for (const close of closers.reverse()) await close().catch(() => {});
+      },
+    };
+  } catch (err) {
+    for (const close of closers.reverse()) await close().catch(() => {});
+    throw err;
+  }
+}
+
+/** One "browser": a cookie jar for the worker's origin, no redirects followed. */
+export class WorkerClient {
+  constructor(base) {
+    this.base = base;
+    this.cookies = new Map(); // name → { value, attributes }
+  }
+
+  cookieHeader() {
+    return [...this.cookies].map(([name, { value }]) => `${name}=${value}`).join("; ");
+  }
+
+  async fetch(path, init = {}) {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size && !headers.has("cookie")) headers.set("cookie", this.cookieHeader());
+    const response = await fetch(new URL(path, this.base), { ...init, headers, redirect: "manual" });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(";").map((s) => s.trim());
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq);
+      const value = pair.slice(eq + 1);
+      if (attrs.some((a) => /^max-age=0$/i.test(a)) || value === "") this.cookies.delete(name);
+      else this.cookies.set(name, { value, attributes: attrs, raw: line });
+    }
+    return response;
+  }
+
+  /** fetch + JSON body. */
+  async json(path, init = {}) {
+    const response = await this.fetch(path, init);
+    const text = await response.text();
+    let body;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+    return { status: response.status, headers: response.headers, body, text };
+  }
+
+  api(path, init = {}) {
+    return this.json(`/api${path}`, { ...init, headers: { "X-Requested-With": "test", ...init.headers } });
+  }
+
+  post(path, init = {}) {
+    return this.json(path, { method: "POST", ...init, headers: { "X-Requested-With": "test", ...init.headers } });
+  }
+
+  /** GET /auth/login → the authorize URL (and the login cookie in the jar). */
+  async startLogin(returnTo = "/") {
+    const response = await this.fetch(`/auth/login?return_to=${encodeURIComponent(returnTo)}`);
+    await response.arrayBuffer();
+    if (response.status !== 302) throw new Error(`/auth/login answered ${response.status}`);
+    return response.headers.get("location");
+  }
+
+  /** The stand-in's login + consent, then the callback on the worker. Returns the callback response. */
+  async connect({ company = 0, deny = false, returnTo = "/" } = {}) {
+    const authorizeUrl = await this.startLogin(returnTo);
+    const callbackUrl = await completeAuthorization(authorizeUrl, { company, deny });
+    const response = await this.fetch(callbackUrl);
+    await response.arrayBuffer();
+    return { authorizeUrl, callbackUrl, response, location: response.headers.get("location") };
+  }
+}
+
+/** Every token the recorder saw, and the client secret: none may appear in `text`. */
+export function leakedSecrets(text, stack) {
+  const found = [];
+  if (text.includes(stack.info.clientSecret)) found.push("client secret");
+  for (const token of stack.tokens) if (token && text.includes(token)) found.push(`token ${token.slice(0, 6)}…`);
+  return found;
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

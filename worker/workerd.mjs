@@ -1,0 +1,54 @@
+// Runs the bundled worker on workerd through miniflare, in the deployment
+// shape: Durable Objects for sessions and connections, static files through
+// the ASSETS binding (served from disk here, uploaded assets on Cloudflare).
+//
+//   import { startWorkerd } from "./worker/workerd.mjs";
+//   const w = await startWorkerd({ env: { PLEO_ENV: "local", ... }, port: 8787 });
+//   w.url; await w.close();
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { Log, LogLevel, Miniflare } from "miniflare";
+import { BUILD_DIR, ROOT, buildWorker } from "./build.mjs";
+import { createAssets } from "./static-node.mjs";
+
+export async function compatibilityDate(root = ROOT) {
+  const toml = await readFile(path.join(root, "wrangler.toml"), "utf8");
+  const match = toml.match(/^compatibility_date\s*=\s*"([0-9-]+)"/m);
+  if (!match) throw new Error("wrangler.toml has no compatibility_date");
+  return match[1];
+}
+
+/**
+ * Starts workerd. `env` holds the worker's string settings. Builds the bundle
+ * first unless `build: false` (then worker/build/ must exist).
+ */
+export async function startWorkerd({ env, port = 8787, host = "127.0.0.1", build = true, assets, logLevel = LogLevel.WARN } = {}) {
+  if (build) await buildWorker();
+  const bindings = {};
+  for (const [name, value] of Object.entries(env)) if (typeof value === "string") bindings[name] = value;
+  const staticFiles = assets ?? createAssets();
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: path.join(BUILD_DIR, "worker.js"),
+    modulesRoot: BUILD_DIR,
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    compatibilityDate: await compatibilityDate(),
+    bindings,
+    durableObjects: { SESSIONS: "SessionObject", CONNECTIONS: "ConnectionObject" },
+    serviceBindings: { ASSETS: (request) => staticFiles.fetch(request) },
+    port,
+    host,
+    log: new Log(logLevel),
+    cf: false, // offline: no request.cf download from Cloudflare
+  });
+  const url = await mf.ready;
+  return {
+    url: url.href,
+    port: Number(url.port),
+    miniflare: mf,
+    close: () => mf.dispose(),
+  };
+}
