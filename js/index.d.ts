@@ -175,7 +175,7 @@ export type OAuthErrorCode =
  * What every export throws: an `Error` with `name === "OAuthError"`.
  * Messages name the offending parameter and never contain secrets or tokens.
  */
-export interface OAuthError extends Error {
+export class OAuthError extends Error {
   name: "OAuthError";
   code: OAuthErrorCode;
   /** The server's `error` (authorization_denied, token_error). Untrusted text. */

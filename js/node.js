@@ -12,7 +12,8 @@ export {
   pleoProvider,
   needsRefresh,
   OAuthClient,
-} from "./pleo_oauth.js";
+  OAuthError,
+} from "./api.js";
 
 /** Already initialised in Node; resolves at once. */
 export function init() {

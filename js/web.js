@@ -10,7 +10,8 @@ export {
   pleoProvider,
   needsRefresh,
   OAuthClient,
-} from "./pleo_oauth.js";
+  OAuthError,
+} from "./api.js";
 
 let ready;
 

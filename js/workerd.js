@@ -14,7 +14,8 @@ export {
   pleoProvider,
   needsRefresh,
   OAuthClient,
-} from "./pleo_oauth.js";
+  OAuthError,
+} from "./api.js";
 
 /** Already initialised in workerd; resolves at once. */
 export function init() {

@@ -73,18 +73,18 @@ run(wasmOpt, ["-Oz", "--strip-debug", "--strip-producers", join(staging, "pleo_o
 
 // 6. Glue and entries.
 copyFileSync(join(staging, "pleo_oauth.js"), join(dist, "pleo_oauth.js"));
-for (const f of ["web.js", "node.js", "workerd.js", "index.d.ts"]) {
+for (const f of ["api.js", "web.js", "node.js", "workerd.js", "index.d.ts"]) {
   copyFileSync(join(root, "js", f), join(dist, f));
 }
 writeFileSync(join(dist, "BUILD_INFO.json"), JSON.stringify({ wasmBindgen: wbVersion }, null, 2) + "\n");
 
 // 7. What ships, gzipped.
 const gz = (f) => gzipSync(readFileSync(join(dist, f)), { level: 9 }).length;
-const files = ["pleo_oauth_bg.wasm", "pleo_oauth.js", "web.js"];
+const files = ["pleo_oauth_bg.wasm", "pleo_oauth.js", "api.js", "web.js"];
 let total = 0;
 for (const f of files) {
   const size = gz(f);
   total += size;
   step(`${f.padEnd(22)} ${String(statSync(join(dist, f)).size).padStart(7)} B raw  ${String(size).padStart(6)} B gzipped`);
 }
-step(`shipped to a browser (wasm + glue + entry), gzipped: ${total} B (${(total / 1024).toFixed(1)} KiB)`);
+step(`shipped to a browser (wasm + glue + API + entry), gzipped: ${total} B (${(total / 1024).toFixed(1)} KiB)`);

@@ -3,9 +3,9 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::form::FormBuilder;
-use crate::pkce::{challenge_s256, generate_verifier, is_valid_verifier};
+use crate::pkce::{challenge_s256, is_valid_verifier};
 use crate::provider::{check_scopes, Client};
-use crate::random::random_token;
+use crate::random::random_token_pair;
 use crate::secret::{CodeVerifier, State};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -166,8 +166,8 @@ impl Client {
             }
         }
 
-        let verifier = generate_verifier()?;
-        let state = State::new(random_token()?);
+        let (verifier, state) = random_token_pair()?;
+        let (verifier, state) = (CodeVerifier::new(verifier), State::new(state));
         let challenge = challenge_s256(&verifier);
         let mut url = FormBuilder::continuing_url(&self.provider.authorization_endpoint, 384);
         url.pair("response_type", "code")

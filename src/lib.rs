@@ -54,6 +54,7 @@ pub mod token_set;
 
 pub mod base64;
 pub mod form;
+pub mod js_api;
 pub mod json;
 pub mod url;
 

@@ -26,6 +26,18 @@ pub fn random_token() -> Result<String> {
     Ok(crate::base64::url_safe_no_pad(&random_bytes::<32>()?))
 }
 
+/// Two independent tokens like [`random_token`] from one CSPRNG draw (one
+/// call into `crypto.getRandomValues` instead of two): the verifier and the
+/// `state` of an authorization request.
+pub fn random_token_pair() -> Result<(String, String)> {
+    let bytes = random_bytes::<64>()?;
+    let (a, b) = bytes.split_at(32);
+    Ok((
+        crate::base64::url_safe_no_pad(a),
+        crate::base64::url_safe_no_pad(b),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,5 +51,8 @@ mod tests {
             .bytes()
             .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
         assert_ne!(a, b);
+        let (c, d) = random_token_pair().unwrap();
+        assert_eq!((c.len(), d.len()), (43, 43));
+        assert_ne!(c, d);
     }
 }

@@ -1,0 +1,145 @@
+// The public JavaScript API of pleo-oauth, over the wasm exports.
+// Every protocol decision is made in Rust; this file only moves values:
+// objects cross the boundary as one JSON string each way, strings as strings,
+// and the errors the core reports become OAuthError objects.
+import {
+  WasmClient,
+  codeChallengeS256 as wasmCodeChallengeS256,
+  generateCodeVerifier as wasmGenerateCodeVerifier,
+  generateState as wasmGenerateState,
+  needsRefresh as wasmNeedsRefresh,
+  parseTokenResponse as wasmParseTokenResponse,
+  pleoProvider as wasmPleoProvider,
+} from "./pleo_oauth.js";
+
+/** What every export throws: `name` is "OAuthError", `code` a stable code. */
+export class OAuthError extends Error {
+  constructor(details) {
+    super(details.message);
+    this.name = "OAuthError";
+    this.code = details.code;
+    for (const key of ["error", "errorDescription", "errorUri", "status"]) {
+      if (details[key] !== undefined) this[key] = details[key];
+    }
+  }
+}
+
+const invalid = (code, message) => new OAuthError({ code, message });
+
+// The core reports a rejection as the JSON of { code, message, ... }.
+function call(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    if (typeof e === "string" && e.startsWith('{"code":')) throw new OAuthError(JSON.parse(e));
+    throw e;
+  }
+}
+
+function str(value, name) {
+  if (typeof value !== "string") throw invalid("invalid_input", `${name} must be a string`);
+  return value;
+}
+
+// undefined means "now" (or the default); anything but a number is rejected by the core.
+const num = (value) => (value === undefined ? undefined : typeof value === "number" ? value : NaN);
+
+function json(value, code, name) {
+  let text;
+  try {
+    text = JSON.stringify(value === undefined ? null : value);
+  } catch {
+    throw invalid(code, `${name} is not a plain object`);
+  }
+  return text === undefined ? "null" : text;
+}
+
+const parse = JSON.parse;
+
+export function generateCodeVerifier() {
+  return call(wasmGenerateCodeVerifier);
+}
+
+export function codeChallengeS256(verifier) {
+  const v = str(verifier, "verifier");
+  return call(() => wasmCodeChallengeS256(v));
+}
+
+export function generateState() {
+  return call(wasmGenerateState);
+}
+
+export function pleoProvider(env) {
+  if (typeof env !== "string") throw invalid("invalid_config", 'env must be "staging" or "production"');
+  return parse(call(() => wasmPleoProvider(env)));
+}
+
+export function needsRefresh(tokenSet, opts) {
+  const o = opts ?? {};
+  const t = json(tokenSet, "invalid_input", "tokenSet");
+  return call(() => wasmNeedsRefresh(t, num(o.now), num(o.skewMs)));
+}
+
+export class OAuthClient {
+  #wasm;
+
+  constructor(config) {
+    const c = json(config, "invalid_config", "config");
+    this.#wasm = call(() => new WasmClient(c));
+  }
+
+  /** The validated provider this client talks to. */
+  get provider() {
+    return parse(this.#wasm.provider());
+  }
+
+  startAuthorization(opts) {
+    const o = json(opts, "invalid_input", "opts");
+    return parse(call(() => this.#wasm.startAuthorization(o, undefined)));
+  }
+
+  handleCallback(callbackUrl, pending) {
+    const url = str(callbackUrl, "callbackUrl");
+    const p = json(pending, "invalid_input", "pending");
+    return parse(call(() => this.#wasm.handleCallback(url, p)));
+  }
+
+  tokenRequest(code, pending) {
+    const c = str(code, "code");
+    const p = json(pending, "invalid_input", "pending");
+    return parse(call(() => this.#wasm.tokenRequest(c, p)));
+  }
+
+  refreshRequest(refreshToken) {
+    const t = str(refreshToken, "refreshToken");
+    return parse(call(() => this.#wasm.refreshRequest(t)));
+  }
+
+  introspectionRequest(token, hint) {
+    const t = str(token, "token");
+    const h = hint === undefined || hint === null ? undefined : str(hint, "hint");
+    return parse(call(() => this.#wasm.introspectionRequest(t, h)));
+  }
+
+  revocationRequest(token, hint) {
+    const t = str(token, "token");
+    const h = hint === undefined || hint === null ? undefined : str(hint, "hint");
+    return parse(call(() => this.#wasm.revocationRequest(t, h)));
+  }
+
+  parseTokenResponse(res, opts) {
+    if (res === null || typeof res !== "object") {
+      throw invalid("invalid_input", "res must be { status, headers?, body }");
+    }
+    const body = str(res.body, "res.body");
+    const status = typeof res.status === "number" ? res.status : NaN;
+    const o = opts ?? {};
+    const previous = o.previous === undefined || o.previous === null ? undefined : json(o.previous, "invalid_input", "opts.previous");
+    return parse(call(() => wasmParseTokenResponse(status, body, num(o.now), previous)));
+  }
+
+  /** Releases the WebAssembly memory now rather than at garbage collection. */
+  free() {
+    this.#wasm.free();
+  }
+}
