@@ -2,6 +2,7 @@
 // Shared by both stores: the Durable Object (one object per connection) and
 // the in-memory store of the Node adapter. The storage is a tiny
 // `{ get(), put(record), delete() }` so the logic is identical in both.
+import { needsRefresh } from "pleo-oauth";
 import { WorkerError } from "./http.js";
 import { loadConfig } from "./config.js";
 import { sendOAuthRequest, tokenResponseError } from "./pleo-http.js";
@@ -77,7 +78,8 @@ export class ConnectionState {
       const record = await this.load();
       if (!record) throw new WorkerError(401, "no_connection", "This company is not connected.");
       const { tokens } = record;
-      const nearExpiry = tokens.expiresAt !== undefined && tokens.expiresAt - now <= refreshSkewMs(record);
+      // The library decides when a token needs refreshing (expiresAt within the skew).
+      const nearExpiry = needsRefresh(tokens, { now, skewMs: refreshSkewMs(record) });
       const rejected = rejectedToken !== null && rejectedToken === tokens.accessToken;
       if ((force || nearExpiry || rejected) && !this.inflight) {
         this.inflight = this.refresh(record).finally(() => {
