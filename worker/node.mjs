@@ -64,6 +64,13 @@ export async function startNodeWorker({ env, port = 8787, host = "127.0.0.1", st
   const ctx = { waitUntil() {}, passThroughOnException() {} };
 
   const server = http.createServer(async (req, res) => {
+    // Origin-form targets only ("/path?query"): an absolute-form target
+    // ("http://other.host/path") must not choose the URL the worker sees.
+    if (!req.url?.startsWith("/") || req.url.startsWith("//")) {
+      res.writeHead(400, { "content-type": "application/json" });
+      res.end('{"error":"bad_request","message":"Only origin-form request targets are accepted."}');
+      return;
+    }
     try {
       // Use the Host the browser used, as workerd does; the worker checks
       // origins against PLEO_REDIRECT_URI itself.
