@@ -5,15 +5,7 @@ import { initSync } from "./pleo_oauth.js";
 
 initSync({ module: readFileSync(new URL("./pleo_oauth_bg.wasm", import.meta.url)) });
 
-export {
-  generateCodeVerifier,
-  codeChallengeS256,
-  generateState,
-  pleoProvider,
-  needsRefresh,
-  OAuthClient,
-  OAuthError,
-} from "./api.js";
+export * from "./api.js";
 
 /** Already initialised in Node; resolves at once. */
 export function init() {

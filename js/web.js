@@ -3,15 +3,7 @@
 // this file (bundlers see the `new URL(…, import.meta.url)` and copy it).
 import initWasm from "./pleo_oauth.js";
 
-export {
-  generateCodeVerifier,
-  codeChallengeS256,
-  generateState,
-  pleoProvider,
-  needsRefresh,
-  OAuthClient,
-  OAuthError,
-} from "./api.js";
+export * from "./api.js";
 
 let ready;
 

@@ -7,15 +7,7 @@ import { initSync } from "./pleo_oauth.js";
 
 initSync({ module: wasmModule });
 
-export {
-  generateCodeVerifier,
-  codeChallengeS256,
-  generateState,
-  pleoProvider,
-  needsRefresh,
-  OAuthClient,
-  OAuthError,
-} from "./api.js";
+export * from "./api.js";
 
 /** Already initialised in workerd; resolves at once. */
 export function init() {

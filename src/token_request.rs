@@ -154,17 +154,13 @@ impl Client {
         token: &str,
         hint: Option<TokenTypeHint>,
     ) -> Result<HttpRequest> {
-        let endpoint = self
-            .provider
-            .introspection_endpoint
-            .as_deref()
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorCode::UnsupportedOperation,
-                    "the provider has no introspectionEndpoint",
-                )
-            })?;
-        self.token_management_request(endpoint, token, hint)
+        let endpoint = self.provider.introspection_endpoint.as_deref();
+        self.token_management_request(
+            endpoint,
+            "the provider has no introspectionEndpoint",
+            token,
+            hint,
+        )
     }
 
     /// RFC 7009 §2.1.
@@ -173,25 +169,24 @@ impl Client {
         token: &str,
         hint: Option<TokenTypeHint>,
     ) -> Result<HttpRequest> {
-        let endpoint = self
-            .provider
-            .revocation_endpoint
-            .as_deref()
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorCode::UnsupportedOperation,
-                    "the provider has no revocationEndpoint",
-                )
-            })?;
-        self.token_management_request(endpoint, token, hint)
+        let endpoint = self.provider.revocation_endpoint.as_deref();
+        self.token_management_request(
+            endpoint,
+            "the provider has no revocationEndpoint",
+            token,
+            hint,
+        )
     }
 
     fn token_management_request(
         &self,
-        endpoint: &str,
+        endpoint: Option<&str>,
+        missing: &'static str,
         token: &str,
         hint: Option<TokenTypeHint>,
     ) -> Result<HttpRequest> {
+        let endpoint =
+            endpoint.ok_or_else(|| Error::new(ErrorCode::UnsupportedOperation, missing))?;
         let token = non_empty(token, "token must be a non-empty string")?;
         Ok(match hint {
             Some(h) => self.authenticated_post(

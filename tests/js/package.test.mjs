@@ -94,7 +94,9 @@ describe("the packed tarball", () => {
     try {
       for (let i = 0; i < 3; i++) {
         const res = await mf.dispatchFetch("http://localhost/");
-        const body = await res.json();
+        const text = await res.text();
+        assert.equal(res.status, 200, text);
+        const body = JSON.parse(text);
         assert.match(body.authorizeUrl, /^https:\/\/auth\.staging\.pleo\.io\/oauth\/authorize\?response_type=code&client_id=cid&/);
         assert.match(body.authorizeUrl, /code_challenge_method=S256/);
         assert.equal(body.stateLength, 43);
