@@ -28,8 +28,7 @@
 // The stand-in runs in its own process (dev/standin/cli.mjs) so it does not
 // share an event loop with the load generator. Progress goes to stderr; the
 // table to stdout; with --json the last stdout line is one JSON object.
-import { spawn } from "node:child_process";
-import net from "node:net";
+import { freePort, startStandinProcess } from "../dev/standin/process.mjs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -103,46 +102,7 @@ function quantile(xs, q) {
 }
 const r1 = (x) => Math.round(x * 10) / 10;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
-/** dev/standin/cli.mjs in its own process; resolves with its STANDIN_READY info. */
-function startStandinProcess({ redirectUri, accessTtl }) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "dev/standin/cli.mjs")], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        STANDIN_PORT: "0",
-        STANDIN_API_PORT: "0",
-        STANDIN_ACCESS_TTL: String(accessTtl),
-        STANDIN_REDIRECT_URIS: redirectUri,
-        STANDIN_VERBOSE: "",
-        STANDIN_FAULTS: "",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stderr.on("data", (d) => {
-      err = (err + d).slice(-4000);
-    });
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/^STANDIN_READY (.*)$/m);
-      if (m) resolve({ info: JSON.parse(m[1]), close: () => child.kill("SIGTERM"), child });
-    });
-    child.on("exit", (code) => reject(new Error(`stand-in exited (${code}): ${err}`)));
-  });
-}
 
 /** The stand-in's loopback admin API: faults and counters. */
 function standinAdmin(issuer) {

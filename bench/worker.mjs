@@ -12,8 +12,7 @@
 //
 // The stand-in runs in its own process (node dev/standin/cli.mjs) so it does
 // not share an event loop with the load generator. Progress on stderr.
-import { spawn } from "node:child_process";
-import net from "node:net";
+import { freePort, startStandinProcess } from "../dev/standin/process.mjs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -32,42 +31,7 @@ function quantile(xs, q) {
 }
 const r2 = (x) => Number(x.toFixed(2));
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
 
-/** Starts dev/standin/cli.mjs in its own process and waits for STANDIN_READY. */
-function startStandinProcess(redirectUri) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "dev/standin/cli.mjs")], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        STANDIN_PORT: "0",
-        STANDIN_API_PORT: "0",
-        STANDIN_ACCESS_TTL: "86400", // no refresh during the run: we measure the proxy path
-        STANDIN_REDIRECT_URIS: redirectUri,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stderr.on("data", (d) => (err += d));
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/^STANDIN_READY (.*)$/m);
-      if (m) resolve({ info: JSON.parse(m[1]), close: () => child.kill("SIGTERM") });
-    });
-    child.on("exit", (code) => reject(new Error(`stand-in exited (${code}): ${err.slice(-1000)}`)));
-  });
-}
 
 class Jar {
   cookies = new Map();
@@ -201,7 +165,7 @@ export async function runWorkerBench({ quick = false, progress = (m) => process.
   const edgePort = await freePort();
   const redirectUri = `http://127.0.0.1:${edgePort}/auth/callback`;
   progress("starting the stand-in (own process)");
-  const standin = await startStandinProcess(redirectUri);
+  const standin = await startStandinProcess({ redirectUri, accessTtl: 86400 }) // no refresh during the run: we measure the proxy path;
   const closers = [standin.close];
   try {
     const info = standin.info;

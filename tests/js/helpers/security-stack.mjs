@@ -15,7 +15,7 @@ import net from "node:net";
 import { randomBytes } from "node:crypto";
 import { startStandin } from "../../../dev/standin/index.mjs";
 import { localWorkerEnv } from "../../../worker/local-env.mjs";
-import { WorkerClient, freePort, leakedSecrets } from "./worker-harness.mjs";
+import { WorkerClient, freePort, leakedSecrets, startWorkerRuntime } from "./worker-harness.mjs";
 
 const AUTH_PATHS = ["/oauth/token", "/oauth/token/revoke"];
 
@@ -108,14 +108,7 @@ export async function startSecurityStack({ runtime = "workerd", accessTtl = 900,
     info.apiBaseUrl = recorder.origin;
     const sessionSecret = randomBytes(32).toString("base64url");
     const env = localWorkerEnv(info, { redirectUri, timeoutMs, sessionSecret });
-    let worker;
-    if (runtime === "node") {
-      const { startNodeWorker } = await import("../../../worker/node.mjs");
-      worker = await startNodeWorker({ env, port });
-    } else {
-      const { startWorkerd } = await import("../../../worker/workerd.mjs");
-      worker = await startWorkerd({ env, port });
-    }
+    const worker = await startWorkerRuntime(runtime, env, port);
     closers.push(() => worker.close());
     return {
       runtime,

@@ -2,21 +2,23 @@
 // workerd (miniflare) or on Node (adapter), a token-endpoint recorder, and a
 // cookie-keeping HTTP client that behaves like one browser.
 import http from "node:http";
-import net from "node:net";
 import { startStandin } from "../../../dev/standin/index.mjs";
 import { completeAuthorization } from "../../../dev/standin/drive.mjs";
 import { localWorkerEnv } from "../../../worker/local-env.mjs";
+import { freePort } from "../../../dev/standin/process.mjs";
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
+export { freePort };
+
+/** The edge worker on the Node adapter or on workerd (miniflare). */
+export async function startWorkerRuntime(runtime, env, port) {
+  if (runtime === "node") {
+    const { startNodeWorker } = await import("../../../worker/node.mjs");
+    return startNodeWorker({ env, port });
+  }
+  const { startWorkerd } = await import("../../../worker/workerd.mjs");
+  return startWorkerd({ env, port });
 }
+
 
 /**
  * A pass-through proxy in front of the stand-in's token and revocation
@@ -82,14 +84,7 @@ export async function startStack({ runtime = "workerd", accessTtl = 900, timeout
       info.revocationEndpoint = `${recorder.origin}${new URL(standin.info.revocationEndpoint).pathname}`;
     }
     const env = localWorkerEnv(info, { redirectUri, timeoutMs });
-    let worker;
-    if (runtime === "node") {
-      const { startNodeWorker } = await import("../../../worker/node.mjs");
-      worker = await startNodeWorker({ env, port });
-    } else {
-      const { startWorkerd } = await import("../../../worker/workerd.mjs");
-      worker = await startWorkerd({ env, port });
-    }
+    const worker = await startWorkerRuntime(runtime, env, port);
     closers.push(() => worker.close());
     return {
       base,
