@@ -56,6 +56,16 @@ function json(value, code, name) {
 
 const parse = JSON.parse;
 
+// The core hands requests over as lines: URL, header name/value pairs, an
+// empty line, the body (none of them can contain a line break).
+function request(lines) {
+  const parts = lines.split("\n");
+  const headers = {};
+  let i = 1;
+  for (; parts[i] !== ""; i += 2) headers[parts[i]] = parts[i + 1];
+  return { method: "POST", url: parts[0], headers, body: parts[i + 1] };
+}
+
 export function generateCodeVerifier() {
   return call(wasmGenerateCodeVerifier);
 }
@@ -101,30 +111,36 @@ export class OAuthClient {
   handleCallback(callbackUrl, pending) {
     const url = str(callbackUrl, "callbackUrl");
     const p = json(pending, "invalid_input", "pending");
-    return parse(call(() => this.#wasm.handleCallback(url, p)));
+    // Lines: state, iss (empty when absent), then the code (the rest).
+    const lines = call(() => this.#wasm.handleCallback(url, p));
+    const first = lines.indexOf("\n");
+    const second = lines.indexOf("\n", first + 1);
+    const result = { code: lines.slice(second + 1), state: lines.slice(0, first) };
+    if (second > first + 1) result.iss = lines.slice(first + 1, second);
+    return result;
   }
 
   tokenRequest(code, pending) {
     const c = str(code, "code");
     const p = json(pending, "invalid_input", "pending");
-    return parse(call(() => this.#wasm.tokenRequest(c, p)));
+    return request(call(() => this.#wasm.tokenRequest(c, p)));
   }
 
   refreshRequest(refreshToken) {
     const t = str(refreshToken, "refreshToken");
-    return parse(call(() => this.#wasm.refreshRequest(t)));
+    return request(call(() => this.#wasm.refreshRequest(t)));
   }
 
   introspectionRequest(token, hint) {
     const t = str(token, "token");
     const h = hint === undefined || hint === null ? undefined : str(hint, "hint");
-    return parse(call(() => this.#wasm.introspectionRequest(t, h)));
+    return request(call(() => this.#wasm.introspectionRequest(t, h)));
   }
 
   revocationRequest(token, hint) {
     const t = str(token, "token");
     const h = hint === undefined || hint === null ? undefined : str(hint, "hint");
-    return parse(call(() => this.#wasm.revocationRequest(t, h)));
+    return request(call(() => this.#wasm.revocationRequest(t, h)));
   }
 
   parseTokenResponse(res, opts) {

@@ -282,38 +282,51 @@ pub fn start_authorization(client: &Client, opts_json: &str, now: f64) -> Result
 }
 
 /// `client.handleCallback(url, pending)` → `{ code, state, iss? }`.
+///
+/// The result is three lines: state, iss (empty when absent), then the code.
+/// State and iss have just been compared with values that cannot contain a
+/// line break; the code, which can, comes last and takes the rest.
 pub fn handle_callback(client: &Client, url: &str, pending_json: &str) -> Result<String> {
     let pending = pending_from_json(pending_json)?;
     let r = client.handle_callback(url, &pending)?;
-    let mut w = ObjectWriter::new();
-    w.str("code", &r.code)
-        .str("state", &r.state)
-        .opt_str("iss", r.iss.as_deref());
-    Ok(w.finish())
+    Ok([
+        r.state.as_str(),
+        "\n",
+        r.iss.as_deref().unwrap_or(""),
+        "\n",
+        &r.code,
+    ]
+    .concat())
 }
 
 // ---- token requests ----
 
-pub fn http_request_json(r: &HttpRequest) -> String {
-    let mut headers = ObjectWriter::new();
+/// An HTTP request as lines: the URL, then header name and value lines, an
+/// empty line, and the body. Cheaper to cross the boundary and split than
+/// JSON; unambiguous because none of the parts can contain a line break
+/// (endpoints are validated, header values are ASCII tokens or base64, and
+/// the body is form-encoded).
+pub fn http_request_lines(r: &HttpRequest) -> String {
+    let mut out = String::with_capacity(r.url.len() + r.body.len() + 128);
+    out.push_str(&r.url);
     for (name, value) in &r.headers {
-        headers.str(name, value);
+        out.push('\n');
+        out.push_str(name);
+        out.push('\n');
+        out.push_str(value);
     }
-    let mut w = ObjectWriter::new();
-    w.str("method", r.method)
-        .str("url", &r.url)
-        .raw("headers", &headers.finish())
-        .str("body", &r.body);
-    w.finish()
+    out.push_str("\n\n");
+    out.push_str(&r.body);
+    out
 }
 
 pub fn token_request(client: &Client, code: &str, pending_json: &str) -> Result<String> {
     let pending = pending_from_json(pending_json)?;
-    Ok(http_request_json(&client.token_request(code, &pending)?))
+    Ok(http_request_lines(&client.token_request(code, &pending)?))
 }
 
 pub fn refresh_request(client: &Client, refresh_token: &str) -> Result<String> {
-    Ok(http_request_json(&client.refresh_request(refresh_token)?))
+    Ok(http_request_lines(&client.refresh_request(refresh_token)?))
 }
 
 fn hint(hint: Option<&str>) -> Result<Option<TokenTypeHint>> {
@@ -321,13 +334,13 @@ fn hint(hint: Option<&str>) -> Result<Option<TokenTypeHint>> {
 }
 
 pub fn introspection_request(client: &Client, token: &str, h: Option<&str>) -> Result<String> {
-    Ok(http_request_json(
+    Ok(http_request_lines(
         &client.introspection_request(token, hint(h)?)?,
     ))
 }
 
 pub fn revocation_request(client: &Client, token: &str, h: Option<&str>) -> Result<String> {
-    Ok(http_request_json(
+    Ok(http_request_lines(
         &client.revocation_request(token, hint(h)?)?,
     ))
 }
@@ -453,11 +466,10 @@ mod tests {
             &pending,
         )
         .unwrap();
-        assert_eq!(cb, ["{\"code\":\"x\",\"state\":\"", state, "\"}"].concat());
-        let req: serde_json::Value =
-            serde_json::from_str(&token_request(&client, "x", &pending).unwrap()).unwrap();
-        assert_eq!(req["method"], "POST");
-        assert_eq!(req["headers"]["authorization"], "Basic Yzpz");
+        assert_eq!(cb, [state, "\n\nx"].concat());
+        let req = token_request(&client, "x", &pending).unwrap();
+        assert!(req.starts_with("https://auth.staging.pleo.io/oauth/token\n"));
+        assert!(req.contains("\nauthorization\nBasic Yzpz\n\n"));
         let t = parse_token_response_json(
             200.0,
             r#"{"access_token":"a","token_type":"bearer","expires_in":60,"refresh_token":"r"}"#,
@@ -471,6 +483,28 @@ mod tests {
         );
         assert!(needs_refresh(&t, 40_000.0, None).unwrap());
         assert!(!needs_refresh(&t, 20_000.0, Some(0.0)).unwrap());
+    }
+
+    #[test]
+    fn http_request_lines_split_back_into_their_parts() {
+        let client = client_from_json(CONFIG).unwrap();
+        let packed = refresh_request(&client, "r t\n%").unwrap();
+        let lines: Vec<&str> = packed.split('\n').collect();
+        assert_eq!(lines[0], "https://auth.staging.pleo.io/oauth/token");
+        assert_eq!(
+            &lines[1..7],
+            [
+                "content-type",
+                "application/x-www-form-urlencoded",
+                "accept",
+                "application/json",
+                "authorization",
+                "Basic Yzpz"
+            ]
+        );
+        assert_eq!(lines[7], "");
+        assert_eq!(lines[8], "grant_type=refresh_token&refresh_token=r+t%0A%25");
+        assert_eq!(lines.len(), 9);
     }
 
     #[test]
