@@ -36,8 +36,14 @@ function call(fn) {
   }
 }
 
+// A lone surrogate cannot cross into UTF-8 without being replaced (U+FFFD),
+// which would silently change a code or token: such strings are refused.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const wellFormed = (s) => (typeof s.isWellFormed === "function" ? s.isWellFormed() : !LONE_SURROGATE.test(s));
+
 function str(value, name) {
   if (typeof value !== "string") throw invalid("invalid_input", `${name} must be a string`);
+  if (!wellFormed(value)) throw invalid("invalid_input", `${name} contains a lone UTF-16 surrogate`);
   return value;
 }
 

@@ -91,10 +91,19 @@ impl PendingAuthorization {
 }
 
 /// The authorization URL to redirect the user to, and the record to keep.
-#[derive(Debug)]
 pub struct AuthorizationStart {
     pub url: String,
     pub pending: PendingAuthorization,
+}
+
+// The URL carries the state; the pending record redacts its own secrets.
+impl core::fmt::Debug for AuthorizationStart {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AuthorizationStart")
+            .field("url", &"[redacted]")
+            .field("pending", &self.pending)
+            .finish()
+    }
 }
 
 fn valid_param_name(name: &str) -> bool {
@@ -260,6 +269,19 @@ mod tests {
             .url
             .contains(start.pending.code_verifier.expose_secret()));
         assert!(!start.url.contains("secret"));
+    }
+
+    #[test]
+    fn debug_output_hides_the_state_and_verifier() {
+        let start = client()
+            .start_authorization(AuthorizationOptions::default(), 0)
+            .unwrap();
+        let d = format!("{start:?}");
+        assert!(!d.contains(start.pending.state.expose_secret()), "{d}");
+        assert!(
+            !d.contains(start.pending.code_verifier.expose_secret()),
+            "{d}"
+        );
     }
 
     #[test]

@@ -28,11 +28,22 @@ const FORBIDDEN_PARAMS: [&str; 5] = [
 const RESPONSE_PARAMS: [&str; 6] = ["code", "state", "error", "access_token", "id_token", "iss"];
 
 /// A successful, validated callback.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(PartialEq, Eq)]
 pub struct CallbackResult {
     pub code: String,
     pub state: String,
     pub iss: Option<String>,
+}
+
+// The code and state are secrets of the flow in progress.
+impl core::fmt::Debug for CallbackResult {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CallbackResult")
+            .field("code", &"[redacted]")
+            .field("state", &"[redacted]")
+            .field("iss", &self.iss)
+            .finish()
+    }
 }
 
 fn callback_error(message: &'static str) -> Error {
@@ -171,6 +182,10 @@ impl Client {
         if let Some(error) = params.get("error") {
             if code.is_some() {
                 return Err(callback_error("callback carries both code and error"));
+            }
+            // RFC 6749 §4.1.2.1 / Appendix A.7: error is 1*NQSCHAR.
+            if error.is_empty() {
+                return Err(callback_error("callback error is empty"));
             }
             let server = ServerError {
                 error: error.to_owned(),
@@ -358,6 +373,32 @@ mod tests {
                 "case {i}"
             );
         }
+    }
+
+    #[test]
+    fn rfc6749_4_1_2_1_an_empty_error_is_invalid_callback() {
+        let (c, p) = setup(false);
+        let s = p.state.expose_secret().to_owned();
+        for q in [
+            ["error=&state=", &s].concat(),
+            ["error&state=", &s].concat(),
+        ] {
+            assert_eq!(
+                code_of(c.handle_callback(&cb(&q), &p)),
+                ErrorCode::InvalidCallback
+            );
+        }
+    }
+
+    #[test]
+    fn debug_output_hides_the_code_and_state() {
+        let (c, p) = setup(false);
+        let s = p.state.expose_secret().to_owned();
+        let r = c
+            .handle_callback(&cb(&["code=SECRETCODE&state=", &s].concat()), &p)
+            .unwrap();
+        let d = format!("{r:?}");
+        assert!(!d.contains("SECRETCODE") && !d.contains(&s), "{d}");
     }
 
     #[test]

@@ -162,7 +162,13 @@ fn provider_from(v: Option<&Value>) -> Result<Provider> {
 /// `new OAuthClient(config)`.
 pub fn client_from_json(config_json: &str) -> Result<Client> {
     let c = ErrorCode::InvalidConfig;
-    let v = parse_json(config_json, c, "config must be an object")?;
+    // JSON.stringify writes a lone UTF-16 surrogate as an escape that no
+    // UTF-8 string can hold, so such a value fails to parse here.
+    let v = parse_json(
+        config_json,
+        c,
+        "config must be a plain object whose strings have no lone UTF-16 surrogates",
+    )?;
     if !matches!(v, Value::Object(_)) {
         return Err(Error::new(c, "config must be an object"));
     }
@@ -201,17 +207,12 @@ fn pending_from_json(pending_json: &str) -> Result<PendingAuthorization> {
     if !matches!(v, Value::Object(_)) {
         return Err(Error::new(c, shape));
     }
-    let created_at = match member(&v, "createdAt") {
-        Some(Value::Number(n)) if *n == (*n as u64) as f64 => {
-            time_ms(*n, "pending.createdAt must be a time in milliseconds")?
-        }
-        _ => {
-            return Err(Error::new(
-                c,
-                "pending.createdAt must be a time in milliseconds",
-            ))
-        }
-    };
+    // Like every time the API takes: milliseconds, fractions floored.
+    let created_at = json_time(
+        member(&v, "createdAt"),
+        "pending.createdAt must be a time in milliseconds",
+    )?
+    .ok_or_else(|| Error::new(c, "pending.createdAt must be a time in milliseconds"))?;
     Ok(PendingAuthorization {
         state: State::new(req_string(
             &v,
@@ -241,7 +242,11 @@ fn pending_from_json(pending_json: &str) -> Result<PendingAuthorization> {
 /// `client.startAuthorization(opts)` → `{ url, pending }`.
 pub fn start_authorization(client: &Client, opts_json: &str, now: f64) -> Result<String> {
     let c = ErrorCode::InvalidInput;
-    let v = parse_json(opts_json, c, "opts must be an object")?;
+    let v = parse_json(
+        opts_json,
+        c,
+        "opts must be a plain object whose strings have no lone UTF-16 surrogates",
+    )?;
     let v = match v {
         Value::Null => Value::Object(Vec::new()),
         v @ Value::Object(_) => v,
