@@ -69,6 +69,59 @@ describe("the packed tarball", () => {
     assert.deepEqual(JSON.parse(r.stdout), declared);
   });
 
+  test("the shipped index.d.ts type-checks a program using every export (tsc --strict)", () => {
+    const app = join(scratch, "app");
+    writeFileSync(join(app, "tsconfig.json"), JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, target: "es2022", module: "nodenext", moduleResolution: "nodenext", lib: ["es2022", "dom"], types: [] },
+      files: ["usage.ts"],
+    }));
+    writeFileSync(join(app, "usage.ts"), `
+import { init, generateCodeVerifier, codeChallengeS256, generateState, pleoProvider, needsRefresh,
+  OAuthClient, OAuthError, type Provider, type PendingAuthorization, type TokenSet, type HttpRequest,
+  type OAuthErrorCode, type CallbackResult } from "pleo-oauth";
+
+async function main(): Promise<void> {
+  await init();
+  const verifier: string = generateCodeVerifier();
+  const challenge: string = codeChallengeS256(verifier);
+  const state: string = generateState();
+  const provider: Provider = pleoProvider("staging");
+  const client = new OAuthClient({ provider, clientId: "c", clientSecret: "s", redirectUri: "https://p.test/cb",
+    scopes: ["users:read"], clientAuth: "client_secret_basic" });
+  const { url, pending }: { url: string; pending: PendingAuthorization } = client.startAuthorization({
+    scopes: ["users:read"], subject: "urn:pleo:company:1", extraParams: { ui_locales: "da" }, now: Date.now() });
+  const cb: CallbackResult = client.handleCallback(url, pending);
+  const iss: string | undefined = cb.iss;
+  const req: HttpRequest = client.tokenRequest(cb.code, pending);
+  const method: "POST" = req.method;
+  const tokens: TokenSet = client.parseTokenResponse({ status: 200, body: "{}" }, { now: 0 });
+  const again: TokenSet = client.parseTokenResponse({ status: 200, headers: {}, body: "{}" }, { previous: tokens });
+  const refresh: HttpRequest = client.refreshRequest(again.refreshToken ?? "");
+  client.introspectionRequest(tokens.accessToken, "access_token");
+  client.revocationRequest(tokens.accessToken);
+  const soon: boolean = needsRefresh(tokens, { skewMs: 30_000 });
+  const p: Provider = client.provider;
+  client.free();
+  try { codeChallengeS256("x"); } catch (e) {
+    if (e instanceof OAuthError) { const code: OAuthErrorCode = e.code; const status: number | undefined = e.status; void code; void status; }
+  }
+  // The types are precise, not any:
+  // @ts-expect-error clientId must be a string
+  new OAuthClient({ provider: "staging", clientId: 1, redirectUri: "https://p.test/cb" });
+  // @ts-expect-error no such environment
+  pleoProvider("sandbox");
+  // @ts-expect-error hints are access_token or refresh_token
+  client.introspectionRequest("t", "id_token");
+  // @ts-expect-error tokenType is always "Bearer"
+  const wrong: "MAC" = tokens.tokenType;
+  void [challenge, state, iss, method, refresh, soon, p, wrong];
+}
+void main;
+`);
+    const r = spawnSync(bin("tsc"), ["-p", join(app, "tsconfig.json")], { cwd: app, encoding: "utf8" });
+    assert.equal(r.status, 0, `tsc failed:\n${r.stdout}${r.stderr}`);
+  });
+
   test("imports in workerd (miniflare) with the README's worker example, bundled as wrangler does", async () => {
     const [code] = readmeExamples("worker");
     assert.ok(code, "README lost its worker example");
