@@ -28,7 +28,8 @@ function readmeExamples(kind) {
 before(() => {
   scratch = mkdtempSync(join(tmpdir(), "pleo-oauth-pack-"));
   const out = execFileSync("npm", ["pack", "--json", "--pack-destination", scratch], { cwd: root, encoding: "utf8" });
-  const info = JSON.parse(out.slice(out.indexOf("[")))[0];
+  // prepack may print build progress first; the JSON array comes last.
+  const info = JSON.parse(out.slice(out.search(/^\[\s*\{/m)))[0];
   tarball = join(scratch, info.filename);
   const app = join(scratch, "app");
   mkdirSync(app);
