@@ -8,10 +8,11 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const say = (msg) => console.log(`[setup] ${msg}`);
+// Progress goes to stderr: `npm start` keeps stdout for its READY lines.
+const say = (msg) => console.error(`[setup] ${msg}`);
 
 function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", ...opts });
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ["ignore", 2, 2], ...opts });
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited with ${r.status}`);
 }

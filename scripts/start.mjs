@@ -83,6 +83,9 @@ process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
 
 try {
+  // A fresh clone: npm packages first (the build needs binaryen's wasm-opt).
+  const { ensureNodeModules } = await import("./setup.mjs");
+  ensureNodeModules();
   const port = intFromEnv("PORT", 8787);
   const demoUrl = `http://localhost:${port}/`;
 
