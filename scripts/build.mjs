@@ -71,11 +71,17 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 run(wasmOpt, ["-Oz", "--strip-debug", "--strip-producers", join(staging, "pleo_oauth_bg.wasm"), "-o", join(dist, "pleo_oauth_bg.wasm")]);
 
-// 6. Glue and entries.
-copyFileSync(join(staging, "pleo_oauth.js"), join(dist, "pleo_oauth.js"));
-for (const f of ["api.js", "web.js", "node.js", "workerd.js", "index.d.ts"]) {
-  copyFileSync(join(root, "js", f), join(dist, f));
-}
+// 6. Glue and entries, minified (ES modules kept as they are: imports,
+// exports and import.meta.url stay). The readable sources are js/ and src/.
+step("minifying the JS glue and entries (esbuild)");
+const { transformSync } = await import("esbuild");
+const minify = (from, to) => {
+  const { code } = transformSync(readFileSync(from, "utf8"), { minify: true, format: "esm", target: "es2022", logLevel: "warning" });
+  writeFileSync(to, code);
+};
+minify(join(staging, "pleo_oauth.js"), join(dist, "pleo_oauth.js"));
+for (const f of ["api.js", "web.js", "node.js", "workerd.js"]) minify(join(root, "js", f), join(dist, f));
+copyFileSync(join(root, "js", "index.d.ts"), join(dist, "index.d.ts"));
 writeFileSync(join(dist, "BUILD_INFO.json"), JSON.stringify({ wasmBindgen: wbVersion }, null, 2) + "\n");
 
 // 7. What ships, gzipped.
