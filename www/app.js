@@ -107,22 +107,35 @@ function takeUrlParameters() {
 
 // ------------------------------------------------------------------- session
 
-async function loadSession() {
+/**
+ * fetch() with the body read as text and, where it is JSON, parsed.
+ * Null when the worker cannot be reached at all.
+ */
+async function fetchWorker(url, init) {
   let response;
   try {
-    response = await fetch("/auth/session", { headers: { Accept: "application/json" }, cache: "no-store" });
+    response = await fetch(url, { cache: "no-store", ...init });
   } catch {
-    $("loading").hidden = true;
-    showNotice("error", "The demo server is unreachable", "Could not reach the worker on this origin. Is `npm start` still running?");
-    return;
+    return null;
   }
+  const text = await response.text();
   let body = null;
   try {
-    body = await response.json();
+    body = JSON.parse(text);
   } catch {
     body = null;
   }
+  return { response, text, body };
+}
+
+async function loadSession() {
+  const result = await fetchWorker("/auth/session", { headers: { Accept: "application/json" } });
   $("loading").hidden = true;
+  if (!result) {
+    showNotice("error", "The demo server is unreachable", "Could not reach the worker on this origin. Is `npm start` still running?");
+    return;
+  }
+  const { response, body } = result;
   if (!response.ok || !body) {
     showWorkerError(body, response.status);
     return;
@@ -306,23 +319,14 @@ async function callApi(button) {
   for (const b of document.querySelectorAll("[data-api]")) b.disabled = true;
   const started = performance.now();
   try {
-    let response;
-    try {
-      response = await fetch(`/api${path}`, {
-        headers: { ...API_HEADERS, "X-Pleo-Company": state.activeSubject },
-        cache: "no-store",
-      });
-    } catch {
+    const result = await fetchWorker(`/api${path}`, {
+      headers: { ...API_HEADERS, "X-Pleo-Company": state.activeSubject },
+    });
+    if (!result) {
       showNotice("error", "The demo server is unreachable", "Could not reach the worker on this origin.");
       return;
     }
-    const text = await response.text();
-    let body = null;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = null;
-    }
+    const { response, text, body } = result;
     renderResult({
       method: "GET",
       path,
@@ -343,23 +347,15 @@ async function callApi(button) {
 async function postAuth(path, successTitle, successText, button) {
   button.disabled = true;
   try {
-    let response;
-    try {
-      response = await fetch(path, {
-        method: "POST",
-        headers: { ...API_HEADERS, ...(path === "/auth/refresh" && state.activeSubject ? { "X-Pleo-Company": state.activeSubject } : {}) },
-        cache: "no-store",
-      });
-    } catch {
+    const result = await fetchWorker(path, {
+      method: "POST",
+      headers: { ...API_HEADERS, ...(path === "/auth/refresh" && state.activeSubject ? { "X-Pleo-Company": state.activeSubject } : {}) },
+    });
+    if (!result) {
       showNotice("error", "The demo server is unreachable", "Could not reach the worker on this origin.");
       return;
     }
-    let body = null;
-    try {
-      body = await response.json();
-    } catch {
-      body = null;
-    }
+    const { response, body } = result;
     if (response.ok) showNotice("ok", successTitle, successText);
     else showWorkerError(body, response.status);
     await loadSession();
