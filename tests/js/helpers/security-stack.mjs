@@ -13,9 +13,7 @@
 import http from "node:http";
 import net from "node:net";
 import { randomBytes } from "node:crypto";
-import { startStandin } from "../../../dev/standin/index.mjs";
-import { localWorkerEnv } from "../../../worker/local-env.mjs";
-import { WorkerClient, freePort, leakedSecrets, startWorkerRuntime } from "./worker-harness.mjs";
+import { WorkerClient, leakedSecrets, startStack } from "./worker-harness.mjs";
 
 const AUTH_PATHS = ["/oauth/token", "/oauth/token/revoke"];
 
@@ -73,6 +71,7 @@ async function startRecorder(authOrigin, apiOrigin) {
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     origin: `http://127.0.0.1:${server.address().port}`,
+    proxiesApi: true,
     tokens,
     verifiers,
     codes,
@@ -88,49 +87,19 @@ async function startRecorder(authOrigin, apiOrigin) {
 }
 
 /**
- * Starts stand-in + recorder + worker. runtime: "workerd" | "node".
- * Returns the shape of worker-harness.mjs's startStack() (base, redirectUri,
- * standin, info, env, worker, tokens, close) plus recorder, apiLog, tokenLog,
- * sessionSecret.
+ * Starts stand-in + recorder + worker (worker-harness.mjs's startStack with
+ * a recorder that also stands in front of the API). runtime: "workerd" |
+ * "node". Adds apiLog and tokenLog to startStack()'s result.
  */
 export async function startSecurityStack({ runtime = "workerd", accessTtl = 900, timeoutMs = 1500 } = {}) {
-  const port = await freePort();
-  const base = `http://localhost:${port}`;
-  const redirectUri = `${base}/auth/callback`;
-  const standin = await startStandin({ port: 0, apiPort: 0, redirectUris: [redirectUri], accessTtl, quiet: true });
-  const closers = [() => standin.close()];
-  try {
-    const recorder = await startRecorder(standin.info.issuer, standin.info.apiBaseUrl.replace(/\/+$/, ""));
-    closers.push(() => recorder.close());
-    const info = { ...standin.info };
-    info.tokenEndpoint = `${recorder.origin}${new URL(standin.info.tokenEndpoint).pathname}`;
-    info.revocationEndpoint = `${recorder.origin}${new URL(standin.info.revocationEndpoint).pathname}`;
-    info.apiBaseUrl = recorder.origin;
-    const sessionSecret = randomBytes(32).toString("base64url");
-    const env = localWorkerEnv(info, { redirectUri, timeoutMs, sessionSecret });
-    const worker = await startWorkerRuntime(runtime, env, port);
-    closers.push(() => worker.close());
-    return {
-      runtime,
-      base,
-      redirectUri,
-      standin,
-      info: standin.info,
-      env,
-      worker,
-      sessionSecret,
-      recorder,
-      tokens: recorder.tokens,
-      apiLog: recorder.apiLog,
-      tokenLog: recorder.tokenLog,
-      close: async () => {
-        for (const close of closers.reverse()) await close().catch(() => {});
-      },
-    };
-  } catch (err) {
-    for (const close of closers.reverse()) await close().catch(() => {});
-    throw err;
-  }
+  const stack = await startStack({
+    runtime,
+    accessTtl,
+    timeoutMs,
+    sessionSecret: randomBytes(32).toString("base64url"),
+    startRecorder: (info) => startRecorder(info.issuer, info.apiBaseUrl.replace(/\/+$/, "")),
+  });
+  return { ...stack, apiLog: stack.recorder.apiLog, tokenLog: stack.recorder.tokenLog };
 }
 
 /**

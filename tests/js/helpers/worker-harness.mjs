@@ -66,9 +66,19 @@ async function startTokenRecorder(upstreamOrigin) {
 
 /**
  * Starts stand-in + worker. runtime: "workerd" | "node".
- * Returns { base, standin, info, env, tokens (Set), worker, close() }.
+ * `startRecorder(standinInfo)` replaces the default token recorder; a
+ * recorder with `proxiesApi` also stands in front of the stand-in's API.
+ * Returns { runtime, base, redirectUri, standin, info, env, worker, recorder,
+ * sessionSecret, tokens (Set), close() }.
  */
-export async function startStack({ runtime = "workerd", accessTtl = 900, timeoutMs = 1500, recordTokens = true } = {}) {
+export async function startStack({
+  runtime = "workerd",
+  accessTtl = 900,
+  timeoutMs = 1500,
+  recordTokens = true,
+  startRecorder = (info) => startTokenRecorder(info.issuer),
+  sessionSecret,
+} = {}) {
   const port = await freePort();
   const base = `http://localhost:${port}`;
   const redirectUri = `${base}/auth/callback`;
@@ -78,21 +88,25 @@ export async function startStack({ runtime = "workerd", accessTtl = 900, timeout
     let recorder = null;
     const info = { ...standin.info };
     if (recordTokens) {
-      recorder = await startTokenRecorder(standin.info.issuer);
+      recorder = await startRecorder(standin.info);
       closers.push(() => recorder.close());
       info.tokenEndpoint = `${recorder.origin}${new URL(standin.info.tokenEndpoint).pathname}`;
       info.revocationEndpoint = `${recorder.origin}${new URL(standin.info.revocationEndpoint).pathname}`;
+      if (recorder.proxiesApi) info.apiBaseUrl = recorder.origin;
     }
-    const env = localWorkerEnv(info, { redirectUri, timeoutMs });
+    const env = localWorkerEnv(info, { redirectUri, timeoutMs, sessionSecret });
     const worker = await startWorkerRuntime(runtime, env, port);
     closers.push(() => worker.close());
     return {
+      runtime,
       base,
       redirectUri,
       standin,
       info: standin.info,
       env,
       worker,
+      recorder,
+      sessionSecret: env.SESSION_SECRET,
       tokens: recorder?.tokens ?? new Set(),
       close: async () => {
         for (const close of closers.reverse()) await close().catch(() => {});
