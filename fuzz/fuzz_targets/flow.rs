@@ -942,12 +942,7 @@ fn step(w: &mut World, op: Op) {
                     }
                     assert_code_in(
                         &e,
-                        &[
-                            ErrorCode::InvalidInput,
-                            ErrorCode::TokenError,
-                            ErrorCode::InvalidTokenResponse,
-                            ErrorCode::UnsupportedTokenType,
-                        ],
+                        &fuzz_support::TOKEN_RESPONSE_CODES,
                         "parse_token_response",
                     );
                     if let Body::Error {

@@ -131,12 +131,7 @@ fuzz_target!(|input: Input| {
         Err(e) => {
             assert_code_in(
                 &e,
-                &[
-                    ErrorCode::InvalidInput,
-                    ErrorCode::TokenError,
-                    ErrorCode::InvalidTokenResponse,
-                    ErrorCode::UnsupportedTokenType,
-                ],
+                &fuzz_support::TOKEN_RESPONSE_CODES,
                 "parse_token_response",
             );
             if e.code() == ErrorCode::InvalidInput {

@@ -103,6 +103,14 @@ pub fn assert_no_leak(err: &Error, secret: &str, what: &str) {
     }
 }
 
+/// The codes `parse_token_response` may raise.
+pub const TOKEN_RESPONSE_CODES: [ErrorCode; 4] = [
+    ErrorCode::InvalidInput,
+    ErrorCode::TokenError,
+    ErrorCode::InvalidTokenResponse,
+    ErrorCode::UnsupportedTokenType,
+];
+
 /// The codes each operation may raise.
 pub fn assert_code_in(err: &Error, allowed: &[ErrorCode], op: &str) {
     assert!(
