@@ -1,12 +1,19 @@
-// The stand-in's resource server: Pleo's API paths at the root, dummy data for
-// the company the token was issued for. Bearer tokens are checked against the
+// The stand-in's resource server: Pleo's API paths at the root, data of the
+// company the token was issued for. Bearer tokens are checked against the
 // authorization server in the same process, the way introspection does it.
+// This file is the server (faults, authentication, routing, errors) and the
+// account routes; export-routes.mjs and subscription-routes.mjs add the rest.
 
-import { randomUUID } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+import { apiFault } from './faults.mjs';
+import { byPosition, paginate, PaginationError } from './pagination.mjs';
 
-class ApiError extends Error {
+// Pleo's JSON content type, spelled as Pleo sends it.
+export const JSON_TYPE = 'application/json;charset=UTF-8';
+const JSON_HEADERS = { 'content-type': JSON_TYPE, 'cache-control': 'no-store' };
+
+export class ApiError extends Error {
   constructor(status, type, message, headers = {}) {
     super(message);
     this.status = status;
@@ -20,51 +27,19 @@ const unauthorized = (message, missing = false) => new ApiError(401, 'UNAUTHORIZ
   'www-authenticate': missing ? 'Bearer realm="pleo"' : 'Bearer realm="pleo", error="invalid_token"',
 });
 
-// Cursor pagination in the shape of Pleo's list endpoints. Cursors are opaque
-// (base64url of an offset) so clients cannot come to depend on their format.
-function paginate(items, query) {
-  const limitRaw = query.get('limit') ?? query.get('page_limit');
-  const limit = limitRaw === null ? 25 : Number(limitRaw);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-    throw new ApiError(400, 'BAD_REQUEST', 'limit must be an integer between 1 and 100');
+// Pleo answers a missing permission with 403 Access_Denied (facts, "Errors").
+export const accessDenied = (message, headers = {}) => new ApiError(403, 'Access_Denied', message, headers);
+
+export function requireScope(auth, scope) {
+  if (!auth.scopes.has(scope)) {
+    throw accessDenied(`This operation requires the scope ${scope}`, {
+      'www-authenticate': `Bearer realm="pleo", error="insufficient_scope", scope="${scope}"`,
+    });
   }
-  const decode = (name) => {
-    const cursor = query.get(name);
-    if (cursor === null) return null;
-    const m = /^o:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
-    if (!m) throw new ApiError(400, 'BAD_REQUEST', `${name} is not a valid cursor`);
-    return Number(m[1]);
-  };
-  const after = decode('after');
-  const before = decode('before');
-  let start = 0;
-  let end = items.length;
-  if (after !== null) start = Math.min(after + 1, items.length);
-  if (before !== null) end = Math.max(0, Math.min(before, items.length));
-  if (before !== null && after === null) start = Math.max(0, end - limit);
-  end = Math.min(end, start + limit);
-  const cursor = (i) => Buffer.from(`o:${i}`).toString('base64url');
-  return {
-    data: items.slice(start, end),
-    pagination: {
-      hasPreviousPage: start > 0,
-      hasNextPage: end < items.length,
-      currentRequestPagination: {
-        before: query.get('before'),
-        after: query.get('after'),
-        offset: null,
-        limit,
-        sortingKeys: [],
-        sortingOrder: [],
-      },
-      startCursor: end > start ? cursor(start) : null,
-      endCursor: end > start ? cursor(end - 1) : null,
-      total: items.length,
-    },
-  };
 }
 
-async function readJson(req, limit = 64 * 1024) {
+/** Reads a JSON body: an object, or with `arrays` also an array. */
+export async function readJson(req, { limit = 1024 * 1024, arrays = false } = {}) {
   let size = 0;
   const chunks = [];
   for await (const chunk of req) {
@@ -73,18 +48,52 @@ async function readJson(req, limit = 64 * 1024) {
     chunks.push(chunk);
   }
   if (!size) return {};
+  let value;
   try {
-    const value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error();
-    return value;
+    value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    throw new ApiError(400, 'BAD_REQUEST', 'request body must be a JSON object');
+    value = undefined;
   }
+  if (value === null || typeof value !== 'object' || (Array.isArray(value) && !arrays)) {
+    throw new ApiError(400, 'BAD_REQUEST', `request body must be a JSON object${arrays ? ' or array' : ''}`);
+  }
+  return value;
 }
 
-// ctx: { provider, resource, dataset, stats, getFaults, applicationName }
+/** Signed, time-limited receipt URLs (Pleo's are time-limited too). */
+export function createReceiptSigner(key, apiBaseUrl, lifetimeMs = 3_600_000) {
+  const mac = (path, expires) => createHmac('sha256', key).update(`${path}\n${expires}`).digest('base64url');
+  return {
+    url(entryId, index) {
+      const path = `/receipts/${entryId}/${index + 1}.pdf`;
+      const expires = Math.floor((Date.now() + lifetimeMs) / 1000);
+      return `${apiBaseUrl}${path}?expires=${expires}&signature=${mac(path, expires)}`;
+    },
+    valid(path, query) {
+      const expires = Number(query.get('expires'));
+      const given = Buffer.from(query.get('signature') ?? '');
+      const wanted = Buffer.from(mac(path, expires));
+      return Number.isInteger(expires) && expires * 1000 > Date.now()
+        && given.length === wanted.length && timingSafeEqual(given, wanted);
+    },
+  };
+}
+
+/**
+ * @param {object} ctx
+ * @param {object} ctx.provider oidc-provider
+ * @param {string} ctx.resource the API's resource indicator
+ * @param {object} ctx.dataset companies
+ * @param {object} ctx.stats counters
+ * @param {() => object} ctx.getFaults
+ * @param {string} ctx.applicationName
+ * @param {Array} ctx.routes more routes: [method, path regexp, handler({auth, query, match, req})]
+ * @param {Array} ctx.publicRoutes routes without a bearer: [method, regexp, (match, query, res) => void]
+ */
 export function createApiHandler(ctx) {
-  const { provider, resource, dataset, stats, getFaults, applicationName } = ctx;
+  const {
+    provider, resource, dataset, stats, getFaults, applicationName, routes: extra = [], publicRoutes = [],
+  } = ctx;
 
   async function authenticate(req) {
     const header = req.headers.authorization;
@@ -98,29 +107,17 @@ export function createApiHandler(ctx) {
     if (token.aud !== undefined && token.aud !== resource) throw unauthorized('The access token is not meant for this API');
     const entry = dataset.bySubject.get(token.accountId);
     if (!entry) throw unauthorized('Unknown company');
-    return { token, scopes: new Set((token.scope ?? '').split(' ').filter(Boolean)), entry };
+    return {
+      token,
+      scopes: new Set((token.scope ?? '').split(' ').filter(Boolean)),
+      entry,
+      companyId: entry.company.id,
+    };
   }
 
-  const need = (auth, scope) => {
-    if (!auth.scopes.has(scope)) {
-      throw new ApiError(403, 'FORBIDDEN', `This operation requires the scope ${scope}`, {
-        'www-authenticate': `Bearer realm="pleo", error="insufficient_scope", scope="${scope}"`,
-      });
-    }
-  };
-
-  const companyParam = (auth, query) => {
-    const companyId = query.get('company_id') ?? query.get('companyId');
-    if (!companyId) throw new ApiError(400, 'BAD_REQUEST', 'company_id is required');
-    if (companyId !== auth.entry.company.id) {
-      throw new ApiError(403, 'FORBIDDEN', 'The access token does not grant access to this company');
-    }
-    return companyId;
-  };
-
-  // [method, path regexp, handler(auth, query, match, req)]
+  // [method, path regexp, handler({auth, query, match, req})]
   const routes = [
-    ['GET', /^\/v1\/introspect$/, (auth) => ({
+    ['GET', /^\/v1\/introspect$/, ({ auth }) => ({
       data: {
         authMethod: 'OAUTH',
         clientId: auth.token.clientId,
@@ -129,57 +126,16 @@ export function createApiHandler(ctx) {
         subjectURN: auth.entry.company.subject,
       },
     })],
-    ['GET', /^\/v2\/employees$/, (auth, query) => {
-      need(auth, 'users:read');
-      return paginate(auth.entry.employees, query);
+    ['GET', /^\/v2\/employees$/, ({ auth, query }) => {
+      requireScope(auth, 'users:read');
+      return paginate(byPosition(auth.entry.employees), query);
     }],
-    ['GET', /^\/v1\/companies$/, (auth, query) => {
-      need(auth, 'companies:read');
+    ['GET', /^\/v1\/companies$/, ({ auth, query }) => {
+      requireScope(auth, 'companies:read');
       const { subject, ...company } = auth.entry.company;
-      return paginate([company], query);
+      return paginate(byPosition([company]), query);
     }],
-    ['GET', /^\/v3\/export-jobs$/, (auth, query) => {
-      need(auth, 'export-jobs:read');
-      const companyId = companyParam(auth, query);
-      return paginate(auth.entry.exportJobs.filter((j) => j.companyId === companyId), query);
-    }],
-    ['POST', /^\/v3\/export-jobs$/, async (auth, query, _m, req) => {
-      need(auth, 'export-jobs:write');
-      const body = await readJson(req);
-      const companyId = body.companyId ?? auth.entry.company.id;
-      if (companyId !== auth.entry.company.id) {
-        throw new ApiError(403, 'FORBIDDEN', 'The access token does not grant access to this company');
-      }
-      const job = {
-        id: randomUUID(),
-        companyId,
-        status: 'pending',
-        isInteractive: Boolean(body.isInteractive),
-        createdAt: new Date().toISOString(),
-        startedAt: null,
-        completedAt: null,
-        failureReason: null,
-        totalItems: 0,
-      };
-      auth.entry.exportJobs.push(job);
-      return [201, { data: job }];
-    }],
-    ['GET', /^\/v3\/export-jobs\/([\w-]+)$/, (auth, query, m) => {
-      need(auth, 'export-jobs:read');
-      const job = auth.entry.exportJobs.find((j) => j.id === m[1]);
-      if (!job) throw new ApiError(404, 'NOT_FOUND', 'Export job not found');
-      return { data: job };
-    }],
-    ['GET', /^\/v3\/export-items$/, (auth, query) => {
-      need(auth, 'export-items:read');
-      const jobId = query.get('job_id') ?? query.get('jobId');
-      if (!jobId) throw new ApiError(400, 'BAD_REQUEST', 'job_id is required');
-      // A job of another company is as invisible as a job that doesn't exist.
-      if (!auth.entry.exportJobs.some((j) => j.id === jobId)) {
-        throw new ApiError(404, 'NOT_FOUND', 'Export job not found');
-      }
-      return paginate(auth.entry.exportItems.filter((i) => i.jobId === jobId), query);
-    }],
+    ...extra,
   ];
 
   return async function handleApi(req, res) {
@@ -187,36 +143,41 @@ export function createApiHandler(ctx) {
     const send = (status, body, headers = {}) => {
       if (status === 401) stats.apiUnauthorized += 1;
       if (status === 403) stats.apiForbidden += 1;
+      if (body === undefined) {
+        res.writeHead(status, { 'cache-control': 'no-store', 'content-length': '0', ...headers });
+        res.end();
+        return;
+      }
       res.writeHead(status, { ...JSON_HEADERS, ...headers });
       res.end(JSON.stringify(body));
     };
     try {
       const url = new URL(req.url, 'http://api.invalid');
-      const faults = getFaults();
-      if (faults.apiDelayMs) await new Promise((r) => setTimeout(r, faults.apiDelayMs));
-      if (faults.apiStatus) {
-        stats.faultsInjected += 1;
-        throw new ApiError(faults.apiStatus, 'INTERNAL_SERVER_ERROR', 'stand-in: injected API failure');
-      }
+      const publicRoute = publicRoutes.find(([method, re]) => method === req.method && re.test(url.pathname));
+      if (publicRoute) return await publicRoute[2](publicRoute[1].exec(url.pathname), url.searchParams, res, url.pathname);
+      const fault = await apiFault(getFaults(), stats);
+      if (fault) throw new ApiError(fault.status, fault.type, fault.message, fault.headers);
       const candidates = routes.filter(([, re]) => re.test(url.pathname));
       if (!candidates.length) throw new ApiError(404, 'NOT_FOUND', `No resource at ${url.pathname}`);
       const route = candidates.find(([method]) => method === req.method);
       if (!route) {
         throw new ApiError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not supported here`, {
-          allow: candidates.map(([method]) => method).join(', '),
+          allow: [...new Set(candidates.map(([method]) => method))].join(', '),
         });
       }
       const auth = await authenticate(req);
-      const result = await route[2](auth, url.searchParams, route[1].exec(url.pathname), req);
+      const result = await route[2]({
+        auth, query: url.searchParams, match: route[1].exec(url.pathname), req,
+      });
       const [status, body] = Array.isArray(result) ? result : [200, result];
-      send(status, body);
+      return send(status, body);
     } catch (err) {
-      if (err instanceof ApiError) {
-        send(err.status, { type: err.type, message: err.message }, err.headers);
-      } else {
-        console.error('stand-in API error:', err);
-        send(500, { type: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error' });
+      if (err instanceof PaginationError) return send(400, { type: 'BAD_REQUEST', message: err.message });
+      if (Number.isInteger(err.status) && typeof err.type === 'string') {
+        return send(err.status, { type: err.type, message: err.message }, err.headers);
       }
+      console.error('stand-in API error:', err);
+      return send(500, { type: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error' });
     }
   };
 }

@@ -19,6 +19,16 @@ function intFromEnv(name, fallback, { min, max }) {
   return value;
 }
 
+function numberFromEnv(name) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new Error(`${name} must be a number, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+const truthy = (name) => ['1', 'true', 'yes'].includes((process.env[name] ?? '').toLowerCase());
+
 let standin;
 try {
   const faults = process.env.STANDIN_FAULTS ? JSON.parse(process.env.STANDIN_FAULTS) : {};
@@ -28,7 +38,12 @@ try {
     accessTtl: intFromEnv('STANDIN_ACCESS_TTL', 900, { min: 1, max: 365 * 86400 }),
     redirectUris: (process.env.STANDIN_REDIRECT_URIS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     faults,
-    quiet: !['1', 'true', 'yes'].includes((process.env.STANDIN_VERBOSE ?? '').toLowerCase()),
+    quiet: !truthy('STANDIN_VERBOSE'),
+    dataDir: process.env.STANDIN_DATA_DIR || undefined,
+    reset: truthy('STANDIN_RESET'),
+    exportJobTtl: numberFromEnv('STANDIN_EXPORT_JOB_TTL'),
+    webhookRetryMs: numberFromEnv('STANDIN_WEBHOOK_RETRY_MS'),
+    webhookAttempts: numberFromEnv('STANDIN_WEBHOOK_ATTEMPTS'),
   });
 } catch (err) {
   console.error(`stand-in failed to start: ${err.message}`);

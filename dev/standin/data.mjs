@@ -1,7 +1,7 @@
 // Seeded dummy data for the stand-in: a signed-in user, the companies shown on
-// the consent page, and per-company employees, export jobs and export items.
-// Everything is generated from a fixed seed, so every run (and every test)
-// sees the same ids.
+// the consent page, and per-company employees. Everything is generated from a
+// fixed seed, so every run (and every test) sees the same ids. Accounting
+// entries are in entries.mjs, export jobs in exports.mjs.
 
 export const DEMO_USER = Object.freeze({
   name: 'Astrid Nielsen',
@@ -63,7 +63,7 @@ const COMPANY_SEED = [
 ];
 
 // mulberry32: tiny deterministic PRNG, good enough for dummy data.
-function prng(seed) {
+export function prng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -74,7 +74,7 @@ function prng(seed) {
   };
 }
 
-function uuid(rand) {
+export function uuid(rand) {
   const hex = Array.from({ length: 32 }, () => Math.floor(rand() * 16).toString(16));
   hex[12] = '4';
   hex[16] = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
@@ -89,15 +89,6 @@ function slug(s) {
 const BASE_TIME = Date.parse('2026-09-01T08:00:00Z');
 const DAY = 86_400_000;
 const iso = (ms) => new Date(ms).toISOString();
-
-const JOB_PLAN = [
-  { status: 'completed', items: 6 },
-  { status: 'completed', items: 4 },
-  { status: 'completed_with_errors', items: 5, failed: 1 },
-  { status: 'failed', items: 0, failureReason: 'ACCOUNTING_SYSTEM_UNAVAILABLE' },
-  { status: 'in_progress', items: 3 },
-  { status: 'pending', items: 0 },
-];
 
 function buildCompany(seed, index) {
   const rand = prng(0x5eed + index * 7919);
@@ -131,47 +122,15 @@ function buildCompany(seed, index) {
     };
   });
 
-  const exportJobs = [];
-  const exportItems = [];
-  JOB_PLAN.forEach((plan, i) => {
-    const createdAt = BASE_TIME + (i * 6 - 30) * DAY + Math.floor(rand() * 8) * 3_600_000;
-    const job = {
-      id: uuid(rand),
-      companyId: seed.id,
-      status: plan.status,
-      isInteractive: i % 2 === 0,
-      createdAt: iso(createdAt),
-      startedAt: plan.status === 'pending' ? null : iso(createdAt + 60_000),
-      completedAt: ['completed', 'completed_with_errors', 'failed'].includes(plan.status)
-        ? iso(createdAt + 240_000) : null,
-      failureReason: plan.failureReason ?? null,
-      totalItems: plan.items,
-    };
-    exportJobs.push(job);
-    for (let k = 0; k < plan.items; k += 1) {
-      const failed = plan.failed && k < plan.failed;
-      const done = plan.status.startsWith('completed');
-      exportItems.push({
-        id: uuid(rand),
-        jobId: job.id,
-        companyId: seed.id,
-        accountingEntryId: uuid(rand),
-        amount: { value: Math.round(500 + rand() * 250_000) / 100, currency: seed.currency },
-        status: failed ? 'failed' : done ? 'exported' : 'pending',
-        exportedAt: done && !failed ? job.completedAt : null,
-        failureReason: failed ? 'MISSING_ACCOUNT_MAPPING' : null,
-      });
-    }
-  });
-
-  return { company, employees, exportJobs, exportItems };
+  return { company, employees };
 }
 
-// Fresh mutable copy per stand-in instance (POST /v3/export-jobs adds jobs).
+// Fresh copy per stand-in instance.
 export function createDataset() {
   const companies = COMPANY_SEED.map(buildCompany);
   return {
     companies: companies.map((c) => c.company),
     bySubject: new Map(companies.map((c) => [c.company.subject, c])),
+    byId: new Map(companies.map((c) => [c.company.id, c])),
   };
 }

@@ -130,3 +130,58 @@ export async function completeAuthorization(authorizeUrl, opts = {}) {
   }
   throw new Error('stand-in authorization did not finish within 20 steps');
 }
+
+const basicAuth = (id, secret) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+
+async function tokenRequest(info, form) {
+  const res = await fetch(info.tokenEndpoint, {
+    method: 'POST',
+    headers: {
+      authorization: basicAuth(info.clientId, info.clientSecret),
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    },
+    body: new URLSearchParams(form),
+  });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) throw Object.assign(new Error(`token endpoint answered ${res.status} ${body.error ?? ''}`), { status: res.status, body });
+  return body;
+}
+
+/**
+ * The whole authorization code + PKCE flow over plain HTTP (no pleo-oauth
+ * package needed): authorize, sign in, consent for `company`, exchange the
+ * code with client_secret_basic. For tests and load tests of the API.
+ * @param {object} info the STANDIN_READY object
+ * @param {object} [opts]
+ * @param {number|string} [opts.company] index or subject URN
+ * @param {string[]} [opts.scopes] default: every export scope + users:read + companies:read
+ * @returns {Promise<{access_token, refresh_token, expires_in, scope, token_type}>}
+ */
+export async function obtainTokens(info, opts = {}) {
+  const { createHash, randomBytes } = await import('node:crypto');
+  const verifier = randomBytes(32).toString('base64url');
+  const redirectUri = info.redirectUris[0];
+  const scopes = opts.scopes ?? ['users:read', 'companies:read', 'export-jobs:read', 'export-jobs:write', 'export-items:read'];
+  const url = new URL(info.authorizationEndpoint);
+  url.search = new URLSearchParams({
+    response_type: 'code',
+    client_id: info.clientId,
+    redirect_uri: redirectUri,
+    scope: scopes.join(' '),
+    state: randomBytes(12).toString('base64url'),
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+  }).toString();
+  const callback = new URL(await completeAuthorization(url.href, opts));
+  const code = callback.searchParams.get('code');
+  if (!code) throw new Error(`authorization failed: ${callback.searchParams.get('error')}`);
+  return tokenRequest(info, {
+    grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier,
+  });
+}
+
+/** A refresh_token grant; throws with .status/.body on an error answer. */
+export function refreshTokens(info, refreshToken) {
+  return tokenRequest(info, { grant_type: 'refresh_token', refresh_token: refreshToken });
+}

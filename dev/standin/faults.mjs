@@ -1,4 +1,9 @@
-// Fault-injection settings for the stand-in. All off by default.
+// Fault injection for the stand-in: the settings (all off by default), their
+// validation, and the code that applies them to token and API requests.
+
+import http from 'node:http';
+
+import { gatewayErrorPage } from './pages.mjs';
 
 export const FAULT_DEFAULTS = Object.freeze({
   tokenDelayMs: 0, // delay every token request by this many ms
@@ -11,6 +16,8 @@ export const FAULT_DEFAULTS = Object.freeze({
   issInCallback: true, // RFC 9207 iss in authorization responses
   apiDelayMs: 0, // delay every API request
   apiStatus: 0, // 4xx/5xx: every API request fails with this status
+  apiFailureRate: 0, // 0..1: probability that an API request fails with 503
+  apiRateLimitRate: 0, // 0..1: probability that an API request gets 429 with Retry-After: 1
 });
 
 const MAX_DELAY = 10 * 60 * 1000;
@@ -33,6 +40,8 @@ const CHECKS = {
   issInCallback: [(v) => typeof v === 'boolean', 'a boolean'],
   apiDelayMs: [isDelay, `a number of ms between 0 and ${MAX_DELAY}`],
   apiStatus: [(v) => v === 0 || isStatus(v), '0 or a status 400..599'],
+  apiFailureRate: [isRate, 'a probability between 0 and 1'],
+  apiRateLimitRate: [isRate, 'a probability between 0 and 1'],
 };
 
 // Validates a partial fault object; throws TypeError naming the bad key so a
@@ -47,4 +56,88 @@ export function checkFaults(partial) {
     if (!check[0](value)) throw new TypeError(`fault "${key}" must be ${check[1]}`);
   }
   return { ...partial };
+}
+
+// Token-endpoint faults (a koa ctx of oidc-provider). Returns true when the
+// request was answered here: faulted requests never reach the OAuth server,
+// so no code or refresh token is consumed.
+export async function injectTokenFault(ctx, { faults: f, stats, closing }) {
+  if (f.tokenDelayMs) await new Promise((r) => setTimeout(r, f.tokenDelayMs));
+  const fail = (status, body, type = 'application/json; charset=utf-8') => {
+    stats.faultsInjected += 1;
+    ctx.status = status;
+    ctx.set('cache-control', 'no-store');
+    ctx.type = type;
+    ctx.body = body;
+    return true;
+  };
+  if (f.tokenStallRate && Math.random() < f.tokenStallRate) {
+    stats.faultsInjected += 1;
+    // Never answer: wait for the client to give up, the stall time to pass,
+    // or the stand-in to close, then drop the connection.
+    await new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        ctx.res.off('close', done);
+        closing.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = f.tokenStallMs ? setTimeout(done, f.tokenStallMs) : undefined;
+      ctx.res.once('close', done);
+      closing.addEventListener('abort', done, { once: true });
+    });
+    ctx.respond = false;
+    ctx.req.socket.destroy();
+    return true;
+  }
+  if (f.tokenFailureRate && Math.random() < f.tokenFailureRate) {
+    return fail(503, JSON.stringify({
+      error: 'temporarily_unavailable',
+      error_description: 'stand-in: injected random failure',
+    }));
+  }
+  if (f.tokenStatus) {
+    return fail(f.tokenStatus, JSON.stringify({
+      error: 'server_error',
+      error_description: `stand-in: injected ${f.tokenStatus}`,
+    }));
+  }
+  if (f.tokenHtmlError) {
+    const status = f.tokenHtmlError === true ? 502 : f.tokenHtmlError;
+    return fail(status, gatewayErrorPage(status, http.STATUS_CODES[status] ?? 'Error'), 'text/html; charset=utf-8');
+  }
+  if (f.tokenError200) {
+    return fail(200, JSON.stringify({
+      error: f.tokenError200 === true ? 'server_error' : f.tokenError200,
+      error_description: 'stand-in: injected error body with status 200',
+    }));
+  }
+  return false;
+}
+
+// API faults, applied before the bearer token is looked at (a gateway or rate
+// limiter in front of Pleo would answer first). Returns an error description
+// ({status, type, message, headers}) or null.
+export async function apiFault(f, stats) {
+  if (f.apiDelayMs) await new Promise((r) => setTimeout(r, f.apiDelayMs));
+  if (f.apiStatus) {
+    stats.faultsInjected += 1;
+    return { status: f.apiStatus, type: 'INTERNAL_SERVER_ERROR', message: 'stand-in: injected API failure' };
+  }
+  if (f.apiRateLimitRate && Math.random() < f.apiRateLimitRate) {
+    stats.faultsInjected += 1;
+    stats.apiRateLimited += 1;
+    return {
+      status: 429,
+      type: 'TOO_MANY_REQUESTS',
+      message: 'stand-in: injected rate limit',
+      headers: { 'retry-after': '1' },
+    };
+  }
+  if (f.apiFailureRate && Math.random() < f.apiFailureRate) {
+    stats.faultsInjected += 1;
+    stats.apiFailuresInjected += 1;
+    return { status: 503, type: 'SERVICE_UNAVAILABLE', message: 'stand-in: injected random failure' };
+  }
+  return null;
 }

@@ -20,20 +20,26 @@ export function freePort() {
 }
 
 /**
- * Starts dev/standin/cli.mjs on free ports and resolves with its
- * STANDIN_READY info once it is ready: `{ info, close(), child }`.
+ * Starts dev/standin/cli.mjs and resolves with its STANDIN_READY info once it
+ * is ready: `{ info, close(), child }`. Free ports unless `port` / `apiPort`
+ * are given (a restart over the same data directory needs the same ones:
+ * tokens are bound to the API's URL). `env` adds variables, e.g.
+ * STANDIN_DATA_DIR or STANDIN_EXPORT_JOB_TTL.
  */
-export function startStandinProcess({ redirectUri, accessTtl = 900 }) {
+export function startStandinProcess({
+  redirectUri = '', accessTtl = 900, port = 0, apiPort = 0, env = {},
+}) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI], {
       env: {
         ...process.env,
-        STANDIN_PORT: '0',
-        STANDIN_API_PORT: '0',
+        STANDIN_PORT: String(port),
+        STANDIN_API_PORT: String(apiPort),
         STANDIN_ACCESS_TTL: String(accessTtl),
         STANDIN_REDIRECT_URIS: redirectUri,
         STANDIN_VERBOSE: '',
         STANDIN_FAULTS: '',
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -140,9 +140,13 @@ describe('stand-in with pleo-oauth: full flow', () => {
     const jobs = await api(info, `/v3/export-jobs?company_id=${companyId}`, tokens.accessToken);
     assert.equal(jobs.status, 200);
     assert.ok(jobs.body.data.length >= 3);
-    const items = await api(info, `/v3/export-items?job_id=${jobs.body.data[0].id}`, tokens.accessToken);
-    assert.equal(items.status, 200);
-    assert.ok(items.body.data.every((i) => i.jobId === jobs.body.data[0].id));
+    // The seeded jobs are finished: their data layer is gone (422), their control layer stays.
+    const finished = await api(info, `/v3/export-items?job_id=${jobs.body.data[0].id}`, tokens.accessToken);
+    assert.equal(finished.status, 422);
+    assert.equal(finished.body.type, 'EXPORT_JOB_STATUS_UNPROCESSABLE');
+    const jobItems = await api(info, `/v3/export-jobs/${jobs.body.data[0].id}/items`, tokens.accessToken);
+    assert.equal(jobItems.status, 200);
+    assert.ok(jobItems.body.data.every((i) => i.exportJobId === jobs.body.data[0].id));
     const other = await api(info, `/v3/export-jobs?company_id=${info.companies[0].subject.split(':').pop()}`, tokens.accessToken);
     assert.equal(other.status, 403);
 
@@ -205,12 +209,12 @@ describe('stand-in with pleo-oauth: full flow', () => {
     throwsOAuth(() => client.handleCallback(callback, pending), 'authorization_denied', { error: 'access_denied' });
   });
 
-  test('a scope that was not granted gives 403 FORBIDDEN', async () => {
+  test('a scope that was not granted gives 403 Access_Denied', async () => {
     const tokens = await connect(info, clientFor(info, { scopes: ['users:read'] }));
     assert.equal((await api(info, '/v2/employees', tokens.accessToken)).status, 200);
     const res = await api(info, '/v1/companies', tokens.accessToken);
     assert.equal(res.status, 403);
-    assert.equal(res.body.type, 'FORBIDDEN');
+    assert.equal(res.body.type, 'Access_Denied');
   });
 
   test('API: missing or unknown token is 401, unknown path is 404 JSON', async () => {

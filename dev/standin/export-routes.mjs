@@ -1,0 +1,113 @@
+// Pleo's v3 export API over exports.mjs: routes, scopes, query parameters.
+
+import {
+  accessDenied, ApiError, readJson, requireScope,
+} from './api.mjs';
+import { ITEM_STATUSES, JOB_STATUSES } from './exports.mjs';
+import { receiptBytes } from './entries.mjs';
+import { paginate } from './pagination.mjs';
+
+// A repeated parameter or a comma-separated list; every value must be known.
+function listParam(query, name, allowed) {
+  const values = query.getAll(name).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  if (!values.length) return null;
+  const bad = values.find((v) => !allowed.includes(v));
+  if (bad !== undefined) throw new ApiError(400, 'BAD_REQUEST', `${name} must be among ${allowed.join(', ')}`);
+  return values;
+}
+
+// A token is for one company; an explicit company_id must be that company.
+function companyOf(auth, value) {
+  if (value === null || value === undefined) return auth.companyId;
+  if (value !== auth.companyId) throw accessDenied('The access token does not grant access to this company');
+  return value;
+}
+
+/**
+ * @param {object} o
+ * @param {object} o.exports exports.mjs
+ * @param {object} o.receipts createReceiptSigner()
+ * @param {string} o.apiBaseUrl
+ * @returns {{routes: Array, publicRoutes: Array}}
+ */
+export function exportRoutes({ exports, receipts, apiBaseUrl }) {
+  // The data layer object as Pleo sends it: receipts as time-limited URLs.
+  function renderEntry(entry, jobId) {
+    const { receipts: files, ...rest } = entry;
+    return {
+      ...rest,
+      files: files.map((f, i) => ({
+        url: receipts.url(entry.accountingEntryId, i),
+        type: f.type,
+        size: receiptBytes(entry, i).length,
+      })),
+      _links: { self: { href: `${apiBaseUrl}/v3/export-items?job_id=${jobId}` } },
+    };
+  }
+
+  const routes = [
+    ['GET', /^\/v3\/export-jobs$/, ({ auth, query }) => {
+      requireScope(auth, 'export-jobs:read');
+      const companyId = companyOf(auth, query.get('company_id') ?? query.get('companyId'));
+      return paginate(exports.listJobs(companyId, listParam(query, 'statuses', JOB_STATUSES)), query);
+    }],
+    ['POST', /^\/v3\/export-jobs$/, async ({ auth, req }) => {
+      requireScope(auth, 'export-jobs:write');
+      const body = await readJson(req);
+      const companyId = companyOf(auth, body.companyId);
+      const job = exports.createJob(companyId, {
+        accountingEntryIds: body.accountingEntryIds,
+        isInteractive: body.isInteractive,
+        createdBy: typeof body.employeeId === 'string' ? body.employeeId : auth.entry.employees[0].id,
+        vendorBasedBookkeeping: body.options?.vendorBasedBookkeeping,
+      });
+      return [201, { data: job }];
+    }],
+    ['GET', /^\/v3\/export-jobs\/([\w-]{1,64})$/, ({ auth, match }) => {
+      requireScope(auth, 'export-jobs:read');
+      return { data: exports.getJob(auth.companyId, match[1]) };
+    }],
+    ['POST', /^\/v3\/export-job-events$/, async ({ auth, req }) => {
+      requireScope(auth, 'export-jobs:write');
+      exports.applyEvent(auth.companyId, await readJson(req));
+      return [202, undefined];
+    }],
+    ['GET', /^\/v3\/export-jobs\/([\w-]{1,64})\/items$/, ({ auth, query, match }) => {
+      requireScope(auth, 'export-jobs:read');
+      return paginate(exports.jobItems(auth.companyId, match[1], listParam(query, 'status', ITEM_STATUSES)), query);
+    }],
+    ['PUT', /^\/v3\/export-jobs\/([\w-]{1,64})\/items$/, async ({ auth, match, req }) => {
+      requireScope(auth, 'export-jobs:write');
+      return exports.updateItems(auth.companyId, match[1], await readJson(req, { arrays: true }));
+    }],
+    ['GET', /^\/v3\/export-items$/, ({ auth, query }) => {
+      requireScope(auth, 'export-items:read');
+      const jobId = query.get('job_id') ?? query.get('jobId');
+      if (!jobId) throw new ApiError(400, 'BAD_REQUEST', 'job_id is required');
+      const page = paginate(exports.exportItems(auth.companyId, jobId), query);
+      return { ...page, data: page.data.map((entry) => renderEntry(entry, jobId)) };
+    }],
+  ];
+
+  const publicRoutes = [
+    ['GET', /^\/receipts\/([\w-]{36})\/(\d{1,2})\.pdf$/, (match, query, res, path) => {
+      const entry = exports.entry(match[1]);
+      const index = Number(match[2]) - 1;
+      const error = (status, type, message) => {
+        res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', 'cache-control': 'no-store' });
+        res.end(JSON.stringify({ type, message }));
+      };
+      if (!receipts.valid(path, query)) return error(403, 'Access_Denied', 'The receipt link is invalid or has expired');
+      if (!entry || index < 0 || index >= entry.receipts.length) return error(404, 'NOT_FOUND', 'No such receipt');
+      const bytes = receiptBytes(entry, index);
+      res.writeHead(200, {
+        'content-type': entry.receipts[index].type,
+        'content-length': String(bytes.length),
+        'cache-control': 'private, max-age=3600',
+      });
+      return res.end(bytes);
+    }],
+  ];
+
+  return { routes, publicRoutes };
+}
