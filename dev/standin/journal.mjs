@@ -42,7 +42,7 @@ function takeLock(dir) {
     } catch (err) {
       if (err.code !== 'EEXIST') throw err;
       const pid = Number(readFileSync(path, 'utf8'));
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
+      if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) {
         throw new Error(`stand-in data directory ${dir} is in use by process ${pid}`);
       }
       rmSync(path, { force: true }); // left behind by a killed stand-in

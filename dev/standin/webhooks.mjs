@@ -75,7 +75,7 @@ export function createWebhooks({
   const subscriptions = new Map(journal.entries('subscription'));
   const timers = new Set();
 
-  const view = ({ secret, ...sub }) => ({ ...sub });
+  const view = ({ secret, seq, ...sub }) => ({ ...sub });
   const save = (sub) => journal.commit([['subscription', sub.id, sub]]);
 
   function find(companyId, id) {

@@ -1,0 +1,125 @@
+// The stand-in with a data directory: grants, tokens, keys, export jobs and
+// items, and subscriptions survive a clean restart and a SIGKILL; a refresh
+// token rotated to the client is on disk before the response leaves.
+// Run: node --test tests/js/standin-persistence.test.mjs
+
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+
+import { obtainTokens, refreshTokens } from '../../dev/standin/drive.mjs';
+import { startStandin } from '../../dev/standin/index.mjs';
+import { startStandinProcess } from '../../dev/standin/process.mjs';
+
+const dirs = [];
+function tempDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'standin-data-'));
+  dirs.push(dir);
+  return dir;
+}
+after(() => { for (const dir of dirs) rmSync(dir, { recursive: true, force: true }); });
+
+const portsOf = (info) => ({ port: Number(new URL(info.issuer).port), apiPort: Number(new URL(info.apiBaseUrl).port) });
+
+async function api(info, token, method, path, body) {
+  const res = await fetch(new URL(path, info.apiBaseUrl), {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function admin(info, method, path, body) {
+  const res = await fetch(`${info.adminUrl}${path}`, {
+    method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return res.json();
+}
+
+// Tokens, a rotated refresh token, a half-reported job and a subscription.
+async function makeState(info) {
+  const first = await obtainTokens(info, { company: 1 });
+  const rotated = await refreshTokens(info, first.refresh_token);
+  const made = await admin(info, 'POST', '/export-jobs', { company: info.companies[1].subject, entries: 5 });
+  const call = (...args) => api(info, rotated.access_token, ...args);
+  assert.equal((await call('POST', '/v3/export-job-events', { event: 'started', jobId: made.jobId })).status, 202);
+  const put = await call('PUT', `/v3/export-jobs/${made.jobId}/items`, made.accountingEntryIds.slice(0, 2).map((id) => ({
+    accountingEntryId: id, status: 'successful', externalId: `L-${id.slice(0, 4)}`,
+  })));
+  assert.equal(put.status, 200);
+  const sub = (await call('POST', '/v1/subscriptions', { endpointUrl: 'http://127.0.0.1:9/hook', eventTypes: ['v1.export-job.created'], status: 'INACTIVE' })).body.data;
+  const secret = (await call('GET', `/v1/subscriptions/${sub.id}/secret`)).body.data.secretKey;
+  return {
+    first, rotated, made, sub, secret, view: await admin(info, 'GET', `/export-jobs/${made.jobId}`),
+  };
+}
+
+async function checkState(info, state) {
+  const call = (...args) => api(info, state.rotated.access_token, ...args);
+  // the access token issued before the restart still works
+  const job = await call('GET', `/v3/export-jobs/${state.made.jobId}`);
+  assert.equal(job.status, 200, JSON.stringify(job.body));
+  assert.equal(job.body.data.status, 'in_progress');
+  assert.deepEqual(await admin(info, 'GET', `/export-jobs/${state.made.jobId}`), {
+    ...state.view, job: { ...state.view.job, expiresIn: job.body.data.expiresIn },
+  });
+  assert.equal((await call('GET', `/v1/subscriptions/${state.sub.id}/secret`)).body.data.secretKey, state.secret);
+  // a job may still be finished: the remaining items, then the event
+  const rest = state.made.accountingEntryIds.slice(2).map((id) => ({ accountingEntryId: id, status: 'successful' }));
+  assert.equal((await call('PUT', `/v3/export-jobs/${state.made.jobId}/items`, rest)).body.errors.length, 0);
+  // the newest refresh token works; the one rotated away is refused and revokes the grant
+  const next = await refreshTokens(info, state.rotated.refresh_token);
+  assert.ok(next.access_token);
+  await assert.rejects(refreshTokens(info, state.first.refresh_token), (err) => err.body?.error === 'invalid_grant');
+  await assert.rejects(refreshTokens(info, next.refresh_token), (err) => err.body?.error === 'invalid_grant');
+  assert.equal((await api(info, next.access_token, 'GET', '/v1/introspect')).status, 401);
+}
+
+describe('persistence', () => {
+  test('a clean restart keeps grants, tokens, jobs, reports and subscriptions; memory mode keeps nothing', async () => {
+    const dataDir = tempDir();
+    let standin = await startStandin({ dataDir });
+    const ports = portsOf(standin.info);
+    const state = await makeState(standin.info);
+    await assert.rejects(startStandin({ dataDir }), /in use by process/);
+    await standin.close();
+    await new Promise((r) => setTimeout(r, 200)); // let fetch's pool see its sockets close
+    standin = await startStandin({ dataDir, ...ports });
+    try {
+      await checkState(standin.info, state);
+      assert.deepEqual(readdirSync(dataDir).sort(), ['journal.jsonl', 'lock', 'snapshot.json']);
+    } finally {
+      await standin.close();
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    standin = await startStandin({ dataDir, ...ports, reset: true });
+    try {
+      const gone = await fetch(`${standin.info.adminUrl}/export-jobs/${state.made.jobId}`);
+      assert.equal(gone.status, 404, 'reset starts empty');
+    } finally {
+      await standin.close();
+    }
+  });
+
+  test('SIGKILL right after a refresh loses nothing; a torn journal line is ignored', async () => {
+    const dataDir = tempDir();
+    const env = { STANDIN_DATA_DIR: dataDir };
+    let proc = await startStandinProcess({ env });
+    const ports = portsOf(proc.info);
+    try {
+      const state = await makeState(proc.info);
+      proc.child.kill('SIGKILL'); // no chance to flush or compact
+      await new Promise((r) => proc.child.once('exit', r));
+      // what a crash in the middle of a write could leave: half a line
+      appendFileSync(join(dataDir, 'journal.jsonl'), '[["oidc","RefreshToken:x",{"val');
+      proc = await startStandinProcess({ env, ...ports });
+      await checkState(proc.info, state);
+    } finally {
+      proc.close();
+    }
+  });
+});
