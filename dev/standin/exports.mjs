@@ -57,7 +57,7 @@ const optionalText = (v, max) => v === undefined || v === null || isText(v, max)
 export function createExports({
   journal, dataset, stats, ttlMs, onJobCreated = () => {}, now = Date.now,
 }) {
-  const companies = new Map(); // companyId -> { entryCount, missingContraAccounts, jobIds: [] }
+  const companies = new Map(); // companyId -> { entryCount, missingContraAccounts, jobIds: [], ids: [entryId by k] }
   const jobs = new Map(); // jobId -> job record
   const items = new Map(); // jobId -> Map(entryId -> item record), in entry order
   const entryNumber = new Map(); // entryId -> { companyId, k }
@@ -73,12 +73,22 @@ export function createExports({
   const jobOp = (job) => ['job', job.id, job];
   const itemOp = (item) => ['item', `${item.exportJobId}/${item.accountingEntryId}`, item];
 
+  // Entry k of a company; ids are remembered, whole entries cached (they are
+  // pure functions of (company, k), so dropping the cache loses nothing).
   function entryAt(companyId, k) {
+    const known = companyState(companyId).ids[k];
+    const cached = known && entryCache.get(known);
+    if (cached) return cached;
     const { company, employees } = dataset.byId.get(companyId);
     const entry = accountingEntry(company, employees, k);
     entryNumber.set(entry.accountingEntryId, { companyId, k });
+    companyState(companyId).ids[k] = entry.accountingEntryId;
+    if (entryCache.size > 50_000) entryCache.clear();
+    entryCache.set(entry.accountingEntryId, entry);
     return entry;
   }
+
+  const entryIdAt = (companyId, k) => companyState(companyId).ids[k] ?? entryAt(companyId, k).accountingEntryId;
 
   function growEntries(companyId, count) {
     const state = companyState(companyId);
@@ -87,15 +97,10 @@ export function createExports({
   }
 
   function entry(entryId) {
-    let e = entryCache.get(entryId);
-    if (!e) {
-      const where = entryNumber.get(entryId);
-      if (!where) return undefined;
-      e = entryAt(where.companyId, where.k);
-      if (entryCache.size > 50_000) entryCache.clear();
-      entryCache.set(entryId, e);
-    }
-    return e;
+    const cached = entryCache.get(entryId);
+    if (cached) return cached;
+    const where = entryNumber.get(entryId);
+    return where && entryAt(where.companyId, where.k);
   }
 
   function addJob(job, jobItems) {
@@ -115,7 +120,7 @@ export function createExports({
   for (const { company } of dataset.byId.values()) {
     const saved = journal.get('company', company.id);
     companies.set(company.id, {
-      entryCount: 0, missingContraAccounts: Boolean(saved?.missingContraAccounts), jobIds: [],
+      entryCount: 0, missingContraAccounts: Boolean(saved?.missingContraAccounts), jobIds: [], ids: [],
     });
     growEntries(company.id, saved?.entryCount ?? 0);
   }
@@ -177,7 +182,7 @@ export function createExports({
       growEntries(companyId, SEED_HISTORY.reduce((n, h) => n + h.entries, 0) + SEED_POOL);
       for (const plan of SEED_HISTORY) {
         const entryIds = [];
-        for (let i = 0; i < plan.entries; i += 1, k += 1) entryIds.push(entryAt(companyId, k).accountingEntryId);
+        for (let i = 0; i < plan.entries; i += 1, k += 1) entryIds.push(entryIdAt(companyId, k));
         const createdAt = now() - plan.daysAgo * day;
         const job = newJob(companyId, { createdAt, entryIds, createdBy: employees[1].id, isInteractive: true });
         job.startedAt = createdAt + 20_000;
@@ -332,13 +337,13 @@ export function createExports({
       }
       entryIds = [];
       for (let k = 0; k < state.entryCount && (count === undefined || entryIds.length < count); k += 1) {
-        const id = entryAt(companyId, k).accountingEntryId;
+        const id = entryIdAt(companyId, k);
         if (!inJob.has(id)) entryIds.push(id);
       }
       const wanted = count ?? Math.max(entryIds.length, 10);
       while (entryIds.length < wanted) {
         growEntries(companyId, state.entryCount + 1);
-        entryIds.push(entryAt(companyId, state.entryCount - 1).accountingEntryId);
+        entryIds.push(entryIdAt(companyId, state.entryCount - 1));
       }
     }
     const job = newJob(companyId, {

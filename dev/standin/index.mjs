@@ -129,6 +129,7 @@ async function bindServers({ port, apiPort, host }) {
  * @param {number} [opts.exportJobTtl=3600] seconds after its last update until a job expires
  * @param {number} [opts.webhookRetryMs=1000] first webhook retry delay (then ×4)
  * @param {number} [opts.webhookAttempts=5] webhook attempts per message
+ * @param {number} [opts.companies=4] companies on the consent page (more for load tests)
  */
 export async function startStandin(opts = {}) {
   const {
@@ -145,6 +146,7 @@ export async function startStandin(opts = {}) {
     discovery = false,
     dataDir,
     reset = false,
+    companies,
   } = opts;
 
   if (!Number.isInteger(accessTtl) || accessTtl < 1) throw new TypeError('accessTtl must be a positive integer (seconds)');
@@ -167,7 +169,7 @@ export async function startStandin(opts = {}) {
   const redirectUris = [...new Set([...DEFAULT_REDIRECT_URIS, ...extraRedirectUris.filter(Boolean)])];
 
   const stats = newStats();
-  const dataset = createDataset();
+  const dataset = createDataset({ companies });
   const closing = new AbortController();
   const journal = openJournal({ dir: dataDir, reset });
   let bound;
