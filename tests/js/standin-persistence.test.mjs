@@ -123,7 +123,9 @@ describe('persistence', () => {
       proc = await startStandinProcess({ env, ...ports });
       await checkState(proc.info, state);
     } finally {
+      const exited = new Promise((r) => proc.child.once('exit', r));
       proc.close();
+      await exited; // it writes its snapshot on the way out
     }
   });
 });
