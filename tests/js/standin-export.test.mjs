@@ -366,6 +366,15 @@ describe('admin routes and faults', () => {
     const list = await admin('GET', `/export-jobs?company=${companies[2].subject}`);
     assert.ok(list.body.jobs.length >= 3);
     assert.equal((await admin('POST', '/settings', { exportJobTtl: -1 })).status, 400);
+    // cancelling frees the company for the next job
+    const made = await admin('POST', '/export-jobs', { company: companies[2].subject, entries: 1 });
+    assert.equal((await admin('POST', '/export-jobs', { company: companies[2].subject, entries: 1 })).status, 409);
+    const failed = await admin('POST', `/export-jobs/${made.body.jobId}/fail`, {});
+    assert.equal(failed.status, 200);
+    assert.equal(failed.body.job.status, 'failed');
+    assert.equal((await admin('POST', `/export-jobs/${made.body.jobId}/fail`, {})).status, 422);
+    const next = standin.createExportJob({ company: companies[2].subject, entries: 1 });
+    assert.equal(standin.failExportJob(next.jobId).status, 'failed');
     assert.equal((await admin('GET', '/settings')).body.exportJobTtl, 3600);
   });
 
