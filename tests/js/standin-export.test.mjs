@@ -239,6 +239,10 @@ describe('export jobs', () => {
     const page2 = await b('GET', `/v3/export-items?job_id=${jobId}&limit=10&before=${page3.body.pagination.startCursor}`);
     assert.deepEqual(page2.body.data.map((e) => e.accountingEntryId), accountingEntryIds.slice(10, 20));
     assert.equal(page2.body.pagination.hasPreviousPage, true);
+    const desc = await b('GET', `/v3/export-items?job_id=${jobId}&limit=5&sorting_order=desc`);
+    assert.deepEqual(desc.body.data.map((e) => e.accountingEntryId), accountingEntryIds.slice(-5).reverse());
+    const desc2 = await b('GET', `/v3/export-items?job_id=${jobId}&limit=5&sorting_order=desc&after=${desc.body.pagination.endCursor}`);
+    assert.deepEqual(desc2.body.data.map((e) => e.accountingEntryId), accountingEntryIds.slice(-10, -5).reverse());
     assertPleoError(await b('GET', `/v3/export-items?job_id=${jobId}&after=not-a-cursor`), 400, 'BAD_REQUEST');
     assertPleoError(await b('GET', `/v3/export-items?job_id=${jobId}&limit=101`), 400, 'BAD_REQUEST');
     assertPleoError(await b('GET', '/v3/export-items'), 400, 'BAD_REQUEST');
@@ -348,6 +352,7 @@ describe('export jobs', () => {
         assert.equal(put.status, 200, 'the job is still alive after 0.7 s more');
         const job = (await a('GET', `/v3/export-jobs/${jobId}`)).body.data;
         assert.equal(job.status, 'in_progress');
+        assert.equal(job.expiresIn, 2, 'expiresIn counts from the last update');
         assert.ok(Date.parse(job.lastUpdatedAt) > Date.parse(job.startedAt));
       }
       assert.equal((await a('POST', '/v3/export-job-events', { event: 'completed', jobId })).status, 202);
