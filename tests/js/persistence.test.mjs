@@ -179,3 +179,94 @@ describe("npm start keeps connections across restarts", { timeout: 600_000, skip
     await demo.terminate();
   });
 });
+
+/** The workerd processes this test process started (children of miniflare, found by parent pid). */
+async function workerdChildren() {
+  const { execFileSync } = await import("node:child_process");
+  const table = execFileSync("ps", ["-eo", "pid=,ppid=,comm="], { encoding: "utf8" });
+  const rows = table.trim().split("\n").map((line) => line.trim().split(/\s+/));
+  const mine = new Set([String(process.pid)]);
+  // Walk down from this process: workerd may sit under a helper process.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [pid, ppid] of rows) if (mine.has(ppid) && !mine.has(pid)) (mine.add(pid), (changed = true));
+  }
+  return rows.filter(([pid, , comm]) => mine.has(pid) && pid !== String(process.pid) && /workerd/.test(comm)).map(([pid]) => Number(pid));
+}
+
+describe("a kill of the worker alone while Pleo rotates the refresh token", { timeout: 300_000 }, () => {
+  test("the worker dies after Pleo rotated but before the answer was stored: after the restart the connection is honestly needs_reconnect (history says why), and Reconnect restores it", async (t) => {
+    const { startStandin } = await import("../../dev/standin/index.mjs");
+    const { startWorkerd } = await import("../../worker/local/workerd.mjs");
+    const { localWorkerEnv } = await import("../../worker/local/env.mjs");
+    const persistDir = await mkdtemp(path.join(tmpdir(), "pleo-worker-kill-"));
+    const port = await freePort();
+    const base = `http://localhost:${port}`;
+    const standin = await startStandin({ port: 0, apiPort: 0, redirectUris: [`${base}/auth/callback`], accessTtl: 3600, quiet: true });
+    // In front of the token endpoint: passes every request on at once (so the
+    // stand-in rotates the refresh token), but can hold the answer back —
+    // Pleo has rotated, the worker has not heard yet.
+    const hold = { ms: 0 };
+    const http = await import("node:http");
+    const proxy = http.createServer(async (req, res) => {
+      const chunks = [];
+      for await (const chunk of req) chunks.push(chunk);
+      const headers = {};
+      for (const name of ["authorization", "content-type", "accept"]) if (req.headers[name]) headers[name] = req.headers[name];
+      const upstream = await fetch(new URL(req.url, standin.info.issuer), { method: req.method, headers, body: Buffer.concat(chunks), redirect: "manual" });
+      const body = await upstream.text();
+      if (hold.ms) await sleep(hold.ms);
+      res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
+      res.end(body);
+    });
+    await new Promise((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const info = { ...standin.info, tokenEndpoint: `http://127.0.0.1:${proxy.address().port}${new URL(standin.info.tokenEndpoint).pathname}` };
+    const env = localWorkerEnv(info, { redirectUri: `${base}/auth/callback`, timeoutMs: 5000 });
+    let worker = await startWorkerd({ env, port, persistDir });
+    try {
+      const browser = new WorkerClient(base);
+      await browser.connect({ company: 0 });
+      assert.equal((await browser.api("/v1/introspect")).status, 200);
+
+      hold.ms = 1500;
+      const inFlight = browser.post("/auth/refresh").catch(() => null);
+      await sleep(400);
+      const killed = await workerdChildren();
+      assert.ok(killed.length > 0, "found the workerd process");
+      for (const pid of killed) process.kill(pid, "SIGKILL");
+      await inFlight;
+      await worker.close().catch(() => {});
+      hold.ms = 0;
+      const refreshesDone = standin.stats().refreshes;
+      t.diagnostic(`stand-in stats after the kill: ${JSON.stringify(standin.stats())}`);
+      assert.ok(refreshesDone >= 1, "Pleo (the stand-in) did rotate the refresh token");
+
+      worker = await startWorkerd({ env, port, persistDir, build: false });
+      const before = (await browser.json("/auth/session")).body.connections[0];
+      assert.equal(before.status, "active", "the record survived");
+      assert.ok(before.history.some((h) => /interrupted/.test(h.event)), `the interrupted refresh is on record: ${JSON.stringify(before.history)}`);
+      const refresh = await browser.post("/auth/refresh");
+      const after = (await browser.json("/auth/session")).body.connections[0];
+      t.diagnostic(`after the restart: refresh → ${refresh.status} ${refresh.body?.error ?? ""}; status ${after.status}; grantsRevoked ${standin.stats().grantsRevoked}`);
+      assert.equal(refresh.status, 401, refresh.text);
+      assert.equal(refresh.body.error, "connection_expired");
+      assert.equal(after.status, "needs_reconnect", "not a silent loss: the page shows Reconnect");
+      assertErrorFree(after);
+
+      await browser.connect({ company: 0 });
+      const restored = (await browser.json("/auth/session")).body.connections[0];
+      assert.equal(restored.status, "active");
+      assert.equal((await browser.api("/v1/introspect")).status, 200);
+    } finally {
+      await worker.close().catch(() => {});
+      proxy.closeAllConnections();
+      proxy.close();
+      await standin.close();
+      await rm(persistDir, { recursive: true, force: true });
+    }
+  });
+});
+
+function assertErrorFree(connection) {
+  assert.equal(connection.refreshable, false, "the dead tokens were dropped");
+}
