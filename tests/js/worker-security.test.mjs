@@ -7,7 +7,7 @@
 // and every path that reached the API.
 //
 // The whole suite runs on workerd (miniflare, Durable Objects) and again on
-// the Node adapter (worker/node.mjs, in-memory store); the scan of the built
+// the Node adapter (worker/local/node.mjs, in-memory store); the scan of the built
 // assets runs once.
 //
 // Relevant RFCs: RFC 9700 §4.11 (open redirectors), §4.2.4 / §2.1 and RFC
@@ -22,7 +22,7 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { completeAuthorization } from "../../dev/standin/drive.mjs";
 import { LOGIN_COOKIE, SESSION_COOKIE, seal, unseal } from "../../worker/cookies.js";
-import { API_ALLOW_LIST } from "../../worker/api-proxy.js";
+import { API_ALLOW_LIST } from "../../worker/api-allow-list.js";
 import { RecordingClient, leaks, mapLimit, rawRequest, startSecurityStack } from "./helpers/security-stack.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
