@@ -4,7 +4,16 @@
 // Like api.js, this file only moves values: every decision is made in Rust
 // (src/webhook.rs, src/export/), errors become OAuthError objects.
 import { OAuthError } from "./api.js";
-import { verifyWebhookBytes, verifyWebhookText } from "./pleo_oauth.js";
+import {
+  exportRequest,
+  exportResponse,
+  exportRunDelivered as exportRunDelivered_,
+  exportRunFeed as exportRunFeed_,
+  exportRunNext as exportRunNext_,
+  exportRunStart as exportRunStart_,
+  verifyWebhookBytes,
+  verifyWebhookText,
+} from "./pleo_oauth.js";
 
 const invalid = (code, message) => new OAuthError({ code, message });
 
@@ -90,4 +99,95 @@ export function verifyWebhook(input) {
   if (nl >= 0) result.type = lines.slice(nl + 1);
   result.payload = JSON.parse(text);
   return result;
+}
+
+// ---- exports (Pleo's v3 export-job workflow; docs/EXPORT-CORE.md) ----
+
+// Objects cross as one JSON string each way, like api.js.
+function json(value, name) {
+  let text;
+  try {
+    text = JSON.stringify(value === undefined ? null : value);
+  } catch {
+    throw invalid("invalid_input", `${name} is not a plain object`);
+  }
+  return text === undefined ? "null" : text;
+}
+
+const num = (value) => (value === undefined ? undefined : typeof value === "number" ? value : NaN);
+
+/** `Retry-After` from a Headers-like object or a plain record (name case-insensitive). */
+function retryAfter(headers) {
+  if (headers === null || headers === undefined || typeof headers !== "object") return undefined;
+  if (typeof headers.get === "function") return headers.get("retry-after") ?? undefined;
+  for (const name of Object.keys(headers)) {
+    if (name.length === 11 && name.toLowerCase() === "retry-after") {
+      const v = headers[name];
+      return typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
+    }
+  }
+  return undefined;
+}
+
+function response(res) {
+  if (res === null || typeof res !== "object") throw invalid("invalid_input", "res must be { status, headers?, body }");
+  const body = res.body === undefined || res.body === null ? "" : res.body;
+  if (typeof body !== "string") throw invalid("invalid_input", "res.body must be a string");
+  if (!wellFormed(body)) throw invalid("invalid_input", "res.body contains a lone UTF-16 surrogate");
+  return [typeof res.status === "number" ? res.status : NaN, retryAfter(res.headers), body];
+}
+
+const REQUEST_KINDS = ["listJobs", "getJob", "jobEvent", "jobItems", "exportItems", "updateItems"];
+
+/** Request builders for every export call: plain { method, url, headers, body? } without the bearer token. */
+export const exportRequests = Object.freeze(
+  Object.fromEntries(
+    REQUEST_KINDS.map((kind) => [
+      kind,
+      (opts) => {
+        const o = json(opts, "opts");
+        return JSON.parse(call(() => exportRequest(kind, o, num(opts?.now))));
+      },
+    ]),
+  ),
+);
+
+/** Validators of the export API's answers; they throw OAuthError with the export codes. */
+export const exportResponses = Object.freeze(
+  Object.fromEntries(
+    REQUEST_KINDS.map((kind) => [
+      kind,
+      (res) => {
+        const [status, retry, body] = response(res);
+        const out = JSON.parse(call(() => exportResponse(kind, status, retry, body)));
+        return kind === "jobEvent" ? undefined : out;
+      },
+    ]),
+  ),
+);
+
+/** A new export run for one job: the state to persist. */
+export function exportRunStart(opts) {
+  const o = json(opts, "opts");
+  return JSON.parse(call(() => exportRunStart_(o, num(opts?.now))));
+}
+
+/** The next action of a run: { state, action }. Persist `state` before doing `action`. */
+export function exportRunNext(state, now) {
+  const s = json(state, "state");
+  return JSON.parse(call(() => exportRunNext_(s, num(now))));
+}
+
+/** Feeds the API's answer to the last request action; returns the new state. */
+export function exportRunFeed(state, res, now) {
+  const s = json(state, "state");
+  const [status, retry, body] = response(res);
+  return JSON.parse(call(() => exportRunFeed_(s, status, retry, body, num(now))));
+}
+
+/** Feeds the ledger's results for the last deliver action; returns the new state. */
+export function exportRunDelivered(state, results, now) {
+  const s = json(state, "state");
+  const r = json(results, "results");
+  return JSON.parse(call(() => exportRunDelivered_(s, r, num(now))));
 }
