@@ -148,3 +148,86 @@ test("error messages never contain the secret or a signature", () => {
     }
   }
 });
+
+test("in workerd (miniflare): verifyWebhook and the export run work from the workerd entry, signed by standardwebhooks", async () => {
+  const { build } = await import("esbuild");
+  const { mkdtempSync, rmSync, copyFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { fileURLToPath } = await import("node:url");
+  const root = fileURLToPath(new URL("../..", import.meta.url));
+  const outdir = mkdtempSync(join(tmpdir(), "pleo-edge-workerd-"));
+  try {
+    await build({
+      stdin: {
+        contents: `import { verifyWebhook, exportRunStart, exportRunNext } from "pleo-oauth";
+export default { async fetch(request, env) {
+  const body = new Uint8Array(await request.arrayBuffer());
+  try {
+    const v = verifyWebhook({ headers: request.headers, body, secret: env.SECRET });
+    const run = exportRunNext(exportRunStart({ apiBaseUrl: "https://external.pleo.io", jobId: v.payload.data.id, jobStatus: "pending" }));
+    return Response.json({ id: v.id, type: v.type, next: run.action.request.url });
+  } catch (e) { return Response.json({ code: e.code, name: e.name }, { status: 401 }); }
+} };`,
+        resolveDir: root,
+        loader: "js",
+      },
+      outfile: join(outdir, "worker.js"),
+      bundle: true,
+      format: "esm",
+      platform: "neutral",
+      conditions: ["workerd", "worker", "browser"],
+      logLevel: "silent",
+      plugins: [{
+        name: "self",
+        setup(b) {
+          b.onResolve({ filter: /^pleo-oauth$/ }, () => ({ path: join(root, "dist", "workerd.js") }));
+          b.onResolve({ filter: /\.wasm$/ }, (a) => ({ path: "./" + a.path.split("/").pop(), external: true }));
+        },
+      }],
+    });
+    copyFileSync(join(root, "dist", "edge_pleo_oauth_bg.wasm"), join(outdir, "edge_pleo_oauth_bg.wasm"));
+    const { Miniflare } = await import("miniflare");
+    const mf = new Miniflare({
+      modules: true,
+      scriptPath: join(outdir, "worker.js"),
+      modulesRoot: outdir,
+      modulesRules: [{ type: "ESModule", include: ["**/*.js"] }, { type: "CompiledWasm", include: ["**/*.wasm"] }],
+      compatibilityDate: "2026-04-01",
+      bindings: { SECRET: secret },
+    });
+    try {
+      const wh = new Webhook(secret);
+      const raw = JSON.stringify({ type: "v1.export-job.created", data: { id: "job-7" } });
+      for (let i = 0; i < 3; i++) {
+        const msgId = `msg_w${i}`;
+        const date = new Date();
+        const headers = headersFor(Math.floor(date.getTime() / 1000), wh.sign(msgId, date, raw), msgId);
+        const ok = await mf.dispatchFetch("http://localhost/", { method: "POST", headers, body: raw });
+        assert.deepEqual(await ok.json(), { id: msgId, type: "v1.export-job.created", next: "https://external.pleo.io/v3/export-job-events" });
+        const bad = await mf.dispatchFetch("http://localhost/", { method: "POST", headers, body: raw + " " });
+        assert.deepEqual(await bad.json(), { code: "webhook_signature_mismatch", name: "OAuthError" });
+      }
+    } finally {
+      await mf.dispose();
+    }
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+});
+
+test("the browser entry stays OAuth-only; pleo-oauth/edge has the edge exports everywhere", async () => {
+  const web = await import("../../dist/web.js");
+  assert.equal(web.verifyWebhook, undefined);
+  assert.equal(web.exportRunStart, undefined);
+  assert.equal(typeof web.OAuthClient, "function");
+  const edge = await import("pleo-oauth/edge");
+  assert.equal(typeof edge.verifyWebhook, "function");
+  assert.equal(typeof edge.exportRunNext, "function");
+  const edgeWeb = await import("../../dist/edge_web.js");
+  await edgeWeb.init(readFileSync(new URL("../../dist/edge_pleo_oauth_bg.wasm", import.meta.url)));
+  const ts = Math.floor(Date.now() / 1000);
+  const r = edgeWeb.verifyWebhook({ headers: headersFor(ts, sign(secret, id, ts, body)), body, secret });
+  assert.equal(r.type, "v1.export-job.created");
+  assert.ok(edgeWeb.OAuthClient);
+});
