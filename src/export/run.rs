@@ -43,8 +43,8 @@ pub struct RunOptions {
     pub api_base_url: String,
     pub job_id: String,
     pub company_id: Option<String>,
-    /// Known from a job listing: `Pending` claims at once, `InProgress`
-    /// recovers at once; `None` reads the job first.
+    /// Known from a job listing: `Pending` claims at once; otherwise the
+    /// job is read first.
     pub job_status: Option<JobStatus>,
     /// Export items per page, 1..=100.
     pub page_size: u32,
@@ -294,7 +294,9 @@ impl ExportRun {
         let phase = match o.job_status {
             None => Phase::GetJob,
             Some(JobStatus::Pending) => Phase::Claim,
-            Some(JobStatus::InProgress) => Phase::Scan,
+            // A recovered job is read first anyway: its `expiresIn` tells
+            // how soon it needs a write (keep-alive).
+            Some(JobStatus::InProgress) => Phase::GetJob,
             Some(_) => {
                 return Err(invalid_input(
                     "jobStatus must be \"pending\" or \"in_progress\"",
