@@ -513,7 +513,7 @@ impl ExportRun {
 
     /// A retryable failure: wait, then the same request again.
     fn retry(&mut self, e: &ExportError, now: u64) {
-        self.attempt += 1;
+        self.attempt = self.attempt.saturating_add(1);
         if self.attempt >= self.max_attempts {
             self.done("gave_up", Some(&e.error));
             return;
@@ -553,7 +553,7 @@ impl ExportRun {
     /// A step that must go back to reading the job counts as an attempt, so
     /// a server that keeps contradicting itself cannot loop the run forever.
     fn reread_job(&mut self, e: &ExportError) {
-        self.attempt += 1;
+        self.attempt = self.attempt.saturating_add(1);
         if self.attempt >= self.max_attempts {
             self.done("gave_up", Some(&e.error));
         } else {
@@ -754,7 +754,7 @@ impl ExportRun {
                 Err(e) if e.error.code() == ErrorCode::TooManyItems => {
                     // The server takes fewer than we thought: halve the batch.
                     self.report_batch = (self.in_flight_count as u32 / 2).max(1);
-                    self.attempt += 1;
+                    self.attempt = self.attempt.saturating_add(1);
                     if self.attempt >= self.max_attempts {
                         self.done("gave_up", Some(&e.error));
                     }
@@ -1103,5 +1103,56 @@ impl StateFields<'_> {
     }
     fn req_int(&self, name: &str) -> Result<u64> {
         self.int(name)?.ok_or_else(Self::bad)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn started() -> ExportRun {
+        let mut o = RunOptions::new("https://external.pleo.io", "j", 1);
+        o.job_status = Some(JobStatus::Pending);
+        ExportRun::start(o, 1_000).unwrap()
+    }
+
+    #[test]
+    fn extreme_but_well_typed_states_do_not_panic() {
+        let json = started()
+            .to_json()
+            .replace("\"attempt\":0", "\"attempt\":4294967295")
+            .replace("\"inFlightCount\":0", "\"inFlightCount\":9007199254740991");
+        let mut run = ExportRun::from_json(&json).unwrap();
+        assert!(matches!(
+            run.next(u64::MAX >> 12).unwrap(),
+            Action::Request { .. }
+        ));
+        let res = ApiResponse {
+            status: 503,
+            body: "",
+            retry_after: None,
+        };
+        run.feed(&res, u64::MAX >> 12).unwrap();
+        assert_eq!(run.outcome().unwrap().status, "gave_up");
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped_with_jitter() {
+        let mut run = started();
+        for attempt in 1..=30 {
+            run.attempt = attempt;
+            let full = (BACKOFF_BASE_MS << (attempt - 1).min(16)).min(BACKOFF_CAP_MS);
+            let d = run.backoff_ms();
+            assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d}");
+        }
+    }
+
+    #[test]
+    fn state_json_round_trips() {
+        let mut run = started();
+        run.next(1_000).unwrap();
+        assert_eq!(ExportRun::from_json(&run.to_json()).unwrap(), run);
+        assert!(ExportRun::from_json("{}").is_err());
+        assert!(ExportRun::from_json(&run.to_json().replace("\"v\":1", "\"v\":2")).is_err());
     }
 }
