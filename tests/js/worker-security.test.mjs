@@ -761,7 +761,7 @@ function defineSecuritySuite(runtime) {
         }
         for (const dir of ["dist", "worker/build", "www"]) await walk(path.join(ROOT, dir));
         const rel = files.map((f) => path.relative(ROOT, f));
-        for (const expected of ["dist/web.js", "dist/pleo_oauth_bg.wasm", "worker/build/worker.js", "worker/build/pleo_oauth_bg.wasm", "worker/build/public/app.js", "www/index.html"]) {
+        for (const expected of ["dist/web.js", "dist/pleo_oauth_bg.wasm", "worker/build/worker.js", "worker/build/edge_pleo_oauth_bg.wasm", "worker/build/public/app.js", "www/index.html"]) {
           assert.ok(rel.includes(expected), `${expected} exists and is scanned`);
         }
         // Public asset directories must not ship dotfiles (.dev.vars, .env) that a static host would serve.
