@@ -2,7 +2,7 @@
 //! (RFC 6749 §4.1.2, RFC 9207, RFC 9700 §4.7 and §4.4).
 
 use crate::authorization::PendingAuthorization;
-use crate::error::{Error, ErrorCode, Result, ServerError};
+use crate::error::{echoable_error, Error, ErrorCode, Result, ServerError};
 use crate::form;
 use crate::provider::Client;
 use crate::url::split_callback;
@@ -10,8 +10,7 @@ use alloc::borrow::ToOwned;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-/// Larger callback URLs are rejected before parsing.
-pub const MAX_CALLBACK_BYTES: usize = 16 * 1024;
+pub use crate::limits::MAX_CALLBACK_BYTES;
 
 /// Parameters that must never arrive at a code-flow redirect URI: tokens
 /// belong to the token endpoint (RFC 9700 §2.1.2: no implicit grant), and
@@ -117,14 +116,15 @@ impl Client {
         if let Some(fragment) = fragment {
             // A response in the fragment is the implicit or hybrid flow, which
             // this client never requests (RFC 9700 §2.1.2).
-            let in_fragment = form::parse(fragment)
-                .map(|pairs| {
-                    pairs
-                        .iter()
-                        .any(|(n, _)| RESPONSE_PARAMS.contains(&n.as_str()))
-                })
-                .unwrap_or(false);
-            if in_fragment {
+            // A fragment that does not decode cannot be shown to be free of
+            // response parameters, so it is rejected too.
+            let pairs = form::parse(fragment).ok_or_else(|| {
+                callback_error("callback URL fragment is not valid form encoding or UTF-8")
+            })?;
+            if pairs
+                .iter()
+                .any(|(n, _)| RESPONSE_PARAMS.contains(&n.as_str()))
+            {
                 return Err(callback_error(
                     "callback carries response parameters in the URL fragment",
                 ));
@@ -193,7 +193,11 @@ impl Client {
                 error_uri: params.get("error_uri").map(str::to_owned),
                 status: None,
             };
-            let message = ["authorization server returned error=", error].concat();
+            let message = [
+                "authorization server returned error=",
+                echoable_error(error),
+            ]
+            .concat();
             return Err(Error::server(
                 ErrorCode::AuthorizationDenied,
                 message,
@@ -365,6 +369,9 @@ mod tests {
             ]
             .concat()),
             cb(&["code=a b&state=", &s].concat()),
+            // An unparseable fragment hides whatever it carries.
+            cb(&["code=C&state=", &s, "#access_token=T&%zz"].concat()),
+            cb(&["code=C&state=", &s, "#%FF"].concat()),
         ];
         for (i, url) in cases.iter().enumerate() {
             assert_eq!(
@@ -388,6 +395,25 @@ mod tests {
                 ErrorCode::InvalidCallback
             );
         }
+    }
+
+    #[test]
+    fn server_error_text_reaches_the_message_only_in_rfc6749_syntax() {
+        let (c, p) = setup(false);
+        let s = p.state.expose_secret().to_owned();
+        let err = c
+            .handle_callback(
+                &cb(&["error=inv%00alid%3Cscript%3E&state=", &s].concat()),
+                &p,
+            )
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::AuthorizationDenied);
+        assert!(!err.message().contains('\0') && !err.message().contains('<'));
+        assert_eq!(err.server_error().unwrap().error, "inv\0alid<script>");
+        let err = c
+            .handle_callback(&cb(&["error=access_denied&state=", &s].concat()), &p)
+            .unwrap_err();
+        assert!(err.message().ends_with("error=access_denied"));
     }
 
     #[test]

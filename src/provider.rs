@@ -1,8 +1,8 @@
 //! Step 1 of the flow: who we talk to (the provider) and who we are (the
 //! client). Everything is validated once, here, so later steps can trust it.
 
-use crate::authorization::RESERVED_PARAMS;
 use crate::error::{Error, ErrorCode, Result};
+use crate::params::RESERVED_PARAMS;
 use crate::secret::ClientSecret;
 use crate::url::check_url;
 use alloc::borrow::ToOwned;

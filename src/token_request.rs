@@ -62,7 +62,7 @@ impl TokenTypeHint {
 }
 
 fn non_empty<'a>(value: &'a str, message: &'static str) -> Result<&'a str> {
-    if value.is_empty() || value.len() > 64 * 1024 {
+    if value.is_empty() || value.len() > crate::limits::MAX_VALUE_BYTES {
         Err(Error::new(ErrorCode::InvalidInput, message))
     } else {
         Ok(value)
@@ -229,8 +229,8 @@ mod tests {
             .unwrap()
             .strip_prefix("Basic ")
             .unwrap();
-        use base64_crate::Engine;
-        let bytes = base64_crate::engine::general_purpose::STANDARD
+        use ::base64::Engine;
+        let bytes = ::base64::engine::general_purpose::STANDARD
             .decode(b64)
             .unwrap();
         String::from_utf8(bytes).unwrap()
