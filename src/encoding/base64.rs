@@ -11,14 +11,28 @@ use ::base64::Engine;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+/// Encodes into an exactly sized buffer. `Engine::encode` would do the same
+/// but `expect`s on the UTF-8 conversion, which drags `core::fmt` into the
+/// wasm (about +1.3 KB gz); here a failure (impossible: base64 is ASCII)
+/// gives an empty string instead.
+fn encode_with(engine: &impl Engine, input: &[u8], padding: bool) -> String {
+    let Some(len) = ::base64::encoded_len(input.len(), padding) else {
+        return String::new();
+    };
+    let mut out = alloc::vec![0u8; len];
+    let written = engine.encode_slice(input, &mut out).unwrap_or(0);
+    out.truncate(written);
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// base64url without padding (RFC 4648 §5).
 pub fn url_safe_no_pad(input: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(input)
+    encode_with(&URL_SAFE_NO_PAD, input, false)
 }
 
 /// Standard base64 with padding (RFC 4648 §4).
 pub fn standard(input: &[u8]) -> String {
-    STANDARD_ENGINE.encode(input)
+    encode_with(&STANDARD_ENGINE, input, true)
 }
 
 /// Decodes standard base64 with padding; `None` on anything else
