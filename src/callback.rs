@@ -80,6 +80,18 @@ fn parse_params(query: &str) -> Result<Params> {
     Ok(Params(pairs))
 }
 
+/// Space or a control character (Unicode Cc: U+0000–U+001F, U+007F–U+009F),
+/// tested on bytes: C0 and DEL are single bytes, C1 is `0xC2 0x80..=0x9F`
+/// in UTF-8 (a per-`char` loop is several times slower in the wasm).
+fn has_space_or_control(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        b <= b' '
+            || b == 0x7f
+            || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
+    })
+}
+
 /// Parameter names are echoed in messages only when they are short and plain.
 fn safe_name(name: &str) -> &str {
     if name.len() <= 40
@@ -107,7 +119,7 @@ impl Client {
         if callback_url.len() > MAX_CALLBACK_BYTES {
             return Err(callback_error("callback URL is longer than 16 KiB"));
         }
-        if callback_url.chars().any(|c| c.is_control() || c == ' ') {
+        if has_space_or_control(callback_url) {
             return Err(callback_error(
                 "callback URL contains whitespace or control characters",
             ));
@@ -414,6 +426,23 @@ mod tests {
             .handle_callback(&cb(&["error=access_denied&state=", &s].concat()), &p)
             .unwrap_err();
         assert!(err.message().ends_with("error=access_denied"));
+    }
+
+    #[test]
+    fn the_byte_scan_finds_exactly_unicode_controls_and_space() {
+        for c in ['\0', '\n', ' ', '\u{7f}', '\u{80}', '\u{9f}'] {
+            assert!(
+                has_space_or_control(&["a", &c.to_string(), "b"].concat()),
+                "{c:?}"
+            );
+        }
+        for ok in ["abc", "\u{a0}", "é", "\u{c29f}", "😀", "\u{2028}"] {
+            assert_eq!(
+                has_space_or_control(ok),
+                ok.chars().any(|c| c.is_control() || c == ' '),
+                "{ok:?}"
+            );
+        }
     }
 
     #[test]
