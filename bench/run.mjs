@@ -150,7 +150,8 @@ function shippedFiles() {
     if (seen.has(file)) return;
     seen.add(file);
     const text = readFileSync(path.join(ROOT, "dist", file), "utf8");
-    for (const m of text.matchAll(/(?:import|export)\s[^;]*?from\s*["']\.\/([^"']+)["']|import\s*["']\.\/([^"']+)["']/g)) {
+    // Minified entries write `export*from"./api.js"`: no space is required.
+    for (const m of text.matchAll(/(?:import|export)\b[^;]*?from\s*["']\.\/([^"']+)["']|import\s*["']\.\/([^"']+)["']/g)) {
       visit(m[1] ?? m[2]);
     }
   };

@@ -9,7 +9,7 @@
 //!   refuse only broken `%` escapes and bytes that are not UTF-8.
 //! - form encoding vs form_urlencoded::byte_serialize: identical.
 //! - URL checks vs the url crate: every URL we accept parses there with the
-//!   same scheme, query, no userinfo and no fragment.
+//!   same scheme, the same query parameters, no userinfo and no fragment.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -87,7 +87,12 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(theirs.username(), "");
                 assert!(theirs.password().is_none());
                 assert!(theirs.fragment().is_none());
-                assert_eq!(theirs.query(), ours.query, "{text:?}");
+                // WHATWG percent-encodes a few query bytes (`'` in special
+                // schemes): compare what the queries decode to.
+                let pairs = |q: Option<&str>| {
+                    q.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect::<Vec<_>>())
+                };
+                assert_eq!(pairs(theirs.query()), pairs(ours.query), "{text:?}");
             }
         }
     }
