@@ -27,7 +27,9 @@ fn same(ours: &Value, theirs: &serde_json::Value) -> bool {
             *a == b || (a - b).abs() <= 8.0 * f64::EPSILON * b.abs()
         }
         (Value::String(a), V::String(b)) => a == b,
-        (Value::Array(a), V::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y)),
+        (Value::Array(a), V::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
+        }
         // serde_json keeps one member per name; ours has no duplicates.
         (Value::Object(a), V::Object(b)) => {
             a.len() == b.len() && a.iter().all(|(k, v)| b.get(k).is_some_and(|w| same(v, w)))
@@ -63,7 +65,9 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         1 => {
-            let theirs: Vec<(String, String)> = form_urlencoded::parse(text.as_bytes()).into_owned().collect();
+            let theirs: Vec<(String, String)> = form_urlencoded::parse(text.as_bytes())
+                .into_owned()
+                .collect();
             match form::parse(text) {
                 Some(ours) => assert_eq!(ours, theirs, "{text:?}"),
                 None => {
@@ -71,7 +75,10 @@ fuzz_target!(|data: &[u8]| {
                     let substituted = theirs
                         .iter()
                         .any(|(n, v)| n.contains('\u{fffd}') || v.contains('\u{fffd}'));
-                    assert!(broken_percent(text) || substituted, "refused without reason: {text:?}");
+                    assert!(
+                        broken_percent(text) || substituted,
+                        "refused without reason: {text:?}"
+                    );
                 }
             }
         }
@@ -81,8 +88,9 @@ fuzz_target!(|data: &[u8]| {
         }
         _ => {
             if let Ok(ours) = url::check_url(text, "url", ErrorCode::InvalidConfig) {
-                let theirs = ::url::Url::parse(text)
-                    .unwrap_or_else(|e| panic!("we accept what the url crate rejects ({e}): {text:?}"));
+                let theirs = ::url::Url::parse(text).unwrap_or_else(|e| {
+                    panic!("we accept what the url crate rejects ({e}): {text:?}")
+                });
                 assert_eq!(theirs.scheme(), if ours.https { "https" } else { "http" });
                 assert_eq!(theirs.username(), "");
                 assert!(theirs.password().is_none());
@@ -90,7 +98,11 @@ fuzz_target!(|data: &[u8]| {
                 // WHATWG percent-encodes a few query bytes (`'` in special
                 // schemes): compare what the queries decode to.
                 let pairs = |q: Option<&str>| {
-                    q.map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect::<Vec<_>>())
+                    q.map(|q| {
+                        form_urlencoded::parse(q.as_bytes())
+                            .into_owned()
+                            .collect::<Vec<_>>()
+                    })
                 };
                 assert_eq!(pairs(theirs.query()), pairs(ours.query), "{text:?}");
             }
