@@ -5,8 +5,18 @@
 //! `shapes` call. js/api.js is the JS half. docs/BOUNDARY.md describes the
 //! whole boundary in one place.
 
+// Internal to the crate like the encodings; the wasm tests read records
+// through the `internals` feature. Natively nothing but the tests calls them.
+#[cfg(feature = "internals")]
 pub mod record;
+#[cfg(not(feature = "internals"))]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) mod record;
+#[cfg(feature = "internals")]
 pub mod shapes;
+#[cfg(not(feature = "internals"))]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub(crate) mod shapes;
 
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 mod exports;
