@@ -14,7 +14,7 @@
 //  "cold_start":{"ours_ms","peer_ms","ratio"},"size":{"ours_gz","peer_gz","ratio"}, …}
 // Progress goes to stderr.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -150,7 +150,8 @@ function shippedFiles() {
     if (seen.has(file)) return;
     seen.add(file);
     const text = readFileSync(path.join(ROOT, "dist", file), "utf8");
-    for (const m of text.matchAll(/(?:import|export)\s[^;]*?from\s*["']\.\/([^"']+)["']|import\s*["']\.\/([^"']+)["']/g)) {
+    // Minified entries write `export*from"./api.js"`: no space is required.
+    for (const m of text.matchAll(/(?:import|export)\b[^;]*?from\s*["']\.\/([^"']+)["']|import\s*["']\.\/([^"']+)["']/g)) {
       visit(m[1] ?? m[2]);
     }
   };
@@ -231,6 +232,19 @@ function nativeBench() {
   return out;
 }
 
+// The last native figures, kept so every run can show the boundary tax
+// (wasm time / native time per operation) without recompiling: `--native`
+// refreshes the file.
+const NATIVE_FILE = path.join(HERE, "native.json");
+
+function lastNative() {
+  try {
+    return JSON.parse(readFileSync(NATIVE_FILE, "utf8"));
+  } catch {
+    return null;
+  }
+}
+
 // Which native benchmark is the floor of which wasm operation.
 const NATIVE_FOR = {
   pkce: "pkce_verifier_and_challenge",
@@ -289,6 +303,16 @@ async function main() {
     size = await sizes();
   }
   const native = NATIVE ? nativeBench() : null;
+  if (native && Object.keys(native).length) {
+    writeFileSync(NATIVE_FILE, JSON.stringify({ measured: new Date().toISOString(), machine: info, ns: native }, null, 2) + "\n");
+  }
+  // Boundary tax: what one call costs through the package (wasm + JS glue)
+  // over what the same work costs in the native core.
+  const nativeFloor = native ?? lastNative()?.ns ?? null;
+  for (const r of [...operations, ...extra_operations]) {
+    const n = nativeFloor?.[NATIVE_FOR[r.name]];
+    if (n) r.boundary_tax = round(r.ours_ns / n, 1);
+  }
   let worker = null;
   if (WORKER) {
     const { runWorkerBench } = await import("./worker.mjs");
@@ -302,7 +326,7 @@ async function main() {
   log(`median of ${CFG.rounds} interleaved rounds of ~${CFG.batchMs} ms batches per side${QUICK ? " (QUICK: numbers are noise)" : ""}`);
   log("");
   const header = ["operation", "ours ops/s", "theirs ops/s", "ours/theirs", "target", "ours/op", "theirs/op"];
-  if (native) header.push("native core/op");
+  if (nativeFloor) header.push("native core/op", "boundary tax");
   const rows = [...operations, ...extra_operations].map((r) => {
     const row = [
       r.name,
@@ -313,7 +337,10 @@ async function main() {
       fmtNs(r.ours_ns),
       fmtNs(r.peer_ns),
     ];
-    if (native) row.push(native[NATIVE_FOR[r.name]] ? fmtNs(native[NATIVE_FOR[r.name]]) : "-");
+    if (nativeFloor) {
+      const n = nativeFloor[NATIVE_FOR[r.name]];
+      row.push(n ? fmtNs(n) : "-", r.boundary_tax ? `${r.boundary_tax}×` : "-");
+    }
     return row;
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -339,6 +366,13 @@ async function main() {
     );
     log(`  theirs with introspection + revocation too: ${size.peer_with_introspection_revocation_gz} B`);
   }
+  if (nativeFloor) {
+    log("");
+    log(
+      `boundary tax = ours/op ÷ native core/op (target ≤ 3×); native figures ${native ? "from this run" : `from bench/native.json (${lastNative()?.measured}; refresh with --native)`}.` +
+        " token_response's includes undici's Response + text() (~10 µs); token_response_from_text is the call alone.",
+    );
+  }
   if (native) {
     log("");
     log("native core (cargo bench --bench core, divan median, bench profile = release opt-level z):");
@@ -359,7 +393,7 @@ async function main() {
 
   if (JSON_OUT) {
     const out = {
-      operations: operations.map(({ name, ours_ops, peer_ops, ratio }) => ({ name, ours_ops, peer_ops, ratio })),
+      operations: operations.map(({ name, ours_ops, peer_ops, ratio, boundary_tax }) => ({ name, ours_ops, peer_ops, ratio, boundary_tax })),
       cold_start: cold_start && { ours_ms: cold_start.ours_ms, peer_ms: cold_start.peer_ms, ratio: cold_start.ratio },
       size: size && { ours_gz: size.ours_gz, peer_gz: size.peer_gz, ratio: size.ratio },
       details: { machine: info, quick: QUICK, config: CFG, operations, extra_operations, cold_start, size },

@@ -1,14 +1,18 @@
 // The public JavaScript API of pleo-oauth, over the wasm exports.
-// Every protocol decision is made in Rust; this file only moves values:
-// objects cross the boundary as one JSON string each way, strings as strings,
-// and the errors the core reports become OAuthError objects.
+// Every protocol decision is made in Rust; this file only moves values.
+// The boundary (docs/BOUNDARY.md): strings and numbers cross as themselves;
+// every object or array crosses as ONE record string,
+//   value = "-" (absent) | <UTF-16 length> ":" <text> | "[" value* "]"
+// plus, JS → wasm only, "!" (wrong JS type) and "?" (lone surrogate), so the
+// core reports every ill-typed field with its own message and code. An
+// object is the list of its fields in a fixed order: the `put*` and `take*`
+// functions below mirror src/wasm/shapes.rs line by line.
 import {
   WasmClient,
   codeChallengeS256 as wasmCodeChallengeS256,
   generateCodeVerifier as wasmGenerateCodeVerifier,
   generateState as wasmGenerateState,
   needsRefresh as wasmNeedsRefresh,
-  parseTokenResponse as wasmParseTokenResponse,
   pleoProvider as wasmPleoProvider,
 } from "./pleo_oauth.js";
 
@@ -26,20 +30,127 @@ export class OAuthError extends Error {
 
 const invalid = (code, message) => new OAuthError({ code, message });
 
-// The core reports a rejection as the JSON of { code, message, ... }.
-function call(fn) {
-  try {
-    return fn();
-  } catch (e) {
-    if (typeof e === "string" && e.startsWith('{"code":')) throw new OAuthError(JSON.parse(e));
-    throw e;
-  }
-}
+// ---------------------------------------------------------------- records
 
 // A lone surrogate cannot cross into UTF-8 without being replaced (U+FFFD),
 // which would silently change a code or token: such strings are refused.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const wellFormed = (s) => (typeof s.isWellFormed === "function" ? s.isWellFormed() : !LONE_SURROGATE.test(s));
+
+/** A string field (or "-", "!", "?"). */
+function putStr(v) {
+  if (v === undefined || v === null) return "-";
+  if (typeof v !== "string") return "!";
+  return wellFormed(v) ? `${v.length}:${v}` : "?";
+}
+const putNum = (v) => (v === undefined || v === null ? "-" : typeof v === "number" ? putStr(String(v)) : "!");
+const putBool = (v) => (v === undefined || v === null ? "-" : typeof v === "boolean" ? putStr(String(v)) : "!");
+function putList(v) {
+  if (v === undefined || v === null) return "-";
+  if (!Array.isArray(v)) return "!";
+  let out = "[";
+  for (const item of v) out += putStr(item);
+  return `${out}]`;
+}
+/** An object of strings, as names and values alternating. */
+function putPairs(v) {
+  if (v === undefined || v === null) return "-";
+  if (typeof v !== "object" || Array.isArray(v)) return "!";
+  let out = "[";
+  for (const name of Object.keys(v)) out += putStr(name) + putStr(v[name]);
+  return `${out}]`;
+}
+const isObject = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+/** An object as its fields; "-" for undefined/null, "!" for a non-object. */
+const putObject = (v, fields) => (v === undefined || v === null ? "-" : isObject(v) ? `[${fields(v)}]` : "!");
+
+const putProvider = (p) =>
+  typeof p === "string"
+    ? putStr(p)
+    : putObject(p, (p) =>
+        putStr(p.issuer) + putStr(p.authorizationEndpoint) + putStr(p.tokenEndpoint) +
+        putStr(p.introspectionEndpoint) + putStr(p.revocationEndpoint) + putStr(p.apiBaseUrl) +
+        putBool(p.issParameterSupported));
+const putConfig = (c) =>
+  putObject(c, (c) =>
+    putProvider(c.provider) + putStr(c.clientId) + putStr(c.redirectUri) + putList(c.scopes) +
+    putStr(c.clientSecret) + putStr(c.clientAuth));
+const putStartOptions = (o) =>
+  putObject(o, (o) => putList(o.scopes) + putStr(o.subject) + putPairs(o.extraParams) + putNum(o.now));
+const putPending = (p) =>
+  putObject(p, (p) =>
+    putStr(p.state) + putStr(p.codeVerifier) + putStr(p.redirectUri) + putStr(p.issuer) +
+    putNum(p.createdAt) + putList(p.scopes));
+const putTokenSet = (t) =>
+  putObject(t, (t) =>
+    putStr(t.accessToken) + putStr(t.tokenType) + putNum(t.expiresAt) + putStr(t.refreshToken) +
+    putList(t.scope) + putNum(t.obtainedAt));
+
+/** Decodes a record the core wrote: strings, undefined, nested arrays. */
+function decode(text) {
+  let i = 0;
+  const value = () => {
+    const c = text.charCodeAt(i);
+    if (c === 45 /* - */) {
+      i++;
+      return undefined;
+    }
+    if (c === 91 /* [ */) {
+      i++;
+      const items = [];
+      while (text.charCodeAt(i) !== 93 /* ] */) items.push(value());
+      i++;
+      return items;
+    }
+    let n = 0;
+    for (let d = c; d !== 58 /* : */; d = text.charCodeAt(++i)) n = n * 10 + d - 48;
+    const start = i + 1;
+    i = start + n;
+    return text.slice(start, i);
+  };
+  return value();
+}
+
+const num = (s) => (s === undefined ? undefined : Number(s));
+
+function takeProvider([issuer, authorizationEndpoint, tokenEndpoint, introspectionEndpoint, revocationEndpoint, apiBaseUrl, iss]) {
+  const p = { issuer, authorizationEndpoint, tokenEndpoint };
+  if (introspectionEndpoint !== undefined) p.introspectionEndpoint = introspectionEndpoint;
+  if (revocationEndpoint !== undefined) p.revocationEndpoint = revocationEndpoint;
+  if (apiBaseUrl !== undefined) p.apiBaseUrl = apiBaseUrl;
+  p.issParameterSupported = iss === "true";
+  return p;
+}
+const takePending = ([state, codeVerifier, redirectUri, issuer, createdAt, scopes]) => ({
+  state, codeVerifier, redirectUri, issuer, createdAt: Number(createdAt), scopes,
+});
+function takeRequest([method, url, flatHeaders, body]) {
+  const headers = {};
+  for (let i = 0; i < flatHeaders.length; i += 2) headers[flatHeaders[i]] = flatHeaders[i + 1];
+  return { method, url, headers, body };
+}
+function takeTokenSet([accessToken, tokenType, expiresAt, refreshToken, scope, obtainedAt]) {
+  const t = { accessToken, tokenType };
+  if (expiresAt !== undefined) t.expiresAt = Number(expiresAt);
+  if (refreshToken !== undefined) t.refreshToken = refreshToken;
+  if (scope !== undefined) t.scope = scope;
+  if (obtainedAt !== undefined) t.obtainedAt = Number(obtainedAt);
+  return t;
+}
+function takeError([code, message, error, errorDescription, errorUri, status]) {
+  return new OAuthError({ code, message, error, errorDescription, errorUri, status: num(status) });
+}
+
+// The core throws a rejection as an error record (a string); anything else
+// (a trap) passes through unchanged.
+function call(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    if (typeof e === "string" && e.charCodeAt(0) === 91) throw takeError(decode(e));
+    throw e;
+  }
+}
 
 function str(value, name) {
   if (typeof value !== "string") throw invalid("invalid_input", `${name} must be a string`);
@@ -48,29 +159,10 @@ function str(value, name) {
 }
 
 // undefined means "now" (or the default); anything but a number is rejected by the core.
-const num = (value) => (value === undefined ? undefined : typeof value === "number" ? value : NaN);
+const time = (value) => (value === undefined ? undefined : typeof value === "number" ? value : NaN);
+const optStr = (value, name) => (value === undefined || value === null ? undefined : str(value, name));
 
-function json(value, code, name) {
-  let text;
-  try {
-    text = JSON.stringify(value === undefined ? null : value);
-  } catch {
-    throw invalid(code, `${name} is not a plain object`);
-  }
-  return text === undefined ? "null" : text;
-}
-
-const parse = JSON.parse;
-
-// The core hands requests over as lines: URL, header name/value pairs, an
-// empty line, the body (none of them can contain a line break).
-function request(lines) {
-  const parts = lines.split("\n");
-  const headers = {};
-  let i = 1;
-  for (; parts[i] !== ""; i += 2) headers[parts[i]] = parts[i + 1];
-  return { method: "POST", url: parts[0], headers, body: parts[i + 1] };
-}
+// ---------------------------------------------------------------- the API
 
 export function generateCodeVerifier() {
   return call(wasmGenerateCodeVerifier);
@@ -87,68 +179,74 @@ export function generateState() {
 
 export function pleoProvider(env) {
   if (typeof env !== "string") throw invalid("invalid_config", 'env must be "staging" or "production"');
-  return parse(call(() => wasmPleoProvider(env)));
+  return takeProvider(decode(call(() => wasmPleoProvider(env))));
 }
 
+/**
+ * True when the token set is due for a refresh: by the core's policy (a
+ * quarter of its lifetime before `expiresAt`, at most 60 s), or within
+ * `opts.skewMs` when given.
+ */
 export function needsRefresh(tokenSet, opts) {
   const o = opts ?? {};
-  const t = json(tokenSet, "invalid_input", "tokenSet");
-  return call(() => wasmNeedsRefresh(t, num(o.now), num(o.skewMs)));
+  const t = putTokenSet(tokenSet);
+  return call(() => wasmNeedsRefresh(t, time(o.now), time(o.skewMs)));
 }
 
 export class OAuthClient {
   #wasm;
 
   constructor(config) {
-    const c = json(config, "invalid_config", "config");
+    const c = putConfig(config);
     this.#wasm = call(() => new WasmClient(c));
   }
 
   /** The validated provider this client talks to. */
   get provider() {
-    return parse(this.#wasm.provider());
+    return takeProvider(decode(this.#wasm.provider()));
   }
 
   startAuthorization(opts) {
-    const o = json(opts, "invalid_input", "opts");
-    return parse(call(() => this.#wasm.startAuthorization(o, undefined)));
+    const o = putStartOptions(opts);
+    const [url, pending] = decode(call(() => this.#wasm.startAuthorization(o, undefined)));
+    return { url, pending: takePending(pending) };
   }
 
   handleCallback(callbackUrl, pending) {
     const url = str(callbackUrl, "callbackUrl");
-    const p = json(pending, "invalid_input", "pending");
-    // Lines: state, iss (empty when absent), then the code (the rest).
-    const lines = call(() => this.#wasm.handleCallback(url, p));
-    const first = lines.indexOf("\n");
-    const second = lines.indexOf("\n", first + 1);
-    const result = { code: lines.slice(second + 1), state: lines.slice(0, first) };
-    if (second > first + 1) result.iss = lines.slice(first + 1, second);
-    return result;
+    const p = putPending(pending);
+    const [code, state, iss] = decode(call(() => this.#wasm.handleCallback(url, p)));
+    return iss === undefined ? { code, state } : { code, state, iss };
   }
 
   tokenRequest(code, pending) {
     const c = str(code, "code");
-    const p = json(pending, "invalid_input", "pending");
-    return request(call(() => this.#wasm.tokenRequest(c, p)));
+    const p = putPending(pending);
+    return takeRequest(decode(call(() => this.#wasm.tokenRequest(c, p))));
   }
 
   refreshRequest(refreshToken) {
     const t = str(refreshToken, "refreshToken");
-    return request(call(() => this.#wasm.refreshRequest(t)));
+    return takeRequest(decode(call(() => this.#wasm.refreshRequest(t))));
   }
 
   introspectionRequest(token, hint) {
     const t = str(token, "token");
-    const h = hint === undefined || hint === null ? undefined : str(hint, "hint");
-    return request(call(() => this.#wasm.introspectionRequest(t, h)));
+    const h = optStr(hint, "hint");
+    return takeRequest(decode(call(() => this.#wasm.introspectionRequest(t, h))));
   }
 
   revocationRequest(token, hint) {
     const t = str(token, "token");
-    const h = hint === undefined || hint === null ? undefined : str(hint, "hint");
-    return request(call(() => this.#wasm.revocationRequest(t, h)));
+    const h = optStr(hint, "hint");
+    return takeRequest(decode(call(() => this.#wasm.revocationRequest(t, h))));
   }
 
+  /**
+   * `opts.previous`: the token set being refreshed (its refresh token and
+   * scope carry over); `opts.pending`: the authorization being completed
+   * (its scopes stand in for an omitted `scope`).
+   */
   parseTokenResponse(res, opts) {
     if (res === null || typeof res !== "object") {
       throw invalid("invalid_input", "res must be { status, headers?, body }");
@@ -156,8 +254,11 @@ export class OAuthClient {
     const body = str(res.body, "res.body");
     const status = typeof res.status === "number" ? res.status : NaN;
     const o = opts ?? {};
-    const previous = o.previous === undefined || o.previous === null ? undefined : json(o.previous, "invalid_input", "opts.previous");
-    return parse(call(() => wasmParseTokenResponse(status, body, num(o.now), previous)));
+    const previous = o.previous === undefined || o.previous === null ? undefined : putTokenSet(o.previous);
+    const pending = o.pending === undefined || o.pending === null ? undefined : putPending(o.pending);
+    return takeTokenSet(
+      decode(call(() => this.#wasm.parseTokenResponse(status, body, time(o.now), previous, pending))),
+    );
   }
 
   /** Releases the WebAssembly memory now rather than at garbage collection. */

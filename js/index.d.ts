@@ -30,9 +30,11 @@ export function generateState(): string;
 export function pleoProvider(env: "staging" | "production"): Provider;
 
 /**
- * True when the access token expires within `skewMs` (default 30 000 ms) of
- * `now` (default `Date.now()`). A token set without `expiresAt` never needs a
- * proactive refresh.
+ * True when the token set is due for a refresh at `now` (default
+ * `Date.now()`). The policy is the core's: refresh a quarter of the token's
+ * lifetime (`expiresAt - obtainedAt`) before `expiresAt`, at most 60 s before
+ * (60 s when `obtainedAt` is unknown). `skewMs` overrides the policy. A token
+ * set without `expiresAt` never needs a proactive refresh.
  */
 export function needsRefresh(tokenSet: TokenSet, opts?: { now?: number; skewMs?: number }): boolean;
 
@@ -122,7 +124,13 @@ export interface TokenSet {
   /** Milliseconds since the epoch: `now + expires_in × 1000`. */
   expiresAt?: number;
   refreshToken?: string;
+  /**
+   * The granted scope: the response's `scope`, else (RFC 6749 §5.1) the
+   * previous token set's on a refresh, else the scopes that were requested.
+   */
   scope?: string[];
+  /** When the token response was parsed (its `now`), milliseconds since the epoch. */
+  obtainedAt?: number;
 }
 
 export type TokenTypeHint = "access_token" | "refresh_token";
@@ -149,11 +157,17 @@ export class OAuthClient {
   /** RFC 7009 revocation. @throws {OAuthError} `unsupported_operation` without an endpoint. */
   revocationRequest(token: string, hint?: TokenTypeHint): HttpRequest;
   /**
-   * Parses a token-endpoint response. With `previous`, a response without a
-   * refresh token (or scope) keeps the previous one.
+   * Parses a token-endpoint response; `obtainedAt` is `now`. With `previous`
+   * (a refresh), a response without a refresh token or scope keeps the
+   * previous one; with `pending` (a code exchange), a response without scope
+   * gets the scopes that authorization requested; otherwise the client's
+   * configured scopes stand in for an omitted scope.
    * @throws {OAuthError} `token_error`, `invalid_token_response`, `unsupported_token_type`, `invalid_input`
    */
-  parseTokenResponse(res: HttpResponseLike, opts?: { now?: number; previous?: TokenSet }): TokenSet;
+  parseTokenResponse(
+    res: HttpResponseLike,
+    opts?: { now?: number; previous?: TokenSet; pending?: PendingAuthorization },
+  ): TokenSet;
   /** Releases the WebAssembly memory now instead of at garbage collection. */
   free(): void;
 }

@@ -10,24 +10,7 @@ use crate::secret::{CodeVerifier, State};
 use alloc::string::String;
 use alloc::vec::Vec;
 
-/// Parameters the library sets itself; "extra parameters" cannot override
-/// them (a second `redirect_uri` or `code_challenge_method=plain` would
-/// undo the protections). `client_secret` is here so it can never end up
-/// in a URL.
-pub const RESERVED_PARAMS: [&str; 9] = [
-    "response_type",
-    "client_id",
-    "redirect_uri",
-    "state",
-    "code_challenge",
-    "code_challenge_method",
-    "scope",
-    "client_secret",
-    "code_verifier",
-];
-
-/// Pleo's optional parameter naming an already connected company.
-pub const PLEO_SUBJECT_PARAM: &str = "urn_pleo_params_oauth_subject";
+pub use crate::params::{PLEO_SUBJECT_PARAM, RESERVED_PARAMS};
 
 /// Options for one authorization request.
 #[derive(Clone, Debug, Default)]
@@ -41,7 +24,7 @@ pub struct AuthorizationOptions {
 
 /// What the host stores between the redirect and the callback. It holds the
 /// verifier: keep it server-side or in storage only this origin can read.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct PendingAuthorization {
     pub state: State,
     pub code_verifier: CodeVerifier,
@@ -53,8 +36,7 @@ pub struct PendingAuthorization {
     pub scopes: Vec<String>,
 }
 
-/// The largest `createdAt`/`now` accepted: JavaScript's MAX_SAFE_INTEGER.
-pub const MAX_TIME_MS: u64 = (1 << 53) - 1;
+pub use crate::limits::MAX_TIME_MS;
 
 impl PendingAuthorization {
     /// A pending authorization comes back from storage the host controls;
@@ -293,8 +275,11 @@ mod tests {
         let b = c
             .start_authorization(AuthorizationOptions::default(), 0)
             .unwrap();
-        assert_ne!(a.pending.state, b.pending.state);
-        assert_ne!(a.pending.code_verifier, b.pending.code_verifier);
+        assert!(!a.pending.state.ct_eq(b.pending.state.expose_secret()));
+        assert!(!a
+            .pending
+            .code_verifier
+            .ct_eq(b.pending.code_verifier.expose_secret()));
         assert_eq!(a.pending.state.expose_secret().len(), 43);
     }
 

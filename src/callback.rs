@@ -2,7 +2,7 @@
 //! (RFC 6749 §4.1.2, RFC 9207, RFC 9700 §4.7 and §4.4).
 
 use crate::authorization::PendingAuthorization;
-use crate::error::{Error, ErrorCode, Result, ServerError};
+use crate::error::{echoable_error, Error, ErrorCode, Result, ServerError};
 use crate::form;
 use crate::provider::Client;
 use crate::url::split_callback;
@@ -10,8 +10,7 @@ use alloc::borrow::ToOwned;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-/// Larger callback URLs are rejected before parsing.
-pub const MAX_CALLBACK_BYTES: usize = 16 * 1024;
+pub use crate::limits::MAX_CALLBACK_BYTES;
 
 /// Parameters that must never arrive at a code-flow redirect URI: tokens
 /// belong to the token endpoint (RFC 9700 §2.1.2: no implicit grant), and
@@ -81,6 +80,18 @@ fn parse_params(query: &str) -> Result<Params> {
     Ok(Params(pairs))
 }
 
+/// Space or a control character (Unicode Cc: U+0000–U+001F, U+007F–U+009F),
+/// tested on bytes: C0 and DEL are single bytes, C1 is `0xC2 0x80..=0x9F`
+/// in UTF-8 (a per-`char` loop is several times slower in the wasm).
+fn has_space_or_control(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        b <= b' '
+            || b == 0x7f
+            || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
+    })
+}
+
 /// Parameter names are echoed in messages only when they are short and plain.
 fn safe_name(name: &str) -> &str {
     if name.len() <= 40
@@ -108,7 +119,7 @@ impl Client {
         if callback_url.len() > MAX_CALLBACK_BYTES {
             return Err(callback_error("callback URL is longer than 16 KiB"));
         }
-        if callback_url.chars().any(|c| c.is_control() || c == ' ') {
+        if has_space_or_control(callback_url) {
             return Err(callback_error(
                 "callback URL contains whitespace or control characters",
             ));
@@ -117,14 +128,15 @@ impl Client {
         if let Some(fragment) = fragment {
             // A response in the fragment is the implicit or hybrid flow, which
             // this client never requests (RFC 9700 §2.1.2).
-            let in_fragment = form::parse(fragment)
-                .map(|pairs| {
-                    pairs
-                        .iter()
-                        .any(|(n, _)| RESPONSE_PARAMS.contains(&n.as_str()))
-                })
-                .unwrap_or(false);
-            if in_fragment {
+            // A fragment that does not decode cannot be shown to be free of
+            // response parameters, so it is rejected too.
+            let pairs = form::parse(fragment).ok_or_else(|| {
+                callback_error("callback URL fragment is not valid form encoding or UTF-8")
+            })?;
+            if pairs
+                .iter()
+                .any(|(n, _)| RESPONSE_PARAMS.contains(&n.as_str()))
+            {
                 return Err(callback_error(
                     "callback carries response parameters in the URL fragment",
                 ));
@@ -193,7 +205,11 @@ impl Client {
                 error_uri: params.get("error_uri").map(str::to_owned),
                 status: None,
             };
-            let message = ["authorization server returned error=", error].concat();
+            let message = [
+                "authorization server returned error=",
+                echoable_error(error),
+            ]
+            .concat();
             return Err(Error::server(
                 ErrorCode::AuthorizationDenied,
                 message,
@@ -365,6 +381,9 @@ mod tests {
             ]
             .concat()),
             cb(&["code=a b&state=", &s].concat()),
+            // An unparseable fragment hides whatever it carries.
+            cb(&["code=C&state=", &s, "#access_token=T&%zz"].concat()),
+            cb(&["code=C&state=", &s, "#%FF"].concat()),
         ];
         for (i, url) in cases.iter().enumerate() {
             assert_eq!(
@@ -386,6 +405,42 @@ mod tests {
             assert_eq!(
                 code_of(c.handle_callback(&cb(&q), &p)),
                 ErrorCode::InvalidCallback
+            );
+        }
+    }
+
+    #[test]
+    fn server_error_text_reaches_the_message_only_in_rfc6749_syntax() {
+        let (c, p) = setup(false);
+        let s = p.state.expose_secret().to_owned();
+        let err = c
+            .handle_callback(
+                &cb(&["error=inv%00alid%3Cscript%3E&state=", &s].concat()),
+                &p,
+            )
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::AuthorizationDenied);
+        assert!(!err.message().contains('\0') && !err.message().contains('<'));
+        assert_eq!(err.server_error().unwrap().error, "inv\0alid<script>");
+        let err = c
+            .handle_callback(&cb(&["error=access_denied&state=", &s].concat()), &p)
+            .unwrap_err();
+        assert!(err.message().ends_with("error=access_denied"));
+    }
+
+    #[test]
+    fn the_byte_scan_finds_exactly_unicode_controls_and_space() {
+        for c in ['\0', '\n', ' ', '\u{7f}', '\u{80}', '\u{9f}'] {
+            assert!(
+                has_space_or_control(&["a", &c.to_string(), "b"].concat()),
+                "{c:?}"
+            );
+        }
+        for ok in ["abc", "\u{a0}", "é", "\u{c29f}", "😀", "\u{2028}"] {
+            assert_eq!(
+                has_space_or_control(ok),
+                ok.chars().any(|c| c.is_control() || c == ' '),
+                "{ok:?}"
             );
         }
     }

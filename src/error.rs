@@ -238,6 +238,23 @@ impl core::fmt::Display for Error {
 
 impl core::error::Error for Error {}
 
+/// Longest server `error` value echoed into a message.
+pub const MAX_ECHOED_ERROR_LEN: usize = 64;
+
+/// The server's `error` value as it may appear in a message: only when it is
+/// RFC 6749's `error` syntax (§4.1.2.1, §5.2: `%x20-21 / %x23-5B / %x5D-7E`,
+/// so no quotes, backslashes, controls or non-ASCII) and short. Anything
+/// else is untrusted text that could forge a log line or markup; it stays
+/// available, raw, only in [`ServerError::error`].
+pub(crate) fn echoable_error(error: &str) -> &str {
+    let allowed = |b: u8| matches!(b, 0x20..=0x21 | 0x23..=0x5b | 0x5d..=0x7e);
+    if !error.is_empty() && error.len() <= MAX_ECHOED_ERROR_LEN && error.bytes().all(allowed) {
+        error
+    } else {
+        "(not shown: outside RFC 6749's error syntax)"
+    }
+}
+
 /// Decimal digits of an integer, without `core::fmt`.
 pub(crate) fn decimal(mut n: u64) -> String {
     let mut digits = [0u8; 20];
@@ -288,6 +305,17 @@ mod tests {
         assert_eq!(decimal(0), "0");
         assert_eq!(decimal(401), "401");
         assert_eq!(decimal(u64::MAX), u64::MAX.to_string());
+    }
+
+    #[test]
+    fn rfc6749_error_text_is_echoed_only_when_in_its_syntax_and_short() {
+        assert_eq!(echoable_error("invalid_grant"), "invalid_grant");
+        assert_eq!(echoable_error("a !#[]~"), "a !#[]~");
+        for bad in ["inv\0alid<script>", "a\"b", "a\\b", "caf\u{e9}", "x\ny", ""] {
+            assert!(echoable_error(bad).starts_with("(not shown"), "{bad:?}");
+        }
+        assert!(echoable_error(&"a".repeat(65)).starts_with("(not shown"));
+        assert_eq!(echoable_error(&"a".repeat(64)).len(), 64);
     }
 
     #[test]

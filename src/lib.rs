@@ -9,7 +9,10 @@
 //! The modules follow the flow, in the order data travels:
 //! [`provider`] → [`pkce`] (with [`random`]) → [`authorization`] →
 //! [`callback`] → [`token_request`] → [`token_response`] → [`token_set`].
-//! [`error`] holds the one error type and its stable codes.
+//! [`error`] holds the one error type and its stable codes, [`limits`] the
+//! sizes and ranges every step shares. The encodings (JSON, form, base64,
+//! URL checks) sit together in `encoding/`, internal to the crate; the wasm
+//! skin sits apart in [`wasm`] (see docs/BOUNDARY.md).
 // The shipped wasm is built without the `std` feature: no_std + alloc, with
 // a panic handler that traps instead of formatting a message, which keeps
 // `core::fmt` and std's panic machinery out of the binary.
@@ -41,24 +44,30 @@ mod no_std_runtime {
 }
 
 pub mod error;
+pub mod limits;
 pub mod secret;
 
-pub mod authorization;
-pub mod callback;
-pub mod pkce;
-pub mod provider;
-pub mod random;
-pub mod token_request;
-pub mod token_response;
-pub mod token_set;
+// The steps of the flow, in the order data travels.
+pub mod authorization; // 3. the authorization request
+pub mod callback; // 4. the redirect back
+pub mod params; // 3. the parameter names the library owns
+pub mod pkce; // 2. RFC 7636
+pub mod provider; // 1. who we talk to, who we are
+pub mod random; // 2. randomness for PKCE and state
+pub mod token_request; // 5. requests to the token endpoint
+pub mod token_response; // 6. its answer
+pub mod token_set; // 7. the tokens' lifecycle
 
-pub mod base64;
-pub mod form;
-pub mod js_api;
-pub mod json;
-pub mod url;
+// Encodings, internal. The `internals` feature exposes them to the fuzz
+// targets and the differential tests (never to users of the package).
+#[cfg(feature = "internals")]
+pub mod encoding;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod encoding;
+pub(crate) use encoding::{base64, form, json, url};
 
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+// The wasm skin: JS shapes <-> core types (compiled natively too, so it is
+// tested with the core) and the `#[wasm_bindgen]` exports (wasm only).
 pub mod wasm;
 
 // Server and edge runtimes only (the `edge` feature; see Cargo.toml).

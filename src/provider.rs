@@ -1,8 +1,8 @@
 //! Step 1 of the flow: who we talk to (the provider) and who we are (the
 //! client). Everything is validated once, here, so later steps can trust it.
 
-use crate::authorization::RESERVED_PARAMS;
 use crate::error::{Error, ErrorCode, Result};
+use crate::params::RESERVED_PARAMS;
 use crate::secret::ClientSecret;
 use crate::url::check_url;
 use alloc::borrow::ToOwned;
@@ -163,6 +163,20 @@ pub struct Client {
     pub(crate) scopes: Vec<String>,
     pub(crate) client_secret: Option<ClientSecret>,
     pub(crate) client_auth: ClientAuth,
+    /// The `Authorization: Basic …` value for `client_secret_basic`; a
+    /// secret type so `Debug` redacts it.
+    pub(crate) basic_authorization: Option<ClientSecret>,
+}
+
+/// RFC 6749 §2.3.1: id and secret are each form-encoded, then joined with
+/// `:` and base64-encoded (RFC 7617 §2). Secrets containing `:` `+` `/` `%`
+/// survive because of the encoding step.
+fn basic_authorization(client_id: &str, secret: &ClientSecret) -> String {
+    let mut credentials = String::with_capacity(client_id.len() + 64);
+    crate::form::encode_into(&mut credentials, client_id);
+    credentials.push(':');
+    crate::form::encode_into(&mut credentials, secret.expose_secret());
+    ["Basic ", &crate::base64::standard(credentials.as_bytes())].concat()
 }
 
 /// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
@@ -231,6 +245,13 @@ impl Client {
             }
             (Some(auth), true) => auth,
         };
+        // Computed once: every token-endpoint request sends the same header.
+        let basic_authorization = match (&config.client_secret, client_auth) {
+            (Some(secret), ClientAuth::ClientSecretBasic) => Some(ClientSecret::new(
+                basic_authorization(&config.client_id, secret),
+            )),
+            _ => None,
+        };
         Ok(Client {
             provider: config.provider,
             client_id: config.client_id,
@@ -238,6 +259,7 @@ impl Client {
             scopes: config.scopes,
             client_secret: config.client_secret,
             client_auth,
+            basic_authorization,
         })
     }
 

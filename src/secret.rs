@@ -19,7 +19,7 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 macro_rules! secret_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(PartialEq, Eq)]
+        // No PartialEq: `==` would compare in variable time. Use ct_eq.
         pub struct $name(String);
 
         impl $name {

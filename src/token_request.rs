@@ -5,7 +5,7 @@
 
 use crate::authorization::PendingAuthorization;
 use crate::error::{Error, ErrorCode, Result};
-use crate::form::{self, FormBuilder};
+use crate::form::FormBuilder;
 use crate::provider::{Client, ClientAuth};
 use alloc::borrow::ToOwned;
 use alloc::string::String;
@@ -62,7 +62,7 @@ impl TokenTypeHint {
 }
 
 fn non_empty<'a>(value: &'a str, message: &'static str) -> Result<&'a str> {
-    if value.is_empty() || value.len() > 64 * 1024 {
+    if value.is_empty() || value.len() > crate::limits::MAX_VALUE_BYTES {
         Err(Error::new(ErrorCode::InvalidInput, message))
     } else {
         Ok(value)
@@ -70,18 +70,6 @@ fn non_empty<'a>(value: &'a str, message: &'static str) -> Result<&'a str> {
 }
 
 impl Client {
-    /// RFC 6749 §2.3.1: id and secret are each form-encoded, then joined
-    /// with `:` and base64-encoded. Secrets containing `:` `+` `/` `%`
-    /// survive because of the encoding step.
-    fn basic_authorization(&self) -> Option<String> {
-        let secret = self.client_secret.as_ref()?;
-        let mut credentials = String::with_capacity(self.client_id.len() + 64);
-        form::encode_into(&mut credentials, &self.client_id);
-        credentials.push(':');
-        form::encode_into(&mut credentials, secret.expose_secret());
-        Some(["Basic ", &crate::base64::standard(credentials.as_bytes())].concat())
-    }
-
     /// A POST with client authentication; `params` are the grant's own.
     fn authenticated_post(&self, url: &str, params: &[(&str, &str)]) -> HttpRequest {
         let mut body = FormBuilder::with_capacity(256);
@@ -99,8 +87,8 @@ impl Client {
         // (RFC 6749 §2.3: "MUST NOT use more than one").
         match self.client_auth {
             ClientAuth::ClientSecretBasic => {
-                if let Some(value) = self.basic_authorization() {
-                    headers.push(("authorization", value));
+                if let Some(value) = &self.basic_authorization {
+                    headers.push(("authorization", value.expose_secret().to_owned()));
                 }
             }
             ClientAuth::ClientSecretPost => {
@@ -202,6 +190,7 @@ impl Client {
 mod tests {
     use super::*;
     use crate::authorization::AuthorizationOptions;
+    use crate::form;
     use crate::provider::{ClientConfig, PleoEnvironment, Provider};
     use crate::secret::ClientSecret;
 
@@ -229,8 +218,8 @@ mod tests {
             .unwrap()
             .strip_prefix("Basic ")
             .unwrap();
-        use base64_crate::Engine;
-        let bytes = base64_crate::engine::general_purpose::STANDARD
+        use ::base64::Engine;
+        let bytes = ::base64::engine::general_purpose::STANDARD
             .decode(b64)
             .unwrap();
         String::from_utf8(bytes).unwrap()

@@ -1,17 +1,17 @@
 //! Step 6: the token endpoint's answer (RFC 6749 §5.1 success, §5.2 error),
 //! turned into a [`TokenSet`] or a typed error.
 
-use crate::error::{decimal, Error, ErrorCode, Result, ServerError};
+use crate::authorization::PendingAuthorization;
+use crate::error::{decimal, echoable_error, Error, ErrorCode, Result, ServerError};
 use crate::json::{self, Value};
+use crate::limits::MAX_TIME_MS;
+use crate::provider::Client;
 use crate::secret::{AccessToken, RefreshToken};
 use crate::token_set::TokenSet;
 use alloc::borrow::ToOwned;
+use alloc::string::String;
 
-/// Larger bodies are rejected before parsing.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-/// `expires_in` above ten years is not a lifetime anyone means.
-pub const MAX_EXPIRES_IN_SECONDS: f64 = 10.0 * 365.0 * 24.0 * 3600.0;
+pub use crate::limits::{MAX_BODY_BYTES, MAX_EXPIRES_IN_SECONDS};
 
 /// A response as the host's HTTP client received it.
 #[derive(Clone, Debug)]
@@ -94,7 +94,7 @@ fn server_error(v: &Value, status: u16) -> Result<Option<Error>> {
     };
     let message = [
         "token endpoint returned error=",
-        error,
+        echoable_error(error),
         " (HTTP ",
         &decimal(u64::from(status)),
         ")",
@@ -104,15 +104,52 @@ fn server_error(v: &Value, status: u16) -> Result<Option<Error>> {
 }
 
 /// Parses a token-endpoint response. `now` is milliseconds since the epoch
-/// (the expiry is `now + expires_in × 1000`, no margin folded in);
-/// `previous` is the token set being refreshed: its refresh token and scope
-/// carry over when the response omits them (RFC 6749 §6).
+/// (the expiry is `now + expires_in × 1000`, no margin folded in; it is also
+/// the token set's `obtained_at`); `previous` is the token set being
+/// refreshed: its refresh token and scope carry over when the response omits
+/// them (RFC 6749 §6). Without a `scope` member and without a previous scope
+/// the scope stays unknown (`None`); [`Client::parse_token_response`] knows
+/// the requested scopes and falls back on them.
 pub fn parse_token_response(
     response: &HttpResponse<'_>,
     now: u64,
     previous: Option<&TokenSet>,
 ) -> Result<TokenSet> {
-    if now > crate::authorization::MAX_TIME_MS {
+    parse_with_requested_scopes(response, now, previous, &[])
+}
+
+impl Client {
+    /// [`parse_token_response`] for this client: when the response omits
+    /// `scope`, the scope is the previous token set's (a refresh keeps the
+    /// grant, RFC 6749 §6) or else the scopes that were requested
+    /// (RFC 6749 §5.1: `scope` is omitted when "identical to the scope
+    /// requested by the client"): `pending.scopes` for a code exchange, the
+    /// client's configured scopes otherwise.
+    pub fn parse_token_response(
+        &self,
+        response: &HttpResponse<'_>,
+        now: u64,
+        previous: Option<&TokenSet>,
+        pending: Option<&PendingAuthorization>,
+    ) -> Result<TokenSet> {
+        let requested = match pending {
+            Some(p) => {
+                p.check_belongs_to(self)?;
+                &p.scopes
+            }
+            None => &self.scopes,
+        };
+        parse_with_requested_scopes(response, now, previous, requested)
+    }
+}
+
+fn parse_with_requested_scopes(
+    response: &HttpResponse<'_>,
+    now: u64,
+    previous: Option<&TokenSet>,
+    requested_scopes: &[String],
+) -> Result<TokenSet> {
+    if now > MAX_TIME_MS {
         return Err(Error::new(ErrorCode::InvalidInput, "now is out of range"));
     }
     if response.body.len() > MAX_BODY_BYTES {
@@ -165,8 +202,7 @@ pub fn parse_token_response(
         // Non-negative and bounded above, so the cast truncates (floors)
         // without wrapping; the sum saturates at JS's MAX_SAFE_INTEGER.
         let ms = (seconds * 1000.0) as u64;
-        now.saturating_add(ms)
-            .min(crate::authorization::MAX_TIME_MS)
+        now.saturating_add(ms).min(MAX_TIME_MS)
     });
     let refresh_token = match optional_string(&v, "refresh_token")? {
         Some("") => return Err(malformed("token response refresh_token is empty")),
@@ -182,13 +218,17 @@ pub fn parse_token_response(
                 .map(str::to_owned)
                 .collect(),
         ),
-        None => previous.and_then(|p| p.scope.clone()),
+        // RFC 6749 §5.1/§3.3: no scope means the scope did not change.
+        None => previous
+            .and_then(|p| p.scope.clone())
+            .or_else(|| (!requested_scopes.is_empty()).then(|| requested_scopes.to_vec())),
     };
     Ok(TokenSet {
         access_token: AccessToken::new(access_token.clone()),
         expires_at,
         refresh_token,
         scope,
+        obtained_at: Some(now),
     })
 }
 
@@ -349,6 +389,71 @@ mod tests {
         ]
         .concat();
         assert_eq!(code(200, &huge), ErrorCode::InvalidTokenResponse);
+    }
+
+    #[test]
+    fn obtained_at_is_the_parse_time() {
+        let t = parse(
+            200,
+            r#"{"access_token":"a","token_type":"Bearer","expires_in":60}"#,
+        )
+        .unwrap();
+        assert_eq!(t.obtained_at, Some(1_000));
+        assert_eq!(t.expires_at, Some(61_000));
+    }
+
+    #[test]
+    fn rfc6749_5_1_a_missing_scope_falls_back_on_previous_then_requested() {
+        use crate::provider::{ClientConfig, PleoEnvironment, Provider};
+        let client = Client::new(ClientConfig {
+            provider: Provider::pleo(PleoEnvironment::Staging),
+            client_id: "c".into(),
+            redirect_uri: "https://p.test/cb".into(),
+            scopes: vec!["users:read".into()],
+            client_secret: None,
+            client_auth: None,
+        })
+        .unwrap();
+        let res = |body| HttpResponse { status: 200, body };
+        let bare = r#"{"access_token":"a","token_type":"Bearer"}"#;
+        // No previous, no pending: the client's configured scopes.
+        let t = client
+            .parse_token_response(&res(bare), 0, None, None)
+            .unwrap();
+        assert_eq!(t.scope, Some(vec!["users:read".into()]));
+        // A code exchange: the scopes of that authorization request.
+        let opts = crate::AuthorizationOptions {
+            scopes: Some(vec!["export-jobs:read".into()]),
+            ..Default::default()
+        };
+        let pending = client.start_authorization(opts, 0).unwrap().pending;
+        let t = client
+            .parse_token_response(&res(bare), 0, None, Some(&pending))
+            .unwrap();
+        assert_eq!(t.scope, Some(vec!["export-jobs:read".into()]));
+        // A refresh: the previous grant's scope wins over the requested one.
+        let granted = client
+            .parse_token_response(
+                &res(r#"{"access_token":"a","token_type":"Bearer","scope":"a b"}"#),
+                0,
+                None,
+                None,
+            )
+            .unwrap();
+        let t = client
+            .parse_token_response(&res(bare), 0, Some(&granted), None)
+            .unwrap();
+        assert_eq!(t.scope, Some(vec!["a".into(), "b".into()]));
+        // The free function knows no requested scopes.
+        assert_eq!(parse(200, bare).unwrap().scope, None);
+    }
+
+    #[test]
+    fn rfc6749_5_2_error_text_is_kept_raw_but_echoed_only_when_plain() {
+        let err = parse(400, r#"{"error":"inv\u0000alid<script>"}"#).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::TokenError);
+        assert!(!err.message().contains('<') && !err.message().contains('\0'));
+        assert_eq!(err.server_error().unwrap().error, "inv\0alid<script>");
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! signature (`webhook_signature_mismatch`), then the body must be JSON
 //! (`invalid_webhook`). Messages never contain the secret or a signature.
 
+use crate::encoding::base64::decode_standard;
 use crate::error::{Error, ErrorCode, Result};
 use crate::json::{self, Value};
 use crate::secret::constant_time_eq;
@@ -54,7 +55,7 @@ impl WebhookSecret {
     /// "Signature scheme": the secret is base64 after the optional prefix).
     pub fn parse(secret: &str) -> Result<Self> {
         let encoded = secret.strip_prefix("whsec_").unwrap_or(secret);
-        match decode_base64(encoded.as_bytes()) {
+        match decode_standard(encoded.as_bytes()) {
             Some(key) if !key.is_empty() => Ok(WebhookSecret { key }),
             _ => Err(Error::new(
                 ErrorCode::InvalidWebhook,
@@ -165,7 +166,7 @@ pub fn verify_webhook<'a>(
     let mut matched = false;
     for (version, value) in entries {
         if version == "v1" {
-            if let Some(given) = decode_base64(value.as_bytes()) {
+            if let Some(given) = decode_standard(value.as_bytes()) {
                 matched |= constant_time_eq(&given, &expected);
             }
         }
@@ -192,50 +193,6 @@ pub fn verify_webhook<'a>(
         body: text,
         payload,
     })
-}
-
-/// Standard base64 (RFC 4648 §4), padding optional but correct when present;
-/// `None` for anything else. Used for the secret and the signatures.
-fn decode_base64(input: &[u8]) -> Option<Vec<u8>> {
-    let unpadded = match input {
-        [rest @ .., b'=', b'='] => rest,
-        [rest @ .., b'='] => rest,
-        all => all,
-    };
-    let padded = unpadded.len() != input.len();
-    if (padded && input.len() % 4 != 0) || unpadded.len() % 4 == 1 {
-        return None;
-    }
-    let sextet = |c: u8| -> Option<u32> {
-        Some(u32::from(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        }))
-    };
-    let mut out = Vec::with_capacity(unpadded.len() * 3 / 4);
-    for chunk in unpadded.chunks(4) {
-        let mut n = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            n |= sextet(c)? << (18 - 6 * i as u32);
-        }
-        let bytes = n.to_be_bytes();
-        let take = chunk.len() - 1; // 4 chars → 3 bytes, 3 → 2, 2 → 1
-                                    // Non-canonical encodings (stray low bits) are refused.
-        let low_bits_mask = match take {
-            1 => 0xFFFF,
-            2 => 0xFF,
-            _ => 0,
-        };
-        if n & low_bits_mask != 0 {
-            return None;
-        }
-        out.extend_from_slice(bytes.get(1..1 + take)?);
-    }
-    Some(out)
 }
 
 #[cfg(test)]
@@ -285,25 +242,6 @@ mod tests {
                 code(verify_webhook(&s, headers(SIG), BODY.as_bytes(), now, 300)),
                 "webhook_timestamp_out_of_range"
             );
-        }
-    }
-
-    #[test]
-    fn base64_decoder_is_strict() {
-        assert_eq!(decode_base64(b"Zm9vYmFy").unwrap(), b"foobar");
-        assert_eq!(decode_base64(b"Zm9vYg==").unwrap(), b"foob");
-        assert_eq!(decode_base64(b"Zm9vYg").unwrap(), b"foob");
-        assert_eq!(decode_base64(b"Zm8=").unwrap(), b"fo");
-        assert_eq!(decode_base64(b"").unwrap(), b"");
-        for bad in [
-            &b"Zm9vYh=="[..],
-            b"Z",
-            b"Zm9vY===",
-            b"Zm=9",
-            b"Zm9v-_",
-            b"Zg=",
-        ] {
-            assert_eq!(decode_base64(bad), None, "{:?}", core::str::from_utf8(bad));
         }
     }
 

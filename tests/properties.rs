@@ -9,9 +9,10 @@
     clippy::indexing_slicing
 )]
 
+use pleo_oauth::encoding::{form, json, url};
 use pleo_oauth::{
-    form, json, parse_token_response, url, AuthorizationOptions, Client, ClientConfig, ErrorCode,
-    HttpResponse, Provider,
+    parse_token_response, AuthorizationOptions, Client, ClientConfig, ErrorCode, HttpResponse,
+    Provider,
 };
 use proptest::prelude::*;
 
@@ -140,15 +141,5 @@ proptest! {
             prop_assert_eq!(pairs.iter().filter(|(n, _)| n == "state").count(), 1);
             prop_assert!(pairs.contains(&(name, value)));
         }
-    }
-}
-
-proptest! {
-    #[test]
-    fn our_base64_matches_the_base64_crate(bytes in prop::collection::vec(any::<u8>(), 0..100)) {
-        use base64_crate::Engine;
-        use base64_crate::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-        prop_assert_eq!(pleo_oauth::base64::standard(&bytes), STANDARD.encode(&bytes));
-        prop_assert_eq!(pleo_oauth::base64::url_safe_no_pad(&bytes), URL_SAFE_NO_PAD.encode(&bytes));
     }
 }

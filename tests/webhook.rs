@@ -8,7 +8,7 @@
     clippy::indexing_slicing
 )]
 
-use base64_crate::Engine;
+use base64::Engine;
 use pleo_oauth::webhook::{
     verify_webhook, WebhookHeaders, WebhookSecret, DEFAULT_TOLERANCE_SECONDS,
 };
@@ -42,7 +42,7 @@ fn published_standard_webhooks_signatures_are_reproduced() {
         );
         let sig = format!(
             "v1,{}",
-            base64_crate::engine::general_purpose::STANDARD.encode(mac)
+            base64::engine::general_purpose::STANDARD.encode(mac)
         );
         assert_eq!(sig, p["signature"].as_str().unwrap(), "{}", p["name"]);
     }
@@ -57,7 +57,7 @@ fn every_webhook_vector_gives_its_result_or_code() {
         let name = c["name"].as_str().unwrap();
         let body: Vec<u8> = match (c.get("body"), c.get("bodyBase64")) {
             (Some(b), _) => b.as_str().unwrap().as_bytes().to_vec(),
-            (None, Some(b)) => base64_crate::engine::general_purpose::STANDARD
+            (None, Some(b)) => base64::engine::general_purpose::STANDARD
                 .decode(b.as_str().unwrap())
                 .unwrap(),
             _ => panic!("{name}: no body"),

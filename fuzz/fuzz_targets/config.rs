@@ -7,8 +7,8 @@ use arbitrary::Arbitrary;
 use fuzz_support::{assert_code_in, assert_no_leak, strict_pairs};
 use libfuzzer_sys::fuzz_target;
 use pleo_oauth::authorization::RESERVED_PARAMS;
+use pleo_oauth::encoding::url::is_loopback_host;
 use pleo_oauth::secret::ClientSecret;
-use pleo_oauth::url::is_loopback_host;
 use pleo_oauth::{AuthorizationOptions, Client, ClientAuth, ClientConfig, ErrorCode, Provider};
 
 #[derive(Arbitrary, Debug)]

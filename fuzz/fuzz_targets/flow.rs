@@ -401,6 +401,7 @@ fn pending_valid(p: &PendingAuthorization) -> bool {
         })
 }
 
+/// One operation of the sequence; each step of the flow is its own function.
 fn step(w: &mut World, op: Op) {
     match op {
         Op::Start {
@@ -408,685 +409,707 @@ fn step(w: &mut World, op: Op) {
             subject,
             extra,
             now,
-        } => {
-            let now = now % (1 << 54); // around MAX_SAFE_INTEGER both ways
-            let extra: Vec<(String, String)> = extra
-                .into_iter()
-                .map(|(n, v)| {
-                    let n = match n {
-                        ParamName::Reserved(i) => reserved(i).to_owned(),
-                        ParamName::Subject => PLEO_SUBJECT_PARAM.to_owned(),
-                        ParamName::Similar(i) => SIMILAR[usize::from(i) % SIMILAR.len()].to_owned(),
-                        ParamName::Any(s) => s,
-                    };
-                    (n, v)
-                })
-                .collect();
-            let valid = options_valid(&scopes, &subject, &extra) && now < (1 << 53);
-            let opts = AuthorizationOptions {
-                scopes: scopes.clone(),
-                subject: subject.clone(),
-                extra_params: extra.clone(),
-            };
-            match w.client.start_authorization(opts, now) {
-                Ok(start) => {
-                    assert!(valid, "start_authorization accepted invalid options");
-                    let url = &start.url;
-                    assert!(url.starts_with("http://127.0.0.1:4010/oauth/authorize?"));
-                    let q = query_of(url).expect("authorize URL without a query");
-                    assert!(!url.contains('#'));
-                    let pairs = strict_pairs(q).expect("authorize URL does not decode");
-                    let count = |n: &str| pairs.iter().filter(|(k, _)| k == n).count();
-                    let get = |n: &str| pairs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
-                    let scopes = scopes
-                        .unwrap_or_else(|| vec!["users:read".into(), "companies:read".into()]);
-                    // Exactly one of each reserved parameter, whatever the extras.
-                    for name in fuzz_support::ALWAYS_IN_AUTHORIZE_URL {
-                        assert_eq!(count(name), 1, "{name} in {url}");
-                    }
-                    assert_eq!(count("scope"), usize::from(!scopes.is_empty()));
-                    assert_eq!(count("client_secret") + count("code_verifier"), 0);
-                    assert_eq!(get("response_type"), Some("code"));
-                    assert_eq!(get("redirect_uri"), Some(REDIRECT_URI));
-                    assert_eq!(get("code_challenge_method"), Some("S256"));
-                    assert_eq!(get("state"), Some(start.pending.state.expose_secret()));
-                    assert_eq!(
-                        get("code_challenge"),
-                        Some(challenge_s256(&start.pending.code_verifier).as_str())
-                    );
-                    if !scopes.is_empty() {
-                        assert_eq!(get("scope"), Some(scopes.join(" ").as_str()));
-                    }
-                    assert_eq!(start.pending.scopes, scopes);
-                    assert_eq!(start.pending.created_at, now);
-                    assert!(
-                        start.pending.state.expose_secret().len() >= 22,
-                        "state under 128 bits"
-                    );
-                    assert!(!url.contains(start.pending.code_verifier.expose_secret()));
-                    if !format!("{scopes:?}{subject:?}{extra:?}").contains("FUZZSECRET") {
-                        assert!(
-                            !url.contains("FUZZSECRET"),
-                            "authorize URL carries the client secret"
-                        );
-                    }
-                    if let Some(s) = &subject {
-                        assert_eq!(get(PLEO_SUBJECT_PARAM), Some(s.as_str()));
-                    }
-                    for (n, v) in &extra {
-                        assert_eq!(count(n), 1);
-                        assert_eq!(get(n), Some(v.as_str()));
-                    }
-                    assert_eq!(
-                        pairs.len(),
-                        6 + usize::from(!scopes.is_empty())
-                            + usize::from(subject.is_some())
-                            + extra.len()
-                    );
-                    let dbg = format!("{:?}", start.pending);
-                    assert!(!dbg.contains(start.pending.state.expose_secret()));
-                    assert!(!dbg.contains(start.pending.code_verifier.expose_secret()));
-                    if w.pendings.len() < 8 {
-                        w.pendings.push(start.pending);
-                    }
-                }
-                Err(e) => {
-                    assert!(!valid, "start_authorization rejected valid options: {e}");
-                    assert_code_in(&e, &[ErrorCode::InvalidInput], "start_authorization");
-                    // Names are echoed in messages: only when none is the secret.
-                    if !format!("{scopes:?}{subject:?}{extra:?}").contains("FUZZSECRET") {
-                        assert_no_leak(&e, SECRET, "client secret");
-                    }
-                }
-            }
-        }
+        } => start_step(w, scopes, subject, extra, now),
         Op::Callback {
             pending,
             base,
             pieces,
             fragment,
-        } => {
-            let Some(p) = pick(&w.pendings, pending).map(copy_pending) else {
-                return;
-            };
-            let p = &p;
-            let real_state = p.state.expose_secret().to_owned();
-            let real_code = w.fresh("code");
-            let mut query: Vec<String> = vec![];
-            let mut state_values: Vec<Option<String>> = vec![];
-            let mut iss_values: Vec<Option<String>> = vec![];
-            let mut code_values: Vec<Option<String>> = vec![];
-            let mut has_error = false;
-            let mut has_forbidden = false;
-            let mut has_raw = false;
-            let mut server_text = String::new();
-            let mut names: Vec<&str> = vec![];
-            for piece in &pieces {
-                names.push(match piece {
-                    Piece::ErrorDescription(_) => "error_description",
-                    Piece::ErrorUri(_) => "error_uri",
-                    Piece::Forbidden(i, _) => FORBIDDEN[usize::from(*i) % FORBIDDEN.len()],
-                    _ => "",
-                });
-                match piece {
-                    Piece::State(v) => {
-                        let (enc, dec) = mutate(&real_state, v);
-                        query.push(format!("state={enc}"));
-                        state_values.push(dec);
-                    }
-                    Piece::Code(v) => {
-                        let (enc, dec) = mutate(&real_code, v);
-                        query.push(format!("code={enc}"));
-                        code_values.push(dec);
-                    }
-                    Piece::Iss(v) => {
-                        let (enc, dec) = mutate(ISSUER, v);
-                        query.push(format!("iss={enc}"));
-                        iss_values.push(dec);
-                    }
-                    Piece::Error(s) => {
-                        has_error = true;
-                        server_text.push_str(s);
-                        query.push(format!("error={}", form_encode(s)));
-                    }
-                    Piece::ErrorDescription(s) => {
-                        server_text.push_str(s);
-                        query.push(format!("error_description={}", form_encode(s)));
-                    }
-                    Piece::ErrorUri(s) => {
-                        server_text.push_str(s);
-                        query.push(format!("error_uri={}", form_encode(s)));
-                    }
-                    Piece::Forbidden(i, s) => {
-                        has_forbidden = true;
-                        let n = FORBIDDEN[usize::from(*i) % FORBIDDEN.len()];
-                        query.push(format!("{n}={}", form_encode(s)));
-                    }
-                    Piece::Raw(s) => {
-                        has_raw = true;
-                        server_text.push_str(s);
-                        query.push(s.clone());
-                    }
-                    Piece::NameOnly(i) => {
-                        let n = ["state", "code", "iss", "error"][usize::from(*i) % 4];
-                        match n {
-                            "state" => state_values.push(Some(String::new())),
-                            "code" => code_values.push(Some(String::new())),
-                            "iss" => iss_values.push(Some(String::new())),
-                            _ => has_error = true,
-                        }
-                        query.push(n.to_owned());
-                    }
-                    Piece::Separator => query.push(String::new()),
-                }
-            }
-            let frag: Vec<String> = fragment
-                .iter()
-                .filter_map(|piece| match piece {
-                    Piece::State(v) => Some(format!("state={}", mutate(&real_state, v).0)),
-                    Piece::Code(v) => Some(format!("code={}", mutate(&real_code, v).0)),
-                    Piece::Raw(s) => {
-                        server_text.push_str(s);
-                        Some(s.clone())
-                    }
-                    _ => None,
-                })
-                .collect();
-            let base_url = match &base {
-                Base::Redirect => REDIRECT_URI.to_owned(),
-                Base::RedirectWithQuery => format!("{REDIRECT_URI}?tenant=a"),
-                Base::Relative => "/auth/callback".to_owned(),
-                Base::Any(s) => {
-                    has_raw = true;
-                    server_text.push_str(s);
-                    s.clone()
-                }
-            };
-            let sep = if base_url.contains('?') { "&" } else { "?" };
-            let mut url = [base_url.as_str(), sep, &query.join("&")].concat();
-            if !fragment.is_empty() {
-                url.push('#');
-                url.push_str(&frag.join("&"));
-            }
-            let result = w.client.handle_callback(&url, p);
-            let state_ok =
-                state_values.len() == 1 && state_values[0].as_deref() == Some(real_state.as_str());
-            let iss_ok = match iss_values.as_slice() {
-                [] => !w.iss_required,
-                [v] => v.as_deref() == Some(ISSUER),
-                _ => false,
-            };
-            match &result {
-                Ok(r) => {
-                    assert_eq!(r.state, real_state, "Ok callback with a foreign state");
-                    assert!(!r.code.is_empty());
-                    if !has_raw {
-                        assert!(state_ok, "Ok callback with mutated state: {url}");
-                        assert!(iss_ok, "Ok callback with mutated/missing iss: {url}");
-                        assert!(
-                            !has_error && !has_forbidden,
-                            "Ok callback with error/token params: {url}"
-                        );
-                        assert_eq!(code_values.len(), 1);
-                        assert_eq!(code_values[0].as_deref(), Some(r.code.as_str()));
-                    }
-                    match &r.iss {
-                        Some(i) => assert_eq!(i, ISSUER),
-                        None => assert!(!w.iss_required),
-                    }
-                }
-                Err(e) => {
-                    assert_code_in(
-                        e,
-                        &[
-                            ErrorCode::InvalidCallback,
-                            ErrorCode::StateMismatch,
-                            ErrorCode::IssuerMismatch,
-                            ErrorCode::AuthorizationDenied,
-                        ],
-                        "handle_callback",
-                    );
-                    if !has_raw {
-                        // State first, then iss, then error= (RFC 9700 §4.7, RFC 9207 §2.4).
-                        if !state_ok {
-                            assert!(
-                                !matches!(
-                                    e.code(),
-                                    ErrorCode::AuthorizationDenied | ErrorCode::IssuerMismatch
-                                ),
-                                "{:?} surfaced despite a bad state: {url}",
-                                e.code()
-                            );
-                        }
-                        if e.code() == ErrorCode::AuthorizationDenied {
-                            assert!(state_ok && iss_ok && has_error);
-                        }
-                        if state_ok
-                            && iss_ok
-                            && !has_forbidden
-                            && !has_error
-                            && fragment.is_empty()
-                            && code_values.len() == 1
-                            && code_values[0].as_deref().is_some_and(|c| !c.is_empty())
-                            && matches!(base, Base::Redirect | Base::Relative)
-                            && url.len() <= 16 * 1024
-                            && names
-                                .iter()
-                                .enumerate()
-                                .all(|(i, n)| n.is_empty() || !names[..i].contains(n))
-                        {
-                            panic!("a clean callback was rejected: {e} — {url}");
-                        }
-                    }
-                    if !server_text.contains(&real_state) {
-                        assert_no_leak(e, &real_state, "expected state");
-                    }
-                    if !server_text.contains(MARK) {
-                        assert_no_leak(e, &real_code, "code");
-                    }
-                    assert_no_leak(e, p.code_verifier.expose_secret(), "verifier");
-                    assert_no_leak(e, SECRET, "client secret");
-                }
-            }
-        }
-        Op::TokenRequest { pending, code } => {
-            let Some(p) = pick(&w.pendings, pending).map(copy_pending) else {
-                return;
-            };
-            let p = &p;
-            let real = w.fresh("code");
-            let (_, code) = mutate(&real, &code);
-            let code = code.unwrap_or_default();
-            let verifier = p.code_verifier.expose_secret().to_owned();
-            match w.client.token_request(&code, p) {
-                Ok(r) => {
-                    assert!(!code.is_empty());
-                    assert_eq!(r.url, "http://127.0.0.1:4010/oauth/token");
-                    check_request(w, &r, &[&verifier, &code]);
-                    let pairs = strict_pairs(&r.body).expect("body");
-                    let get = |n: &str| pairs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
-                    assert_eq!(get("grant_type"), Some("authorization_code"));
-                    assert_eq!(get("code"), Some(code.as_str()));
-                    assert_eq!(get("redirect_uri"), Some(p.redirect_uri.as_str()));
-                    assert_eq!(get("code_verifier"), Some(verifier.as_str()));
-                }
-                Err(e) => {
-                    assert_code_in(&e, &[ErrorCode::InvalidInput], "token_request");
-                    assert_no_leak(&e, &verifier, "verifier");
-                    if code.contains(MARK) {
-                        assert_no_leak(&e, &code, "code");
-                    }
-                }
-            }
-        }
+        } => callback_step(w, pending, base, pieces, fragment),
+        Op::TokenRequest { pending, code } => token_request_step(w, pending, code),
         Op::TokenResponse {
             status,
             body,
             now,
             use_previous,
-        } => {
-            let status = match status {
-                Status::Ok => 200,
-                Status::BadRequest => 400,
-                Status::Unauthorized => 401,
-                Status::ServerError => 500,
-                Status::Any(s) => s,
-            };
-            let now = now % (1 << 54);
-            let mut members: Vec<(String, serde_json::Value)> = vec![];
-            let mut issued: Vec<String> = vec![];
-            let mut server_text = String::new();
-            let mut expect_ok = status == 200 && now < (1 << 53);
-            let mut new_refresh: Option<Option<String>> = None;
-            let token_value = |w: &mut World,
-                               t: &TokenValue,
-                               kind: &str,
-                               issued: &mut Vec<String>,
-                               ok: &mut bool| match t {
-                TokenValue::Fresh => {
-                    let s = w.fresh(kind);
-                    issued.push(s.clone());
-                    serde_json::Value::String(s)
-                }
-                TokenValue::Empty => {
-                    *ok = false;
-                    serde_json::Value::String(String::new())
-                }
-                TokenValue::Null => {
-                    *ok = false;
-                    serde_json::Value::Null
-                }
-                TokenValue::Number => {
-                    *ok = false;
-                    serde_json::json!(42)
-                }
-                TokenValue::Any(s) => {
-                    if s.is_empty() {
-                        *ok = false;
-                    }
-                    serde_json::Value::String(s.clone())
-                }
-            };
-            let text = match &body {
-                Body::Success {
-                    access,
-                    token_type,
-                    expires_in,
-                    refresh,
-                    scope,
-                    extra,
-                } => {
-                    let a = token_value(w, access, "at", &mut issued, &mut expect_ok);
-                    members.push(("access_token".into(), a));
-                    let tt = match token_type {
-                        TokenType::Bearer => Some(serde_json::json!("Bearer")),
-                        TokenType::LowerBearer => Some(serde_json::json!("bEaReR")),
-                        TokenType::Missing => None,
-                        TokenType::Mac => Some(serde_json::json!("mac")),
-                        TokenType::DPoP => Some(serde_json::json!("DPoP")),
-                        TokenType::Number => Some(serde_json::json!(1)),
-                        TokenType::Any(s) => Some(serde_json::json!(s)),
-                    };
-                    if !tt
-                        .as_ref()
-                        .and_then(|v| v.as_str())
-                        .is_some_and(|s| s.eq_ignore_ascii_case("bearer"))
-                    {
-                        expect_ok = false;
-                    }
-                    if let Some(tt) = tt {
-                        members.push(("token_type".into(), tt));
-                    }
-                    if let Some(e) = expires_in {
-                        const TEN_YEARS: i64 = 315_360_000;
-                        let (v, ok) = match e {
-                            Expires::Int(n) => (serde_json::json!(n), i64::from(*n) <= TEN_YEARS),
-                            Expires::Float(f) => match serde_json::Number::from_f64(*f) {
-                                // (1 s of slack: the library's float parser is not correctly rounded)
-                                Some(n) => (
-                                    serde_json::Value::Number(n),
-                                    *f >= 0.0 && *f <= (TEN_YEARS - 1) as f64,
-                                ),
-                                None => (serde_json::Value::Null, false),
-                            },
-                            Expires::Str(n) => {
-                                (serde_json::json!(n.to_string()), i64::from(*n) <= TEN_YEARS)
-                            }
-                            Expires::TenYears(d) => {
-                                let n = TEN_YEARS + i64::from(*d);
-                                (serde_json::json!(n), n <= TEN_YEARS)
-                            }
-                            Expires::Text(s) => (
-                                serde_json::json!(s),
-                                !s.is_empty()
-                                    && s.bytes().all(|b| b.is_ascii_digit())
-                                    && s.len() <= 9
-                                    && s.parse::<i64>().is_ok_and(|n| n <= TEN_YEARS)
-                                    && !(s.len() > 1 && s.starts_with('0')),
-                            ),
-                            Expires::Negative => (serde_json::json!(-1), false),
-                            Expires::Huge => (serde_json::json!(1e300), false),
-                            Expires::Null => (serde_json::Value::Null, false),
-                        };
-                        if !ok {
-                            expect_ok = false;
-                        }
-                        members.push(("expires_in".into(), v));
-                    }
-                    if let Some(r) = refresh {
-                        let v = token_value(w, r, "rt", &mut issued, &mut expect_ok);
-                        new_refresh = Some(v.as_str().map(str::to_owned));
-                        members.push(("refresh_token".into(), v));
-                    }
-                    if let Some(s) = scope {
-                        members.push(("scope".into(), serde_json::json!(s)));
-                    }
-                    const KNOWN: [&str; 8] = [
-                        "access_token",
-                        "token_type",
-                        "expires_in",
-                        "refresh_token",
-                        "scope",
-                        "error",
-                        "error_description",
-                        "error_uri",
-                    ];
-                    for (k, v) in extra {
-                        if members.iter().any(|(m, _)| m == k) || KNOWN.contains(&k.as_str()) {
-                            continue;
-                        }
-                        server_text.push_str(v);
-                        members.push((k.clone(), serde_json::json!(v)));
-                    }
-                    let map: serde_json::Map<String, serde_json::Value> =
-                        members.iter().cloned().collect();
-                    serde_json::Value::Object(map).to_string()
-                }
-                Body::Error {
-                    error,
-                    description,
-                    uri,
-                    with_tokens,
-                } => {
-                    expect_ok = false;
-                    let mut map = serde_json::Map::new();
-                    if let Some(e) = error {
-                        server_text.push_str(e);
-                        map.insert("error".into(), serde_json::json!(e));
-                    }
-                    if let Some(d) = description {
-                        server_text.push_str(d);
-                        map.insert("error_description".into(), serde_json::json!(d));
-                    }
-                    if let Some(u) = uri {
-                        server_text.push_str(u);
-                        map.insert("error_uri".into(), serde_json::json!(u));
-                    }
-                    if *with_tokens {
-                        let at = w.fresh("at");
-                        issued.push(at.clone());
-                        map.insert("access_token".into(), serde_json::json!(at));
-                        map.insert("token_type".into(), serde_json::json!("Bearer"));
-                    }
-                    serde_json::Value::Object(map).to_string()
-                }
-                Body::Raw(s) => {
-                    server_text.push_str(s);
-                    expect_ok = false;
-                    s.clone()
-                }
-            };
-            let previous = if use_previous {
-                w.current.clone()
-            } else {
-                None
-            };
-            let previous = previous.as_ref();
-            let result = parse_token_response(
-                &HttpResponse {
-                    status,
-                    body: &text,
-                },
-                now,
-                previous,
-            );
-            match result {
-                Ok(set) => {
-                    if let Body::Error { error: Some(_), .. } = &body {
-                        panic!("accepted an RFC 6749 §5.2 error body: {text}");
-                    }
-                    assert!(!set.access_token.expose_secret().is_empty());
-                    match new_refresh {
-                        Some(Some(rt)) => assert_eq!(
-                            set.refresh_token.as_ref().map(|t| t.expose_secret()),
-                            Some(rt.as_str())
-                        ),
-                        Some(None) => panic!("accepted a non-string refresh_token"),
-                        None if matches!(body, Body::Success { .. }) => assert_eq!(
-                            set.refresh_token.as_ref().map(|t| t.expose_secret()),
-                            previous
-                                .and_then(|p| p.refresh_token.as_ref())
-                                .map(|t| t.expose_secret()),
-                            "refresh token not carried over (RFC 6749 §6)"
-                        ),
-                        None => {}
-                    }
-                    if let Some(at) = set.expires_at {
-                        assert!(at >= now && at < (1 << 53));
-                    }
-                    w.current = Some(set);
-                }
-                Err(e) => {
-                    if matches!(body, Body::Success { .. }) && expect_ok {
-                        panic!("a valid token response was rejected: {e} — {text}");
-                    }
-                    assert_code_in(
-                        &e,
-                        &fuzz_support::TOKEN_RESPONSE_CODES,
-                        "parse_token_response",
-                    );
-                    if let Body::Error {
-                        error: Some(err), ..
-                    } = &body
-                    {
-                        if !err.is_empty() && now < (1 << 53) {
-                            assert_eq!(
-                                e.code(),
-                                ErrorCode::TokenError,
-                                "§5.2 error body as {:?}",
-                                e.code()
-                            );
-                            assert_eq!(e.server_error().map(|s| s.status), Some(Some(status)));
-                        }
-                    }
-                    if !server_text.contains(MARK) {
-                        for t in &issued {
-                            assert_no_leak(&e, t, "token");
-                        }
-                        // Only refresh tokens the world issued (marked): a fuzz-chosen
-                        // one can be any substring of a message.
-                        if let Some(rt) = previous
-                            .and_then(|p| p.refresh_token.as_ref())
-                            .filter(|t| t.expose_secret().contains(MARK))
-                        {
-                            assert_no_leak(&e, rt.expose_secret(), "previous refresh token");
-                        }
-                    }
-                }
-            }
-        }
-        Op::Refresh { token } => {
-            let t = match token {
-                TokenChoice::Current => {
-                    match w.current.as_ref().and_then(|c| c.refresh_token.as_ref()) {
-                        Some(t) => t.expose_secret().to_owned(),
-                        None => return,
-                    }
-                }
-                TokenChoice::Empty => String::new(),
-                TokenChoice::Any(s) => s,
-            };
-            match w.client.refresh_request(&t) {
-                Ok(r) => {
-                    assert!(!t.is_empty());
-                    check_request(w, &r, &[&t]);
-                    let pairs = strict_pairs(&r.body).expect("body");
-                    assert_eq!(pairs[0], ("grant_type".into(), "refresh_token".into()));
-                    assert_eq!(pairs[1], ("refresh_token".into(), t.clone()));
-                }
-                Err(e) => {
-                    assert_code_in(&e, &[ErrorCode::InvalidInput], "refresh_request");
-                    if t.contains(MARK) {
-                        assert_no_leak(&e, &t, "refresh token");
-                    }
-                }
-            }
-        }
+        } => token_response_step(w, status, body, now, use_previous),
+        Op::Refresh { token } => refresh_step(w, token),
         Op::Introspect {
             token,
             hint,
             revoke,
+        } => introspect_step(w, token, hint, revoke),
+        Op::Tamper { pending, field } => tamper_step(w, pending, field),
+    }
+}
+
+/// `start_authorization` with generated options, checked against an independent model of the option rules.
+fn start_step(
+    w: &mut World,
+    scopes: Option<Vec<String>>,
+    subject: Option<String>,
+    extra: Vec<(ParamName, String)>,
+    now: u64,
+) {
+    let now = now % (1 << 54); // around MAX_SAFE_INTEGER both ways
+    let extra: Vec<(String, String)> = extra
+        .into_iter()
+        .map(|(n, v)| {
+            let n = match n {
+                ParamName::Reserved(i) => reserved(i).to_owned(),
+                ParamName::Subject => PLEO_SUBJECT_PARAM.to_owned(),
+                ParamName::Similar(i) => SIMILAR[usize::from(i) % SIMILAR.len()].to_owned(),
+                ParamName::Any(s) => s,
+            };
+            (n, v)
+        })
+        .collect();
+    let valid = options_valid(&scopes, &subject, &extra) && now < (1 << 53);
+    let opts = AuthorizationOptions {
+        scopes: scopes.clone(),
+        subject: subject.clone(),
+        extra_params: extra.clone(),
+    };
+    match w.client.start_authorization(opts, now) {
+        Ok(start) => {
+            assert!(valid, "start_authorization accepted invalid options");
+            let url = &start.url;
+            assert!(url.starts_with("http://127.0.0.1:4010/oauth/authorize?"));
+            let q = query_of(url).expect("authorize URL without a query");
+            assert!(!url.contains('#'));
+            let pairs = strict_pairs(q).expect("authorize URL does not decode");
+            let count = |n: &str| pairs.iter().filter(|(k, _)| k == n).count();
+            let get = |n: &str| pairs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+            let scopes =
+                scopes.unwrap_or_else(|| vec!["users:read".into(), "companies:read".into()]);
+            // Exactly one of each reserved parameter, whatever the extras.
+            for name in fuzz_support::ALWAYS_IN_AUTHORIZE_URL {
+                assert_eq!(count(name), 1, "{name} in {url}");
+            }
+            assert_eq!(count("scope"), usize::from(!scopes.is_empty()));
+            assert_eq!(count("client_secret") + count("code_verifier"), 0);
+            assert_eq!(get("response_type"), Some("code"));
+            assert_eq!(get("redirect_uri"), Some(REDIRECT_URI));
+            assert_eq!(get("code_challenge_method"), Some("S256"));
+            assert_eq!(get("state"), Some(start.pending.state.expose_secret()));
+            assert_eq!(
+                get("code_challenge"),
+                Some(challenge_s256(&start.pending.code_verifier).as_str())
+            );
+            if !scopes.is_empty() {
+                assert_eq!(get("scope"), Some(scopes.join(" ").as_str()));
+            }
+            assert_eq!(start.pending.scopes, scopes);
+            assert_eq!(start.pending.created_at, now);
+            assert!(
+                start.pending.state.expose_secret().len() >= 22,
+                "state under 128 bits"
+            );
+            assert!(!url.contains(start.pending.code_verifier.expose_secret()));
+            if !format!("{scopes:?}{subject:?}{extra:?}").contains("FUZZSECRET") {
+                assert!(
+                    !url.contains("FUZZSECRET"),
+                    "authorize URL carries the client secret"
+                );
+            }
+            if let Some(s) = &subject {
+                assert_eq!(get(PLEO_SUBJECT_PARAM), Some(s.as_str()));
+            }
+            for (n, v) in &extra {
+                assert_eq!(count(n), 1);
+                assert_eq!(get(n), Some(v.as_str()));
+            }
+            assert_eq!(
+                pairs.len(),
+                6 + usize::from(!scopes.is_empty()) + usize::from(subject.is_some()) + extra.len()
+            );
+            let dbg = format!("{:?}", start.pending);
+            assert!(!dbg.contains(start.pending.state.expose_secret()));
+            assert!(!dbg.contains(start.pending.code_verifier.expose_secret()));
+            if w.pendings.len() < 8 {
+                w.pendings.push(start.pending);
+            }
+        }
+        Err(e) => {
+            assert!(!valid, "start_authorization rejected valid options: {e}");
+            assert_code_in(&e, &[ErrorCode::InvalidInput], "start_authorization");
+            // Names are echoed in messages: only when none is the secret.
+            if !format!("{scopes:?}{subject:?}{extra:?}").contains("FUZZSECRET") {
+                assert_no_leak(&e, SECRET, "client secret");
+            }
+        }
+    }
+}
+
+/// `handle_callback` on a URL built from mutated pieces of a pending authorization's state, code and iss.
+fn callback_step(w: &mut World, pending: u8, base: Base, pieces: Vec<Piece>, fragment: Vec<Piece>) {
+    let Some(p) = pick(&w.pendings, pending).map(copy_pending) else {
+        return;
+    };
+    let p = &p;
+    let real_state = p.state.expose_secret().to_owned();
+    let real_code = w.fresh("code");
+    let mut query: Vec<String> = vec![];
+    let mut state_values: Vec<Option<String>> = vec![];
+    let mut iss_values: Vec<Option<String>> = vec![];
+    let mut code_values: Vec<Option<String>> = vec![];
+    let mut has_error = false;
+    let mut has_forbidden = false;
+    let mut has_raw = false;
+    let mut server_text = String::new();
+    let mut names: Vec<&str> = vec![];
+    for piece in &pieces {
+        names.push(match piece {
+            Piece::ErrorDescription(_) => "error_description",
+            Piece::ErrorUri(_) => "error_uri",
+            Piece::Forbidden(i, _) => FORBIDDEN[usize::from(*i) % FORBIDDEN.len()],
+            _ => "",
+        });
+        match piece {
+            Piece::State(v) => {
+                let (enc, dec) = mutate(&real_state, v);
+                query.push(format!("state={enc}"));
+                state_values.push(dec);
+            }
+            Piece::Code(v) => {
+                let (enc, dec) = mutate(&real_code, v);
+                query.push(format!("code={enc}"));
+                code_values.push(dec);
+            }
+            Piece::Iss(v) => {
+                let (enc, dec) = mutate(ISSUER, v);
+                query.push(format!("iss={enc}"));
+                iss_values.push(dec);
+            }
+            Piece::Error(s) => {
+                has_error = true;
+                server_text.push_str(s);
+                query.push(format!("error={}", form_encode(s)));
+            }
+            Piece::ErrorDescription(s) => {
+                server_text.push_str(s);
+                query.push(format!("error_description={}", form_encode(s)));
+            }
+            Piece::ErrorUri(s) => {
+                server_text.push_str(s);
+                query.push(format!("error_uri={}", form_encode(s)));
+            }
+            Piece::Forbidden(i, s) => {
+                has_forbidden = true;
+                let n = FORBIDDEN[usize::from(*i) % FORBIDDEN.len()];
+                query.push(format!("{n}={}", form_encode(s)));
+            }
+            Piece::Raw(s) => {
+                has_raw = true;
+                server_text.push_str(s);
+                query.push(s.clone());
+            }
+            Piece::NameOnly(i) => {
+                let n = ["state", "code", "iss", "error"][usize::from(*i) % 4];
+                match n {
+                    "state" => state_values.push(Some(String::new())),
+                    "code" => code_values.push(Some(String::new())),
+                    "iss" => iss_values.push(Some(String::new())),
+                    _ => has_error = true,
+                }
+                query.push(n.to_owned());
+            }
+            Piece::Separator => query.push(String::new()),
+        }
+    }
+    let frag: Vec<String> = fragment
+        .iter()
+        .filter_map(|piece| match piece {
+            Piece::State(v) => Some(format!("state={}", mutate(&real_state, v).0)),
+            Piece::Code(v) => Some(format!("code={}", mutate(&real_code, v).0)),
+            Piece::Raw(s) => {
+                server_text.push_str(s);
+                Some(s.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    let base_url = match &base {
+        Base::Redirect => REDIRECT_URI.to_owned(),
+        Base::RedirectWithQuery => format!("{REDIRECT_URI}?tenant=a"),
+        Base::Relative => "/auth/callback".to_owned(),
+        Base::Any(s) => {
+            has_raw = true;
+            server_text.push_str(s);
+            s.clone()
+        }
+    };
+    let sep = if base_url.contains('?') { "&" } else { "?" };
+    let mut url = [base_url.as_str(), sep, &query.join("&")].concat();
+    if !fragment.is_empty() {
+        url.push('#');
+        url.push_str(&frag.join("&"));
+    }
+    let result = w.client.handle_callback(&url, p);
+    let state_ok =
+        state_values.len() == 1 && state_values[0].as_deref() == Some(real_state.as_str());
+    let iss_ok = match iss_values.as_slice() {
+        [] => !w.iss_required,
+        [v] => v.as_deref() == Some(ISSUER),
+        _ => false,
+    };
+    match &result {
+        Ok(r) => {
+            assert_eq!(r.state, real_state, "Ok callback with a foreign state");
+            assert!(!r.code.is_empty());
+            if !has_raw {
+                assert!(state_ok, "Ok callback with mutated state: {url}");
+                assert!(iss_ok, "Ok callback with mutated/missing iss: {url}");
+                assert!(
+                    !has_error && !has_forbidden,
+                    "Ok callback with error/token params: {url}"
+                );
+                assert_eq!(code_values.len(), 1);
+                assert_eq!(code_values[0].as_deref(), Some(r.code.as_str()));
+            }
+            match &r.iss {
+                Some(i) => assert_eq!(i, ISSUER),
+                None => assert!(!w.iss_required),
+            }
+        }
+        Err(e) => {
+            assert_code_in(
+                e,
+                &[
+                    ErrorCode::InvalidCallback,
+                    ErrorCode::StateMismatch,
+                    ErrorCode::IssuerMismatch,
+                    ErrorCode::AuthorizationDenied,
+                ],
+                "handle_callback",
+            );
+            if !has_raw {
+                // State first, then iss, then error= (RFC 9700 §4.7, RFC 9207 §2.4).
+                if !state_ok {
+                    assert!(
+                        !matches!(
+                            e.code(),
+                            ErrorCode::AuthorizationDenied | ErrorCode::IssuerMismatch
+                        ),
+                        "{:?} surfaced despite a bad state: {url}",
+                        e.code()
+                    );
+                }
+                if e.code() == ErrorCode::AuthorizationDenied {
+                    assert!(state_ok && iss_ok && has_error);
+                }
+                if state_ok
+                    && iss_ok
+                    && !has_forbidden
+                    && !has_error
+                    && fragment.is_empty()
+                    && code_values.len() == 1
+                    && code_values[0].as_deref().is_some_and(|c| !c.is_empty())
+                    && matches!(base, Base::Redirect | Base::Relative)
+                    && url.len() <= 16 * 1024
+                    && names
+                        .iter()
+                        .enumerate()
+                        .all(|(i, n)| n.is_empty() || !names[..i].contains(n))
+                {
+                    panic!("a clean callback was rejected: {e} — {url}");
+                }
+            }
+            if !server_text.contains(&real_state) {
+                assert_no_leak(e, &real_state, "expected state");
+            }
+            if !server_text.contains(MARK) {
+                assert_no_leak(e, &real_code, "code");
+            }
+            assert_no_leak(e, p.code_verifier.expose_secret(), "verifier");
+            assert_no_leak(e, SECRET, "client secret");
+        }
+    }
+}
+
+/// `token_request` for a pending authorization.
+fn token_request_step(w: &mut World, pending: u8, code: Value) {
+    let Some(p) = pick(&w.pendings, pending).map(copy_pending) else {
+        return;
+    };
+    let p = &p;
+    let real = w.fresh("code");
+    let (_, code) = mutate(&real, &code);
+    let code = code.unwrap_or_default();
+    let verifier = p.code_verifier.expose_secret().to_owned();
+    match w.client.token_request(&code, p) {
+        Ok(r) => {
+            assert!(!code.is_empty());
+            assert_eq!(r.url, "http://127.0.0.1:4010/oauth/token");
+            check_request(w, &r, &[&verifier, &code]);
+            let pairs = strict_pairs(&r.body).expect("body");
+            let get = |n: &str| pairs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
+            assert_eq!(get("grant_type"), Some("authorization_code"));
+            assert_eq!(get("code"), Some(code.as_str()));
+            assert_eq!(get("redirect_uri"), Some(p.redirect_uri.as_str()));
+            assert_eq!(get("code_verifier"), Some(verifier.as_str()));
+        }
+        Err(e) => {
+            assert_code_in(&e, &[ErrorCode::InvalidInput], "token_request");
+            assert_no_leak(&e, &verifier, "verifier");
+            if code.contains(MARK) {
+                assert_no_leak(&e, &code, "code");
+            }
+        }
+    }
+}
+
+/// `parse_token_response` with a generated body, the current token set as `previous`.
+fn token_response_step(w: &mut World, status: Status, body: Body, now: u64, use_previous: bool) {
+    let status = match status {
+        Status::Ok => 200,
+        Status::BadRequest => 400,
+        Status::Unauthorized => 401,
+        Status::ServerError => 500,
+        Status::Any(s) => s,
+    };
+    let now = now % (1 << 54);
+    let mut members: Vec<(String, serde_json::Value)> = vec![];
+    let mut issued: Vec<String> = vec![];
+    let mut server_text = String::new();
+    let mut expect_ok = status == 200 && now < (1 << 53);
+    let mut new_refresh: Option<Option<String>> = None;
+    let token_value = |w: &mut World,
+                       t: &TokenValue,
+                       kind: &str,
+                       issued: &mut Vec<String>,
+                       ok: &mut bool| match t {
+        TokenValue::Fresh => {
+            let s = w.fresh(kind);
+            issued.push(s.clone());
+            serde_json::Value::String(s)
+        }
+        TokenValue::Empty => {
+            *ok = false;
+            serde_json::Value::String(String::new())
+        }
+        TokenValue::Null => {
+            *ok = false;
+            serde_json::Value::Null
+        }
+        TokenValue::Number => {
+            *ok = false;
+            serde_json::json!(42)
+        }
+        TokenValue::Any(s) => {
+            if s.is_empty() {
+                *ok = false;
+            }
+            serde_json::Value::String(s.clone())
+        }
+    };
+    let text = match &body {
+        Body::Success {
+            access,
+            token_type,
+            expires_in,
+            refresh,
+            scope,
+            extra,
         } => {
-            let t = match token {
-                TokenChoice::Current => match &w.current {
-                    Some(c) => c.access_token.expose_secret().to_owned(),
-                    None => return,
-                },
-                TokenChoice::Empty => String::new(),
-                TokenChoice::Any(s) => s,
+            let a = token_value(w, access, "at", &mut issued, &mut expect_ok);
+            members.push(("access_token".into(), a));
+            let tt = match token_type {
+                TokenType::Bearer => Some(serde_json::json!("Bearer")),
+                TokenType::LowerBearer => Some(serde_json::json!("bEaReR")),
+                TokenType::Missing => None,
+                TokenType::Mac => Some(serde_json::json!("mac")),
+                TokenType::DPoP => Some(serde_json::json!("DPoP")),
+                TokenType::Number => Some(serde_json::json!(1)),
+                TokenType::Any(s) => Some(serde_json::json!(s)),
             };
-            let hint = hint.map(|h| {
-                if h {
-                    TokenTypeHint::AccessToken
-                } else {
-                    TokenTypeHint::RefreshToken
-                }
-            });
-            let r = if revoke {
-                w.client.revocation_request(&t, hint)
-            } else {
-                w.client.introspection_request(&t, hint)
-            };
-            match r {
-                Ok(r) => {
-                    assert!(!t.is_empty());
-                    check_request(w, &r, &[&t]);
-                }
-                Err(e) => {
-                    assert_code_in(&e, &[ErrorCode::InvalidInput], "token management request");
-                    if t.contains(MARK) {
-                        assert_no_leak(&e, &t, "token");
+            if !tt
+                .as_ref()
+                .and_then(|v| v.as_str())
+                .is_some_and(|s| s.eq_ignore_ascii_case("bearer"))
+            {
+                expect_ok = false;
+            }
+            if let Some(tt) = tt {
+                members.push(("token_type".into(), tt));
+            }
+            if let Some(e) = expires_in {
+                const TEN_YEARS: i64 = 315_360_000;
+                let (v, ok) = match e {
+                    Expires::Int(n) => (serde_json::json!(n), i64::from(*n) <= TEN_YEARS),
+                    Expires::Float(f) => match serde_json::Number::from_f64(*f) {
+                        // (1 s of slack: the library's float parser is not correctly rounded)
+                        Some(n) => (
+                            serde_json::Value::Number(n),
+                            *f >= 0.0 && *f <= (TEN_YEARS - 1) as f64,
+                        ),
+                        None => (serde_json::Value::Null, false),
+                    },
+                    Expires::Str(n) => {
+                        (serde_json::json!(n.to_string()), i64::from(*n) <= TEN_YEARS)
                     }
+                    Expires::TenYears(d) => {
+                        let n = TEN_YEARS + i64::from(*d);
+                        (serde_json::json!(n), n <= TEN_YEARS)
+                    }
+                    Expires::Text(s) => (
+                        serde_json::json!(s),
+                        !s.is_empty()
+                            && s.bytes().all(|b| b.is_ascii_digit())
+                            && s.len() <= 9
+                            && s.parse::<i64>().is_ok_and(|n| n <= TEN_YEARS)
+                            && !(s.len() > 1 && s.starts_with('0')),
+                    ),
+                    Expires::Negative => (serde_json::json!(-1), false),
+                    Expires::Huge => (serde_json::json!(1e300), false),
+                    Expires::Null => (serde_json::Value::Null, false),
+                };
+                if !ok {
+                    expect_ok = false;
+                }
+                members.push(("expires_in".into(), v));
+            }
+            if let Some(r) = refresh {
+                let v = token_value(w, r, "rt", &mut issued, &mut expect_ok);
+                new_refresh = Some(v.as_str().map(str::to_owned));
+                members.push(("refresh_token".into(), v));
+            }
+            if let Some(s) = scope {
+                members.push(("scope".into(), serde_json::json!(s)));
+            }
+            const KNOWN: [&str; 8] = [
+                "access_token",
+                "token_type",
+                "expires_in",
+                "refresh_token",
+                "scope",
+                "error",
+                "error_description",
+                "error_uri",
+            ];
+            for (k, v) in extra {
+                if members.iter().any(|(m, _)| m == k) || KNOWN.contains(&k.as_str()) {
+                    continue;
+                }
+                server_text.push_str(v);
+                members.push((k.clone(), serde_json::json!(v)));
+            }
+            let map: serde_json::Map<String, serde_json::Value> = members.iter().cloned().collect();
+            serde_json::Value::Object(map).to_string()
+        }
+        Body::Error {
+            error,
+            description,
+            uri,
+            with_tokens,
+        } => {
+            expect_ok = false;
+            let mut map = serde_json::Map::new();
+            if let Some(e) = error {
+                server_text.push_str(e);
+                map.insert("error".into(), serde_json::json!(e));
+            }
+            if let Some(d) = description {
+                server_text.push_str(d);
+                map.insert("error_description".into(), serde_json::json!(d));
+            }
+            if let Some(u) = uri {
+                server_text.push_str(u);
+                map.insert("error_uri".into(), serde_json::json!(u));
+            }
+            if *with_tokens {
+                let at = w.fresh("at");
+                issued.push(at.clone());
+                map.insert("access_token".into(), serde_json::json!(at));
+                map.insert("token_type".into(), serde_json::json!("Bearer"));
+            }
+            serde_json::Value::Object(map).to_string()
+        }
+        Body::Raw(s) => {
+            server_text.push_str(s);
+            expect_ok = false;
+            s.clone()
+        }
+    };
+    let previous = if use_previous {
+        w.current.clone()
+    } else {
+        None
+    };
+    let previous = previous.as_ref();
+    let result = parse_token_response(
+        &HttpResponse {
+            status,
+            body: &text,
+        },
+        now,
+        previous,
+    );
+    match result {
+        Ok(set) => {
+            if let Body::Error { error: Some(_), .. } = &body {
+                panic!("accepted an RFC 6749 §5.2 error body: {text}");
+            }
+            assert!(!set.access_token.expose_secret().is_empty());
+            match new_refresh {
+                Some(Some(rt)) => assert_eq!(
+                    set.refresh_token.as_ref().map(|t| t.expose_secret()),
+                    Some(rt.as_str())
+                ),
+                Some(None) => panic!("accepted a non-string refresh_token"),
+                None if matches!(body, Body::Success { .. }) => assert_eq!(
+                    set.refresh_token.as_ref().map(|t| t.expose_secret()),
+                    previous
+                        .and_then(|p| p.refresh_token.as_ref())
+                        .map(|t| t.expose_secret()),
+                    "refresh token not carried over (RFC 6749 §6)"
+                ),
+                None => {}
+            }
+            if let Some(at) = set.expires_at {
+                assert!(at >= now && at < (1 << 53));
+            }
+            w.current = Some(set);
+        }
+        Err(e) => {
+            if matches!(body, Body::Success { .. }) && expect_ok {
+                panic!("a valid token response was rejected: {e} — {text}");
+            }
+            assert_code_in(
+                &e,
+                &fuzz_support::TOKEN_RESPONSE_CODES,
+                "parse_token_response",
+            );
+            if let Body::Error {
+                error: Some(err), ..
+            } = &body
+            {
+                if !err.is_empty() && now < (1 << 53) {
+                    assert_eq!(
+                        e.code(),
+                        ErrorCode::TokenError,
+                        "§5.2 error body as {:?}",
+                        e.code()
+                    );
+                    assert_eq!(e.server_error().map(|s| s.status), Some(Some(status)));
+                }
+            }
+            if !server_text.contains(MARK) {
+                for t in &issued {
+                    assert_no_leak(&e, t, "token");
+                }
+                // Only refresh tokens the world issued (marked): a fuzz-chosen
+                // one can be any substring of a message.
+                if let Some(rt) = previous
+                    .and_then(|p| p.refresh_token.as_ref())
+                    .filter(|t| t.expose_secret().contains(MARK))
+                {
+                    assert_no_leak(&e, rt.expose_secret(), "previous refresh token");
                 }
             }
         }
-        Op::Tamper { pending, field } => {
-            let Some(p) = pick(&w.pendings, pending) else {
-                return;
-            };
-            let mut t = copy_pending(p);
-            match field {
-                Tamper::State(v) => {
-                    t.state = State::new(mutate(p.state.expose_secret(), &v).1.unwrap_or_default())
-                }
-                Tamper::Verifier(v) => {
-                    t.code_verifier = CodeVerifier::new(
-                        mutate(p.code_verifier.expose_secret(), &v)
-                            .1
-                            .unwrap_or_default(),
-                    )
-                }
-                Tamper::RedirectUri(s) => t.redirect_uri = s,
-                Tamper::Issuer(s) => t.issuer = s,
-                Tamper::CreatedAt(n) => t.created_at = n,
-                Tamper::Scopes(s) => t.scopes = s,
+    }
+}
+
+/// `refresh_request` with the current or a generated refresh token.
+fn refresh_step(w: &mut World, token: TokenChoice) {
+    let t = match token {
+        TokenChoice::Current => match w.current.as_ref().and_then(|c| c.refresh_token.as_ref()) {
+            Some(t) => t.expose_secret().to_owned(),
+            None => return,
+        },
+        TokenChoice::Empty => String::new(),
+        TokenChoice::Any(s) => s,
+    };
+    match w.client.refresh_request(&t) {
+        Ok(r) => {
+            assert!(!t.is_empty());
+            check_request(w, &r, &[&t]);
+            let pairs = strict_pairs(&r.body).expect("body");
+            assert_eq!(pairs[0], ("grant_type".into(), "refresh_token".into()));
+            assert_eq!(pairs[1], ("refresh_token".into(), t.clone()));
+        }
+        Err(e) => {
+            assert_code_in(&e, &[ErrorCode::InvalidInput], "refresh_request");
+            if t.contains(MARK) {
+                assert_no_leak(&e, &t, "refresh token");
             }
-            let valid = pending_valid(&t);
-            let url = format!(
-                "{REDIRECT_URI}?code=c&state={}",
-                form_encode(t.state.expose_secret())
+        }
+    }
+}
+
+/// Introspection and revocation requests.
+fn introspect_step(w: &mut World, token: TokenChoice, hint: Option<bool>, revoke: bool) {
+    let t = match token {
+        TokenChoice::Current => match &w.current {
+            Some(c) => c.access_token.expose_secret().to_owned(),
+            None => return,
+        },
+        TokenChoice::Empty => String::new(),
+        TokenChoice::Any(s) => s,
+    };
+    let hint = hint.map(|h| {
+        if h {
+            TokenTypeHint::AccessToken
+        } else {
+            TokenTypeHint::RefreshToken
+        }
+    });
+    let r = if revoke {
+        w.client.revocation_request(&t, hint)
+    } else {
+        w.client.introspection_request(&t, hint)
+    };
+    match r {
+        Ok(r) => {
+            assert!(!t.is_empty());
+            check_request(w, &r, &[&t]);
+        }
+        Err(e) => {
+            assert_code_in(&e, &[ErrorCode::InvalidInput], "token management request");
+            if t.contains(MARK) {
+                assert_no_leak(&e, &t, "token");
+            }
+        }
+    }
+}
+
+/// A tampered pending record: `invalid_input` for both `handle_callback` and `token_request`.
+fn tamper_step(w: &mut World, pending: u8, field: Tamper) {
+    let Some(p) = pick(&w.pendings, pending) else {
+        return;
+    };
+    let mut t = copy_pending(p);
+    match field {
+        Tamper::State(v) => {
+            t.state = State::new(mutate(p.state.expose_secret(), &v).1.unwrap_or_default())
+        }
+        Tamper::Verifier(v) => {
+            t.code_verifier = CodeVerifier::new(
+                mutate(p.code_verifier.expose_secret(), &v)
+                    .1
+                    .unwrap_or_default(),
+            )
+        }
+        Tamper::RedirectUri(s) => t.redirect_uri = s,
+        Tamper::Issuer(s) => t.issuer = s,
+        Tamper::CreatedAt(n) => t.created_at = n,
+        Tamper::Scopes(s) => t.scopes = s,
+    }
+    let valid = pending_valid(&t);
+    let url = format!(
+        "{REDIRECT_URI}?code=c&state={}",
+        form_encode(t.state.expose_secret())
+    );
+    let cb = w.client.handle_callback(&url, &t);
+    let tr = w.client.token_request("c", &t);
+    if valid {
+        assert!(tr.is_ok(), "valid pending rejected by token_request");
+        if let Err(e) = &cb {
+            assert_ne!(
+                e.code(),
+                ErrorCode::InvalidInput,
+                "valid pending rejected: {e}"
             );
-            let cb = w.client.handle_callback(&url, &t);
-            let tr = w.client.token_request("c", &t);
-            if valid {
-                assert!(tr.is_ok(), "valid pending rejected by token_request");
-                if let Err(e) = &cb {
-                    assert_ne!(
-                        e.code(),
-                        ErrorCode::InvalidInput,
-                        "valid pending rejected: {e}"
-                    );
-                }
-            } else {
-                for e in [cb.err(), tr.err()] {
-                    let e = e.expect("tampered pending accepted");
-                    assert_eq!(e.code(), ErrorCode::InvalidInput);
-                    // The original random secrets (a fuzz-chosen replacement could
-                    // be learnt from the message through libFuzzer's hooks).
-                    assert_no_leak(&e, p.code_verifier.expose_secret(), "verifier");
-                    assert_no_leak(&e, p.state.expose_secret(), "state");
-                }
-            }
+        }
+    } else {
+        for e in [cb.err(), tr.err()] {
+            let e = e.expect("tampered pending accepted");
+            assert_eq!(e.code(), ErrorCode::InvalidInput);
+            // The original random secrets (a fuzz-chosen replacement could
+            // be learnt from the message through libFuzzer's hooks).
+            assert_no_leak(&e, p.code_verifier.expose_secret(), "verifier");
+            assert_no_leak(&e, p.state.expose_secret(), "state");
         }
     }
 }

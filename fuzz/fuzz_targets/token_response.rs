@@ -42,6 +42,7 @@ fuzz_target!(|input: Input| {
         expires_at: p.expires_at,
         refresh_token: p.refresh_token.clone().map(RefreshToken::new),
         scope: p.scope.clone(),
+        obtained_at: None,
     });
     let response = HttpResponse {
         status: input.status,

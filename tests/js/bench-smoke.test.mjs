@@ -17,4 +17,6 @@ test("npm run bench -- --quick --json prints the documented JSON on its last lin
   }
   for (const k of ["ours_ms", "peer_ms", "ratio"]) assert.ok(result.cold_start[k] > 0, k);
   for (const k of ["ours_gz", "peer_gz", "ratio"]) assert.ok(result.size[k] > 0, k);
+  // The boundary tax (wasm time / native core time) from bench/native.json.
+  for (const o of result.operations) assert.ok(o.boundary_tax > 0, `${o.name} has no boundary_tax`);
 });

@@ -3,7 +3,6 @@
 //! Deliberately not a general URL parser (no IDNA tables in the wasm).
 
 use crate::error::{Error, ErrorCode, Result};
-use alloc::vec::Vec;
 
 /// What an absolute http(s) URL was found to be.
 #[derive(Debug, PartialEq, Eq)]
@@ -21,17 +20,7 @@ pub fn is_loopback_host(host: &str) -> bool {
         return true;
     }
     // 127.0.0.0/8, as a dotted quad of decimal octets.
-    let mut parts = host.split('.');
-    let first = parts.next();
-    let rest: Vec<&str> = parts.collect();
-    first == Some("127")
-        && rest.len() == 3
-        && rest.iter().all(|p| {
-            !p.is_empty()
-                && p.len() <= 3
-                && p.bytes().all(|b| b.is_ascii_digit())
-                && p.parse::<u16>().is_ok_and(|n| n <= 255)
-        })
+    host.starts_with("127.") && is_dotted_quad(host)
 }
 
 fn invalid(code: ErrorCode, name: &str, why: &str) -> Error {
@@ -107,11 +96,7 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
         let close = authority.find(']')?;
         let host = authority.get(..=close)?;
         let inner = host.get(1..host.len() - 1)?;
-        if inner.is_empty()
-            || !inner
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
-        {
+        if !is_ipv6(inner) {
             return None;
         }
         match authority.get(close + 1..)? {
@@ -129,7 +114,94 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
             || host
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_'));
-    valid_name.then_some((host, port))
+    (valid_name && !is_unusual_ipv4(host)).then_some((host, port))
+}
+
+/// WHATWG URL §3.5: a host whose last label is a number (`127.1`, `999`,
+/// `0x7f.1`, `1.2.3.256`) is parsed as an IPv4 address, so what a browser
+/// connects to is not what the text says. Such hosts must be written as a
+/// plain dotted quad (found by the differential test against the `url` crate).
+fn is_unusual_ipv4(host: &str) -> bool {
+    let trimmed = host.strip_suffix('.').unwrap_or(host);
+    let start = trimmed
+        .bytes()
+        .rposition(|b| b == b'.')
+        .map_or(0, |i| i + 1);
+    let last = trimmed.get(start..).unwrap_or("");
+    let hex = last.strip_prefix("0x").or_else(|| last.strip_prefix("0X"));
+    let numeric = !last.is_empty()
+        && (last.bytes().all(|b| b.is_ascii_digit())
+            || hex.is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit())));
+    numeric && !is_dotted_quad(host)
+}
+
+/// RFC 4291 §2.2 text form: eight groups of 1–4 hex digits, one `::` for a
+/// run of zero groups, optionally a dotted quad as the last two groups.
+/// (A character check alone let `[::1:]` through; found by the
+/// differential test against the `url` crate.) Byte loops only: `&str`
+/// patterns would pull the two-way string searcher into the wasm.
+fn is_ipv6(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let mut groups = 0;
+    let mut compressed = false;
+    let mut i = 0;
+    if bytes.starts_with(b"::") {
+        compressed = true;
+        i = 2;
+    }
+    while i < bytes.len() {
+        let end = bytes
+            .get(i..)
+            .and_then(|rest| rest.iter().position(|&b| b == b':'))
+            .map_or(bytes.len(), |p| i + p);
+        let group = s.get(i..end).unwrap_or("");
+        if end == bytes.len() && group.contains('.') {
+            // An embedded IPv4 address, last only.
+            if !is_dotted_quad(group) {
+                return false;
+            }
+            groups += 2;
+        } else if group.is_empty()
+            || group.len() > 4
+            || !group.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return false;
+        } else {
+            groups += 1;
+        }
+        i = end + 1;
+        if bytes.get(end..end + 2) == Some(b"::") {
+            if compressed {
+                return false;
+            }
+            compressed = true;
+            i = end + 2;
+        } else if end + 1 == bytes.len() {
+            return false; // a trailing single ':'
+        }
+    }
+    if compressed {
+        groups <= 7
+    } else {
+        groups == 8
+    }
+}
+
+fn is_dotted_quad(host: &str) -> bool {
+    let mut parts = 0;
+    host.split('.').all(|p| {
+        parts += 1;
+        let b = p.as_bytes();
+        let value = b.iter().fold(0u32, |n, &d| {
+            n.saturating_mul(10)
+                .saturating_add(u32::from(d.wrapping_sub(b'0')))
+        });
+        !b.is_empty()
+            && b.len() <= 3
+            && b.iter().all(u8::is_ascii_digit)
+            && (b.len() == 1 || b.first() != Some(&b'0'))
+            && value <= 255
+    }) && parts == 4
 }
 
 /// The query and fragment of a callback URL (the fragment without `#`).
@@ -151,6 +223,47 @@ mod tests {
 
     fn ok(u: &str) -> bool {
         check_url(u, "url", ErrorCode::InvalidConfig).is_ok()
+    }
+
+    #[test]
+    fn hosts_whatwg_reads_as_other_ipv4_addresses_are_refused() {
+        let ok = |u: &str| check_url(u, "u", ErrorCode::InvalidConfig).is_ok();
+        for bad in [
+            "https://127.1",
+            "https://999",
+            "https://0x7f.1",
+            "https://1.2.3.256",
+            "http://127.0.0.01",
+        ] {
+            assert!(!ok(bad), "{bad}");
+        }
+        for good in [
+            "https://1.2.3.4",
+            "http://127.0.0.1:8080/cb",
+            "https://a.b9",
+            "https://9a.example",
+        ] {
+            assert!(ok(good), "{good}");
+        }
+    }
+
+    #[test]
+    fn rfc4291_ipv6_literals_are_checked_not_just_their_characters() {
+        for good in ["::1", "1:2:3:4:5:6:7:8", "::ffff:127.0.0.1", "fe80::", "::"] {
+            assert!(is_ipv6(good), "{good}");
+        }
+        for bad in [
+            "::1:",
+            ":1",
+            "1:2:3:4:5:6:7:8:9",
+            "1::2::3",
+            "12345::",
+            "::1.2.3",
+            "",
+            "g::",
+        ] {
+            assert!(!is_ipv6(bad), "{bad}");
+        }
     }
 
     #[test]

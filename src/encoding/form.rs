@@ -28,6 +28,7 @@ pub fn encode_into(out: &mut String, value: &str) {
     }
 }
 
+#[cfg(any(test, feature = "internals"))]
 pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 8);
     encode_into(&mut out, value);

@@ -1,0 +1,349 @@
+//! The JavaScript API's shapes, each read from or written to one record
+//! (see [`super::record`]): the fields of every JS object in the order
+//! js/api.js writes and reads them. Plain data conversion, no protocol
+//! logic; compiled natively too, so it is tested with the core.
+//!
+//! | shape | fields, in order |
+//! | --- | --- |
+//! | Provider | issuer, authorizationEndpoint, tokenEndpoint, introspectionEndpoint, revocationEndpoint, apiBaseUrl, issParameterSupported |
+//! | ClientConfig | provider (name or Provider), clientId, redirectUri, scopes, clientSecret, clientAuth |
+//! | start options | scopes, subject, extraParams (names and values alternating), now |
+//! | start result | url, PendingAuthorization |
+//! | PendingAuthorization | state, codeVerifier, redirectUri, issuer, createdAt, scopes |
+//! | callback result | code, state, iss |
+//! | HttpRequest | method, url, headers (names and values alternating), body |
+//! | TokenSet | accessToken, tokenType, expiresAt, refreshToken, scope, obtainedAt |
+//! | error | code, message, error, errorDescription, errorUri, status |
+
+use super::record::{self, Field, Fields, Writer};
+use crate::authorization::{AuthorizationOptions, PendingAuthorization};
+use crate::callback::CallbackResult;
+use crate::error::{Error, ErrorCode, Result};
+use crate::provider::{Client, ClientAuth, ClientConfig, PleoEnvironment, Provider};
+use crate::secret::{AccessToken, ClientSecret, CodeVerifier, RefreshToken, State};
+use crate::token_request::{HttpRequest, TokenTypeHint};
+use crate::token_response::HttpResponse;
+use crate::token_set::TokenSet;
+use alloc::string::String;
+
+fn decode<'a>(text: &'a str, code: ErrorCode, message: &'static str) -> Result<Field<'a>> {
+    record::decode(text).ok_or_else(|| Error::new(code, message))
+}
+
+// ---- providers and clients ----
+
+pub fn write_provider(w: &mut Writer, p: &Provider) {
+    w.begin()
+        .str(&p.issuer)
+        .str(&p.authorization_endpoint)
+        .str(&p.token_endpoint)
+        .opt_str(p.introspection_endpoint.as_deref())
+        .opt_str(p.revocation_endpoint.as_deref())
+        .opt_str(p.api_base_url.as_deref())
+        .bool(p.iss_parameter_supported)
+        .end();
+}
+
+pub fn provider_record(p: &Provider) -> String {
+    let mut w = Writer::with_capacity(256);
+    write_provider(&mut w, p);
+    w.finish()
+}
+
+pub fn pleo_provider(env: &str) -> Result<String> {
+    Ok(provider_record(&Provider::pleo(PleoEnvironment::parse(
+        env,
+    )?)))
+}
+
+const PROVIDER_SHAPE: &str = "provider must be \"staging\", \"production\" or a provider object";
+
+fn read_provider(field: Option<&Field<'_>>) -> Result<Provider> {
+    let c = ErrorCode::InvalidConfig;
+    let v = match field {
+        Some(Field::Str(name)) => return PleoEnvironment::parse(name).map(Provider::pleo),
+        Some(v @ Field::List(_)) => v,
+        _ => return Err(Error::new(c, PROVIDER_SHAPE)),
+    };
+    let mut f = Fields::of(v, c, PROVIDER_SHAPE)?;
+    let s = String::from;
+    Ok(Provider {
+        issuer: s(f.str("provider.issuer must be a string")?),
+        authorization_endpoint: s(f.str("provider.authorizationEndpoint must be a string")?),
+        token_endpoint: s(f.str("provider.tokenEndpoint must be a string")?),
+        introspection_endpoint: f
+            .opt_str("provider.introspectionEndpoint must be a string")?
+            .map(s),
+        revocation_endpoint: f
+            .opt_str("provider.revocationEndpoint must be a string")?
+            .map(s),
+        api_base_url: f.opt_str("provider.apiBaseUrl must be a string")?.map(s),
+        iss_parameter_supported: f
+            .opt_bool("provider.issParameterSupported must be a boolean")?
+            .unwrap_or(false),
+    })
+}
+
+/// `new OAuthClient(config)`.
+pub fn client_from_record(config: &str) -> Result<Client> {
+    let c = ErrorCode::InvalidConfig;
+    let v = decode(config, c, "config must be an object")?;
+    let mut f = Fields::of(&v, c, "config must be an object")?;
+    let provider = read_provider(f.opt_list())?;
+    let client_id = f.str("clientId must be a string")?.into();
+    let redirect_uri = f.str("redirectUri must be a string")?.into();
+    let scopes = f
+        .opt_str_list("scopes must be an array of strings")?
+        .unwrap_or_default();
+    let client_secret = f
+        .opt_str("clientSecret must be a string")?
+        .map(|s| ClientSecret::new(s.into()));
+    let client_auth = f
+        .opt_str("clientAuth must be a string")?
+        .map(ClientAuth::parse)
+        .transpose()?;
+    Client::new(ClientConfig {
+        provider,
+        client_id,
+        redirect_uri,
+        scopes,
+        client_secret,
+        client_auth,
+    })
+}
+
+// ---- authorization ----
+
+fn write_pending(w: &mut Writer, p: &PendingAuthorization) {
+    w.begin()
+        .str(p.state.expose_secret())
+        .str(p.code_verifier.expose_secret())
+        .str(&p.redirect_uri)
+        .str(&p.issuer)
+        .int(p.created_at)
+        .str_list(&p.scopes)
+        .end();
+}
+
+const PENDING_SHAPE: &str = "pending must be the object returned by startAuthorization";
+
+pub fn pending_from_record(text: &str) -> Result<PendingAuthorization> {
+    let c = ErrorCode::InvalidInput;
+    let v = decode(text, c, PENDING_SHAPE)?;
+    let mut f = Fields::of(&v, c, PENDING_SHAPE)?;
+    Ok(PendingAuthorization {
+        state: State::new(f.str("pending.state must be a string")?.into()),
+        code_verifier: CodeVerifier::new(f.str("pending.codeVerifier must be a string")?.into()),
+        redirect_uri: f.str("pending.redirectUri must be a string")?.into(),
+        issuer: f.str("pending.issuer must be a string")?.into(),
+        // Like every time the API takes: milliseconds, fractions floored.
+        created_at: f
+            .opt_time("pending.createdAt must be a time in milliseconds")?
+            .ok_or_else(|| Error::new(c, "pending.createdAt must be a time in milliseconds"))?,
+        scopes: f
+            .opt_str_list("pending.scopes must be an array of strings")?
+            .unwrap_or_default(),
+    })
+}
+
+/// `client.startAuthorization(opts)` → `[url, pending]`.
+pub fn start_authorization(client: &Client, opts: &str, now: f64) -> Result<String> {
+    let c = ErrorCode::InvalidInput;
+    let v = decode(opts, c, "opts must be an object")?;
+    let options = match v {
+        Field::Absent => (AuthorizationOptions::default(), None),
+        ref v => {
+            let mut f = Fields::of(v, c, "opts must be an object")?;
+            let scopes = f.opt_str_list("opts.scopes must be an array of strings")?;
+            let subject = f
+                .opt_str("opts.subject must be a string")?
+                .map(String::from);
+            let extra_params = f
+                .opt_pairs("opts.extraParams must be an object of strings")?
+                .unwrap_or_default();
+            let now = f.opt_time("opts.now must be a time in milliseconds")?;
+            (
+                AuthorizationOptions {
+                    scopes,
+                    subject,
+                    extra_params,
+                },
+                now,
+            )
+        }
+    };
+    let now = match options.1 {
+        Some(t) => t,
+        None => record::time_from_number(now, "the clock is out of range")?,
+    };
+    let start = client.start_authorization(options.0, now)?;
+    let mut w = Writer::with_capacity(start.url.len() + 256);
+    w.begin().str(&start.url);
+    write_pending(&mut w, &start.pending);
+    w.end();
+    Ok(w.finish())
+}
+
+/// `client.handleCallback(url, pending)` → `[code, state, iss]`.
+pub fn handle_callback(client: &Client, url: &str, pending: &str) -> Result<String> {
+    let pending = pending_from_record(pending)?;
+    let r: CallbackResult = client.handle_callback(url, &pending)?;
+    let mut w = Writer::with_capacity(r.code.len() + r.state.len() + 64);
+    w.begin()
+        .str(&r.code)
+        .str(&r.state)
+        .opt_str(r.iss.as_deref())
+        .end();
+    Ok(w.finish())
+}
+
+// ---- token requests ----
+
+pub fn http_request_record(r: &HttpRequest) -> String {
+    let mut w = Writer::with_capacity(r.url.len() + r.body.len() + 160);
+    w.begin().str(r.method).str(&r.url).begin();
+    for (name, value) in &r.headers {
+        w.str(name).str(value);
+    }
+    w.end().str(&r.body).end();
+    w.finish()
+}
+
+pub fn token_request(client: &Client, code: &str, pending: &str) -> Result<String> {
+    let pending = pending_from_record(pending)?;
+    Ok(http_request_record(&client.token_request(code, &pending)?))
+}
+
+pub fn refresh_request(client: &Client, refresh_token: &str) -> Result<String> {
+    Ok(http_request_record(&client.refresh_request(refresh_token)?))
+}
+
+fn hint(hint: Option<&str>) -> Result<Option<TokenTypeHint>> {
+    hint.map(TokenTypeHint::parse).transpose()
+}
+
+pub fn introspection_request(client: &Client, token: &str, h: Option<&str>) -> Result<String> {
+    Ok(http_request_record(
+        &client.introspection_request(token, hint(h)?)?,
+    ))
+}
+
+pub fn revocation_request(client: &Client, token: &str, h: Option<&str>) -> Result<String> {
+    Ok(http_request_record(
+        &client.revocation_request(token, hint(h)?)?,
+    ))
+}
+
+// ---- token sets ----
+
+pub fn token_set_record(t: &TokenSet) -> String {
+    let mut w = Writer::with_capacity(t.access_token.expose_secret().len() + 256);
+    w.begin().str(t.access_token.expose_secret()).str("Bearer");
+    match t.expires_at {
+        Some(at) => w.int(at),
+        None => w.absent(),
+    };
+    w.opt_str(t.refresh_token.as_ref().map(|r| r.expose_secret()));
+    match &t.scope {
+        Some(scope) => w.str_list(scope),
+        None => w.absent(),
+    };
+    match t.obtained_at {
+        Some(at) => w.int(at),
+        None => w.absent(),
+    };
+    w.end();
+    w.finish()
+}
+
+pub fn token_set_from_record(text: &str, what: &'static str) -> Result<TokenSet> {
+    let c = ErrorCode::InvalidInput;
+    let v = decode(text, c, what)?;
+    let mut f = Fields::of(&v, c, what)?;
+    let access_token = f.str(what)?;
+    if access_token.is_empty() {
+        return Err(Error::new(c, what));
+    }
+    // tokenType: always "Bearer" on the way out, ignored on the way in.
+    f.field();
+    Ok(TokenSet {
+        access_token: AccessToken::new(access_token.into()),
+        expires_at: f.opt_time(what)?,
+        refresh_token: f.opt_str(what)?.map(|r| RefreshToken::new(r.into())),
+        scope: f.opt_str_list(what)?,
+        obtained_at: f.opt_time(what)?,
+    })
+}
+
+/// `client.parseTokenResponse({ status, body }, { now, previous, pending })`.
+pub fn parse_token_response(
+    client: &Client,
+    status: f64,
+    body: &str,
+    now: f64,
+    previous: Option<&str>,
+    pending: Option<&str>,
+) -> Result<String> {
+    let c = ErrorCode::InvalidInput;
+    if !(100.0..=599.0).contains(&status) || status != (status as u16) as f64 {
+        return Err(Error::new(c, "res.status must be an HTTP status number"));
+    }
+    let now = record::time_from_number(now, "opts.now must be a time in milliseconds")?;
+    let previous = previous
+        .map(|p| token_set_from_record(p, "opts.previous must be a TokenSet"))
+        .transpose()?;
+    let pending = pending.map(pending_from_record).transpose()?;
+    let t = client.parse_token_response(
+        &HttpResponse {
+            status: status as u16,
+            body,
+        },
+        now,
+        previous.as_ref(),
+        pending.as_ref(),
+    )?;
+    Ok(token_set_record(&t))
+}
+
+/// `needsRefresh(tokenSet, { now, skewMs })`: the policy of
+/// [`TokenSet::needs_refresh`] unless the caller overrides the skew.
+pub fn needs_refresh(token_set: &str, now: f64, skew_ms: Option<f64>) -> Result<bool> {
+    let t = token_set_from_record(token_set, "tokenSet must be a TokenSet")?;
+    let now = record::time_from_number(now, "opts.now must be a time in milliseconds")?;
+    Ok(match skew_ms {
+        Some(s) => t.needs_refresh_with_skew(
+            now,
+            record::time_from_number(
+                s,
+                "opts.skewMs must be a non-negative number of milliseconds",
+            )?,
+        ),
+        None => t.needs_refresh(now),
+    })
+}
+
+pub fn code_challenge_s256(verifier: &str) -> Result<String> {
+    Ok(crate::pkce::challenge_s256(&crate::pkce::parse_verifier(
+        verifier,
+    )?))
+}
+
+/// An error as `[code, message, error, errorDescription, errorUri, status]`,
+/// from which js/api.js builds an `OAuthError`.
+pub fn error_record(e: &Error) -> String {
+    let mut w = Writer::with_capacity(e.message().len() + 64);
+    w.begin().str(e.code().as_str()).str(e.message());
+    if let Some(s) = e.server_error() {
+        w.str(&s.error)
+            .opt_str(s.error_description.as_deref())
+            .opt_str(s.error_uri.as_deref());
+        if let Some(status) = s.status {
+            w.int(u64::from(status));
+        }
+    }
+    w.end();
+    w.finish()
+}
+
+#[cfg(test)]
+mod tests;
