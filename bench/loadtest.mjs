@@ -187,8 +187,8 @@ class Browser {
 
 export async function runLoadtest(opts) {
   const { completeAuthorization } = await import(path.join(ROOT, "dev/standin/drive.mjs"));
-  const { startWorkerd } = await import(path.join(ROOT, "worker/workerd.mjs"));
-  const { localWorkerEnv } = await import(path.join(ROOT, "worker/local-env.mjs"));
+  const { startWorkerd } = await import(path.join(ROOT, "worker/local/workerd.mjs"));
+  const { localWorkerEnv } = await import(path.join(ROOT, "worker/local/env.mjs"));
 
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;

@@ -159,8 +159,8 @@ export async function runWorkerBench({ quick = false, progress = (m) => process.
     ? { warmup: 20, latencyTotal: 60, chunk: 10, concurrency: 8, tputMs: 500, tputRounds: 1 }
     : { warmup: 200, latencyTotal: 1000, chunk: 50, concurrency: 16, tputMs: 3000, tputRounds: 3 };
   const miniflare = await import("miniflare");
-  const { startWorkerd } = await import(path.join(ROOT, "worker/workerd.mjs"));
-  const { localWorkerEnv } = await import(path.join(ROOT, "worker/local-env.mjs"));
+  const { startWorkerd } = await import(path.join(ROOT, "worker/local/workerd.mjs"));
+  const { localWorkerEnv } = await import(path.join(ROOT, "worker/local/env.mjs"));
 
   const edgePort = await freePort();
   const redirectUri = `http://127.0.0.1:${edgePort}/auth/callback`;
@@ -169,7 +169,7 @@ export async function runWorkerBench({ quick = false, progress = (m) => process.
   const closers = [standin.close];
   try {
     const info = standin.info;
-    progress("building and starting the edge worker on workerd (worker/workerd.mjs)");
+    progress("building and starting the edge worker on workerd (worker/local/workerd.mjs)");
     const edge = await startWorkerd({ env: localWorkerEnv(info, { redirectUri }), port: edgePort });
     closers.push(edge.close);
     progress("logging in through the edge worker");

@@ -6,16 +6,22 @@
 //      PLEO_CLIENT_SECRET and PLEO_REDIRECT_URI are all set (then: real Pleo);
 //   4. runs the worker on workerd (miniflare) at http://localhost:$PORT/ (default 8787),
 //      serving the demo page and the worker routes on the same origin.
+// State persists in .data/ (git-ignored) across restarts: the worker's
+// Durable Objects (SQLite, .data/worker/), the stand-in's grants, tokens and
+// jobs (.data/standin/) and the session-cookie key (.data/session-secret, so
+// cookies survive a restart). `npm start -- --reset` starts empty.
 // stdout carries the machine-readable lines `STANDIN_READY {…}` and
 // `DEMO_READY <url>`; progress goes to stderr. Ctrl-C stops everything.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const DATA_DIR = process.env.PLEO_DATA_DIR ? path.resolve(process.env.PLEO_DATA_DIR) : path.join(ROOT, ".data");
+const RESET = process.argv.slice(2).includes("--reset");
 const progress = (line) => process.stderr.write(`[start] ${line}\n`);
 
 const DIST_FILES = ["dist/web.js", "dist/node.js", "dist/workerd.js", "dist/index.d.ts", "dist/pleo_oauth_bg.wasm"];
@@ -71,6 +77,24 @@ function intFromEnv(name, fallback) {
   return value;
 }
 
+/**
+ * The key sealing session cookies: SESSION_SECRET when set, else one kept in
+ * .data/session-secret (created once, owner-only) so cookies outlive a restart.
+ */
+async function sessionSecret() {
+  if (process.env.SESSION_SECRET) return process.env.SESSION_SECRET;
+  const file = path.join(DATA_DIR, "session-secret");
+  try {
+    const saved = (await readFile(file, "utf8")).trim();
+    if (saved.length >= 32) return saved;
+  } catch {
+    // first start: create it below
+  }
+  const secret = randomBytes(32).toString("base64url");
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
 const cleanups = [];
 let stopping = false;
 async function stop(code) {
@@ -87,6 +111,11 @@ try {
   const { ensureNodeModules } = await import("./setup.mjs");
   ensureNodeModules();
   const port = intFromEnv("PORT", 8787);
+  if (RESET) {
+    progress(`--reset: removing ${path.relative(ROOT, DATA_DIR) || DATA_DIR}/`);
+    await rm(DATA_DIR, { recursive: true, force: true });
+  }
+  await mkdir(DATA_DIR, { recursive: true, mode: 0o700 });
   const demoUrl = `http://localhost:${port}/`;
 
   const stale = await libraryIsStale();
@@ -100,7 +129,7 @@ try {
   }
 
   progress("bundling the edge worker…");
-  const { buildWorker } = await import("../worker/build.mjs");
+  const { buildWorker } = await import("../worker/local/build.mjs");
   await buildWorker({ log: progress });
 
   let env;
@@ -108,15 +137,11 @@ try {
     progress(`using real Pleo (${process.env.PLEO_ENV}); no stand-in`);
     env = {};
     for (const [name, value] of Object.entries(process.env)) if (name.startsWith("PLEO_")) env[name] = value;
-    env.SESSION_SECRET = process.env.SESSION_SECRET;
-    if (!env.SESSION_SECRET) {
-      env.SESSION_SECRET = randomBytes(32).toString("base64url");
-      progress("SESSION_SECRET not set: using a random one (sessions end when this process stops)");
-    }
+    env.SESSION_SECRET = await sessionSecret();
   } else {
     progress("starting the local Pleo stand-in…");
     const { startStandin } = await import("../dev/standin/index.mjs");
-    const { localWorkerEnv } = await import("../worker/local-env.mjs");
+    const { localWorkerEnv } = await import("../worker/local/env.mjs");
     const redirectUri = `http://localhost:${port}/auth/callback`;
     const accessTtl = process.env.STANDIN_ACCESS_TTL ? Number(process.env.STANDIN_ACCESS_TTL) : 900;
     const standin = await startStandin({
@@ -124,22 +149,30 @@ try {
       apiPort: intFromEnv("STANDIN_API_PORT", 4011),
       redirectUris: [redirectUri],
       accessTtl,
+      // The stand-in's grants, tokens and jobs (STANDIN_DATA_DIR, dev/standin/README.md).
+      dataDir: process.env.STANDIN_DATA_DIR || path.join(DATA_DIR, "standin"),
       quiet: !["1", "true", "yes"].includes((process.env.STANDIN_VERBOSE ?? "").toLowerCase()),
     });
     cleanups.push(() => standin.close());
     process.stdout.write(`STANDIN_READY ${JSON.stringify(standin.info)}\n`);
-    env = localWorkerEnv(standin.info, { redirectUri, sessionSecret: process.env.SESSION_SECRET || undefined });
+    env = localWorkerEnv(standin.info, { redirectUri, sessionSecret: await sessionSecret() });
   }
 
+  for (const name of ["KEEPALIVE_DAYS", "KEEPALIVE_SECONDS", "ACCESS_CACHE_MS", "SESSION_TTL_SECONDS"]) {
+    if (process.env[name]) env[name] = process.env[name];
+  }
   const runtime = process.env.WORKER_RUNTIME === "node" ? "node" : "workerd";
   progress(`starting the worker on ${runtime === "node" ? "Node (adapter)" : "workerd (miniflare)"}…`);
   let worker;
   if (runtime === "node") {
-    const { startNodeWorker } = await import("../worker/node.mjs");
+    progress("WORKER_RUNTIME=node keeps connections in memory (for tests): they end when this process stops");
+    const { startNodeWorker } = await import("../worker/local/node.mjs");
     worker = await startNodeWorker({ env, port });
   } else {
-    const { startWorkerd } = await import("../worker/workerd.mjs");
-    worker = await startWorkerd({ env, port, build: false });
+    const { startWorkerd } = await import("../worker/local/workerd.mjs");
+    const persistDir = path.join(DATA_DIR, "worker");
+    worker = await startWorkerd({ env, port, build: false, persistDir });
+    progress(`connections persist in ${path.relative(ROOT, persistDir)}/ (npm start -- --reset starts empty)`);
   }
   cleanups.push(() => worker.close());
 

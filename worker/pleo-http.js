@@ -92,3 +92,31 @@ export async function apiFetch(url, { method = "GET", accessToken, headers = {},
     throw unavailable("API");
   }
 }
+
+/**
+ * Revokes a token set where the provider has a revocation endpoint (RFC
+ * 7009; Pleo documents none). Best effort: true when the provider confirmed.
+ */
+export async function revokeTokens(config, tokens) {
+  // RFC 7009 §2.1: revoking the refresh token also ends its access tokens at
+  // most servers; revoke the access token too for those that do not.
+  const attempts = [];
+  if (tokens.refreshToken) attempts.push([tokens.refreshToken, "refresh_token"]);
+  if (tokens.accessToken) attempts.push([tokens.accessToken, "access_token"]);
+  let revoked = false;
+  for (const [token, hint] of attempts) {
+    let httpRequest;
+    try {
+      httpRequest = config.client.revocationRequest(token, hint);
+    } catch {
+      return false; // unsupported_operation: no revocation endpoint
+    }
+    try {
+      const response = await sendOAuthRequest(httpRequest, config.timeoutMs, "revocation endpoint");
+      revoked ||= response.status === 200;
+    } catch {
+      // Best effort: the connection ends here regardless.
+    }
+  }
+  return revoked;
+}

@@ -4,19 +4,19 @@
 import http from "node:http";
 import { startStandin } from "../../../dev/standin/index.mjs";
 import { completeAuthorization } from "../../../dev/standin/drive.mjs";
-import { localWorkerEnv } from "../../../worker/local-env.mjs";
+import { localWorkerEnv } from "../../../worker/local/env.mjs";
 import { freePort } from "../../../dev/standin/process.mjs";
 
 export { freePort };
 
 /** The edge worker on the Node adapter or on workerd (miniflare). */
-export async function startWorkerRuntime(runtime, env, port) {
+export async function startWorkerRuntime(runtime, env, port, { store, app, persistDir } = {}) {
   if (runtime === "node") {
-    const { startNodeWorker } = await import("../../../worker/node.mjs");
-    return startNodeWorker({ env, port });
+    const { startNodeWorker } = await import("../../../worker/local/node.mjs");
+    return startNodeWorker({ env, port, store, app });
   }
-  const { startWorkerd } = await import("../../../worker/workerd.mjs");
-  return startWorkerd({ env, port });
+  const { startWorkerd } = await import("../../../worker/local/workerd.mjs");
+  return startWorkerd({ env, port, persistDir });
 }
 
 
@@ -78,6 +78,8 @@ export async function startStack({
   recordTokens = true,
   startRecorder = (info) => startTokenRecorder(info.issuer),
   sessionSecret,
+  extraEnv = {},
+  store,
 } = {}) {
   const port = await freePort();
   const base = `http://localhost:${port}`;
@@ -94,8 +96,8 @@ export async function startStack({
       info.revocationEndpoint = `${recorder.origin}${new URL(standin.info.revocationEndpoint).pathname}`;
       if (recorder.proxiesApi) info.apiBaseUrl = recorder.origin;
     }
-    const env = localWorkerEnv(info, { redirectUri, timeoutMs, sessionSecret });
-    const worker = await startWorkerRuntime(runtime, env, port);
+    const env = localWorkerEnv(info, { redirectUri, timeoutMs, sessionSecret, extra: extraEnv });
+    const worker = await startWorkerRuntime(runtime, env, port, { store });
     closers.push(() => worker.close());
     return {
       runtime,

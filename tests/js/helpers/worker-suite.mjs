@@ -83,14 +83,20 @@ export function defineWorkerSuite(runtime) {
         assert.ok(result.body.data, path);
       }
 
+      // Logout ends this browser's session only: the company stays connected
+      // (for other browsers and background work), so nothing is revoked.
       const before = stack.standin.stats().revocationRequests;
+      const sealedSession = browser.cookies.get("__Host-pleo_session").value;
       const logout = await browser.post("/auth/logout");
       assert.equal(logout.status, 200);
       assert.equal(logout.body.connected, false);
       assert.equal(browser.cookies.has("__Host-pleo_session"), false, "session cookie cleared");
-      assert.ok(stack.standin.stats().revocationRequests > before, "tokens revoked at the stand-in");
+      assert.equal(stack.standin.stats().revocationRequests, before, "logout revokes nothing");
       assertJsonError(await browser.api("/v1/introspect"), 401, "no_session");
       assert.equal((await browser.json("/auth/session")).body.connected, false);
+      // A copy of the old cookie no longer works: the company forgot this session.
+      const replay = await browser.api("/v1/introspect", { headers: { cookie: `__Host-pleo_session=${sealedSession}` } });
+      assertJsonError(replay, 401, "no_session");
     });
 
     test("one session connects several companies; X-Pleo-Company or ?company= picks one", async () => {
@@ -108,11 +114,13 @@ export function defineWorkerSuite(runtime) {
       assert.equal(byHeader.body.data.subjectURN, stack.info.companies[0].subject);
       const byQuery = await browser.api(`/v1/introspect?company=${encodeURIComponent(stack.info.companies[0].subject)}`);
       assert.equal(byQuery.body.data.subjectURN, stack.info.companies[0].subject);
+      // security.md: a company this session did not connect is 403, whatever names it.
       assertJsonError(
         await browser.api("/v1/introspect", { headers: { "X-Pleo-Company": stack.info.companies[1].subject } }),
-        401,
-        "no_connection",
+        403,
+        "company_not_allowed",
       );
+      assertJsonError(await browser.api(`/v1/introspect?company=${encodeURIComponent(stack.info.companies[1].subject)}`), 403, "company_not_allowed");
 
       // Reconnecting a company replaces its connection instead of adding a second one.
       await browser.connect({ company: 0 });
@@ -120,7 +128,8 @@ export function defineWorkerSuite(runtime) {
       assert.deepEqual(again.body.connections.map((c) => c.subject), [stack.info.companies[0].subject, stack.info.companies[2].subject]);
 
       // Disconnecting one company keeps the other.
-      const one = await browser.post(`/auth/logout?company=${encodeURIComponent(stack.info.companies[0].subject)}`);
+      const one = await browser.post(`/auth/disconnect?company=${encodeURIComponent(stack.info.companies[0].subject)}`);
+      assert.equal(one.status, 200, one.text);
       assert.equal(one.body.connected, true);
       const left = await browser.json("/auth/session");
       assert.deepEqual(left.body.connections.map((c) => c.subject), [stack.info.companies[2].subject]);
@@ -174,11 +183,15 @@ export function defineWorkerSuite(runtime) {
       const afterStats = stack.standin.stats();
       assert.equal(afterStats.tokenRequests - before.tokenRequests, 1, "exactly one refresh attempt, no retry");
       const session = await browser.json("/auth/session");
-      assert.equal(session.body.connected, false, "the dead connection is gone");
-      assertJsonError(await browser.api("/v1/introspect"), 401, "no_connection");
+      assert.equal(session.body.connected, false, "no active connection left");
+      assert.equal(session.body.connections[0].status, "needs_reconnect", "the record is kept, marked needs_reconnect");
+      assert.equal(session.body.connections[0].refreshable, false, "its tokens were dropped");
+      assertJsonError(await browser.api("/v1/introspect"), 401, "connection_expired");
+      assert.equal(stack.standin.stats().tokenRequests, afterStats.tokenRequests, "an API call does not retry the dead refresh token");
 
       // An invalid_grant delivered with status 200 is judged the same way (pleo-oauth: token_error).
       await browser.connect({ company: 3 });
+      assert.equal((await browser.json("/auth/session")).body.connections[0].status, "active", "Reconnect restores it");
       stack.standin.setFaults({ tokenError200: "invalid_grant" });
       try {
         assertJsonError(await browser.post("/auth/refresh"), 401, "connection_expired");
@@ -186,6 +199,7 @@ export function defineWorkerSuite(runtime) {
         stack.standin.setFaults(null);
       }
       assert.equal((await browser.json("/auth/session")).body.connected, false);
+      await browser.post("/auth/disconnect");
     });
 
     test("stand-in faults give clean JSON errors and keep the session", async () => {

@@ -1,17 +1,17 @@
 // Builds the worker for workerd / Cloudflare Workers:
 //   worker/build/worker.js            the bundled module worker (esbuild, ESM)
 //   worker/build/pleo_oauth_bg.wasm   pleo-oauth's wasm, imported as a WebAssembly.Module
-//   worker/build/public/              static assets: www/ plus the browser package under /pkg/
+//   worker/build/public/              static assets: www/, the browser package under /pkg/, pleo-oauth/client under /client/
 // `npm run build` (the library) must have produced dist/ first.
 //
-//   node worker/build.mjs          or          import { buildWorker } from "./worker/build.mjs"
+//   node worker/local/build.mjs     or          import { buildWorker } from "./worker/local/build.mjs"
 import { build } from "esbuild";
 import { copyFile, cp, mkdir, readFile, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { isBrowserPackageFile } from "./static-node.mjs";
+import { isBrowserPackageFile } from "./static-files.mjs";
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const BUILD_DIR = path.join(ROOT, "worker", "build");
 
 async function packageFiles(dir, base = dir) {
@@ -68,6 +68,8 @@ export async function buildWorker({ root = ROOT, outdir = BUILD_DIR, log = () =>
 
   const publicDir = path.join(outdir, "public");
   await cp(path.join(root, "www"), publicDir, { recursive: true });
+  // The browser entry pleo-oauth/client (no wasm), for the demo page.
+  await cp(path.join(root, "worker", "client"), path.join(publicDir, "client"), { recursive: true, filter: (f) => !f.endsWith(".d.ts") });
   for (const file of await packageFiles(dist)) {
     if (!isBrowserPackageFile(file)) continue;
     await mkdir(path.dirname(path.join(publicDir, "pkg", file)), { recursive: true });

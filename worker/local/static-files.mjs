@@ -1,12 +1,12 @@
 // The ASSETS binding outside Cloudflare: serves the demo page (www/) and the
 // browser build of pleo-oauth (dist/ under /pkg/) from disk. Used by the Node
 // adapter and, as a miniflare service binding, by `npm start` and the tests.
-// On Cloudflare the same files are uploaded as static assets (worker/build.mjs).
+// On Cloudflare the same files are uploaded as static assets (worker/local/build.mjs).
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 const TYPES = {
   ".html": "text/html; charset=utf-8",
@@ -29,6 +29,7 @@ export function isBrowserPackageFile(relative) {
 export function defaultMounts(root = ROOT) {
   return [
     { prefix: "/pkg/", dir: path.join(root, "dist"), filter: isBrowserPackageFile },
+    { prefix: "/client/", dir: path.join(root, "worker", "client"), filter: (f) => f.endsWith(".js") },
     { prefix: "/", dir: path.join(root, "www") },
   ];
 }

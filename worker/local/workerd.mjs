@@ -1,8 +1,12 @@
-// Runs the bundled worker on workerd through miniflare, in the deployment
-// shape: Durable Objects for sessions and connections, static files through
-// the ASSETS binding (served from disk here, uploaded assets on Cloudflare).
+// Runs the bundled worker on workerd through miniflare (a local host, not
+// deployed), in the deployment shape: SQLite-backed Durable Objects for the
+// connections and the directory, static files through the ASSETS binding
+// (served from disk here, uploaded assets on Cloudflare).
 //
-//   import { startWorkerd } from "./worker/workerd.mjs";
+// `persistDir` keeps the Durable Objects' storage on disk across restarts
+// (`npm start` uses .data/worker); without it storage is in memory.
+//
+//   import { startWorkerd } from "./worker/local/workerd.mjs";
 //   const w = await startWorkerd({ env: { PLEO_ENV: "local", ... }, port: 8787 });
 //   w.url; await w.close();
 import { readFile } from "node:fs/promises";
@@ -22,7 +26,7 @@ export async function compatibilityDate(root = ROOT) {
  * Starts workerd. `env` holds the worker's string settings. Builds the bundle
  * first unless `build: false` (then worker/build/ must exist).
  */
-export async function startWorkerd({ env, port = 8787, host = "127.0.0.1", build = true, assets, logLevel = LogLevel.WARN } = {}) {
+export async function startWorkerd({ env, port = 8787, host = "127.0.0.1", build = true, assets, persistDir, logLevel = LogLevel.WARN } = {}) {
   if (build) await buildWorker();
   const bindings = {};
   for (const [name, value] of Object.entries(env)) if (typeof value === "string") bindings[name] = value;
@@ -37,7 +41,11 @@ export async function startWorkerd({ env, port = 8787, host = "127.0.0.1", build
     ],
     compatibilityDate: await compatibilityDate(),
     bindings,
-    durableObjects: { SESSIONS: "SessionObject", CONNECTIONS: "ConnectionObject" },
+    durableObjects: {
+      CONNECTIONS: { className: "ConnectionObject", useSQLite: true },
+      DIRECTORY: { className: "DirectoryObject", useSQLite: true },
+    },
+    ...(persistDir ? { defaultPersistRoot: persistDir, durableObjectsPersist: path.join(persistDir, "durable-objects") } : {}),
     serviceBindings: { ASSETS: (request) => staticFiles.fetch(request) },
     port,
     host,

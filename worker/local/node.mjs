@@ -1,39 +1,46 @@
-// Node adapter: node:http → Request → worker.fetch → response, with the
-// in-memory store and static files from disk. The worker module is the very
-// same file that runs on workerd.
+// Node adapter (a local host, not deployed): node:http → Request →
+// worker.fetch → response, with static files from disk and a store object
+// for the Durable Object namespaces. The worker is the very same code that
+// runs on workerd.
 //
-//   import { startNodeWorker } from "./worker/node.mjs";
+//   import { startNodeWorker } from "./worker/local/node.mjs";
 //   const w = await startNodeWorker({ env: { PLEO_ENV: "local", ... }, port: 8787 });
 //   w.url; await w.close();
 //
-// Or from a shell: `node worker/node.mjs` (configuration from the environment).
+// `store` defaults to createMemoryStore() (store/memory.js), which is for
+// tests: it keeps nothing across restarts. Or from a shell:
+// `node worker/local/node.mjs` (configuration from the environment).
 import http from "node:http";
-import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import worker from "./index.js";
-import { MemoryStore } from "./store-memory.js";
-import { createAssets } from "./static-node.mjs";
+import defaultApp from "../index.js";
+import { createMemoryStore } from "../store/memory.js";
+import { createAssets } from "./static-files.mjs";
 
+// Workers on Cloudflare accept request bodies up to 100 MB; this adapter
+// stops at 2 MiB (the API proxy itself takes at most 1 MiB).
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
-function toRequest(req, origin) {
+class BodyTooLarge extends Error {}
+
+async function readBody(req) {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw new BodyTooLarge();
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.byteLength;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function toRequest(req, origin) {
   const url = new URL(req.url ?? "/", origin);
   const headers = new Headers();
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
   const init = { method: req.method, headers };
-  if (req.method !== "GET" && req.method !== "HEAD") {
-    let size = 0;
-    init.body = Readable.toWeb(req).pipeThrough(
-      new TransformStream({
-        transform(chunk, controller) {
-          size += chunk.byteLength;
-          if (size > MAX_BODY_BYTES) controller.error(new Error("request body too large"));
-          else controller.enqueue(chunk);
-        },
-      }),
-    );
-    init.duplex = "half";
-  }
+  if (req.method !== "GET" && req.method !== "HEAD") init.body = await readBody(req);
   return new Request(url, init);
 }
 
@@ -54,13 +61,16 @@ async function writeResponse(res, response, method) {
 }
 
 /**
- * Starts the worker on node:http. `env` is the worker's configuration; the
- * adapter adds STORE (MemoryStore) and ASSETS (files from disk) unless given.
+ * Starts the worker on node:http. `env` is the worker's configuration; `app`
+ * the worker (default: worker/index.js); `store` provides the Durable Object
+ * namespaces (default: in memory, for tests); `assets` the static files.
  */
-export async function startNodeWorker({ env, port = 8787, host = "127.0.0.1", store, assets } = {}) {
+export async function startNodeWorker({ env, port = 8787, host = "127.0.0.1", app = defaultApp, store, assets } = {}) {
   const workerEnv = { ...env };
-  workerEnv.STORE = store ?? workerEnv.STORE ?? new MemoryStore(workerEnv);
+  const objects = store ?? createMemoryStore();
+  Object.assign(workerEnv, objects.bindings(workerEnv, app));
   workerEnv.ASSETS = assets ?? workerEnv.ASSETS ?? createAssets();
+  const worker = app;
   const ctx = { waitUntil() {}, passThroughOnException() {} };
 
   const server = http.createServer(async (req, res) => {
@@ -75,7 +85,17 @@ export async function startNodeWorker({ env, port = 8787, host = "127.0.0.1", st
       // Use the Host the browser used, as workerd does; the worker checks
       // origins against PLEO_REDIRECT_URI itself.
       const hostHeader = req.headers.host && /^[A-Za-z0-9.:[\]-]+$/.test(req.headers.host) ? req.headers.host : `${host}:${port}`;
-      const request = toRequest(req, `http://${hostHeader}`);
+      let request;
+      try {
+        request = await toRequest(req, `http://${hostHeader}`);
+      } catch (err) {
+        if (!(err instanceof BodyTooLarge)) throw err;
+        // Read and discard the rest, so the client sees the answer rather than a reset.
+        req.resume();
+        res.writeHead(413, { "content-type": "application/json" });
+        res.end('{"error":"body_too_large","message":"The request body is larger than 2 MiB."}');
+        return;
+      }
       const response = await worker.fetch(request, workerEnv, ctx);
       await writeResponse(res, response, req.method);
     } catch (err) {
@@ -97,6 +117,7 @@ export async function startNodeWorker({ env, port = 8787, host = "127.0.0.1", st
     env: workerEnv,
     close: () =>
       new Promise((resolve) => {
+        if (!store) objects.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
@@ -105,9 +126,9 @@ export async function startNodeWorker({ env, port = 8787, host = "127.0.0.1", st
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const port = Number(process.env.PORT ?? 8787);
-  const worker = await startNodeWorker({ env: { ...process.env }, port, host: process.env.HOST ?? "127.0.0.1" });
-  console.log(`worker (Node adapter) listening on http://localhost:${worker.port}/`);
-  const stop = () => worker.close().then(() => process.exit(0));
+  const running = await startNodeWorker({ env: { ...process.env }, port, host: process.env.HOST ?? "127.0.0.1" });
+  console.log(`worker (Node adapter) listening on http://localhost:${running.port}/`);
+  const stop = () => running.close().then(() => process.exit(0));
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
 }

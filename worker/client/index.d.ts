@@ -1,0 +1,79 @@
+// pleo-oauth/client — a browser entry for pages served by the pleo-oauth edge worker.
+
+export type ConnectionStatus = "active" | "needs_reconnect";
+
+export interface Connection {
+  subject: string;
+  name: string | null;
+  status: ConnectionStatus;
+  scopes: string[];
+  expiresAt: number | null;
+  connectedAt: number;
+  reconnectedAt: number | null;
+  refreshedAt: number | null;
+  refreshable: boolean;
+  history: { at: number; event: string }[];
+  default: boolean;
+}
+
+export interface SessionInfo {
+  connected: boolean;
+  connections: Connection[];
+  companyHeader: string;
+  sessionExpiresAt: number | null;
+  now: number;
+  client: {
+    environment: string;
+    clientId: string;
+    redirectUri: string;
+    scopes: string[];
+    provider: { issuer: string; authorizationEndpoint: string; tokenEndpoint: string; issParameterSupported: boolean };
+  };
+}
+
+export interface ExportJobSummary {
+  id: string;
+  status: string;
+  numberOfItems: number;
+  exported: number;
+  failed: number;
+  startedAt: string | null;
+  completedAt: string | null;
+}
+
+export declare class WorkerRequestError extends Error {
+  name: "WorkerRequestError";
+  status: number;
+  /** The worker's error code, e.g. "no_session", "company_not_allowed", "pleo_rate_limited". */
+  code: string;
+  /** Seconds, from Retry-After (429). */
+  retryAfter?: number;
+}
+
+export interface CallOptions {
+  /** The company (subject URN) to act for; default the session's newest. */
+  company?: string;
+  method?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface PleoWorkerClient {
+  session(): Promise<SessionInfo>;
+  connectUrl(opts?: { returnTo?: string; company?: string }): string;
+  api<T = unknown>(path: string, opts?: CallOptions): Promise<T>;
+  refresh(opts?: { company?: string }): Promise<{ refreshed: true; connection: Omit<Connection, "history" | "default">; now: number }>;
+  logout(): Promise<{ connected: false; left: number }>;
+  disconnect(opts?: { company?: string }): Promise<{ disconnected: string; ended: boolean; revoked: boolean; connected: boolean }>;
+  exportJobs(opts?: { company?: string }): Promise<{ jobs: ExportJobSummary[] }>;
+  exportJob(id: string, opts?: { company?: string }): Promise<unknown>;
+  runExport(opts?: { company?: string }): Promise<{ started: boolean; jobId: string | null }>;
+  exportCsvUrl(id: string, opts?: { company?: string }): string;
+}
+
+export function createClient(opts?: {
+  /** The worker's origin; default "" (same origin). */
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  companyHeader?: string;
+}): PleoWorkerClient;

@@ -1,0 +1,76 @@
+// pleo-oauth/worker — the edge worker as a factory (see worker/README.md "Extending").
+
+export interface Session { sid: string; companies: string[]; expiresAt: number }
+
+export interface RouteContext<Options = Record<string, unknown>> {
+  request: Request;
+  url: URL;
+  env: Record<string, unknown>;
+  config: Record<string, unknown>;
+  app: { options: Options; connections: Connections; cacheTtlMs: number };
+  executionCtx?: unknown;
+}
+
+export interface ApiCall { (path: string, init?: { method?: string; headers?: Record<string, string>; body?: BodyInit; timeoutMs?: number }): Promise<Response> }
+
+export interface UseArgs { subject: string; accessToken: string; api: ApiCall }
+
+export interface ConnectionContext<Options = Record<string, unknown>> {
+  readonly subject: string | null;
+  env: Record<string, unknown>;
+  readonly config: Record<string, unknown>;
+  options: Options;
+  /** The object's Durable Object storage: prefix keys with your feature's name. */
+  storage: unknown;
+  describe(): Promise<Record<string, unknown> | null>;
+  schedule(name: string, at: number): Promise<void>;
+  cancel(name: string): Promise<void>;
+  use<T>(fn: (args: UseArgs) => Promise<T>): Promise<T>;
+  connections: Connections;
+}
+
+export interface Feature<Options = Record<string, unknown>> {
+  name: string;
+  prefix?: string;
+  handle?(ctx: RouteContext<Options>): Response | Promise<Response>;
+  connection?: {
+    methods?: Record<string, (conn: ConnectionContext<Options>, ...args: any[]) => unknown>;
+    alarms?: Record<string, (conn: ConnectionContext<Options>, firedAt: number) => unknown>;
+    onConnect?(conn: ConnectionContext<Options>, info: { reconnected: boolean }): unknown;
+    onDisconnect?(conn: ConnectionContext<Options>, info: { tokens: boolean }): unknown;
+  };
+}
+
+export interface Connections {
+  use<T>(subject: string, fn: (args: UseArgs) => Promise<T>): Promise<T>;
+  list(): Promise<{ subject: string; name: string | null; status: "active" | "needs_reconnect"; updatedAt: number }[]>;
+  describe(subject: string): Promise<Record<string, unknown> | null>;
+  call<T = unknown>(subject: string, method: string, ...args: unknown[]): Promise<T>;
+  disconnect(subject: string): Promise<{ ended: boolean; revoked: boolean }>;
+}
+
+export interface WorkerApp {
+  fetch(request: Request, env: Record<string, unknown>, ctx?: unknown): Promise<Response>;
+  ConnectionObject: new (state: unknown, env: unknown) => unknown;
+  DirectoryObject: new (state: unknown, env: unknown) => unknown;
+  features: Feature[];
+  connections(env: Record<string, unknown>): Connections;
+}
+
+export function createWorker<Options extends Record<string, unknown>>(
+  options?: Options & { features?: Feature<Options>[]; builtins?: Feature<Options>[] },
+): WorkerApp;
+export function createConnections(env: Record<string, unknown>): Connections;
+export declare const BUILTIN_FEATURES: Feature[];
+export declare class DirectoryObject { constructor(state: unknown, env: unknown) }
+export declare class WorkerError extends Error {
+  constructor(status: number, code: string, message: string);
+  status: number;
+  code: string;
+}
+export function errorResponse(status: number, code: string, message: string, headers?: Record<string, string>): Response;
+export function jsonResponse(value: unknown, status?: number, headers?: Record<string, string>): Response;
+export function checkCsrf(request: Request, config: Record<string, unknown>): void;
+export function readSession(request: Request, config: Record<string, unknown>): Promise<Session | null>;
+export function requireSession(request: Request, config: Record<string, unknown>): Promise<Session>;
+export function selectCompany(request: Request, session: Session, url?: URL): string;

@@ -1,0 +1,89 @@
+// pleo-oauth/worker: the edge worker as a factory partners compose with
+// their own code instead of forking it.
+//
+//   import { createWorker } from "pleo-oauth/worker";
+//   const app = createWorker({ features: [myFeature], ledger: myLedger });
+//   export const { ConnectionObject, DirectoryObject } = app;   // wrangler.toml binds these
+//   export default app;                                          // { fetch }
+//
+// Route groups, in the order they are tried: the partner's `features`, then
+// auth (/auth/*), api (/api/*), export (/export/*), webhooks (/webhooks/*);
+// anything else goes to the ASSETS binding. A feature is
+//   { name, prefix?, handle?(ctx), connection?: { methods, alarms, onConnect, onDisconnect } }
+// (README "Extending").
+import { loadConfig } from "./config.js";
+import { WorkerError, errorResponse, withSecurityHeaders } from "./http.js";
+import { AccessCache, accessCacheTtlMs } from "./access-cache.js";
+import { createConnections } from "./connections.js";
+import { authRoutes } from "./routes/auth.js";
+import { apiRoutes } from "./routes/api.js";
+import { exportRoutes } from "./routes/export.js";
+import { webhookRoutes } from "./routes/webhooks.js";
+import { defineConnectionObject } from "./store/connection-object.js";
+import { DirectoryObject } from "./store/directory-object.js";
+
+export { createConnections } from "./connections.js";
+export { DirectoryObject } from "./store/directory-object.js";
+export { WorkerError, errorResponse, jsonResponse } from "./http.js";
+export { checkCsrf, readSession, requireSession, selectCompany } from "./sessions.js";
+
+export const BUILTIN_FEATURES = [authRoutes, apiRoutes, exportRoutes, webhookRoutes];
+
+/**
+ * @param {object} [options]
+ * @param {Array}  [options.features]  the partner's features (routes and connection parts), tried first
+ * @param {Array}  [options.builtins]  replaces BUILTIN_FEATURES (e.g. to drop export)
+ * Every other option (e.g. `ledger`) is passed to features as `ctx.app.options` and `conn.options`.
+ */
+export function createWorker(options = {}) {
+  const features = [...(options.features ?? []), ...(options.builtins ?? BUILTIN_FEATURES)];
+  const routeGroups = features.filter((f) => typeof f.handle === "function" && typeof f.prefix === "string");
+  const cache = new AccessCache();
+  const ConnectionObject = defineConnectionObject(features, options);
+
+  async function route(request, env, executionCtx) {
+    const url = new URL(request.url);
+    const { pathname } = url;
+    const group = routeGroups.find((g) => pathname.startsWith(g.prefix));
+    // The callback path comes from PLEO_REDIRECT_URI; loadConfig only when needed.
+    const config = group || pathname.startsWith("/auth/") || pathname === "/api" ? loadConfig(env) : null;
+    const callbackHere = config && pathname === config.callbackPath;
+    if (group || callbackHere) {
+      const app = { cache, cacheTtlMs: accessCacheTtlMs(env), options, connections: createConnections(env) };
+      const ctx = { request, url, env, config, app, executionCtx };
+      return (callbackHere ? authRoutes : group).handle(ctx);
+    }
+    if (config) return errorResponse(404, "not_found", "No such route.");
+    if (request.method !== "GET" && request.method !== "HEAD") return errorResponse(405, "method_not_allowed", "Static files are read-only.");
+    if (!env.ASSETS) return errorResponse(404, "not_found", "No such file.");
+    return env.ASSETS.fetch(request);
+  }
+
+  return {
+    ConnectionObject,
+    DirectoryObject,
+    features,
+    /** The worker-side API for background work: connections(env).use(subject, fn), .list(). */
+    connections: createConnections,
+    async fetch(request, env, executionCtx) {
+      let response;
+      try {
+        response = await route(request, env, executionCtx);
+      } catch (err) {
+        if (err instanceof WorkerError) {
+          response = errorResponse(err.status, err.code, err.message);
+        } else {
+          // Names and codes only: a message could in theory echo input.
+          console.error("worker error:", err?.name, err?.code ?? "");
+          response = errorResponse(500, "internal_error", "The worker failed unexpectedly.");
+        }
+      }
+      // Responses from fetch()/bindings have immutable headers: copy first.
+      const final = new Response(response.body, response);
+      withSecurityHeaders(final.headers);
+      const path = new URL(request.url).pathname;
+      if (/^\/(auth|api|export|webhooks)(\/|$)/.test(path)) final.headers.set("Cache-Control", "no-store");
+      return final;
+    },
+  };
+}

@@ -1,0 +1,265 @@
+// /auth/*: connecting companies (login → Pleo → callback), the session
+// view, "Refresh now", logout (this browser) and disconnect (the company,
+// for everyone). pleo-oauth makes every protocol decision; this module does
+// the I/O and the bookkeeping.
+import { LOGIN_COOKIE, clearCookie, randomId, readCookie, seal, setCookie, unseal } from "../cookies.js";
+import { WorkerError, errorResponse, jsonResponse, redirectResponse } from "../http.js";
+import { SUBJECT, connectionStub } from "../connections.js";
+import { apiFetch, sendOAuthRequest, tokenResponseError } from "../pleo-http.js";
+import { upstreamUrl } from "../api-allow-list.js";
+import { safeReturnTo } from "../return-to.js";
+import {
+  COMPANY_HEADER,
+  MAX_COMPANIES_PER_SESSION,
+  checkCsrf,
+  clearSessionCookie,
+  readSession,
+  requireSession,
+  selectCompany,
+  sessionCookie,
+  sessionTtlMs,
+} from "../sessions.js";
+import { stampTokens } from "../store/connection-tokens.js";
+import { directoryStub } from "../store/directory-object.js";
+import { callObject } from "../store/rpc.js";
+import { dispatch } from "./dispatch.js";
+
+const LOGIN_TTL_MS = 10 * 60 * 1000;
+
+function publicClientInfo(config) {
+  const p = config.provider;
+  return {
+    environment: config.environment,
+    clientId: config.clientId,
+    redirectUri: config.redirectUri,
+    scopes: config.scopes,
+    provider: {
+      issuer: p.issuer,
+      authorizationEndpoint: p.authorizationEndpoint,
+      tokenEndpoint: p.tokenEndpoint,
+      issParameterSupported: Boolean(p.issParameterSupported),
+    },
+  };
+}
+
+// ---------------------------------------------------------------- /auth/login
+
+async function login({ request, url, config }) {
+  // The login cookie must be set on the origin Pleo will redirect back to.
+  if (url.origin !== config.appOrigin) return redirectResponse(`${config.appOrigin}${url.pathname}${url.search}`);
+  const returnTo = safeReturnTo(url.searchParams.get("return_to"));
+  const company = url.searchParams.get("company");
+  const options = company && SUBJECT.test(company) ? { subject: company } : undefined;
+  const { url: authorizeUrl, pending } = config.client.startAuthorization(options);
+  // This request is a same-site navigation, so the SameSite=Strict session
+  // cookie is here; the callback (a cross-site redirect from Pleo) will not
+  // see it. Carry the current session in the sealed transaction instead, so
+  // connecting a second company continues this browser's session.
+  const current = await readSession(request, config);
+  const session = current ? { sid: current.sid, companies: current.companies } : null;
+  const expiresAt = Date.now() + LOGIN_TTL_MS;
+  const sealed = await seal(config.sessionSecret, LOGIN_COOKIE, { txid: randomId(), pending, returnTo, session }, expiresAt);
+  // SameSite=Lax: the redirect back from Pleo is a cross-site top-level GET.
+  return redirectResponse(authorizeUrl, [setCookie(LOGIN_COOKIE, sealed, { maxAgeSeconds: LOGIN_TTL_MS / 1000, sameSite: "Lax" })]);
+}
+
+// ------------------------------------------------------------- /auth/callback
+
+function callbackErrorCode(err) {
+  if (err instanceof WorkerError) {
+    if (err.code === "pleo_unavailable") return "pleo_unavailable";
+    if (err.code === "connection_expired" || err.code === "pleo_error") return "token_error";
+    return "server_error";
+  }
+  if (err?.name === "OAuthError") {
+    if (err.code === "authorization_denied") return err.error === "access_denied" ? "access_denied" : "authorization_denied";
+    if (["state_mismatch", "issuer_mismatch", "invalid_callback"].includes(err.code)) return err.code;
+    return "login_invalid";
+  }
+  return "server_error";
+}
+
+/** Which company the new tokens belong to: Pleo's GET /v1/introspect names its subject URN. */
+async function introspectSubject(config, accessToken) {
+  const url = upstreamUrl(config.apiBaseUrl, "/v1/introspect", "GET", "");
+  const response = await apiFetch(url, { accessToken, headers: { Accept: "application/json" }, timeoutMs: config.timeoutMs });
+  if (response.status >= 500) throw new WorkerError(502, "pleo_unavailable", "Pleo's API failed.");
+  let body;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  const subject = body?.data?.subjectURN;
+  if (response.status !== 200 || typeof subject !== "string" || !SUBJECT.test(subject)) {
+    throw new WorkerError(502, "pleo_error", "Pleo's API did not say which company was connected.");
+  }
+  return subject;
+}
+
+/** The company's display name (best effort: needs companies:read). */
+async function companyName(config, accessToken) {
+  try {
+    const url = upstreamUrl(config.apiBaseUrl, "/v1/companies", "GET", "");
+    const response = await apiFetch(url, { accessToken, headers: { Accept: "application/json" }, timeoutMs: config.timeoutMs });
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      return null;
+    }
+    const body = await response.json();
+    const name = Array.isArray(body?.data) ? body.data[0]?.name : body?.data?.name;
+    return typeof name === "string" && name.trim() ? name.trim().slice(0, 200) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function callback({ request, env, config, app }) {
+  const clearLogin = clearCookie(LOGIN_COOKIE, "Lax");
+  const fail = (code) => redirectResponse(`/?auth_error=${encodeURIComponent(code)}`, [clearLogin]);
+
+  // The transaction lives only in this browser's cookie: a callback opened in
+  // another browser (cross-user session fixation) has none and fails here.
+  const tx = await unseal(config.sessionSecret, LOGIN_COOKIE, readCookie(request, LOGIN_COOKIE));
+  if (!tx || typeof tx.txid !== "string" || !tx.pending) return fail("login_invalid");
+  // Single use, recorded server-side before anything else: a replayed cookie fails.
+  const fresh = await callObject(directoryStub(env), "consumeTransaction", { txid: tx.txid, expiresAt: Date.now() + LOGIN_TTL_MS });
+  if (!fresh) return fail("login_replayed");
+
+  let subject;
+  let name;
+  let tokens;
+  try {
+    // state, iss, duplicates and error= are judged by pleo-oauth (RFC 6749
+    // §4.1.2, RFC 9207 §2.4, RFC 9700 §4.7) before anything is surfaced.
+    const { code } = config.client.handleCallback(request.url, tx.pending);
+    const response = await sendOAuthRequest(config.client.tokenRequest(code, tx.pending), config.timeoutMs);
+    try {
+      tokens = stampTokens(config.client.parseTokenResponse(response));
+    } catch (err) {
+      throw tokenResponseError(err, response.status);
+    }
+    subject = await introspectSubject(config, tokens.accessToken);
+    name = await companyName(config, tokens.accessToken);
+  } catch (err) {
+    const code = callbackErrorCode(err);
+    if (code === "server_error") console.error("callback failed:", err?.name, err?.code ?? "");
+    return fail(code);
+  }
+
+  // A fresh session id on every login (session fixation); the companies of
+  // the session this browser had when it started the flow move over.
+  const previous = tx.session && typeof tx.session.sid === "string" ? tx.session : null;
+  const sid = randomId();
+  const expiresAt = Date.now() + sessionTtlMs(env);
+  await callObject(connectionStub(env, subject), "connect", {
+    subject,
+    name,
+    tokens,
+    sid,
+    dropSid: previous?.sid,
+    sessionExpiresAt: expiresAt,
+  });
+  app.cache.forgetCompany(subject);
+  const kept = [];
+  for (const other of previous?.companies ?? []) {
+    if (other === subject || !SUBJECT.test(other) || kept.length >= MAX_COMPANIES_PER_SESSION - 1) continue;
+    const moved = await callObject(connectionStub(env, other), "adoptSession", { from: previous.sid, to: sid, expiresAt }).catch(() => false);
+    if (moved) kept.push(other);
+  }
+  if (previous) app.cache.forgetSession(previous.sid);
+  const cookie = await sessionCookie(config, { sid, companies: [subject, ...kept], expiresAt });
+  return redirectResponse(tx.returnTo ? safeReturnTo(tx.returnTo) : "/", [clearLogin, cookie]);
+}
+
+// -------------------------------------------------------------- /auth/session
+
+async function sessionInfo({ request, env, config }) {
+  const session = await readSession(request, config);
+  const connections = [];
+  const stillHeld = [];
+  for (const subject of session?.companies ?? []) {
+    const described = await callObject(connectionStub(env, subject), "describe", { sid: session.sid }).catch(() => null);
+    if (!described?.held) continue; // disconnected, or this session was logged out
+    stillHeld.push(subject);
+    const { history, ...visible } = described.connection;
+    connections.push({ ...visible, history: history.slice(-10), default: connections.length === 0 });
+  }
+  const headers = {};
+  // Companies disconnected elsewhere leave the cookie too.
+  if (session && stillHeld.length !== session.companies.length) {
+    headers["Set-Cookie"] = stillHeld.length
+      ? await sessionCookie(config, { ...session, companies: stillHeld })
+      : clearSessionCookie();
+  }
+  return jsonResponse(
+    {
+      connected: connections.some((c) => c.status === "active"),
+      connections,
+      companyHeader: COMPANY_HEADER,
+      sessionExpiresAt: stillHeld.length ? session.expiresAt : null,
+      now: Date.now(),
+      client: publicClientInfo(config),
+    },
+    200,
+    headers,
+  );
+}
+
+// ------------------------------------------- /auth/refresh, logout, disconnect
+
+async function refreshNow({ request, url, env, config, app }) {
+  checkCsrf(request, config);
+  const session = await requireSession(request, config);
+  const subject = selectCompany(request, session, url);
+  app.cache.forget(session.sid, subject);
+  const { connection } = await callObject(connectionStub(env, subject), "access", { sid: session.sid, force: true });
+  const { history: _history, ...visible } = connection;
+  return jsonResponse({ refreshed: true, connection: visible, now: Date.now() });
+}
+
+/** Ends this browser's session only: the companies stay connected (for other browsers and background work). */
+async function logout({ request, env, config, app }) {
+  checkCsrf(request, config);
+  const session = await readSession(request, config);
+  const clear = { "Set-Cookie": clearSessionCookie() };
+  if (!session) return jsonResponse({ connected: false, left: 0 }, 200, clear);
+  app.cache.forgetSession(session.sid);
+  let left = 0;
+  await Promise.all(
+    session.companies.map(async (subject) => {
+      if (await callObject(connectionStub(env, subject), "leave", { sid: session.sid }).catch(() => false)) left++;
+    }),
+  );
+  return jsonResponse({ connected: false, left }, 200, clear);
+}
+
+/** Ends the selected company's connection for everyone (revoking where the provider can). */
+async function disconnect({ request, url, env, config, app }) {
+  checkCsrf(request, config);
+  const session = await requireSession(request, config);
+  const subject = selectCompany(request, session, url);
+  const { ended, revoked } = await callObject(connectionStub(env, subject), "disconnect", { sid: session.sid });
+  app.cache.forgetCompany(subject);
+  const companies = session.companies.filter((c) => c !== subject);
+  const cookie = companies.length ? await sessionCookie(config, { ...session, companies }) : clearSessionCookie();
+  return jsonResponse({ disconnected: subject, ended, revoked, connected: companies.length > 0 }, 200, { "Set-Cookie": cookie });
+}
+
+export const authRoutes = {
+  name: "auth",
+  prefix: "/auth/",
+  handle(ctx) {
+    if (ctx.url.pathname === ctx.config.callbackPath) {
+      if (ctx.request.method !== "GET") return errorResponse(405, "method_not_allowed", "Use GET.", { Allow: "GET" });
+      return callback(ctx);
+    }
+    return dispatch(ctx, {
+      "/auth/login": { GET: login },
+      "/auth/session": { GET: sessionInfo },
+      "/auth/refresh": { POST: refreshNow },
+      "/auth/logout": { POST: logout },
+      "/auth/disconnect": { POST: disconnect },
+    });
+  },
+};
