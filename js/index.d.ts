@@ -186,3 +186,6 @@ export class OAuthError extends Error {
   /** HTTP status of the token response (token_error). */
   status?: number;
 }
+
+// Webhook verification and the export core (node, workerd and `pleo-oauth/edge` only).
+export * from "./edge.js";

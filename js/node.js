@@ -6,6 +6,7 @@ import { initSync } from "./pleo_oauth.js";
 initSync({ module: readFileSync(new URL("./pleo_oauth_bg.wasm", import.meta.url)) });
 
 export * from "./api.js";
+export * from "./edge.js";
 
 /** Already initialised in Node; resolves at once. */
 export function init() {

@@ -8,6 +8,7 @@ import { initSync } from "./pleo_oauth.js";
 initSync({ module: wasmModule });
 
 export * from "./api.js";
+export * from "./edge.js";
 
 /** Already initialised in workerd; resolves at once. */
 export function init() {

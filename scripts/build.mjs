@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // npm run build: Rust → wasm32 → wasm-bindgen (web target) → wasm-opt -Oz →
-// dist/ with the per-runtime entry files. Installs the wasm target and the
-// wasm-bindgen-cli pinned to Cargo.lock when they are missing.
+// dist/ with the per-runtime entry files. Two wasm builds: the browser entry
+// gets the OAuth-only one (its download must not grow), the node and workerd
+// entries (and `pleo-oauth/edge`) the full one with webhooks and exports
+// (Cargo feature `edge`). Installs the wasm target and the wasm-bindgen-cli
+// pinned to Cargo.lock when they are missing.
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
@@ -37,9 +40,21 @@ if (!output("rustup", ["target", "list", "--installed"]).includes("wasm32-unknow
   run("rustup", ["target", "add", "wasm32-unknown-unknown"]);
 }
 
-// 2. Compile (this also writes Cargo.lock on a fresh clone).
-step("cargo build --target wasm32-unknown-unknown --release --no-default-features (no_std)");
-run("cargo", ["build", "--target", "wasm32-unknown-unknown", "--release", "--lib", "--no-default-features"]);
+// 2. Compile twice: the browser wasm (OAuth only) and the server/edge wasm
+// (OAuth + webhooks + exports, the `edge` feature). Both no_std. The release
+// artifact has one path, so each is copied aside before the next build.
+const releaseWasm = join(root, "target", "wasm32-unknown-unknown", "release", "pleo_oauth.wasm");
+const compiled = join(root, "build", "compiled");
+mkdirSync(compiled, { recursive: true });
+const variants = [
+  { name: "browser", features: [], outName: "pleo_oauth" },
+  { name: "edge", features: ["--features", "edge"], outName: "edge_pleo_oauth" },
+];
+for (const v of variants) {
+  step(`cargo build --target wasm32-unknown-unknown --release --no-default-features ${v.features.join(" ")} (${v.name}, no_std)`.replace("  ", " "));
+  run("cargo", ["build", "--target", "wasm32-unknown-unknown", "--release", "--lib", "--no-default-features", ...v.features]);
+  copyFileSync(releaseWasm, join(compiled, `${v.outName}.wasm`));
+}
 
 // 3. wasm-bindgen-cli, pinned to the wasm-bindgen in Cargo.lock.
 const wbVersion = lockedVersion("wasm-bindgen");
@@ -55,42 +70,71 @@ if (!output("wasm-bindgen", ["--version"]).includes(wbVersion)) {
 }
 
 // 4. Bindings for the `web` target; the entries in js/ adapt it per runtime.
-step("wasm-bindgen --target web");
 rmSync(staging, { recursive: true, force: true });
-run("wasm-bindgen", [
-  "--target", "web",
-  "--no-typescript",
-  "--out-dir", staging,
-  join(root, "target", "wasm32-unknown-unknown", "release", "pleo_oauth.wasm"),
-]);
+for (const v of variants) {
+  step(`wasm-bindgen --target web (${v.name})`);
+  run("wasm-bindgen", ["--target", "web", "--no-typescript", "--out-dir", staging, join(compiled, `${v.outName}.wasm`)]);
+}
 
 // 5. Shrink.
 step("wasm-opt -Oz (binaryen from npm)");
 const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
-run(wasmOpt, ["-Oz", "--strip-debug", "--strip-producers", join(staging, "pleo_oauth_bg.wasm"), "-o", join(dist, "pleo_oauth_bg.wasm")]);
+for (const v of variants) {
+  run(wasmOpt, ["-Oz", "--strip-debug", "--strip-producers", join(staging, `${v.outName}_bg.wasm`), "-o", join(dist, `${v.outName}_bg.wasm`)]);
+}
 
 // 6. Glue and entries, minified (ES modules kept as they are: imports,
 // exports and import.meta.url stay). The readable sources are js/ and src/.
+//   browser (the default entry): web.js → api.js → pleo_oauth.js + pleo_oauth_bg.wasm (OAuth only)
+//   node.js, workerd.js, edge_web.js (`pleo-oauth/edge` elsewhere): → edge_api.js, edge.js
+//     → edge_pleo_oauth.js + edge_pleo_oauth_bg.wasm (OAuth + webhooks + exports)
+// The server files are the same sources with their imports pointed at the
+// edge build, so there is one OAuthError class and one wasm instance each.
 step("minifying the JS glue and entries (esbuild)");
 const { transformSync } = await import("esbuild");
-const minify = (from, to) => {
-  const { code } = transformSync(readFileSync(from, "utf8"), { minify: true, format: "esm", target: "es2022", logLevel: "warning" });
-  writeFileSync(to, code);
+const minified = (from) =>
+  transformSync(readFileSync(from, "utf8"), { minify: true, format: "esm", target: "es2022", logLevel: "warning" }).code;
+const EDGE_IMPORTS = [
+  ['"./pleo_oauth.js"', '"./edge_pleo_oauth.js"'],
+  ['"./pleo_oauth_bg.wasm"', '"./edge_pleo_oauth_bg.wasm"'],
+  ['"./api.js"', '"./edge_api.js"'],
+];
+const toEdge = (code, file) => {
+  let out = code;
+  let changed = false;
+  for (const [from, to] of EDGE_IMPORTS) {
+    if (out.includes(from)) changed = true;
+    out = out.split(from).join(to);
+  }
+  if (!changed) throw new Error(`${file}: no import to point at the edge build`);
+  return out;
 };
-minify(join(staging, "pleo_oauth.js"), join(dist, "pleo_oauth.js"));
-for (const f of ["api.js", "web.js", "node.js", "workerd.js"]) minify(join(root, "js", f), join(dist, f));
+writeFileSync(join(dist, "pleo_oauth.js"), minified(join(staging, "pleo_oauth.js")));
+writeFileSync(join(dist, "edge_pleo_oauth.js"), minified(join(staging, "edge_pleo_oauth.js")));
+writeFileSync(join(dist, "api.js"), minified(join(root, "js", "api.js")));
+writeFileSync(join(dist, "web.js"), minified(join(root, "js", "web.js")));
+writeFileSync(join(dist, "edge_api.js"), toEdge(minified(join(root, "js", "api.js")), "api.js"));
+writeFileSync(join(dist, "edge.js"), toEdge(minified(join(root, "js", "edge.js")), "edge.js"));
+for (const f of ["node.js", "workerd.js"]) writeFileSync(join(dist, f), toEdge(minified(join(root, "js", f)), f));
+// `pleo-oauth/edge` in browsers and bundlers: the web entry over the edge build.
+writeFileSync(join(dist, "edge_web.js"), toEdge(minified(join(root, "js", "web.js")), "web.js") + 'export*from"./edge.js";\n');
 copyFileSync(join(root, "js", "index.d.ts"), join(dist, "index.d.ts"));
+copyFileSync(join(root, "js", "edge.d.ts"), join(dist, "edge.d.ts"));
 writeFileSync(join(dist, "BUILD_INFO.json"), JSON.stringify({ wasmBindgen: wbVersion }, null, 2) + "\n");
 
 // 7. What ships, gzipped.
 const gz = (f) => gzipSync(readFileSync(join(dist, f)), { level: 9 }).length;
-const files = ["pleo_oauth_bg.wasm", "pleo_oauth.js", "api.js", "web.js"];
-let total = 0;
-for (const f of files) {
-  const size = gz(f);
-  total += size;
-  step(`${f.padEnd(22)} ${String(statSync(join(dist, f)).size).padStart(7)} B raw  ${String(size).padStart(6)} B gzipped`);
-}
-step(`shipped to a browser (wasm + glue + API + entry), gzipped: ${total} B (${(total / 1024).toFixed(1)} KiB)`);
+const report = (label, files) => {
+  let total = 0;
+  for (const f of files) {
+    const size = gz(f);
+    total += size;
+    step(`${f.padEnd(26)} ${String(statSync(join(dist, f)).size).padStart(7)} B raw  ${String(size).padStart(6)} B gzipped`);
+  }
+  step(`${label}, gzipped: ${total} B (${(total / 1024).toFixed(1)} KiB)`);
+  return total;
+};
+report("shipped to a browser (wasm + glue + API + entry)", ["pleo_oauth_bg.wasm", "pleo_oauth.js", "api.js", "web.js"]);
+report("server/edge entry (node, workerd: OAuth + webhooks + exports)", ["edge_pleo_oauth_bg.wasm", "edge_pleo_oauth.js", "edge_api.js", "edge.js", "node.js"]);

@@ -34,6 +34,52 @@ pub enum ErrorCode {
     UnsupportedTokenType,
     /// The provider cannot do what was asked (e.g. no revocation endpoint).
     UnsupportedOperation,
+    // Webhooks and exports (the `edge` feature): absent from the browser build.
+    /// A webhook header is missing or malformed, the secret is bad, or the body is not JSON.
+    #[cfg(feature = "edge")]
+    InvalidWebhook,
+    /// A webhook timestamp further from the clock than the tolerance.
+    #[cfg(feature = "edge")]
+    WebhookTimestampOutOfRange,
+    /// No `v1` webhook signature matches (compared in constant time).
+    #[cfg(feature = "edge")]
+    WebhookSignatureMismatch,
+    /// 409 `EXPORT_ALREADY_IN_PROGRESS`: the company has an unfinished job.
+    #[cfg(feature = "edge")]
+    ExportAlreadyInProgress,
+    /// 422 `INVALID_EXPORT_JOB_STATUS_CHANGE`: an illegal job transition.
+    #[cfg(feature = "edge")]
+    InvalidStatusChange,
+    /// 422 `EXPORT_JOB_STATUS_UNPROCESSABLE`: the job is no longer open.
+    #[cfg(feature = "edge")]
+    JobFinished,
+    /// 413 `EXPORT_JOB_ITEMS_UPDATE_LIMIT`, or more than 100 items in one update.
+    #[cfg(feature = "edge")]
+    TooManyItems,
+    /// 400 `MISSING_CONTRA_ACCOUNTS`: the customer has not configured them.
+    #[cfg(feature = "edge")]
+    MissingContraAccounts,
+    /// 404 from the API.
+    #[cfg(feature = "edge")]
+    NotFound,
+    /// 429 from the API (with the retry delay when `Retry-After` was sent).
+    #[cfg(feature = "edge")]
+    RateLimited,
+    /// 401 from the API: the access token was refused.
+    #[cfg(feature = "edge")]
+    Unauthorized,
+    /// 403 from the API.
+    #[cfg(feature = "edge")]
+    AccessDenied,
+    /// A 5xx from the API.
+    #[cfg(feature = "edge")]
+    ApiUnavailable,
+    /// Any other non-2xx answer of the API.
+    #[cfg(feature = "edge")]
+    ApiError,
+    /// A 2xx API answer that is not the documented shape.
+    #[cfg(feature = "edge")]
+    InvalidApiResponse,
 }
 
 impl ErrorCode {
@@ -51,6 +97,36 @@ impl ErrorCode {
             ErrorCode::InvalidTokenResponse => "invalid_token_response",
             ErrorCode::UnsupportedTokenType => "unsupported_token_type",
             ErrorCode::UnsupportedOperation => "unsupported_operation",
+            #[cfg(feature = "edge")]
+            ErrorCode::InvalidWebhook => "invalid_webhook",
+            #[cfg(feature = "edge")]
+            ErrorCode::WebhookTimestampOutOfRange => "webhook_timestamp_out_of_range",
+            #[cfg(feature = "edge")]
+            ErrorCode::WebhookSignatureMismatch => "webhook_signature_mismatch",
+            #[cfg(feature = "edge")]
+            ErrorCode::ExportAlreadyInProgress => "export_already_in_progress",
+            #[cfg(feature = "edge")]
+            ErrorCode::InvalidStatusChange => "invalid_status_change",
+            #[cfg(feature = "edge")]
+            ErrorCode::JobFinished => "job_finished",
+            #[cfg(feature = "edge")]
+            ErrorCode::TooManyItems => "too_many_items",
+            #[cfg(feature = "edge")]
+            ErrorCode::MissingContraAccounts => "missing_contra_accounts",
+            #[cfg(feature = "edge")]
+            ErrorCode::NotFound => "not_found",
+            #[cfg(feature = "edge")]
+            ErrorCode::RateLimited => "rate_limited",
+            #[cfg(feature = "edge")]
+            ErrorCode::Unauthorized => "unauthorized",
+            #[cfg(feature = "edge")]
+            ErrorCode::AccessDenied => "access_denied",
+            #[cfg(feature = "edge")]
+            ErrorCode::ApiUnavailable => "api_unavailable",
+            #[cfg(feature = "edge")]
+            ErrorCode::ApiError => "api_error",
+            #[cfg(feature = "edge")]
+            ErrorCode::InvalidApiResponse => "invalid_api_response",
         }
     }
 
@@ -67,6 +143,26 @@ impl ErrorCode {
         ErrorCode::InvalidTokenResponse,
         ErrorCode::UnsupportedTokenType,
         ErrorCode::UnsupportedOperation,
+    ];
+
+    /// The codes of webhook verification and the export core.
+    #[cfg(feature = "edge")]
+    pub const EDGE: [ErrorCode; 15] = [
+        ErrorCode::InvalidWebhook,
+        ErrorCode::WebhookTimestampOutOfRange,
+        ErrorCode::WebhookSignatureMismatch,
+        ErrorCode::ExportAlreadyInProgress,
+        ErrorCode::InvalidStatusChange,
+        ErrorCode::JobFinished,
+        ErrorCode::TooManyItems,
+        ErrorCode::MissingContraAccounts,
+        ErrorCode::NotFound,
+        ErrorCode::RateLimited,
+        ErrorCode::Unauthorized,
+        ErrorCode::AccessDenied,
+        ErrorCode::ApiUnavailable,
+        ErrorCode::ApiError,
+        ErrorCode::InvalidApiResponse,
     ];
 }
 

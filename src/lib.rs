@@ -61,6 +61,14 @@ pub mod url;
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 pub mod wasm;
 
+// Server and edge runtimes only (the `edge` feature; see Cargo.toml).
+#[cfg(feature = "edge")]
+pub mod export;
+#[cfg(all(feature = "edge", target_arch = "wasm32", target_os = "unknown"))]
+pub mod wasm_edge;
+#[cfg(feature = "edge")]
+pub mod webhook;
+
 pub use authorization::{AuthorizationOptions, AuthorizationStart, PendingAuthorization};
 pub use callback::CallbackResult;
 pub use error::{Error, ErrorCode, Result, ServerError};

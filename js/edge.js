@@ -1,0 +1,193 @@
+// Server and edge additions of pleo-oauth: Standard Webhooks verification and
+// Pleo's export core. Exported by the node and workerd entries and by
+// `pleo-oauth/edge`; the browser entry stays OAuth-only (smaller download).
+// Like api.js, this file only moves values: every decision is made in Rust
+// (src/webhook.rs, src/export/), errors become OAuthError objects.
+import { OAuthError } from "./api.js";
+import {
+  exportRequest,
+  exportResponse,
+  exportRunDelivered as exportRunDelivered_,
+  exportRunFeed as exportRunFeed_,
+  exportRunNext as exportRunNext_,
+  exportRunStart as exportRunStart_,
+  verifyWebhookBytes,
+  verifyWebhookText,
+} from "./pleo_oauth.js";
+
+const invalid = (code, message) => new OAuthError({ code, message });
+
+function call(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    if (typeof e === "string" && e.startsWith('{"code":')) {
+      const details = JSON.parse(e);
+      const err = new OAuthError(details);
+      if (details.retryAfterMs !== undefined) err.retryAfterMs = details.retryAfterMs;
+      throw err;
+    }
+    throw e;
+  }
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const wellFormed = (s) => (typeof s.isWellFormed === "function" ? s.isWellFormed() : !LONE_SURROGATE.test(s));
+
+// ---- webhooks ----
+
+const WEBHOOK_HEADERS = ["webhook-id", "webhook-timestamp", "webhook-signature"];
+
+/** The three Standard Webhooks headers from a Headers-like object or a plain record (names case-insensitive). */
+function webhookHeaders(headers) {
+  if (headers === null || typeof headers !== "object") {
+    throw invalid("invalid_input", "headers must be a Headers object or a record of strings");
+  }
+  const found = [undefined, undefined, undefined];
+  if (typeof headers.get === "function") {
+    for (let i = 0; i < 3; i++) {
+      const v = headers.get(WEBHOOK_HEADERS[i]);
+      if (v !== null && v !== undefined) found[i] = v;
+    }
+  } else {
+    for (const name of Object.keys(headers)) {
+      const i = WEBHOOK_HEADERS.indexOf(name.length === 10 || name.length === 17 ? name.toLowerCase() : "");
+      if (i < 0) continue;
+      const v = headers[name];
+      if (v === undefined || v === null) continue;
+      // The same header twice under different spellings is ambiguous.
+      if (found[i] !== undefined && found[i] !== v) throw invalid("invalid_webhook", `${WEBHOOK_HEADERS[i]} is given twice`);
+      found[i] = v;
+    }
+  }
+  for (let i = 0; i < 3; i++) {
+    const v = found[i];
+    if (v !== undefined && typeof v !== "string") throw invalid("invalid_webhook", `${WEBHOOK_HEADERS[i]} must be a string`);
+  }
+  if (found[0] !== undefined && !wellFormed(found[0])) throw invalid("invalid_webhook", "webhook-id contains a lone UTF-16 surrogate");
+  return found;
+}
+
+/**
+ * Verifies a Standard Webhooks delivery (as Pleo signs them) and parses its body.
+ * See js/edge.d.ts and ../shared/api.md "Webhook verification".
+ */
+export function verifyWebhook(input) {
+  if (input === null || typeof input !== "object") throw invalid("invalid_input", "verifyWebhook takes { headers, body, secret }");
+  const { body, secret, now, toleranceSeconds } = input;
+  if (typeof secret !== "string") throw invalid("invalid_input", "secret must be a string");
+  const [id, timestamp, signature] = webhookHeaders(input.headers);
+  const n = now === undefined ? undefined : typeof now === "number" ? now : NaN;
+  const t = toleranceSeconds === undefined ? undefined : typeof toleranceSeconds === "number" ? toleranceSeconds : NaN;
+  let lines;
+  let text;
+  if (typeof body === "string") {
+    // Signed over the UTF-8 bytes; a lone surrogate has none, so it cannot be verified.
+    if (!wellFormed(body)) throw invalid("invalid_webhook", "the webhook body contains a lone UTF-16 surrogate");
+    lines = call(() => verifyWebhookText(secret, id, timestamp, signature, body, n, t));
+    text = body;
+  } else if (body instanceof Uint8Array || body instanceof ArrayBuffer) {
+    const bytes = body instanceof Uint8Array ? body : new Uint8Array(body);
+    lines = call(() => verifyWebhookBytes(secret, id, timestamp, signature, bytes, n, t));
+    text = new TextDecoder().decode(bytes); // the core checked it is UTF-8 JSON
+  } else {
+    throw invalid("invalid_input", "body must be the raw body as a string or Uint8Array");
+  }
+  // Lines: the timestamp, then the event type when the payload has one.
+  const nl = lines.indexOf("\n");
+  const result = { id, timestamp: Number(nl < 0 ? lines : lines.slice(0, nl)) };
+  if (nl >= 0) result.type = lines.slice(nl + 1);
+  result.payload = JSON.parse(text);
+  return result;
+}
+
+// ---- exports (Pleo's v3 export-job workflow; docs/EXPORT-CORE.md) ----
+
+// Objects cross as one JSON string each way, like api.js.
+function json(value, name) {
+  let text;
+  try {
+    text = JSON.stringify(value === undefined ? null : value);
+  } catch {
+    throw invalid("invalid_input", `${name} is not a plain object`);
+  }
+  return text === undefined ? "null" : text;
+}
+
+const num = (value) => (value === undefined ? undefined : typeof value === "number" ? value : NaN);
+
+/** `Retry-After` from a Headers-like object or a plain record (name case-insensitive). */
+function retryAfter(headers) {
+  if (headers === null || headers === undefined || typeof headers !== "object") return undefined;
+  if (typeof headers.get === "function") return headers.get("retry-after") ?? undefined;
+  for (const name of Object.keys(headers)) {
+    if (name.length === 11 && name.toLowerCase() === "retry-after") {
+      const v = headers[name];
+      return typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
+    }
+  }
+  return undefined;
+}
+
+function response(res) {
+  if (res === null || typeof res !== "object") throw invalid("invalid_input", "res must be { status, headers?, body }");
+  const body = res.body === undefined || res.body === null ? "" : res.body;
+  if (typeof body !== "string") throw invalid("invalid_input", "res.body must be a string");
+  if (!wellFormed(body)) throw invalid("invalid_input", "res.body contains a lone UTF-16 surrogate");
+  return [typeof res.status === "number" ? res.status : NaN, retryAfter(res.headers), body];
+}
+
+const REQUEST_KINDS = ["listJobs", "getJob", "jobEvent", "jobItems", "exportItems", "updateItems"];
+
+/** Request builders for every export call: plain { method, url, headers, body? } without the bearer token. */
+export const exportRequests = Object.freeze(
+  Object.fromEntries(
+    REQUEST_KINDS.map((kind) => [
+      kind,
+      (opts) => {
+        const o = json(opts, "opts");
+        return JSON.parse(call(() => exportRequest(kind, o, num(opts?.now))));
+      },
+    ]),
+  ),
+);
+
+/** Validators of the export API's answers; they throw OAuthError with the export codes. */
+export const exportResponses = Object.freeze(
+  Object.fromEntries(
+    REQUEST_KINDS.map((kind) => [
+      kind,
+      (res) => {
+        const [status, retry, body] = response(res);
+        const out = JSON.parse(call(() => exportResponse(kind, status, retry, body)));
+        return kind === "jobEvent" ? undefined : out;
+      },
+    ]),
+  ),
+);
+
+/** A new export run for one job: the state to persist. */
+export function exportRunStart(opts) {
+  const o = json(opts, "opts");
+  return JSON.parse(call(() => exportRunStart_(o, num(opts?.now))));
+}
+
+/** The next action of a run: { state, action }. Persist `state` before doing `action`. */
+export function exportRunNext(state, now) {
+  const s = json(state, "state");
+  return JSON.parse(call(() => exportRunNext_(s, num(now))));
+}
+
+/** Feeds the API's answer to the last request action; returns the new state. */
+export function exportRunFeed(state, res, now) {
+  const s = json(state, "state");
+  const [status, retry, body] = response(res);
+  return JSON.parse(call(() => exportRunFeed_(s, status, retry, body, num(now))));
+}
+
+/** Feeds the ledger's results for the last deliver action; returns the new state. */
+export function exportRunDelivered(state, results, now) {
+  const s = json(state, "state");
+  const r = json(results, "results");
+  return JSON.parse(call(() => exportRunDelivered_(s, r, num(now))));
+}

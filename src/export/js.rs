@@ -1,0 +1,421 @@
+//! The export core's JavaScript shapes, as JSON: options and results in,
+//! requests, validated answers, actions and states out. Plain data
+//! conversion (no workflow decisions), compiled natively too so it is tested
+//! with the core; `wasm_edge` only passes the strings across.
+
+use super::request::{self, ApiBase, ItemReport, Page};
+use super::response::{self, ApiResponse, Pagination};
+use super::run::{outcome_json, Action, Counts, ExportRun, LedgerResult, RunOptions};
+use super::{ExportError, ItemStatus, JobEvent, JobStatus};
+use crate::error::{Error, ErrorCode, Result};
+use crate::js_api;
+use crate::json::{self, ObjectWriter, Value};
+use alloc::string::String;
+use alloc::vec::Vec;
+
+fn invalid(message: &'static str) -> Error {
+    Error::new(ErrorCode::InvalidInput, message)
+}
+
+/// An error as `{code, message, error?, errorDescription?, status?, retryAfterMs?}`.
+pub fn error_json(e: &ExportError) -> String {
+    let mut out = js_api::error_json(&e.error);
+    if let Some(ms) = e.retry_after_ms {
+        out.pop(); // the closing brace
+        out.push_str(",\"retryAfterMs\":");
+        out.push_str(&crate::error::decimal(ms));
+        out.push('}');
+    }
+    out
+}
+
+struct Obj<'v>(&'v Value);
+
+impl Obj<'_> {
+    fn str(&self, name: &str, message: &'static str) -> Result<Option<String>> {
+        match self.0.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(invalid(message)),
+        }
+    }
+    fn req_str(&self, name: &str, message: &'static str) -> Result<String> {
+        self.str(name, message)?.ok_or_else(|| invalid(message))
+    }
+    fn int(&self, name: &str, max: u64, message: &'static str) -> Result<Option<u64>> {
+        match self.0.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => super::whole_number(*n, max)
+                .map(Some)
+                .ok_or_else(|| invalid(message)),
+            Some(_) => Err(invalid(message)),
+        }
+    }
+}
+
+fn object(text: &str, message: &'static str) -> Result<Value> {
+    match json::parse(text) {
+        Some(v @ Value::Object(_)) => Ok(v),
+        _ => Err(invalid(message)),
+    }
+}
+
+fn limit(o: &Obj<'_>) -> Result<Option<u32>> {
+    Ok(
+        o.int("limit", 100, "limit must be an integer from 1 to 100")?
+            .map(|n| n as u32),
+    )
+}
+
+fn item_report(v: &Value) -> Result<ItemReport> {
+    let m = "items must be [{accountingEntryId, status, exportedAt?, externalId?, externalUrl?, failureReason?, failureReasonType?}]";
+    let o = Obj(v);
+    Ok(ItemReport {
+        accounting_entry_id: o.req_str("accountingEntryId", m)?,
+        status: ItemStatus::parse(&o.req_str("status", m)?).ok_or_else(|| invalid(m))?,
+        exported_at: o.str("exportedAt", m)?,
+        external_id: o.str("externalId", m)?,
+        external_url: o.str("externalUrl", m)?,
+        failure_reason: o.str("failureReason", m)?,
+        failure_reason_type: o.str("failureReasonType", m)?,
+    })
+}
+
+/// `exportRequests.<kind>(opts)` → `{method, url, headers, body?}`.
+pub fn build_request(kind: &str, opts_json: &str, now: u64) -> Result<String> {
+    let v = object(opts_json, "opts must be an object")?;
+    let o = Obj(&v);
+    let base = ApiBase::parse(&o.req_str("apiBaseUrl", "opts.apiBaseUrl must be a string")?)?;
+    let job_id = || o.req_str("jobId", "opts.jobId must be a string");
+    let after = o.str("after", "opts.after must be a string")?;
+    let before = o.str("before", "opts.before must be a string")?;
+    let page = Page {
+        after: after.as_deref(),
+        before: before.as_deref(),
+        limit: limit(&o)?,
+    };
+    let company = o.str("companyId", "opts.companyId must be a string")?;
+    let r = match kind {
+        "listJobs" => {
+            let statuses = match v.get("statuses") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|s| match s {
+                        Value::String(s) => JobStatus::parse(s),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| invalid("opts.statuses must be job statuses"))?,
+                Some(_) => return Err(invalid("opts.statuses must be job statuses")),
+            };
+            request::list_jobs(&base, company.as_deref(), &statuses, &page)?
+        }
+        "getJob" => request::get_job(&base, &job_id()?)?,
+        "jobEvent" => {
+            let event = o
+                .str("event", "opts.event must be a job event")?
+                .and_then(|e| JobEvent::parse(&e))
+                .ok_or_else(|| {
+                    invalid(
+                        "opts.event must be started, completed, completed_with_errors or failed",
+                    )
+                })?;
+            request::job_event(
+                &base,
+                &job_id()?,
+                event,
+                o.str("failureReason", "opts.failureReason must be a string")?
+                    .as_deref(),
+                o.str(
+                    "failureReasonType",
+                    "opts.failureReasonType must be a string",
+                )?
+                .as_deref(),
+            )?
+        }
+        "jobItems" => {
+            let status = match o.str("status", "opts.status must be an item status")? {
+                None => None,
+                Some(s) => Some(
+                    ItemStatus::parse(&s)
+                        .ok_or_else(|| invalid("opts.status must be an item status"))?,
+                ),
+            };
+            request::job_items(&base, &job_id()?, status, &page)?
+        }
+        "exportItems" => request::export_items(&base, &job_id()?, company.as_deref(), &page)?,
+        "updateItems" => {
+            let m = "opts.items must be an array of item reports";
+            let mut items = match v.get("items") {
+                Some(Value::Array(items)) => {
+                    items.iter().map(item_report).collect::<Result<Vec<_>>>()?
+                }
+                _ => return Err(invalid(m)),
+            };
+            let stamp = super::iso8601(now);
+            for item in &mut items {
+                if item.exported_at.is_none() {
+                    item.exported_at = Some(stamp.clone());
+                }
+            }
+            request::update_items(&base, &job_id()?, &items)?
+        }
+        _ => return Err(invalid("unknown export request")),
+    };
+    Ok(request::request_json(&r))
+}
+
+fn pagination_json(p: &Pagination) -> String {
+    let mut w = ObjectWriter::new();
+    w.bool("hasNextPage", p.has_next_page)
+        .bool("hasPreviousPage", p.has_previous_page)
+        .opt_str("startCursor", p.start_cursor.as_deref())
+        .opt_str("endCursor", p.end_cursor.as_deref());
+    if let Some(t) = p.total {
+        w.int("total", t);
+    }
+    w.finish()
+}
+
+fn raw_array<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::from("[");
+    for (i, raw) in items.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(raw);
+    }
+    out.push(']');
+    out
+}
+
+/// `exportResponses.<kind>(res)` → the validated value as JSON.
+pub fn parse_response(
+    kind: &str,
+    res: &ApiResponse<'_>,
+) -> core::result::Result<String, ExportError> {
+    Ok(match kind {
+        "listJobs" => {
+            let (jobs, p) = response::parse_jobs(res)?;
+            let mut w = ObjectWriter::new();
+            w.raw("jobs", &raw_array(jobs.iter().map(|j| j.raw)))
+                .raw("pagination", &pagination_json(&p));
+            w.finish()
+        }
+        "getJob" => String::from(response::parse_job(res)?.raw),
+        "jobEvent" => {
+            response::parse_event(res)?;
+            String::from("null")
+        }
+        "jobItems" => {
+            let (items, p) = response::parse_job_items(res)?;
+            let mut w = ObjectWriter::new();
+            w.raw("items", &raw_array(items.iter().map(|i| i.raw)))
+                .raw("pagination", &pagination_json(&p));
+            w.finish()
+        }
+        "exportItems" => {
+            let (entries, p) = response::parse_export_items(res)?;
+            let mut list = String::from("[");
+            for (i, e) in entries.iter().enumerate() {
+                if i > 0 {
+                    list.push(',');
+                }
+                let mut ew = ObjectWriter::new();
+                ew.str("accountingEntryId", &e.accounting_entry_id)
+                    .str("json", e.raw);
+                list.push_str(&ew.finish());
+            }
+            list.push(']');
+            let mut w = ObjectWriter::new();
+            w.raw("entries", &list)
+                .raw("pagination", &pagination_json(&p));
+            w.finish()
+        }
+        "updateItems" => {
+            let u = response::parse_update_items(res)?;
+            let mut errors = String::from("[");
+            for (i, e) in u.errors.iter().enumerate() {
+                if i > 0 {
+                    errors.push(',');
+                }
+                let mut ew = ObjectWriter::new();
+                ew.str("accountingEntryId", &e.accounting_entry_id)
+                    .str("message", &e.message)
+                    .str("type", &e.kind);
+                errors.push_str(&ew.finish());
+            }
+            errors.push(']');
+            let mut w = ObjectWriter::new();
+            w.int("updated", u.updated as u64).raw("errors", &errors);
+            w.finish()
+        }
+        _ => return Err(invalid("unknown export response").into()),
+    })
+}
+
+/// The HTTP status the JS API received: 0 (no answer) or 100..=599.
+pub fn status(n: f64) -> Result<u16> {
+    if n == 0.0 || ((100.0..=599.0).contains(&n) && super::whole_number(n, 599).is_some()) {
+        Ok(n as u16)
+    } else {
+        Err(invalid(
+            "res.status must be an HTTP status number (0 for no answer)",
+        ))
+    }
+}
+
+/// `exportRunStart(opts)` → the first state.
+pub fn run_start(opts_json: &str, now: u64, random_seed: u32) -> Result<String> {
+    let v = object(opts_json, "opts must be an object")?;
+    let o = Obj(&v);
+    let mut options = RunOptions::new(
+        &o.req_str("apiBaseUrl", "opts.apiBaseUrl must be a string")?,
+        &o.req_str("jobId", "opts.jobId must be a string")?,
+        random_seed,
+    );
+    options.company_id = o.str("companyId", "opts.companyId must be a string")?;
+    options.job_status = match o.str("jobStatus", "opts.jobStatus must be a string")? {
+        None => None,
+        Some(s) => Some(
+            JobStatus::parse(&s)
+                .ok_or_else(|| invalid("opts.jobStatus must be \"pending\" or \"in_progress\""))?,
+        ),
+    };
+    let small = |name, message| -> Result<Option<u32>> {
+        Ok(o.int(name, u64::from(u32::MAX), message)?.map(|n| n as u32))
+    };
+    if let Some(n) = small("pageSize", "opts.pageSize must be an integer from 1 to 100")? {
+        options.page_size = n;
+    }
+    if let Some(n) = small(
+        "reportBatch",
+        "opts.reportBatch must be an integer from 1 to 100",
+    )? {
+        options.report_batch = n;
+    }
+    if let Some(n) = o.int(
+        "keepAliveMs",
+        u64::MAX >> 11,
+        "opts.keepAliveMs must be a number of milliseconds",
+    )? {
+        options.keep_alive_ms = n;
+    }
+    if let Some(n) = small("maxAttempts", "opts.maxAttempts must be a positive integer")? {
+        options.max_attempts = n;
+    }
+    // Any integer seeds the jitter; reduced to the generator's 32 bits.
+    match v.get("seed") {
+        None | Some(Value::Null) => {}
+        Some(Value::Number(n)) if n.is_finite() && (*n as i64) as f64 == *n => {
+            options.seed = (*n as i64) as u32;
+        }
+        Some(_) => return Err(invalid("opts.seed must be an integer")),
+    }
+    Ok(ExportRun::start(options, now)?.to_json())
+}
+
+fn counts_json(c: &Counts) -> String {
+    let mut w = ObjectWriter::new();
+    w.int("successful", c.successful)
+        .int("failed", c.failed)
+        .int("reportErrors", c.report_errors)
+        .int("skipped", c.skipped);
+    w.finish()
+}
+
+pub fn action_json(a: &Action) -> String {
+    let mut w = ObjectWriter::new();
+    match a {
+        Action::Request { purpose, request } => {
+            w.str("type", "request")
+                .str("purpose", purpose.as_str())
+                .raw("request", &request::request_json(request));
+        }
+        Action::Deliver { entries } => {
+            let mut list = String::from("[");
+            for (i, e) in entries.iter().enumerate() {
+                if i > 0 {
+                    list.push(',');
+                }
+                let mut ew = ObjectWriter::new();
+                ew.str("accountingEntryId", &e.accounting_entry_id)
+                    .str("json", &e.json);
+                list.push_str(&ew.finish());
+            }
+            list.push(']');
+            w.str("type", "deliver").raw("entries", &list);
+        }
+        Action::Wait { until, reason } => {
+            w.str("type", "wait")
+                .int("until", *until)
+                .str("reason", reason.as_str());
+        }
+        Action::Done { outcome, counts } => {
+            w.str("type", "done").str("status", &outcome.status);
+            w.raw("counts", &counts_json(counts));
+            if let Some((code, message)) = &outcome.error {
+                let mut ew = ObjectWriter::new();
+                ew.str("code", code).str("message", message);
+                w.raw("error", &ew.finish());
+            }
+        }
+    }
+    w.finish()
+}
+
+/// `exportRunNext(state, now)` → `{state, action}`.
+pub fn run_next(state_json: &str, now: u64) -> Result<String> {
+    let mut run = ExportRun::from_json(state_json)?;
+    let action = run.next(now)?;
+    let mut w = ObjectWriter::new();
+    w.raw("state", &run.to_json())
+        .raw("action", &action_json(&action));
+    Ok(w.finish())
+}
+
+/// `exportRunFeed(state, res, now)` → the new state.
+pub fn run_feed(state_json: &str, res: &ApiResponse<'_>, now: u64) -> Result<String> {
+    let mut run = ExportRun::from_json(state_json)?;
+    run.feed(res, now)?;
+    Ok(run.to_json())
+}
+
+fn ledger_result(v: &Value) -> Result<LedgerResult> {
+    let m = "results must be [{accountingEntryId, status: \"successful\"|\"failed\", externalId?, externalUrl?, failureReason?, failureReasonType?, exportedAt?}]";
+    let o = Obj(v);
+    let status = match o.req_str("status", m)?.as_str() {
+        "successful" => ItemStatus::Successful,
+        "failed" => ItemStatus::Failed,
+        _ => return Err(invalid(m)),
+    };
+    Ok(LedgerResult {
+        accounting_entry_id: o.req_str("accountingEntryId", m)?,
+        status,
+        external_id: o.str("externalId", m)?,
+        external_url: o.str("externalUrl", m)?,
+        failure_reason: o.str("failureReason", m)?,
+        failure_reason_type: o.str("failureReasonType", m)?,
+        exported_at: o.str("exportedAt", m)?,
+    })
+}
+
+/// `exportRunDelivered(state, results, now)` → the new state.
+pub fn run_delivered(state_json: &str, results_json: &str, now: u64) -> Result<String> {
+    let mut run = ExportRun::from_json(state_json)?;
+    let results = match json::parse(results_json) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(ledger_result)
+            .collect::<Result<Vec<_>>>()?,
+        _ => return Err(invalid("results must be an array")),
+    };
+    run.delivered(results, now)?;
+    Ok(run.to_json())
+}
+
+/// The outcome of a finished state, for hosts that only kept the state.
+pub fn outcome_of(run: &ExportRun) -> Option<String> {
+    run.outcome().map(outcome_json)
+}

@@ -1,0 +1,184 @@
+//! The wasm skin of the `edge` feature (webhooks and exports), kept apart
+//! from `wasm.rs` so the browser build has none of it. Like `wasm.rs` it only
+//! moves strings, bytes and numbers and hands them to the core; errors cross
+//! as the JSON of `js_api::error_json` (or `export::js::error_json`, which
+//! adds the retry delay), turned into `OAuthError`s by js/edge.js.
+
+use crate::error::{Error, ErrorCode};
+use crate::export::js as export_js;
+use crate::js_api;
+use crate::webhook::{self, WebhookHeaders, WebhookSecret};
+use alloc::string::String;
+use wasm_bindgen::prelude::*;
+
+type JsResult<T> = Result<T, JsValue>;
+
+fn to_js(e: Error) -> JsValue {
+    JsValue::from_str(&js_api::error_json(&e))
+}
+
+fn export_err(e: crate::export::ExportError) -> JsValue {
+    JsValue::from_str(&export_js::error_json(&e))
+}
+
+fn now_or(now: Option<f64>) -> f64 {
+    now.unwrap_or_else(js_sys::Date::now)
+}
+
+fn verify(
+    secret: &str,
+    id: Option<String>,
+    timestamp: Option<String>,
+    signature: Option<String>,
+    body: &[u8],
+    now: Option<f64>,
+    tolerance_seconds: Option<f64>,
+) -> Result<String, Error> {
+    let now = js_api::time_ms(now_or(now), "now must be a time in milliseconds")?;
+    let tolerance = match tolerance_seconds {
+        None => webhook::DEFAULT_TOLERANCE_SECONDS,
+        Some(t) if t.is_finite() && (0.0..=1e9).contains(&t) => t as u64,
+        Some(_) => {
+            return Err(Error::new(
+                ErrorCode::InvalidInput,
+                "toleranceSeconds must be a non-negative number",
+            ))
+        }
+    };
+    let secret = WebhookSecret::parse(secret)?;
+    let headers = WebhookHeaders {
+        id: id.as_deref(),
+        timestamp: timestamp.as_deref(),
+        signature: signature.as_deref(),
+    };
+    let v = webhook::verify_webhook(&secret, headers, body, now, tolerance)?;
+    Ok(webhook_result_lines(v.timestamp, v.event_type.as_deref()))
+}
+
+/// The result as lines: the timestamp, then the event type when present
+/// (it may contain anything, so it comes last and takes the rest).
+fn webhook_result_lines(timestamp: u64, event_type: Option<&str>) -> String {
+    let mut out = crate::error::decimal(timestamp);
+    if let Some(t) = event_type {
+        out.push('\n');
+        out.push_str(t);
+    }
+    out
+}
+
+/// `verifyWebhook` with a string body (signed over its UTF-8 bytes).
+#[wasm_bindgen(js_name = verifyWebhookText)]
+#[allow(clippy::too_many_arguments)]
+pub fn verify_webhook_text(
+    secret: &str,
+    id: Option<String>,
+    timestamp: Option<String>,
+    signature: Option<String>,
+    body: &str,
+    now: Option<f64>,
+    tolerance_seconds: Option<f64>,
+) -> JsResult<String> {
+    verify(
+        secret,
+        id,
+        timestamp,
+        signature,
+        body.as_bytes(),
+        now,
+        tolerance_seconds,
+    )
+    .map_err(to_js)
+}
+
+/// `verifyWebhook` with a byte body (signed exactly as given).
+#[wasm_bindgen(js_name = verifyWebhookBytes)]
+#[allow(clippy::too_many_arguments)]
+pub fn verify_webhook_bytes(
+    secret: &str,
+    id: Option<String>,
+    timestamp: Option<String>,
+    signature: Option<String>,
+    body: &[u8],
+    now: Option<f64>,
+    tolerance_seconds: Option<f64>,
+) -> JsResult<String> {
+    verify(
+        secret,
+        id,
+        timestamp,
+        signature,
+        body,
+        now,
+        tolerance_seconds,
+    )
+    .map_err(to_js)
+}
+
+// ---- exports ----
+
+fn time(now: Option<f64>) -> Result<u64, Error> {
+    js_api::time_ms(now_or(now), "now must be a time in milliseconds")
+}
+
+/// `exportRequests.<kind>(opts)`.
+#[wasm_bindgen(js_name = exportRequest)]
+pub fn export_request(kind: &str, opts: &str, now: Option<f64>) -> JsResult<String> {
+    time(now)
+        .and_then(|now| export_js::build_request(kind, opts, now))
+        .map_err(to_js)
+}
+
+/// `exportResponses.<kind>(res)`.
+#[wasm_bindgen(js_name = exportResponse)]
+pub fn export_response(
+    kind: &str,
+    status: f64,
+    retry_after: Option<String>,
+    body: &str,
+) -> JsResult<String> {
+    let res = crate::export::ApiResponse {
+        status: export_js::status(status).map_err(to_js)?,
+        body,
+        retry_after: retry_after.as_deref(),
+    };
+    export_js::parse_response(kind, &res).map_err(export_err)
+}
+
+#[wasm_bindgen(js_name = exportRunStart)]
+pub fn export_run_start(opts: &str, now: Option<f64>) -> JsResult<String> {
+    let now = time(now).map_err(to_js)?;
+    // Jitter seed when the host gives none; drawn inside the call (workerd).
+    let seed = crate::random::random_bytes::<4>()
+        .map(u32::from_le_bytes)
+        .map_err(to_js)?;
+    export_js::run_start(opts, now, seed).map_err(to_js)
+}
+
+#[wasm_bindgen(js_name = exportRunNext)]
+pub fn export_run_next(state: &str, now: Option<f64>) -> JsResult<String> {
+    let now = time(now).map_err(to_js)?;
+    export_js::run_next(state, now).map_err(to_js)
+}
+
+#[wasm_bindgen(js_name = exportRunFeed)]
+pub fn export_run_feed(
+    state: &str,
+    status: f64,
+    retry_after: Option<String>,
+    body: &str,
+    now: Option<f64>,
+) -> JsResult<String> {
+    let now = time(now).map_err(to_js)?;
+    let res = crate::export::ApiResponse {
+        status: export_js::status(status).map_err(to_js)?,
+        body,
+        retry_after: retry_after.as_deref(),
+    };
+    export_js::run_feed(state, &res, now).map_err(to_js)
+}
+
+#[wasm_bindgen(js_name = exportRunDelivered)]
+pub fn export_run_delivered(state: &str, results: &str, now: Option<f64>) -> JsResult<String> {
+    let now = time(now).map_err(to_js)?;
+    export_js::run_delivered(state, results, now).map_err(to_js)
+}

@@ -1,0 +1,304 @@
+// Regenerates tests/vectors/export.json: node tests/vectors/gen-export.mjs tests/vectors/export.json
+// The expectations are written by hand below (from pleo-export-facts.md);
+// this script only spares escaping JSON bodies inside JSON by hand.
+import { writeFileSync } from "node:fs";
+
+const BASE = "https://external.pleo.io";
+const JOB = "0b9a1d2e-3f40-4c5d-8e6f-7a8b9c0d1e2f";
+const CO = "c0a8e3f2-1b4d-4e5f-8a9b-0c1d2e3f4a5b";
+const T0 = 1_796_056_800_000; // 2026-11-30T16:40:00.000Z
+const iso = (ms) => new Date(ms).toISOString();
+
+// Realistic export items: money in minor units, one with a number whose
+// text must survive (1.10 and 1.0e2 would change if re-serialised).
+const entry = (id, value, currency = "SEK", extra = "") =>
+  `{"accountingEntryId":"${id}","companyId":"${CO}","type":"card_expense","date":"2026-11-02",` +
+  `"amount":{"inSupplierCurrency":{"currency":"${currency}","value":${value}},"inWalletCurrency":{"currency":"SEK","value":${value}}},` +
+  `"accountingEntryLines":[{"amount":{"currency":"SEK","value":${value}},"account":{"code":"6540"},"vat":{"rate":25.00}}],` +
+  `"additionalInformation":{"note":"Café ✓"},"_links":{}${extra}}`;
+const E1 = entry("e1", 89696);
+const E2 = entry("e2", 1250, "EUR", ',"supplier":{"name":"Kaffe & Co","code":null},"exchangeRate":1.10,"x":1.0e2');
+const E3 = entry("e3", 0);
+const page = (entries, { next = null, total = entries.length } = {}) =>
+  `{"data":[${entries.join(",")}],"pagination":{"currentRequestPagination":{"limit":100},"hasNextPage":${next !== null},"hasPreviousPage":false,"startCursor":${entries.length ? '"b286MA"' : "null"},"endCursor":${next === null ? (entries.length ? '"b286Mg"' : "null") : JSON.stringify(next)},"total":${total}}}`;
+const job = (status, extra = {}) => JSON.stringify({ data: { id: JOB, companyId: CO, status, createdAt: iso(T0 - 60000), lastUpdatedAt: iso(T0 - 60000), expiresIn: 3540, numberOfItems: 3, ...extra } });
+const err = (type, message = "m") => JSON.stringify({ type, message });
+const items = (list, next = null) =>
+  JSON.stringify({ data: list.map(([id, status]) => ({ accountingEntryId: id, exportJobId: JOB, status })), pagination: { hasNextPage: next !== null, hasPreviousPage: false, endCursor: next, total: list.length } });
+const report = (list) => JSON.stringify(list.map(([id, status, ext]) => ({ accountingEntryId: id, status, exportedAt: iso(T0), ...ext })));
+const okUpdate = (n, errors = []) => JSON.stringify({ data: Array.from({ length: n }, () => ({})), errors });
+
+const requests = [
+  { name: "list pending and in_progress jobs of a company (statuses repeated)", kind: "listJobs", opts: { apiBaseUrl: BASE + "/", companyId: CO, statuses: ["pending", "in_progress"], limit: 100 }, expect: { method: "GET", url: `${BASE}/v3/export-jobs?company_id=${CO}&statuses=pending&statuses=in_progress&limit=100` } },
+  { name: "list jobs from a cursor", kind: "listJobs", opts: { apiBaseUrl: BASE, after: "b28+MTI=" }, expect: { method: "GET", url: `${BASE}/v3/export-jobs?after=b28%2BMTI%3D` } },
+  { name: "get a job", kind: "getJob", opts: { apiBaseUrl: BASE, jobId: JOB }, expect: { method: "GET", url: `${BASE}/v3/export-jobs/${JOB}` } },
+  { name: "a job id cannot add a path segment", kind: "getJob", opts: { apiBaseUrl: BASE, jobId: "../../v1/x?y" }, expect: { method: "GET", url: `${BASE}/v3/export-jobs/..%2F..%2Fv1%2Fx%3Fy` } },
+  { name: "claim: event started", kind: "jobEvent", opts: { apiBaseUrl: BASE, jobId: JOB, event: "started" }, expect: { method: "POST", url: `${BASE}/v3/export-job-events`, body: `{"event":"started","jobId":"${JOB}"}` } },
+  { name: "fail with reason and type", kind: "jobEvent", opts: { apiBaseUrl: BASE, jobId: JOB, event: "failed", failureReason: "ledger down", failureReasonType: "accounting_system_validation_failure" }, expect: { method: "POST", url: `${BASE}/v3/export-job-events`, body: `{"event":"failed","jobId":"${JOB}","failureReason":"ledger down","failureReasonType":"accounting_system_validation_failure"}` } },
+  { name: "job items with a status filter", kind: "jobItems", opts: { apiBaseUrl: BASE, jobId: JOB, status: "pending", limit: 50 }, expect: { method: "GET", url: `${BASE}/v3/export-jobs/${JOB}/items?status=pending&limit=50` } },
+  { name: "export items of a job", kind: "exportItems", opts: { apiBaseUrl: BASE, jobId: JOB, companyId: CO, after: "b286OTk", limit: 100 }, expect: { method: "GET", url: `${BASE}/v3/export-items?job_id=${JOB}&company_id=${CO}&after=b286OTk&limit=100` } },
+  { name: "update items", kind: "updateItems", opts: { apiBaseUrl: BASE, jobId: JOB, now: T0, items: [{ accountingEntryId: "e1", status: "successful", externalId: "L-1", externalUrl: "https://ledger.example/L-1" }, { accountingEntryId: "e2", status: "failed", failureReason: "no supplier", failureReasonType: "vendor_unknown", exportedAt: "2026-01-01T00:00:00.000Z" }] }, expect: { method: "PUT", url: `${BASE}/v3/export-jobs/${JOB}/items`, body: report([["e1", "successful", { externalId: "L-1", externalUrl: "https://ledger.example/L-1" }]]).slice(0, -1) + `,{"accountingEntryId":"e2","status":"failed","exportedAt":"2026-01-01T00:00:00.000Z","failureReason":"no supplier","failureReasonType":"vendor_unknown"}]` } },
+  { name: "more than 100 items in one update", kind: "updateItems", opts: { apiBaseUrl: BASE, jobId: JOB, items: Array.from({ length: 101 }, (_, i) => ({ accountingEntryId: `e${i}`, status: "successful" })) }, error: "too_many_items" },
+  { name: "limit above 100", kind: "exportItems", opts: { apiBaseUrl: BASE, jobId: JOB, limit: 101 }, error: "invalid_input" },
+  { name: "an unknown job status", kind: "listJobs", opts: { apiBaseUrl: BASE, statuses: ["done"] }, error: "invalid_input" },
+  { name: "plain http to a remote host", kind: "getJob", opts: { apiBaseUrl: "http://external.pleo.io", jobId: JOB }, error: "invalid_input" },
+  { name: "http on loopback (the stand-in)", kind: "getJob", opts: { apiBaseUrl: "http://127.0.0.1:4011", jobId: "j" }, expect: { method: "GET", url: "http://127.0.0.1:4011/v3/export-jobs/j" } },
+];
+
+const responses = [
+  { name: "export items keep their exact text", kind: "exportItems", res: { status: 200, body: page([E1, E2], { next: "b286MQ", total: 3 }) }, expect: { entries: [{ accountingEntryId: "e1", json: E1 }, { accountingEntryId: "e2", json: E2 }], pagination: { hasNextPage: true, hasPreviousPage: false, startCursor: "b286MA", endCursor: "b286MQ", total: 3 } } },
+  { name: "a job, wrapped in data", kind: "getJob", res: { status: 200, body: job("pending") }, expect: JSON.parse(job("pending")).data },
+  { name: "a job with an unknown status", kind: "getJob", res: { status: 200, body: job("archived") }, error: "invalid_api_response" },
+  { name: "job items", kind: "jobItems", res: { status: 200, body: items([["e1", "successful"], ["e2", "pending"]]) }, expect: { items: JSON.parse(items([["e1", "successful"], ["e2", "pending"]])).data, pagination: { hasNextPage: false, hasPreviousPage: false, total: 2 } } },
+  { name: "update with one refused item inside a 200", kind: "updateItems", res: { status: 200, body: okUpdate(1, [{ accountingEntryId: "e9", message: "no such entry", type: "ACCOUNTING_ENTRY_DOES_NOT_EXIST" }]) }, expect: { updated: 1, errors: [{ accountingEntryId: "e9", message: "no such entry", type: "ACCOUNTING_ENTRY_DOES_NOT_EXIST" }] } },
+  { name: "event accepted (202)", kind: "jobEvent", res: { status: 202, body: "" }, expect: null },
+  { name: "409 EXPORT_ALREADY_IN_PROGRESS", kind: "jobEvent", res: { status: 409, body: err("EXPORT_ALREADY_IN_PROGRESS") }, error: "export_already_in_progress", status: 409, pleoType: "EXPORT_ALREADY_IN_PROGRESS" },
+  { name: "422 INVALID_EXPORT_JOB_STATUS_CHANGE", kind: "jobEvent", res: { status: 422, body: err("INVALID_EXPORT_JOB_STATUS_CHANGE") }, error: "invalid_status_change", status: 422, pleoType: "INVALID_EXPORT_JOB_STATUS_CHANGE" },
+  { name: "422 EXPORT_JOB_STATUS_UNPROCESSABLE", kind: "exportItems", res: { status: 422, body: err("EXPORT_JOB_STATUS_UNPROCESSABLE") }, error: "job_finished", status: 422, pleoType: "EXPORT_JOB_STATUS_UNPROCESSABLE" },
+  { name: "413 EXPORT_JOB_ITEMS_UPDATE_LIMIT", kind: "updateItems", res: { status: 413, body: err("EXPORT_JOB_ITEMS_UPDATE_LIMIT") }, error: "too_many_items", status: 413 },
+  { name: "400 MISSING_CONTRA_ACCOUNTS", kind: "exportItems", res: { status: 400, body: err("MISSING_CONTRA_ACCOUNTS") }, error: "missing_contra_accounts", status: 400 },
+  { name: "404 EXPORT_NOT_FOUND", kind: "getJob", res: { status: 404, body: err("EXPORT_NOT_FOUND") }, error: "not_found", status: 404 },
+  { name: "429 with Retry-After", kind: "exportItems", res: { status: 429, headers: { "Retry-After": "3" }, body: "" }, error: "rate_limited", status: 429, retryAfterMs: 3000 },
+  { name: "429 without Retry-After", kind: "exportItems", res: { status: 429, body: "" }, error: "rate_limited", status: 429 },
+  { name: "503 with an HTML body", kind: "listJobs", res: { status: 503, body: "<html>busy</html>" }, error: "api_unavailable", status: 503 },
+  { name: "401 JWT is expired", kind: "listJobs", res: { status: 401, body: err("UNAUTHORIZED", "JWT is expired") }, error: "unauthorized", status: 401 },
+  { name: "403 Access_Denied", kind: "listJobs", res: { status: 403, body: err("Access_Denied") }, error: "access_denied", status: 403 },
+  { name: "another 400", kind: "listJobs", res: { status: 400, body: err("BAD_REQUEST") }, error: "api_error", status: 400 },
+  { name: "a 200 that is not JSON", kind: "listJobs", res: { status: 200, body: "<html>" }, error: "invalid_api_response" },
+  { name: "a next page without an endCursor", kind: "exportItems", res: { status: 200, body: '{"data":[],"pagination":{"hasNextPage":true,"endCursor":null}}' }, error: "invalid_api_response" },
+  { name: "one entry twice in a page", kind: "exportItems", res: { status: 200, body: page([E1, E1]) }, error: "invalid_api_response" },
+];
+
+// Run transcripts: `next` checks the listed fields of the action; `feed`
+// and `delivered` feed it. `now` (ms) carries over between steps.
+const req = (purpose, extra = {}) => ({ next: { type: "request", purpose, ...extra } });
+const ok = (status, body = "", headers) => ({ feed: { status, body, ...(headers ? { headers } : {}) } });
+const ITEMS_URL = (after) => `${BASE}/v3/export-items?job_id=${JOB}&company_id=${CO}${after ? `&after=${after}` : ""}&limit=100`;
+const START = { apiBaseUrl: BASE, jobId: JOB, companyId: CO, seed: 7, now: T0 };
+const runs = [
+  {
+    name: "a pending job from a listing: claim, one page, deliver, report, completed",
+    start: { ...START, jobStatus: "pending" },
+    steps: [
+      { now: T0 },
+      req("claim", { method: "POST", url: `${BASE}/v3/export-job-events`, body: `{"event":"started","jobId":"${JOB}"}` }),
+      ok(202),
+      req("export_items", { method: "GET", url: ITEMS_URL() }),
+      ok(200, page([E1, E2])),
+      { state: { phase: "deliver", total: 2 } },
+      { next: { type: "deliver", entries: [{ accountingEntryId: "e1", json: E1 }, { accountingEntryId: "e2", json: E2 }] } },
+      { delivered: [{ accountingEntryId: "e1", status: "successful", externalId: "L-1" }, { accountingEntryId: "e2", status: "successful", externalId: "L-2", exportedAt: "2026-11-30T16:00:00.000Z" }] },
+      req("report", { method: "PUT", url: `${BASE}/v3/export-jobs/${JOB}/items`, body: `[{"accountingEntryId":"e1","status":"successful","exportedAt":"${iso(T0)}","externalId":"L-1"},{"accountingEntryId":"e2","status":"successful","exportedAt":"2026-11-30T16:00:00.000Z","externalId":"L-2"}]` }),
+      ok(200, okUpdate(2)),
+      req("finish", { body: `{"event":"completed","jobId":"${JOB}"}` }),
+      ok(202),
+      { next: { type: "done", status: "completed", counts: { successful: 2, failed: 0, reportErrors: 0, skipped: 0 } } },
+      { next: { type: "done", status: "completed" } },
+    ],
+  },
+  {
+    name: "cursors are followed; some failed items end completed_with_errors",
+    start: { ...START, jobStatus: "pending", pageSize: 2 },
+    steps: [
+      req("claim"), ok(202),
+      req("export_items", { url: `${BASE}/v3/export-items?job_id=${JOB}&company_id=${CO}&limit=2` }),
+      ok(200, page([E1, E2], { next: "b286MQ", total: 3 })),
+      { next: { type: "deliver" } },
+      { delivered: [{ accountingEntryId: "e1", status: "successful" }, { accountingEntryId: "e2", status: "failed", failureReason: "no supplier", failureReasonType: "vendor_unknown" }] },
+      req("report"), ok(200, okUpdate(2)),
+      req("export_items", { url: `${BASE}/v3/export-items?job_id=${JOB}&company_id=${CO}&after=b286MQ&limit=2` }),
+      ok(200, page([E3])),
+      { next: { type: "deliver", entries: [{ accountingEntryId: "e3", json: E3 }] } },
+      { delivered: [{ accountingEntryId: "e3", status: "successful" }] },
+      req("report"), ok(200, okUpdate(1)),
+      req("finish", { body: `{"event":"completed_with_errors","jobId":"${JOB}"}` }), ok(202),
+      { next: { type: "done", status: "completed_with_errors", counts: { successful: 2, failed: 1, reportErrors: 0, skipped: 0 } } },
+    ],
+  },
+  {
+    name: "every item failed: the job is failed with a reason",
+    start: { ...START, jobStatus: "pending" },
+    steps: [
+      req("claim"), ok(202), req("export_items"), ok(200, page([E1])),
+      { next: { type: "deliver" } },
+      { delivered: [{ accountingEntryId: "e1", status: "failed", failureReason: "account 6540 unknown", failureReasonType: "account_unknown" }] },
+      req("report"), ok(200, okUpdate(1)),
+      req("finish", { body: `{"event":"failed","jobId":"${JOB}","failureReason":"every item of the job failed to export","failureReasonType":"accounting_system_validation_failure"}` }), ok(202),
+      { next: { type: "done", status: "failed" } },
+    ],
+  },
+  {
+    name: "an empty job completes",
+    start: { ...START, jobStatus: "pending" },
+    steps: [req("claim"), ok(202), req("export_items"), ok(200, page([])), req("finish", { body: `{"event":"completed","jobId":"${JOB}"}` }), ok(202), { next: { type: "done", status: "completed" } }],
+  },
+  {
+    name: "unknown status: read the job first; pending → claim",
+    start: START,
+    steps: [req("get_job", { method: "GET", url: `${BASE}/v3/export-jobs/${JOB}` }), ok(200, job("pending")), { state: { total: 3 } }, req("claim")],
+  },
+  {
+    name: "a finished job ends the run with its status",
+    start: START,
+    steps: [req("get_job"), ok(200, job("completed")), { next: { type: "done", status: "completed" } }],
+  },
+  {
+    name: "an unknown job ends not_found",
+    start: START,
+    steps: [req("get_job"), ok(404, err("EXPORT_NOT_FOUND")), { next: { type: "done", status: "not_found", error: { code: "not_found" } } }],
+  },
+  {
+    name: "claim refused (already claimed): re-read, recover by scanning, skip final items",
+    start: { ...START, jobStatus: "pending" },
+    steps: [
+      req("claim"), ok(422, err("INVALID_EXPORT_JOB_STATUS_CHANGE")),
+      req("get_job"), ok(200, job("in_progress")),
+      req("list_job_items", { url: `${BASE}/v3/export-jobs/${JOB}/items?limit=100` }),
+      ok(200, items([["e1", "successful"], ["e2", "pending"]], "b286MQ")),
+      req("list_job_items", { url: `${BASE}/v3/export-jobs/${JOB}/items?after=b286MQ&limit=100` }),
+      ok(200, items([["e3", "abandoned"]])),
+      req("export_items"), ok(200, page([E1, E2, E3])),
+      { next: { type: "deliver", entries: [{ accountingEntryId: "e2", json: E2 }] } },
+      { delivered: [{ accountingEntryId: "e2", status: "successful" }] },
+      req("report"), ok(200, okUpdate(1)),
+      req("finish", { body: `{"event":"completed","jobId":"${JOB}"}` }), ok(202),
+      { next: { type: "done", status: "completed", counts: { successful: 2, failed: 0, reportErrors: 0, skipped: 2 } } },
+    ],
+  },
+  {
+    name: "429 with Retry-After waits exactly that long, then the same request",
+    start: { ...START, jobStatus: "pending" },
+    steps: [
+      req("claim"), ok(202), req("export_items"),
+      ok(429, "", { "Retry-After": "2" }),
+      { next: { type: "wait", until: T0 + 2000, reason: "rate_limited" } },
+      { now: T0 + 1999 }, { next: { type: "wait", until: T0 + 2000 } },
+      { now: T0 + 2000 }, req("export_items", { url: ITEMS_URL() }),
+    ],
+  },
+  {
+    name: "429 without Retry-After and 503 back off with jitter, growing",
+    start: { ...START, jobStatus: "pending" },
+    steps: [
+      req("claim"), ok(202), req("export_items"),
+      ok(429, ""), { next: { type: "wait", reason: "rate_limited", untilMin: T0 + 250, untilMax: T0 + 500 } },
+      { now: T0 + 10_000 }, req("export_items"),
+      ok(503, "<html>"), { next: { type: "wait", reason: "backoff", untilMin: T0 + 10_500, untilMax: T0 + 11_000 } },
+      { now: T0 + 20_000 }, req("export_items"),
+      ok(0, ""), { next: { type: "wait", reason: "backoff", untilMin: T0 + 21_000, untilMax: T0 + 22_000 } },
+      { now: T0 + 30_000 }, req("export_items"), ok(200, page([])), req("finish"),
+    ],
+  },
+  {
+    name: "a 401 is retried at once (the host refreshes its token)",
+    start: { ...START, jobStatus: "pending" },
+    steps: [req("claim"), ok(401, err("UNAUTHORIZED", "JWT is expired")), req("claim"), ok(202), req("export_items")],
+  },
+  {
+    name: "too many failures in a row: gave_up, the job stays for a later run",
+    start: { ...START, jobStatus: "pending", maxAttempts: 2 },
+    steps: [req("claim"), ok(503), { now: T0 + 60_000 }, req("claim"), ok(503), { next: { type: "done", status: "gave_up", error: { code: "api_unavailable" } } }],
+  },
+  {
+    name: "400 MISSING_CONTRA_ACCOUNTS fails the job with the reason",
+    start: { ...START, jobStatus: "pending" },
+    steps: [
+      req("claim"), ok(202), req("export_items"), ok(400, err("MISSING_CONTRA_ACCOUNTS")),
+      req("finish", { body: `{"event":"failed","jobId":"${JOB}","failureReason":"the company has not configured its contra accounts (MISSING_CONTRA_ACCOUNTS)","failureReasonType":"accounting_system_validation_failure"}` }),
+      ok(202), { next: { type: "done", status: "failed" } },
+    ],
+  },
+  {
+    name: "422 EXPORT_JOB_STATUS_UNPROCESSABLE: the job ended (expired); re-read and stop with its status",
+    start: { ...START, jobStatus: "pending" },
+    steps: [req("claim"), ok(202), req("export_items"), ok(422, err("EXPORT_JOB_STATUS_UNPROCESSABLE")), req("get_job"), ok(200, job("failed", { failureReasonType: "job_expired" })), { next: { type: "done", status: "failed" } }],
+  },
+  {
+    name: "413 on an update halves the batch",
+    start: { ...START, jobStatus: "pending" },
+    steps: [
+      req("claim"), ok(202), req("export_items"), ok(200, page([E1, E2])), { next: { type: "deliver" } },
+      { delivered: [{ accountingEntryId: "e1", status: "successful" }, { accountingEntryId: "e2", status: "successful" }] },
+      req("report"), ok(413, err("EXPORT_JOB_ITEMS_UPDATE_LIMIT")),
+      req("report", { body: `[{"accountingEntryId":"e1","status":"successful","exportedAt":"${iso(T0)}"}]` }), ok(200, okUpdate(1)),
+      req("report", { body: `[{"accountingEntryId":"e2","status":"successful","exportedAt":"${iso(T0)}"}]` }), ok(200, okUpdate(1)),
+      req("finish"),
+    ],
+  },
+  {
+    name: "items refused inside a 200 are counted and end completed_with_errors",
+    start: { ...START, jobStatus: "pending" },
+    steps: [
+      req("claim"), ok(202), req("export_items"), ok(200, page([E1, E2])), { next: { type: "deliver" } },
+      { delivered: [{ accountingEntryId: "e1", status: "successful" }, { accountingEntryId: "e2", status: "successful" }] },
+      req("report"), ok(200, okUpdate(1, [{ accountingEntryId: "e2", message: "gone", type: "ACCOUNTING_ENTRY_DOES_NOT_EXIST" }])),
+      req("finish", { body: `{"event":"completed_with_errors","jobId":"${JOB}"}` }), ok(202),
+      { next: { type: "done", status: "completed_with_errors", counts: { successful: 1, failed: 0, reportErrors: 1, skipped: 0 } } },
+    ],
+  },
+  {
+    name: "partial ledger results: the rest is delivered again, then one report",
+    start: { ...START, jobStatus: "pending" },
+    steps: [
+      req("claim"), ok(202), req("export_items"), ok(200, page([E1, E2])),
+      { next: { type: "deliver", entries: [{ accountingEntryId: "e1", json: E1 }, { accountingEntryId: "e2", json: E2 }] } },
+      { delivered: [{ accountingEntryId: "e2", status: "successful" }] },
+      { next: { type: "deliver", entries: [{ accountingEntryId: "e1", json: E1 }] } },
+      { delivered: [{ accountingEntryId: "e1", status: "successful" }] },
+      req("report", { body: `[{"accountingEntryId":"e2","status":"successful","exportedAt":"${iso(T0)}"},{"accountingEntryId":"e1","status":"successful","exportedAt":"${iso(T0)}"}]` }),
+    ],
+  },
+  {
+    name: "keep-alive: a delivery after 20 quiet minutes first marks its entries in_progress",
+    start: { ...START, jobStatus: "pending" },
+    steps: [
+      req("claim"), ok(202), req("export_items"), ok(200, page([E1, E2])),
+      { now: T0 + 20 * 60_000 - 1 }, { next: { type: "deliver" } },
+      { now: T0 + 20 * 60_000 },
+      req("keep_alive", { method: "PUT", body: `[{"accountingEntryId":"e1","status":"in_progress"},{"accountingEntryId":"e2","status":"in_progress"}]` }),
+      ok(200, okUpdate(2)),
+      { next: { type: "deliver" } },
+    ],
+  },
+  {
+    name: "keep-alive of a recovered job derives the last update from expiresIn",
+    start: START,
+    steps: [
+      req("get_job"), ok(200, job("in_progress", { expiresIn: 2400 })),
+      req("list_job_items"), ok(200, items([])),
+      req("export_items"), ok(200, page([E1])),
+      req("keep_alive", { body: `[{"accountingEntryId":"e1","status":"in_progress"}]` }),
+    ],
+  },
+  {
+    name: "a refused finish re-reads the job and ends with its status",
+    start: { ...START, jobStatus: "pending" },
+    steps: [req("claim"), ok(202), req("export_items"), ok(200, page([])), req("finish"), ok(422, err("INVALID_EXPORT_JOB_STATUS_CHANGE")), req("get_job"), ok(200, job("completed")), { next: { type: "done", status: "completed" } }],
+  },
+  {
+    name: "feeding without a request in flight is invalid_input",
+    start: { ...START, jobStatus: "pending" },
+    steps: [{ feed: { status: 202, body: "" }, error: "invalid_input" }, req("claim"), { delivered: [], error: "invalid_input" }],
+  },
+  {
+    name: "a ledger result for an entry that was not delivered is invalid_input",
+    start: { ...START, jobStatus: "pending" },
+    steps: [req("claim"), ok(202), req("export_items"), ok(200, page([E1])), { next: { type: "deliver" } }, { delivered: [{ accountingEntryId: "e9", status: "successful" }], error: "invalid_input" }, { delivered: [{ accountingEntryId: "e1", status: "pending" }], error: "invalid_input" }, { delivered: [{ accountingEntryId: "e1", status: "successful" }] }, req("report")],
+  },
+];
+
+writeFileSync(
+  process.argv[2],
+  JSON.stringify(
+    {
+      description:
+        "Export core (src/export/, exportRequests/exportResponses/exportRun*). `requests`: builder options → {method, url, body?} or an error code. `responses`: an answer → the validated value or an error code (+ status, Pleo type, retryAfterMs). `runs`: transcripts of the run state machine; a `next` step checks the listed fields of the action (`untilMin`/`untilMax` bound a jittered wait), `state` checks fields of the state, `feed`/`delivered` feed it (optionally expecting `error`), `now` sets the clock (ms).",
+      requests,
+      responses,
+      runs,
+    },
+    null,
+    2,
+  ) + "\n",
+);
+console.log(requests.length, "requests,", responses.length, "responses,", runs.length, "runs");
