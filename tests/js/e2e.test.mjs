@@ -45,12 +45,13 @@ describe("demo page in Chromium", () => {
   const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   /** On the stand-in: log in if asked, then allow (or deny) on the consent page, back to the demo. */
-  async function passStandin(page, { deny = false } = {}) {
+  async function passStandin(page, { deny = false, company } = {}) {
     await page.waitForSelector("form#login, form#consent");
     if (await page.$("form#login")) {
       await page.click("form#login button[type=submit]");
       await page.waitForSelector("form#consent");
     }
+    if (company !== undefined) await page.check(`form#consent input#company-${company}`);
     await page.click(deny ? "form#consent button[value=deny]" : "form#consent button[value=allow]");
     await page.waitForURL((url) => url.href.startsWith(`${stack.base}/`));
     await page.waitForLoadState("load");
@@ -133,6 +134,7 @@ describe("demo page in Chromium", () => {
 
     await page.getByRole("button", { name: "Disconnect" }).click();
     await page.locator("#notice", { hasText: "Disconnected" }).waitFor();
+    await shot(page, "04b-disconnected");
     await page.getByRole("link", { name: "Connect to Pleo" }).waitFor();
     assert.equal((await context.cookies(stack.base)).filter((c) => c.domain === "localhost").length, 0, "no cookie left");
     await context.close();
@@ -159,11 +161,53 @@ describe("demo page in Chromium", () => {
     await page.getByRole("heading", { name: "Connected companies" }).waitFor();
     await shot(page, "06-pleo-unreachable");
 
+    // Pleo rejects the refresh token: the company stays listed as
+    // "needs reconnect" with a Reconnect button, which restores it in place.
     await revokeEverything();
     await page.getByRole("button", { name: "Refresh now" }).click();
     await page.locator("#notice", { hasText: "Connection expired" }).waitFor();
-    await page.getByRole("link", { name: "Connect to Pleo" }).waitFor();
+    await page.locator(".pill.status-needs_reconnect", { hasText: "needs reconnect" }).waitFor();
     await shot(page, "07-connection-expired");
+    await page.getByRole("link", { name: /^Reconnect/ }).click();
+    await passStandin(page);
+    await page.locator(".pill.status-active").first().waitFor();
+    assert.equal(await page.locator(".pill.status-needs_reconnect").count(), 0, "reconnected in place");
+    await page.getByRole("button", { name: "GET /v1/introspect" }).click();
+    await page.locator("#result .status-line .pill", { hasText: /^200/ }).waitFor();
+    await shot(page, "07b-reconnected");
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.locator("#notice", { hasText: "Logged out" }).waitFor();
+    await context.close();
+  });
+
+  test("a second company connected in the same browser joins its session (the login transaction carries it across Pleo's cross-site redirect); logout ends both", async () => {
+    const context = await newContext();
+    const page = await context.newPage();
+    await page.goto(`${stack.base}/`);
+    await connect(page, { company: 0 });
+    await page.getByRole("heading", { name: "Connected companies" }).waitFor();
+    const sessionCookie = async () => (await context.cookies(stack.base)).find((c) => c.name === "__Host-pleo_session")?.value;
+    const first = await sessionCookie();
+    assert.ok(first);
+
+    // The redirect back from the stand-in (127.0.0.1) to localhost is cross-site: Chromium
+    // does not send the SameSite=Strict session cookie with the callback.
+    await page.getByRole("link", { name: "Connect another company" }).click();
+    await passStandin(page, { company: 2 });
+    await page.getByText(stack.info.companies[2].name).first().waitFor();
+    await page.getByText(stack.info.companies[0].name).first().waitFor();
+    assert.equal(await page.locator("#companies > li").count(), 2, "both companies in one session");
+    const second = await sessionCookie();
+    assert.notEqual(second, first, "the session id was rotated");
+    const stale = await fetch(`${stack.base}/auth/session`, { headers: { cookie: `__Host-pleo_session=${first}` } }).then((r) => r.json());
+    assert.equal(stale.connected, false, "the previous session id has no access left (not stranded for 7 days)");
+    await shot(page, "07c-two-companies");
+
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.locator("#notice", { hasText: "Logged out" }).waitFor();
+    await page.getByRole("link", { name: "Connect to Pleo" }).waitFor();
+    const after = await fetch(`${stack.base}/auth/session`, { headers: { cookie: `__Host-pleo_session=${second}` } }).then((r) => r.json());
+    assert.equal(after.connected, false, "logout ended the session for both companies");
     await context.close();
   });
 

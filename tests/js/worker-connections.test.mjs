@@ -30,7 +30,18 @@ async function startRateLimitingProxy(info) {
       res.end('{"type":"TOO_MANY_REQUESTS","message":"slow down"}');
       return;
     }
-    const upstream = await fetch(new URL(req.url, info.apiBaseUrl), { headers: { authorization: req.headers.authorization ?? "" } });
+    // The harness routes the token and revocation endpoints through here too.
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const origin = req.url.startsWith("/oauth/") ? info.issuer : info.apiBaseUrl;
+    const headers = {};
+    for (const name of ["authorization", "content-type", "accept"]) if (req.headers[name]) headers[name] = req.headers[name];
+    const upstream = await fetch(new URL(req.url, origin), {
+      method: req.method,
+      headers,
+      body: ["GET", "HEAD"].includes(req.method) ? undefined : Buffer.concat(chunks),
+      redirect: "manual",
+    });
     res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
     res.end(Buffer.from(await upstream.arrayBuffer()));
   });

@@ -1,6 +1,6 @@
-// The edge worker on workerd (miniflare, Durable Objects for sessions and
-// connections) against the Pleo stand-in over HTTP, plus the Cloudflare
-// deployment config check.
+// The edge worker on workerd (miniflare, a Durable Object per company
+// connection plus the directory) against the Pleo stand-in over HTTP, plus
+// the Cloudflare deployment config check.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -16,7 +16,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ".
 
 defineWorkerSuite("workerd");
 
-test("wrangler.toml: `wrangler deploy --dry-run` bundles the worker with its Durable Objects and assets (offline)", async () => {
+test("wrangler.toml: `wrangler deploy --dry-run` bundles the worker with its Durable Objects (migration v2) and assets (offline)", async () => {
   const outdir = await mkdtemp(path.join(tmpdir(), "pleo-wrangler-"));
   const wranglerScratch = path.join(ROOT, ".wrangler");
   const hadScratch = existsSync(wranglerScratch);
@@ -32,12 +32,12 @@ test("wrangler.toml: `wrangler deploy --dry-run` bundles the worker with its Dur
     );
     const output = `${stdout}\n${stderr}`;
     assert.match(output, /env\.CONNECTIONS \(ConnectionObject\)\s+Durable Object/);
-    assert.match(output, /env\.SESSIONS \(SessionObject\)\s+Durable Object/);
+    assert.match(output, /env\.DIRECTORY \(DirectoryObject\)\s+Durable Object/);
     assert.match(output, /env\.ASSETS\s+Assets/);
     assert.match(output, /--dry-run: exiting now/);
     const bundle = await readFile(path.join(outdir, "index.js"), "utf8");
     assert.ok(/export\s*\{[^}]*\bConnectionObject\b[^}]*\}/.test(bundle), "the Durable Object classes are exported");
-    assert.ok(/export\s*\{[^}]*\bSessionObject\b[^}]*\}/.test(bundle));
+    assert.ok(/export\s*\{[^}]*\bDirectoryObject\b[^}]*\}/.test(bundle));
     assert.ok(/import \w+ from "\.\/[\w-]*pleo_oauth_bg\.wasm"/.test(bundle), "the wasm module is imported, not compiled at runtime");
     assert.ok(!/PLEO_CLIENT_SECRET\s*[:=]\s*"/.test(bundle), "no secret baked into the bundle");
   } finally {

@@ -13,7 +13,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import { BUILD_DIR, ROOT, buildWorker } from "./build.mjs";
-import { createAssets } from "./static-node.mjs";
+import { createAssets } from "./static-files.mjs";
 
 export async function compatibilityDate(root = ROOT) {
   const toml = await readFile(path.join(root, "wrangler.toml"), "utf8");

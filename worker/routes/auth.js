@@ -152,14 +152,19 @@ async function callback({ request, env, config, app }) {
   const previous = tx.session && typeof tx.session.sid === "string" ? tx.session : null;
   const sid = randomId();
   const expiresAt = Date.now() + sessionTtlMs(env);
-  await callObject(connectionStub(env, subject), "connect", {
-    subject,
-    name,
-    tokens,
-    sid,
-    dropSid: previous?.sid,
-    sessionExpiresAt: expiresAt,
-  });
+  try {
+    await callObject(connectionStub(env, subject), "connect", {
+      subject,
+      name,
+      tokens,
+      sid,
+      dropSid: previous?.sid,
+      sessionExpiresAt: expiresAt,
+    });
+  } catch (err) {
+    console.error("storing the connection failed:", err?.name, err?.code ?? "");
+    return fail("server_error");
+  }
   app.cache.forgetCompany(subject);
   const kept = [];
   for (const other of previous?.companies ?? []) {
@@ -179,7 +184,13 @@ async function sessionInfo({ request, env, config }) {
   const connections = [];
   const stillHeld = [];
   for (const subject of session?.companies ?? []) {
-    const described = await callObject(connectionStub(env, subject), "describe", { sid: session.sid }).catch(() => null);
+    let described;
+    try {
+      described = await callObject(connectionStub(env, subject), "describe", { sid: session.sid });
+    } catch {
+      stillHeld.push(subject); // a passing failure: keep it in the cookie, list it next time
+      continue;
+    }
     if (!described?.held) continue; // disconnected, or this session was logged out
     stillHeld.push(subject);
     const { history, ...visible } = described.connection;

@@ -8,6 +8,8 @@
 //   const store = createMemoryStore();
 //   startNodeWorker({ env, store });   // the adapter calls store.bindings(env, app)
 
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 class MemoryStorage {
   constructor(onAlarm) {
     this.data = new Map();
@@ -56,11 +58,22 @@ class MemoryStorage {
   async setAlarm(at) {
     const when = typeof at === "number" ? at : at.getTime();
     this.alarmAt = when;
+    this.arm();
+  }
+
+  arm() {
     clearTimeout(this.timer);
+    if (this.alarmAt === null) return;
+    // setTimeout holds at most 2^31-1 ms (~24.8 days); a later alarm re-arms.
+    const delay = Math.max(0, this.alarmAt - Date.now());
     this.timer = setTimeout(() => {
+      if (this.alarmAt !== null && this.alarmAt > Date.now()) {
+        this.arm();
+        return;
+      }
       this.alarmAt = null;
       this.onAlarm();
-    }, Math.max(0, when - Date.now()));
+    }, Math.min(delay, MAX_TIMEOUT_MS));
     this.timer.unref?.();
   }
 
