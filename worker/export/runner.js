@@ -147,7 +147,7 @@ async function lookup(conn, trigger) {
   const state = exportRunStart({ apiBaseUrl, jobId: job.id, companyId, jobStatus: job.status, ...settings.runOptions, now });
   const run = { jobId: job.id, state, trigger, startedAt: now };
   const previous = await storage.get(jobKey(job.id));
-  const summary = { ...jobSummary(job, previous), status: "in_progress", startedAt: previous?.startedAt ?? now, error: null };
+  const summary = { ...jobSummary(job, previous), status: "in_progress", startedAt: previous?.startedAt ?? new Date(now).toISOString(), error: null };
   await storage.put({ [RUN_KEY]: run, [jobKey(job.id)]: summary, [LAST_LOOKUP_KEY]: now });
   await storage.delete(LOOKUP_KEY);
   await rememberJob(storage, job.id, settings.jobsKept);
