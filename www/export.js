@@ -20,6 +20,7 @@ const view = {
   detail: null,
   timer: null,
   busy: false,
+  liveUntil: 0, // after "Create" or "Run now": keep polling while the webhook and the run get going
 };
 
 // ISO 4217 minor units other than 2 (the ones Pleo's currencies may use).
@@ -76,10 +77,13 @@ function progress(job) {
   const total = job.numberOfItems ?? 0;
   const done = (job.exported ?? 0) + (job.failed ?? 0);
   const ratio = total > 0 ? Math.min(1, done / total) : job.status === "completed" ? 1 : 0;
+  const bar = h("div", { class: "export-progress-bar" });
+  // CSSOM, not a style attribute: the page's CSP (style-src 'self') blocks inline styles.
+  bar.style.width = `${(ratio * 100).toFixed(1)}%`;
   return h(
     "div",
     { class: "export-progress", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": String(total), "aria-valuenow": String(done), "aria-label": "Items booked" },
-    h("div", { class: "export-progress-bar", style: `width: ${(ratio * 100).toFixed(1)}%` }),
+    bar,
   );
 }
 
@@ -165,14 +169,15 @@ async function refresh() {
   if (!listed) return;
   view.jobs = listed.jobs ?? [];
   renderJobs();
-  if (view.selectedJob) {
+  if (view.selectedJob && view.jobs.some((j) => j.id === view.selectedJob)) {
+    // Only jobs the worker already knows (a job just created in Pleo appears once its run starts).
     const detail = await attempt(() => pleo.exportJob(view.selectedJob, { company: view.company }));
     if (detail) {
       view.detail = detail;
       renderDetail();
     }
   }
-  schedule(view.jobs.some(running) || Boolean(listed.running));
+  schedule(view.jobs.some(running) || Boolean(listed.running) || Date.now() < view.liveUntil);
 }
 
 function schedule(live) {
@@ -214,8 +219,8 @@ async function runNow() {
         ? "A run for this company is going; one run at a time per company."
         : "Pleo has no waiting export job for this company.",
   );
+  view.liveUntil = Date.now() + 15_000;
   await refresh();
-  schedule(true);
 }
 
 async function createJob() {
@@ -233,8 +238,8 @@ async function createJob() {
   }
   view.selectedJob = body.jobId;
   showNotice("ok", "Export created in Pleo", `Job ${body.jobId} with ${body.entries} entries. Pleo's webhook tells the worker; watch it run.`);
+  view.liveUntil = Date.now() + 15_000;
   await refresh();
-  schedule(true);
 }
 
 async function withButton(button, fn) {
