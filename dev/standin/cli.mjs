@@ -44,6 +44,7 @@ try {
     exportJobTtl: numberFromEnv('STANDIN_EXPORT_JOB_TTL'),
     webhookRetryMs: numberFromEnv('STANDIN_WEBHOOK_RETRY_MS'),
     webhookAttempts: numberFromEnv('STANDIN_WEBHOOK_ATTEMPTS'),
+    companies: numberFromEnv('STANDIN_COMPANIES'),
   });
 } catch (err) {
   console.error(`stand-in failed to start: ${err.message}`);

@@ -75,11 +75,11 @@ export function prng(seed) {
 }
 
 export function uuid(rand) {
-  const hex = Array.from({ length: 32 }, () => Math.floor(rand() * 16).toString(16));
-  hex[12] = '4';
-  hex[16] = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
-  const s = hex.join('');
-  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+  const word = () => Math.floor(rand() * 0x1_0000_0000).toString(16).padStart(8, '0');
+  const s = word() + word() + word() + word();
+  // RFC 9562 §5.4: version 4, variant 10xx.
+  const variant = ((parseInt(s[16], 16) & 0x3) | 0x8).toString(16);
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-4${s.slice(13, 16)}-${variant}${s.slice(17, 20)}-${s.slice(20)}`;
 }
 
 function slug(s) {
@@ -125,9 +125,31 @@ function buildCompany(seed, index) {
   return { company, employees };
 }
 
-// Fresh copy per stand-in instance.
-export function createDataset() {
-  const companies = COMPANY_SEED.map(buildCompany);
+// Companies beyond the four named ones, for load tests with many companies:
+// the same people and currencies as the named ones, new ids and names.
+function extraSeed(index) {
+  const base = COMPANY_SEED[index % COMPANY_SEED.length];
+  const rand = prng(0xc0ffee + index * 104_729);
+  const n = String(index + 1).padStart(2, '0');
+  const suffix = base.name.split(' ').pop();
+  return {
+    ...base,
+    id: uuid(rand),
+    name: `Demo Company ${n} ${suffix}`,
+    domain: `demo-company-${n}.example`,
+    registrationNumber: `${base.country}${String(10_000_000 + index)}`,
+  };
+}
+
+/**
+ * Fresh copy per stand-in instance.
+ * @param {object} [o]
+ * @param {number} [o.companies=4] how many companies (the first four are the named ones)
+ */
+export function createDataset({ companies: count = COMPANY_SEED.length } = {}) {
+  if (!Number.isInteger(count) || count < 1 || count > 500) throw new TypeError('companies must be an integer 1..500');
+  const seeds = Array.from({ length: count }, (_, i) => (i < COMPANY_SEED.length ? COMPANY_SEED[i] : extraSeed(i)));
+  const companies = seeds.map(buildCompany);
   return {
     companies: companies.map((c) => c.company),
     bySubject: new Map(companies.map((c) => [c.company.subject, c])),

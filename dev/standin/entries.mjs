@@ -71,10 +71,30 @@ function seedOf(...parts) {
   return createHash('sha256').update(parts.join('|')).digest().readUInt32LE(0);
 }
 
+// Seeds that repeat across entries (per supplier, per card, per company) are
+// remembered: a 500-entry job would otherwise hash the same strings 500 times.
+const seedMemo = new Map();
+function memoSeed(...parts) {
+  const key = parts.join('|');
+  let v = seedMemo.get(key);
+  if (v === undefined) {
+    if (seedMemo.size > 100_000) seedMemo.clear();
+    v = seedOf(key);
+    seedMemo.set(key, v);
+  }
+  return v;
+}
+
+const teamsMemo = new Map();
 /** Teams of a company: [{id, code, name}], the same on every run. */
 export function teamsOf(company) {
-  const rand = prng(seedOf('teams', company.id));
-  return TEAMS.map(([name, code]) => ({ id: uuid(rand), code, name }));
+  let teams = teamsMemo.get(company.id);
+  if (!teams) {
+    const rand = prng(seedOf('teams', company.id));
+    teams = TEAMS.map(([name, code]) => ({ id: uuid(rand), code, name }));
+    teamsMemo.set(company.id, teams);
+  }
+  return teams;
 }
 
 function money(currency, value) {
@@ -116,11 +136,11 @@ export function accountingEntry(company, employees, k) {
   const grossWallet = netWallet + taxWallet;
   const employee = employees[Math.floor(rand() * employees.length)];
   const teams = teamsOf(company);
-  const team = teams[Math.floor(rand() * teams.length)];
+  const team = { ...teams[Math.floor(rand() * teams.length)] };
   const type = k % 7 === 5 ? 'reimbursement' : category === 'software' ? 'invoice' : 'card_purchase';
   const date = new Date(BASE_DATE - (k % 120) * DAY - Math.floor(rand() * 20) * 3_600_000);
   const account = ACCOUNTS[category];
-  const supplierCode = `S${String(seedOf('supplier', company.id, name) % 90_000 + 10_000)}`;
+  const supplierCode = `S${String(memoSeed('supplier', company.id, name) % 90_000 + 10_000)}`;
 
   const entry = {
     accountingEntryId: id,
@@ -140,7 +160,7 @@ export function accountingEntry(company, employees, k) {
     }],
     additionalInformation: {
       merchantCategoryCode: mcc,
-      cardLastFour: type === 'card_purchase' ? String(1000 + (seedOf('card', employee.id) % 9000)) : null,
+      cardLastFour: type === 'card_purchase' ? String(1000 + (memoSeed('card', employee.id) % 9000)) : null,
       reviewStatus: 'approved',
       entryNumber: k + 1,
     },
@@ -164,9 +184,9 @@ export function accountingEntry(company, employees, k) {
       categoryCode: mcc,
       country: supplierCountry,
       account: { code: '5400', name: 'Trade creditors' },
-      taxIdentifier: `${supplierCountry}${String(seedOf('vat', name) % 100_000_000).padStart(8, '0')}`,
+      taxIdentifier: `${supplierCountry}${String(memoSeed('vat', name) % 100_000_000).padStart(8, '0')}`,
     };
-    entry.vendor = { id: uuid(prng(seedOf('vendor', company.id, name))), name, code: supplierCode };
+    entry.vendor = { id: uuid(prng(memoSeed('vendor', company.id, name))), name, code: supplierCode };
   }
   return entry;
 }

@@ -45,6 +45,110 @@ const iso = (ms) => (ms === null || ms === undefined ? null : new Date(ms).toISO
 const isText = (v, max = 2000) => typeof v === 'string' && v.length <= max;
 const optionalText = (v, max) => v === undefined || v === null || isText(v, max);
 
+// Journal operations (journal.mjs) for a job record and an item record.
+const jobOp = (job) => ['job', job.id, job];
+const itemOp = (item) => ['item', `${item.exportJobId}/${item.accountingEntryId}`, item];
+
+function newItem(job, entryId, index) {
+  return {
+    accountingEntryId: entryId,
+    exportJobId: job.id,
+    index,
+    status: 'pending',
+    exportedAt: null,
+    externalId: null,
+    externalUrl: null,
+    failureReason: null,
+    failureReasonType: null,
+    reports: 0,
+  };
+}
+
+function newJob(seq, companyId, fields, now) {
+  const t = fields.createdAt ?? now;
+  return {
+    seq,
+    id: randomUUID(),
+    companyId,
+    status: 'pending',
+    createdAt: t,
+    lastUpdatedAt: t,
+    startedAt: null,
+    completedAt: null,
+    isInteractive: Boolean(fields.isInteractive),
+    createdBy: fields.createdBy ?? null,
+    vendorBasedBookkeeping: Boolean(fields.vendorBasedBookkeeping),
+    failureReason: null,
+    failureReasonType: null,
+    entryIds: fields.entryIds,
+  };
+}
+
+/** The job object of the facts file; expiresIn counts from lastUpdatedAt. */
+function jobView(job, ttlMs, now) {
+  const unfinished = UNFINISHED.has(job.status);
+  return {
+    id: job.id,
+    companyId: job.companyId,
+    status: job.status,
+    createdAt: iso(job.createdAt),
+    lastUpdatedAt: iso(job.lastUpdatedAt),
+    startedAt: iso(job.startedAt),
+    completedAt: iso(job.completedAt),
+    expiresIn: unfinished ? Math.max(0, Math.ceil((job.lastUpdatedAt + ttlMs - now) / 1000)) : null,
+    numberOfItems: job.entryIds.length,
+    isInteractive: job.isInteractive,
+    createdBy: job.createdBy,
+    vendorBasedBookkeeping: job.vendorBasedBookkeeping,
+    failureReason: job.failureReason,
+    failureReasonType: job.failureReasonType,
+  };
+}
+
+/** A job item (the control layer) of the facts file. */
+function itemView(item) {
+  return {
+    accountingEntryId: item.accountingEntryId,
+    exportJobId: item.exportJobId,
+    status: item.status,
+    exportedAt: iso(item.exportedAt),
+    externalId: item.externalId,
+    externalUrl: item.externalUrl,
+    failureReason: item.failureReason,
+    failureReasonType: item.failureReasonType,
+  };
+}
+
+// What a finished seeded job's items look like: all booked, or (with errors)
+// the entries without a supplier failed the way a vendor-based ledger fails them.
+function finishSeededJob(job, jobItems, plan, entryOf) {
+  if (plan.expired) {
+    job.status = 'failed';
+    job.completedAt = job.startedAt + 3_600_000;
+    job.failureReason = 'The export job expired: no update for 3600 seconds';
+    job.failureReasonType = 'job_expired';
+    for (const item of jobItems) item.status = 'abandoned';
+  } else {
+    job.status = plan.status;
+    job.completedAt = job.startedAt + 90_000;
+    jobItems.forEach((item, i) => {
+      if (plan.status === 'completed_with_errors' && !entryOf(item.accountingEntryId).supplier) {
+        Object.assign(item, {
+          status: 'failed', failureReason: 'No supplier on the entry', failureReasonType: 'vendor_unknown', reports: 1,
+        });
+      } else {
+        Object.assign(item, {
+          status: 'successful',
+          exportedAt: job.startedAt + 10_000 * (i + 1),
+          externalId: `LEDGER-${job.companyId.slice(0, 4)}-${job.seq}-${i + 1}`,
+          reports: 1,
+        });
+      }
+    });
+  }
+  job.lastUpdatedAt = job.completedAt;
+}
+
 /**
  * @param {object} o
  * @param {object} o.journal persistence (journal.mjs)
@@ -57,7 +161,7 @@ const optionalText = (v, max) => v === undefined || v === null || isText(v, max)
 export function createExports({
   journal, dataset, stats, ttlMs, onJobCreated = () => {}, now = Date.now,
 }) {
-  const companies = new Map(); // companyId -> { entryCount, missingContraAccounts, jobIds: [] }
+  const companies = new Map(); // companyId -> { entryCount, missingContraAccounts, jobIds: [], ids: [entryId by k] }
   const jobs = new Map(); // jobId -> job record
   const items = new Map(); // jobId -> Map(entryId -> item record), in entry order
   const entryNumber = new Map(); // entryId -> { companyId, k }
@@ -70,15 +174,23 @@ export function createExports({
     const { entryCount, missingContraAccounts } = companyState(companyId);
     return ['company', companyId, { entryCount, missingContraAccounts }];
   };
-  const jobOp = (job) => ['job', job.id, job];
-  const itemOp = (item) => ['item', `${item.exportJobId}/${item.accountingEntryId}`, item];
 
+  // Entry k of a company; ids are remembered, whole entries cached (they are
+  // pure functions of (company, k), so dropping the cache loses nothing).
   function entryAt(companyId, k) {
+    const known = companyState(companyId).ids[k];
+    const cached = known && entryCache.get(known);
+    if (cached) return cached;
     const { company, employees } = dataset.byId.get(companyId);
     const entry = accountingEntry(company, employees, k);
     entryNumber.set(entry.accountingEntryId, { companyId, k });
+    companyState(companyId).ids[k] = entry.accountingEntryId;
+    if (entryCache.size > 50_000) entryCache.clear();
+    entryCache.set(entry.accountingEntryId, entry);
     return entry;
   }
+
+  const entryIdAt = (companyId, k) => companyState(companyId).ids[k] ?? entryAt(companyId, k).accountingEntryId;
 
   function growEntries(companyId, count) {
     const state = companyState(companyId);
@@ -87,15 +199,10 @@ export function createExports({
   }
 
   function entry(entryId) {
-    let e = entryCache.get(entryId);
-    if (!e) {
-      const where = entryNumber.get(entryId);
-      if (!where) return undefined;
-      e = entryAt(where.companyId, where.k);
-      if (entryCache.size > 50_000) entryCache.clear();
-      entryCache.set(entryId, e);
-    }
-    return e;
+    const cached = entryCache.get(entryId);
+    if (cached) return cached;
+    const where = entryNumber.get(entryId);
+    return where && entryAt(where.companyId, where.k);
   }
 
   function addJob(job, jobItems) {
@@ -115,7 +222,7 @@ export function createExports({
   for (const { company } of dataset.byId.values()) {
     const saved = journal.get('company', company.id);
     companies.set(company.id, {
-      entryCount: 0, missingContraAccounts: Boolean(saved?.missingContraAccounts), jobIds: [],
+      entryCount: 0, missingContraAccounts: Boolean(saved?.missingContraAccounts), jobIds: [], ids: [],
     });
     growEntries(company.id, saved?.entryCount ?? 0);
   }
@@ -131,85 +238,28 @@ export function createExports({
   }
   if (!journal.get('meta', 'exportsSeeded')) seed();
 
-  function newItem(job, entryId, index) {
-    return {
-      accountingEntryId: entryId,
-      exportJobId: job.id,
-      index,
-      status: 'pending',
-      exportedAt: null,
-      externalId: null,
-      externalUrl: null,
-      failureReason: null,
-      failureReasonType: null,
-      reports: 0,
-    };
-  }
-
-  function newJob(companyId, fields) {
-    seq += 1;
-    const t = fields.createdAt ?? now();
-    return {
-      seq,
-      id: randomUUID(),
-      companyId,
-      status: 'pending',
-      createdAt: t,
-      lastUpdatedAt: t,
-      startedAt: null,
-      completedAt: null,
-      isInteractive: Boolean(fields.isInteractive),
-      createdBy: fields.createdBy ?? null,
-      vendorBasedBookkeeping: Boolean(fields.vendorBasedBookkeeping),
-      failureReason: null,
-      failureReasonType: null,
-      entryIds: fields.entryIds,
-    };
-  }
-
   // A finished history per company, so lists are not empty on a fresh start.
   function seed() {
     const ops = [];
     const day = 86_400_000;
-    for (const [companyId, state] of companies) {
+    for (const companyId of companies.keys()) {
       const { employees } = dataset.byId.get(companyId);
       let k = 0;
       growEntries(companyId, SEED_HISTORY.reduce((n, h) => n + h.entries, 0) + SEED_POOL);
       for (const plan of SEED_HISTORY) {
         const entryIds = [];
-        for (let i = 0; i < plan.entries; i += 1, k += 1) entryIds.push(entryAt(companyId, k).accountingEntryId);
+        for (let i = 0; i < plan.entries; i += 1, k += 1) entryIds.push(entryIdAt(companyId, k));
         const createdAt = now() - plan.daysAgo * day;
-        const job = newJob(companyId, { createdAt, entryIds, createdBy: employees[1].id, isInteractive: true });
+        seq += 1;
+        const job = newJob(seq, companyId, {
+          createdAt, entryIds, createdBy: employees[1].id, isInteractive: true,
+        }, now());
         job.startedAt = createdAt + 20_000;
         const jobItems = entryIds.map((id, index) => newItem(job, id, index));
-        if (plan.expired) {
-          job.status = 'failed';
-          job.completedAt = job.startedAt + 3_600_000;
-          job.failureReason = 'The export job expired: no update for 3600 seconds';
-          job.failureReasonType = 'job_expired';
-          for (const item of jobItems) item.status = 'abandoned';
-        } else {
-          job.status = plan.status;
-          job.completedAt = job.startedAt + 90_000;
-          jobItems.forEach((item, i) => {
-            const e = entry(item.accountingEntryId);
-            if (plan.status === 'completed_with_errors' && !e.supplier) {
-              Object.assign(item, { status: 'failed', failureReason: 'No supplier on the entry', failureReasonType: 'vendor_unknown', reports: 1 });
-            } else {
-              Object.assign(item, {
-                status: 'successful',
-                exportedAt: job.startedAt + 10_000 * (i + 1),
-                externalId: `LEDGER-${companyId.slice(0, 4)}-${1000 + k - entryIds.length + i}`,
-                reports: 1,
-              });
-            }
-          });
-        }
-        job.lastUpdatedAt = job.completedAt;
+        finishSeededJob(job, jobItems, plan, entry);
         addJob(job, jobItems);
         ops.push(jobOp(job), ...jobItems.map(itemOp));
       }
-      void state;
       ops.push(companyOps(companyId));
     }
     ops.push(['meta', 'exportsSeeded', true]);
@@ -250,38 +300,7 @@ export function createExports({
 
   // ---- views -------------------------------------------------------------
 
-  function jobView(job) {
-    const unfinished = UNFINISHED.has(job.status);
-    return {
-      id: job.id,
-      companyId: job.companyId,
-      status: job.status,
-      createdAt: iso(job.createdAt),
-      lastUpdatedAt: iso(job.lastUpdatedAt),
-      startedAt: iso(job.startedAt),
-      completedAt: iso(job.completedAt),
-      expiresIn: unfinished ? Math.max(0, Math.ceil((job.lastUpdatedAt + ttlMs() - now()) / 1000)) : null,
-      numberOfItems: job.entryIds.length,
-      isInteractive: job.isInteractive,
-      createdBy: job.createdBy,
-      vendorBasedBookkeeping: job.vendorBasedBookkeeping,
-      failureReason: job.failureReason,
-      failureReasonType: job.failureReasonType,
-    };
-  }
-
-  function itemView(item) {
-    return {
-      accountingEntryId: item.accountingEntryId,
-      exportJobId: item.exportJobId,
-      status: item.status,
-      exportedAt: iso(item.exportedAt),
-      externalId: item.externalId,
-      externalUrl: item.externalUrl,
-      failureReason: item.failureReason,
-      failureReasonType: item.failureReasonType,
-    };
-  }
+  const view = (job) => jobView(job, ttlMs(), now());
 
   function findJob(companyId, jobId) {
     sweep();
@@ -332,27 +351,28 @@ export function createExports({
       }
       entryIds = [];
       for (let k = 0; k < state.entryCount && (count === undefined || entryIds.length < count); k += 1) {
-        const id = entryAt(companyId, k).accountingEntryId;
+        const id = entryIdAt(companyId, k);
         if (!inJob.has(id)) entryIds.push(id);
       }
       const wanted = count ?? Math.max(entryIds.length, 10);
       while (entryIds.length < wanted) {
         growEntries(companyId, state.entryCount + 1);
-        entryIds.push(entryAt(companyId, state.entryCount - 1).accountingEntryId);
+        entryIds.push(entryIdAt(companyId, state.entryCount - 1));
       }
     }
-    const job = newJob(companyId, {
+    seq += 1;
+    const job = newJob(seq, companyId, {
       entryIds, isInteractive, createdBy, vendorBasedBookkeeping,
-    });
+    }, now());
     const jobItems = entryIds.map((id, index) => newItem(job, id, index));
     addJob(job, jobItems);
     const ops = [jobOp(job), ...jobItems.map(itemOp)];
     if (state.entryCount !== before) ops.push(companyOps(companyId));
     journal.commit(ops);
     stats.exportJobsCreated += 1;
-    const view = jobView(job);
-    onJobCreated(view);
-    return view;
+    const created = view(job);
+    onJobCreated(created);
+    return created;
   }
 
   function listJobs(companyId, statuses = null) {
@@ -360,11 +380,11 @@ export function createExports({
     return companyState(companyId).jobIds
       .map((id) => jobs.get(id))
       .filter((job) => !statuses || statuses.includes(job.status))
-      .map((job) => ({ key: job.seq, value: jobView(job) }));
+      .map((job) => ({ key: job.seq, value: view(job) }));
   }
 
   function getJob(companyId, jobId) {
-    return jobView(findJob(companyId, jobId));
+    return view(findJob(companyId, jobId));
   }
 
   function applyEvent(companyId, body) {
@@ -393,7 +413,7 @@ export function createExports({
     }
     journal.commit([jobOp(job)]);
     stats.exportEvents += 1;
-    return jobView(job);
+    return view(job);
   }
 
   function jobItems(companyId, jobId, status = null) {
@@ -414,14 +434,13 @@ export function createExports({
     return job.entryIds.map((id, index) => ({ key: index, value: entry(id) }));
   }
 
-  function checkReport(u, item) {
+  function checkReport(u) {
     if (!REPORTABLE.has(u.status)) return `status must be one of ${[...REPORTABLE].join(', ')}`;
     if (!optionalText(u.externalId, 500) || !optionalText(u.externalUrl, 2000)) return 'externalId and externalUrl must be strings';
     if (!optionalText(u.failureReason) || !optionalText(u.failureReasonType, 100)) return 'failureReason and failureReasonType must be strings';
     if (u.exportedAt !== undefined && u.exportedAt !== null && !(isText(u.exportedAt, 64) && Number.isFinite(Date.parse(u.exportedAt)))) {
       return 'exportedAt must be an ISO 8601 date-time';
     }
-    void item;
     return null;
   }
 
@@ -449,7 +468,7 @@ export function createExports({
           : { accountingEntryId: entryId, message: `Accounting entry ${entryId.slice(0, 64)} does not exist in export job ${job.id}`, type: 'ACCOUNTING_ENTRY_DOES_NOT_EXIST' });
         continue;
       }
-      const problem = checkReport(u, item);
+      const problem = checkReport(u);
       if (problem) {
         errors.push({ accountingEntryId: entryId, message: problem, type: 'INVALID_EXPORT_ITEM' });
         continue;
@@ -500,7 +519,7 @@ export function createExports({
       const job = jobs.get(jobId);
       if (!job) return undefined;
       return {
-        job: jobView(job),
+        job: view(job),
         items: [...items.get(job.id).values()].map((item) => ({
           accountingEntryId: item.accountingEntryId,
           status: item.status,
@@ -515,7 +534,7 @@ export function createExports({
       return [...jobs.values()]
         .filter((job) => !companyId || job.companyId === companyId)
         .sort((a, b) => a.seq - b.seq)
-        .map(jobView);
+        .map(view);
     },
     configureCompany(companyId, { missingContraAccounts }) {
       const state = companyState(companyId);

@@ -141,3 +141,16 @@ export async function apiFault(f, stats) {
   }
   return null;
 }
+
+/** The current fault settings of one stand-in: get(), a copy, and set(partial | null). */
+export function createFaultSwitch(initial) {
+  let faults = { ...FAULT_DEFAULTS, ...checkFaults(initial) };
+  return {
+    current: () => faults, // hot path: no copy
+    get: () => ({ ...faults }),
+    set(partial) {
+      faults = partial === null ? { ...FAULT_DEFAULTS } : { ...faults, ...checkFaults(partial) };
+      return { ...faults };
+    },
+  };
+}

@@ -29,10 +29,11 @@ import {
 import { createDataset, DEMO_USER, SCOPES } from './data.mjs';
 import { exportRoutes } from './export-routes.mjs';
 import { createExports } from './exports.mjs';
-import { checkFaults, FAULT_DEFAULTS } from './faults.mjs';
+import { createFaultSwitch } from './faults.mjs';
 import { listen } from './http-util.mjs';
 import { openJournal } from './journal.mjs';
 import { createInteractionHandler } from './interactions.mjs';
+import { createSettings } from './settings.mjs';
 import { newStats, resetStats, snapshotStats } from './stats.mjs';
 import { subscriptionRoutes } from './subscription-routes.mjs';
 import { createWebhooks } from './webhooks.mjs';
@@ -64,26 +65,6 @@ function loadKeys(journal) {
   return keys;
 }
 
-export const SETTINGS_DEFAULTS = Object.freeze({
-  exportJobTtl: 3600, // seconds after a job's last update until it expires (facts: one hour)
-  webhookRetryMs: 1000, // first webhook retry after this long, then ×4 each time
-  webhookAttempts: 5, // attempts per webhook message
-});
-
-function checkSettings(partial) {
-  if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) throw new TypeError('settings must be an object');
-  const checks = {
-    exportJobTtl: (v) => typeof v === 'number' && v > 0 && v <= 30 * 86400,
-    webhookRetryMs: (v) => Number.isInteger(v) && v >= 0 && v <= 3_600_000,
-    webhookAttempts: (v) => Number.isInteger(v) && v >= 1 && v <= 20,
-  };
-  for (const [key, value] of Object.entries(partial)) {
-    if (!checks[key]) throw new TypeError(`unknown setting "${key}"; known: ${Object.keys(checks).join(', ')}`);
-    if (!checks[key](value)) throw new TypeError(`setting "${key}" is out of range: ${JSON.stringify(value)}`);
-  }
-  return { ...partial };
-}
-
 // Both ports must be known before the provider exists (the issuer and the
 // resource indicator contain them), so listen first and attach handlers after.
 async function bindServers({ port, apiPort, host }) {
@@ -110,6 +91,47 @@ async function bindServers({ port, apiPort, host }) {
   }
 }
 
+// The STANDIN_READY object: the first nine keys are api.md's contract.
+function readyInfo({
+  issuer, apiBaseUrl, clientId, clientSecret, redirectUris, dataset, issParameterSupported,
+}) {
+  return {
+    issuer,
+    authorizationEndpoint: `${issuer}${PATHS.authorization}`,
+    tokenEndpoint: `${issuer}${PATHS.token}`,
+    introspectionEndpoint: `${issuer}${PATHS.introspection}`,
+    apiBaseUrl,
+    clientId,
+    clientSecret,
+    redirectUris,
+    scopes: [...SCOPES],
+    revocationEndpoint: `${issuer}${PATHS.revocation}`,
+    issParameterSupported,
+    companies: dataset.companies.map(({ subject, name }) => ({ subject, name })),
+    user: { email: DEMO_USER.email, password: DEMO_USER.password },
+    adminUrl: `${issuer}/__standin`,
+  };
+}
+
+// The admin routes' export operations, as methods for in-process tests.
+function exportControls(exports) {
+  const companyIdOf = (company) => {
+    const companyId = exports.companyIdOf(company);
+    if (!companyId) throw new TypeError(`unknown company ${company}`);
+    return companyId;
+  };
+  return {
+    /** {company: URN or id, entries: N} → {jobId, accountingEntryIds}, like POST {adminUrl}/export-jobs. */
+    createExportJob({ company, entries = 10, isInteractive = true }) {
+      const job = exports.createJob(companyIdOf(company), { count: entries, isInteractive });
+      return { jobId: job.id, accountingEntryIds: exports.adminJob(job.id).items.map((i) => i.accountingEntryId) };
+    },
+    /** {job, items: [{accountingEntryId, status, externalId, failureReason, reports}]} or undefined. */
+    exportJob: (id) => exports.adminJob(id),
+    configureCompany: (company, config) => exports.configureCompany(companyIdOf(company), config),
+  };
+}
+
 /**
  * Starts the stand-in (authorization server + API).
  * @param {object} [opts]
@@ -129,6 +151,7 @@ async function bindServers({ port, apiPort, host }) {
  * @param {number} [opts.exportJobTtl=3600] seconds after its last update until a job expires
  * @param {number} [opts.webhookRetryMs=1000] first webhook retry delay (then ×4)
  * @param {number} [opts.webhookAttempts=5] webhook attempts per message
+ * @param {number} [opts.companies=4] companies on the consent page (more for load tests)
  */
 export async function startStandin(opts = {}) {
   const {
@@ -145,29 +168,17 @@ export async function startStandin(opts = {}) {
     discovery = false,
     dataDir,
     reset = false,
+    companies,
   } = opts;
 
   if (!Number.isInteger(accessTtl) || accessTtl < 1) throw new TypeError('accessTtl must be a positive integer (seconds)');
   if (!Number.isInteger(refreshTtl) || refreshTtl < 1) throw new TypeError('refreshTtl must be a positive integer (seconds)');
-  let faults = { ...FAULT_DEFAULTS, ...checkFaults(initialFaults) };
-  const getFaults = () => faults;
-  function setFaults(partial) {
-    faults = partial === null ? { ...FAULT_DEFAULTS } : { ...faults, ...checkFaults(partial) };
-    return { ...faults };
-  }
-  let settings = {
-    ...SETTINGS_DEFAULTS,
-    ...checkSettings(Object.fromEntries(Object.keys(SETTINGS_DEFAULTS)
-      .filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]))),
-  };
-  function setSettings(partial) {
-    settings = { ...settings, ...checkSettings(partial) };
-    return { ...settings };
-  }
+  const faults = createFaultSwitch(initialFaults);
+  const settings = createSettings(opts);
   const redirectUris = [...new Set([...DEFAULT_REDIRECT_URIS, ...extraRedirectUris.filter(Boolean)])];
 
   const stats = newStats();
-  const dataset = createDataset();
+  const dataset = createDataset({ companies });
   const closing = new AbortController();
   const journal = openJournal({ dir: dataDir, reset });
   let bound;
@@ -199,14 +210,14 @@ export async function startStandin(opts = {}) {
   const webhooks = createWebhooks({
     journal,
     stats,
-    settings: () => ({ retryMs: settings.webhookRetryMs, attempts: settings.webhookAttempts }),
+    settings: settings.webhookPolicy,
     closing: closing.signal,
   });
   const exports = createExports({
     journal,
     dataset,
     stats,
-    ttlMs: () => settings.exportJobTtl * 1000,
+    ttlMs: settings.exportJobTtlMs,
     onJobCreated: (job) => webhooks.deliver(job.companyId, 'v1.export-job.created', job),
   });
   const exportApi = exportRoutes({
@@ -217,15 +228,15 @@ export async function startStandin(opts = {}) {
   installMiddleware(provider, {
     issuer,
     stats,
-    getFaults,
+    getFaults: faults.current,
     closing: closing.signal,
     discovery,
     quiet,
     admin: createAdminHandler({
       stats,
-      getFaults: () => ({ ...faults }),
-      setFaults,
-      routes: exportAdminRoutes({ exports, getSettings: () => ({ ...settings }), setSettings }),
+      getFaults: faults.get,
+      setFaults: faults.set,
+      routes: exportAdminRoutes({ exports, getSettings: settings.get, setSettings: settings.set }),
     }),
     interaction: createInteractionHandler({ provider, dataset, resource }),
   });
@@ -236,28 +247,15 @@ export async function startStandin(opts = {}) {
     resource,
     dataset,
     stats,
-    getFaults,
+    getFaults: faults.current,
     applicationName: 'Pleo OAuth demo',
     routes: [...exportApi.routes, ...subscriptionRoutes({ webhooks })],
     publicRoutes: exportApi.publicRoutes,
   });
 
-  const info = {
-    issuer,
-    authorizationEndpoint: `${issuer}${PATHS.authorization}`,
-    tokenEndpoint: `${issuer}${PATHS.token}`,
-    introspectionEndpoint: `${issuer}${PATHS.introspection}`,
-    apiBaseUrl,
-    clientId,
-    clientSecret,
-    redirectUris,
-    scopes: [...SCOPES],
-    revocationEndpoint: `${issuer}${PATHS.revocation}`,
-    issParameterSupported: faults.issInCallback,
-    companies: dataset.companies.map(({ subject, name }) => ({ subject, name })),
-    user: { email: DEMO_USER.email, password: DEMO_USER.password },
-    adminUrl: `${issuer}/__standin`,
-  };
+  const info = readyInfo({
+    issuer, apiBaseUrl, clientId, clientSecret, redirectUris, dataset, issParameterSupported: faults.current().issInCallback,
+  });
 
   let closed;
   function close() {
@@ -275,26 +273,13 @@ export async function startStandin(opts = {}) {
 
   return {
     info,
-    setFaults,
-    faults: () => ({ ...faults }),
+    setFaults: faults.set,
+    faults: faults.get,
     stats: () => snapshotStats(stats),
     resetStats: () => resetStats(stats),
-    setSettings,
-    settings: () => ({ ...settings }),
-    /** The admin route's job creation: {company: URN or id, entries: N} → {jobId, accountingEntryIds}. */
-    createExportJob({ company, entries = 10, isInteractive = true }) {
-      const companyId = exports.companyIdOf(company);
-      if (!companyId) throw new TypeError(`unknown company ${company}`);
-      const job = exports.createJob(companyId, { count: entries, isInteractive });
-      return { jobId: job.id, accountingEntryIds: exports.adminJob(job.id).items.map((i) => i.accountingEntryId) };
-    },
-    /** The admin view of a job: {job, items: [{accountingEntryId, status, externalId, failureReason, reports}]}. */
-    exportJob: (id) => exports.adminJob(id),
-    configureCompany(company, config) {
-      const companyId = exports.companyIdOf(company);
-      if (!companyId) throw new TypeError(`unknown company ${company}`);
-      return exports.configureCompany(companyId, config);
-    },
+    setSettings: settings.set,
+    settings: settings.get,
+    ...exportControls(exports),
     dataDir: dataDir ?? null,
     provider,
     close,

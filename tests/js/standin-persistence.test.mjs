@@ -107,10 +107,14 @@ describe('persistence', () => {
 
   test('SIGKILL right after a refresh loses nothing; a torn journal line is ignored', async () => {
     const dataDir = tempDir();
-    const env = { STANDIN_DATA_DIR: dataDir };
+    const env = {
+      STANDIN_DATA_DIR: dataDir, STANDIN_EXPORT_JOB_TTL: '120', STANDIN_WEBHOOK_RETRY_MS: '50', STANDIN_WEBHOOK_ATTEMPTS: '2', STANDIN_COMPANIES: '6',
+    };
     let proc = await startStandinProcess({ env });
     const ports = portsOf(proc.info);
     try {
+      assert.deepEqual(await admin(proc.info, 'GET', '/settings'), { exportJobTtl: 120, webhookRetryMs: 50, webhookAttempts: 2 });
+      assert.equal(proc.info.companies.length, 6);
       const state = await makeState(proc.info);
       proc.child.kill('SIGKILL'); // no chance to flush or compact
       await new Promise((r) => proc.child.once('exit', r));
