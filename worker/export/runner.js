@@ -32,6 +32,7 @@ import {
 
 export const EXPORT_TIMER = "export";
 const LEDGER_RETRIES = 8;
+const WATCHDOG_MS = 3_000;
 
 // Per object instance (keyed by its storage): the run being driven and the
 // look-up in progress, so two triggers at once start one run.
@@ -190,8 +191,9 @@ async function drive(conn) {
   const settings = exportSettings(conn.env);
   const m = memory(conn);
   // A watchdog first: if this instance dies mid-slice, the alarm on disk
-  // brings the next instance back to the run.
-  await conn.schedule(EXPORT_TIMER, Date.now() + settings.sliceMs + 5_000);
+  // brings the next instance back to the run within a few seconds. (While
+  // this instance lives, a watchdog alarm only joins the drive in progress.)
+  await conn.schedule(EXPORT_TIMER, Date.now() + WATCHDOG_MS);
   let wake;
   try {
     let run = await storage.get(RUN_KEY);
