@@ -107,7 +107,17 @@ export async function requestLookup(conn, reason) {
 export async function runNow(conn) {
   const existing = await conn.storage.get(RUN_KEY);
   if (existing) return { started: false, jobId: existing.jobId };
-  const { run, started } = await lookupOnce(conn, "run");
+  let outcome;
+  try {
+    outcome = await lookupOnce(conn, "run");
+  } catch (err) {
+    if (connectionGone(err)) throw err;
+    // Pleo failed the look-up: the alarm keeps trying in the background.
+    await requestLookup(conn, "run");
+    if (err?.code === "rate_limited") return { started: false, jobId: null, retryAfterMs: err.retryAfterMs ?? 1000 };
+    throw new WorkerError(502, "pleo_unavailable", "Pleo did not answer the look-up for export jobs; the worker keeps trying.");
+  }
+  const { run, started } = outcome;
   if (run) await conn.schedule(EXPORT_TIMER, Date.now());
   return { started, jobId: run?.jobId ?? null };
 }
@@ -196,6 +206,7 @@ async function drive(conn) {
   await conn.schedule(EXPORT_TIMER, Date.now() + WATCHDOG_MS);
   let wake;
   try {
+    if (!(await conn.describe())) return stopForGood(conn); // disconnected meanwhile
     let run = await storage.get(RUN_KEY);
     if (!run) {
       const [asked, last] = await Promise.all([storage.get(LOOKUP_KEY), storage.get(LAST_LOOKUP_KEY)]);
@@ -218,7 +229,8 @@ async function drive(conn) {
     if (run && wake === undefined) wake = await advance(conn, run, settings);
   } catch (err) {
     if (!connectionGone(err)) throw err;
-    // Not connected (or needs reconnect): keep the run on disk, look again at the next poll.
+    if (!(await conn.describe())) return stopForGood(conn);
+    // Needs reconnect: keep the run on disk; the next poll or a reconnect resumes it.
     wake = undefined;
   }
   if (wake === undefined || wake === null) {
@@ -228,6 +240,12 @@ async function drive(conn) {
     else wake = (last ?? Date.now()) + settings.pollMs;
   }
   await conn.schedule(EXPORT_TIMER, Math.max(wake, Date.now()));
+}
+
+/** The company was disconnected (its storage wiped): nothing of ours may linger or wake again. */
+async function stopForGood(conn) {
+  await conn.storage.delete([RUN_KEY, LOOKUP_KEY, LAST_LOOKUP_KEY]);
+  await conn.cancel(EXPORT_TIMER);
 }
 
 /**

@@ -40,6 +40,13 @@ async function jobs(ctx) {
 async function run(ctx) {
   const { session, subject } = await companyFor(ctx, { csrf: true });
   const result = await call(ctx, subject, "runExport", { sid: session.sid });
+  if (result?.retryAfterMs !== undefined) {
+    // api.md: a 429 from Pleo is passed on with its Retry-After (the look-up is retried in the background too).
+    return errorResponse(429, "pleo_rate_limited", "Pleo asks to slow down; the worker looks again shortly.", {
+      "Retry-After": String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))),
+      "X-Pleo-Company": subject,
+    });
+  }
   return jsonResponse(result, 202, { "X-Pleo-Company": subject });
 }
 
