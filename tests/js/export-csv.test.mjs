@@ -93,3 +93,16 @@ test("settings: poll every 15 minutes by default, fractions allowed", () => {
   assert.equal(exportSettings({ EXPORT_POLL_MINUTES: "-1" }).pollMs, 15 * 60_000);
   assert.deepEqual(exportSettings({ EXPORT_PAGE_SIZE: "50" }).runOptions, { pageSize: 50 });
 });
+
+test("the in-memory ledger (Node adapter) books once per entry and returns the first voucher again", async () => {
+  const { memoryLedger } = await import("../../worker/export/ledger-memory.js");
+  const ledger = memoryLedger();
+  const entry = (id, supplier) => ({ accountingEntryId: id, json: JSON.stringify({ accountingEntryId: id, supplier: supplier && { name: supplier }, amount: { inSupplierCurrency: { currency: "EUR", value: 100 } } }) });
+  const first = await ledger.book([entry("a", "Staples"), entry("b", null)]);
+  const again = await ledger.book([entry("a", "Staples")]);
+  assert.deepEqual(first[0], { accountingEntryId: "a", status: "successful", externalId: "PLEO-000001" });
+  assert.equal(first[1].failureReasonType, "vendor_unknown");
+  assert.deepEqual(again[0], first[0]);
+  assert.equal(ledger.rows.get("a").deliveries, 2);
+  assert.equal(ledger.rows.size, 1);
+});

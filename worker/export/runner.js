@@ -15,7 +15,8 @@
 import { exportRequests, exportResponses, exportRunDelivered, exportRunFeed, exportRunNext, exportRunStart } from "pleo-oauth";
 import { WorkerError } from "../http.js";
 import { normaliseLedgerResults } from "./ledger.js";
-import { d1Ledger } from "./ledger-d1.js";
+import { LEDGER_BINDING, d1Ledger } from "./ledger-d1.js";
+import { memoryLedger } from "./ledger-memory.js";
 import { summariseEntry } from "./entry-summary.js";
 import { exportSettings } from "./settings.js";
 import { ensureSubscription } from "../webhooks/subscriptions.js";
@@ -51,10 +52,14 @@ export function companyIdOf(subject) {
   return typeof subject === "string" ? subject.slice(subject.lastIndexOf(":") + 1) : undefined;
 }
 
+/** The partner's ledger, else the D1 demo ledger (an in-memory one for local runs without D1, e.g. the Node adapter). */
 function ledgerOf(conn) {
-  return conn.options?.ledger ?? defaultLedger;
+  if (conn.options?.ledger) return conn.options.ledger;
+  if (!conn.env?.[LEDGER_BINDING] && conn.env?.PLEO_ENV === "local") return localLedger;
+  return defaultLedger;
 }
 const defaultLedger = d1Ledger();
+const localLedger = memoryLedger();
 
 const connectionGone = (err) =>
   err instanceof WorkerError && (err.code === "no_connection" || err.code === "connection_expired");
