@@ -137,7 +137,7 @@ function renderDetail() {
     box.replaceChildren();
     return;
   }
-  const { job, items } = view.detail;
+  const { items, ...job } = view.detail;
   const rows = items.map((item) =>
     h(
       "tr",

@@ -64,6 +64,8 @@ describe("export runner (workerd + stand-in)", { timeout: 240_000 }, () => {
     );
     const detail = await client.json(`/export/jobs/${jobId}`);
     assert.equal(detail.status, 200);
+    assert.equal(detail.body.id, jobId);
+    assert.equal(detail.body.status, "completed_with_errors");
     assert.equal(detail.body.items.length, 250);
     const pleoById = new Map(view.items.map((i) => [i.accountingEntryId, i]));
     for (const item of detail.body.items) {

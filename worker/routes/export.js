@@ -4,7 +4,7 @@
 //
 //   GET  /export/jobs                      { jobs: [{id, status, numberOfItems, exported, failed, startedAt, completedAt, …}] }
 //   POST /export/run                       202 { started, jobId }
-//   GET  /export/jobs/<id>                 { job, items: [{accountingEntryId, status, externalId, failureReason, failureReasonType, date, supplier, amount, …}] }
+//   GET  /export/jobs/<id>                 { id, status, …, items: [{accountingEntryId, status, externalId, failureReason, failureReasonType, date, supplier, amount, …}] }
 //   GET  /export/jobs/<id>/entries.csv     text/csv, one row per accounting entry
 //   POST /export/dev/create-job            stand-in only (PLEO_ENV=local with STANDIN_ADMIN_URL):
 //                                          what a Pleo user's "Export" button does, for the demo
@@ -131,7 +131,8 @@ export const exportRoutes = {
         if (typeof jobId !== "string" || !JOB_ID.test(jobId)) return null;
         const job = await conn.storage.get(jobKey(jobId));
         if (!job) return null;
-        return { job, items: await listItems(conn.storage, jobId) };
+        // api.md: "one job with its items" — the job's fields and `items`.
+        return { ...job, items: await listItems(conn.storage, jobId) };
       },
       async runExport(conn, { sid } = {}) {
         await mustHold(conn, sid);
