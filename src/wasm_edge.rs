@@ -1,12 +1,14 @@
 //! The wasm skin of the `edge` feature (webhooks and exports), kept apart
 //! from `wasm.rs` so the browser build has none of it. Like `wasm.rs` it only
 //! moves strings, bytes and numbers and hands them to the core; errors cross
-//! as the JSON of `js_api::error_json` (or `export::js::error_json`, which
-//! adds the retry delay), turned into `OAuthError`s by js/edge.js.
+//! as the JSON of `export::js::error_json`, turned into `OAuthError`s by
+//! js/edge.js. Strings and bytes cross as themselves; the export run's
+//! options, state and actions as JSON text, because the state is a JSON
+//! document by contract (the host persists it) and its entries must stay
+//! byte-exact raw JSON.
 
 use crate::error::{Error, ErrorCode};
 use crate::export::js as export_js;
-use crate::js_api;
 use crate::webhook::{self, WebhookHeaders, WebhookSecret};
 use alloc::string::String;
 use wasm_bindgen::prelude::*;
@@ -14,7 +16,7 @@ use wasm_bindgen::prelude::*;
 type JsResult<T> = Result<T, JsValue>;
 
 fn to_js(e: Error) -> JsValue {
-    JsValue::from_str(&js_api::error_json(&e))
+    export_err(e.into())
 }
 
 fn export_err(e: crate::export::ExportError) -> JsValue {
@@ -34,7 +36,7 @@ fn verify(
     now: Option<f64>,
     tolerance_seconds: Option<f64>,
 ) -> Result<String, Error> {
-    let now = js_api::time_ms(now_or(now), "now must be a time in milliseconds")?;
+    let now = export_js::time_ms(now_or(now), "now must be a time in milliseconds")?;
     let tolerance = match tolerance_seconds {
         None => webhook::DEFAULT_TOLERANCE_SECONDS,
         Some(t) if t.is_finite() && (0.0..=1e9).contains(&t) => t as u64,
@@ -117,7 +119,7 @@ pub fn verify_webhook_bytes(
 // ---- exports ----
 
 fn time(now: Option<f64>) -> Result<u64, Error> {
-    js_api::time_ms(now_or(now), "now must be a time in milliseconds")
+    export_js::time_ms(now_or(now), "now must be a time in milliseconds")
 }
 
 /// `exportRequests.<kind>(opts)`.

@@ -8,7 +8,6 @@ use super::response::{self, ApiResponse, Pagination};
 use super::run::{outcome_json, Action, Counts, ExportRun, LedgerResult, RunOptions};
 use super::{ExportError, ItemStatus, JobEvent, JobStatus};
 use crate::error::{Error, ErrorCode, Result};
-use crate::js_api;
 use crate::json::{self, ObjectWriter, Value};
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -17,16 +16,36 @@ fn invalid(message: &'static str) -> Error {
     Error::new(ErrorCode::InvalidInput, message)
 }
 
-/// An error as `{code, message, error?, errorDescription?, status?, retryAfterMs?}`.
+/// An error as `{code, message, error?, errorDescription?, status?, retryAfterMs?}`,
+/// from which js/edge.js builds an `OAuthError`. Written here rather than
+/// with the OAuth boundary's encoding so the edge bindings stand alone.
 pub fn error_json(e: &ExportError) -> String {
-    let mut out = js_api::error_json(&e.error);
-    if let Some(ms) = e.retry_after_ms {
-        out.pop(); // the closing brace
-        out.push_str(",\"retryAfterMs\":");
-        out.push_str(&crate::error::decimal(ms));
-        out.push('}');
+    let mut w = ObjectWriter::new();
+    w.str("code", e.error.code().as_str())
+        .str("message", e.error.message());
+    if let Some(s) = e.error.server_error() {
+        if !s.error.is_empty() {
+            w.str("error", &s.error);
+        }
+        w.opt_str("errorDescription", s.error_description.as_deref());
+        if let Some(status) = s.status {
+            w.int("status", u64::from(status));
+        }
     }
-    out
+    if let Some(ms) = e.retry_after_ms {
+        w.int("retryAfterMs", ms);
+    }
+    w.finish()
+}
+
+/// A time in milliseconds since the epoch, as JavaScript numbers carry it.
+pub fn time_ms(n: f64, message: &'static str) -> Result<u64> {
+    // Fractions are floored, like the OAuth API's times.
+    if n.is_finite() && (0.0..=super::MAX_SAFE_INTEGER as f64).contains(&n) {
+        Ok(n as u64)
+    } else {
+        Err(invalid(message))
+    }
 }
 
 struct Obj<'v>(&'v Value);
