@@ -101,6 +101,12 @@ export function exportAdminRoutes({ exports, getSettings, setSettings }) {
       if (!view) throw new AdminError(404, 'EXPORT_NOT_FOUND', `Export job ${m[1]} not found`);
       return [200, view];
     })],
+    // Ends an unfinished job as a Pleo user cancelling it would: failed (tests
+    // that need the company free for another job).
+    ['POST', /^\/export-jobs\/([\w-]{1,64})\/fail$/, wrap((m, body) => {
+      const reason = typeof body?.failureReason === 'string' ? body.failureReason : 'Cancelled in the stand-in';
+      return [200, { job: exports.applyEvent(null, { event: 'failed', jobId: m[1], failureReason: reason, failureReasonType: 'unexpected_failure' }) }];
+    })],
     ['PUT', /^\/companies\/([\w:-]{1,100})$/, wrap((m, body) => {
       if (body === null || typeof body !== 'object') throw new AdminError(400, 'BAD_REQUEST', 'body must be {"missingContraAccounts": bool}');
       return [200, exports.configureCompany(company(m[1]), body)];

@@ -128,6 +128,10 @@ function exportControls(exports) {
     },
     /** {job, items: [{accountingEntryId, status, externalId, failureReason, reports}]} or undefined. */
     exportJob: (id) => exports.adminJob(id),
+    /** Ends an unfinished job as failed, like POST {adminUrl}/export-jobs/<id>/fail; returns the job. */
+    failExportJob: (id, failureReason = 'Cancelled in the stand-in') => exports.applyEvent(null, {
+      event: 'failed', jobId: id, failureReason, failureReasonType: 'unexpected_failure',
+    }),
     configureCompany: (company, config) => exports.configureCompany(companyIdOf(company), config),
   };
 }

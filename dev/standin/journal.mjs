@@ -20,7 +20,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 
-const COMPACT_EVERY = 5000;
+const COMPACT_EVERY = 5000; // journal lines between snapshots
 const FORMAT = 1;
 
 function processAlive(pid) {
@@ -55,8 +55,9 @@ function takeLock(dir) {
  * @param {object} [o]
  * @param {string} [o.dir] data directory; none = memory only
  * @param {boolean} [o.reset] start empty (deletes the directory's state)
+ * @param {number} [o.compactEvery] journal lines between snapshots
  */
-export function openJournal({ dir, reset = false } = {}) {
+export function openJournal({ dir, reset = false, compactEvery = COMPACT_EVERY } = {}) {
   const spaces = new Map(); // ns -> Map(key -> value)
   const space = (ns) => {
     let m = spaces.get(ns);
@@ -150,7 +151,7 @@ export function openJournal({ dir, reset = false } = {}) {
       const bytes = Buffer.from(`${line}\n`);
       for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off);
       lines += 1;
-      if (lines >= COMPACT_EVERY) compact();
+      if (lines >= compactEvery) compact();
     },
     close() {
       if (fd !== null) {

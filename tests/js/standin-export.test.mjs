@@ -239,6 +239,10 @@ describe('export jobs', () => {
     const page2 = await b('GET', `/v3/export-items?job_id=${jobId}&limit=10&before=${page3.body.pagination.startCursor}`);
     assert.deepEqual(page2.body.data.map((e) => e.accountingEntryId), accountingEntryIds.slice(10, 20));
     assert.equal(page2.body.pagination.hasPreviousPage, true);
+    const desc = await b('GET', `/v3/export-items?job_id=${jobId}&limit=5&sorting_order=desc`);
+    assert.deepEqual(desc.body.data.map((e) => e.accountingEntryId), accountingEntryIds.slice(-5).reverse());
+    const desc2 = await b('GET', `/v3/export-items?job_id=${jobId}&limit=5&sorting_order=desc&after=${desc.body.pagination.endCursor}`);
+    assert.deepEqual(desc2.body.data.map((e) => e.accountingEntryId), accountingEntryIds.slice(-10, -5).reverse());
     assertPleoError(await b('GET', `/v3/export-items?job_id=${jobId}&after=not-a-cursor`), 400, 'BAD_REQUEST');
     assertPleoError(await b('GET', `/v3/export-items?job_id=${jobId}&limit=101`), 400, 'BAD_REQUEST');
     assertPleoError(await b('GET', '/v3/export-items'), 400, 'BAD_REQUEST');
@@ -348,6 +352,7 @@ describe('export jobs', () => {
         assert.equal(put.status, 200, 'the job is still alive after 0.7 s more');
         const job = (await a('GET', `/v3/export-jobs/${jobId}`)).body.data;
         assert.equal(job.status, 'in_progress');
+        assert.equal(job.expiresIn, 2, 'expiresIn counts from the last update');
         assert.ok(Date.parse(job.lastUpdatedAt) > Date.parse(job.startedAt));
       }
       assert.equal((await a('POST', '/v3/export-job-events', { event: 'completed', jobId })).status, 202);
@@ -366,6 +371,15 @@ describe('admin routes and faults', () => {
     const list = await admin('GET', `/export-jobs?company=${companies[2].subject}`);
     assert.ok(list.body.jobs.length >= 3);
     assert.equal((await admin('POST', '/settings', { exportJobTtl: -1 })).status, 400);
+    // cancelling frees the company for the next job
+    const made = await admin('POST', '/export-jobs', { company: companies[2].subject, entries: 1 });
+    assert.equal((await admin('POST', '/export-jobs', { company: companies[2].subject, entries: 1 })).status, 409);
+    const failed = await admin('POST', `/export-jobs/${made.body.jobId}/fail`, {});
+    assert.equal(failed.status, 200);
+    assert.equal(failed.body.job.status, 'failed');
+    assert.equal((await admin('POST', `/export-jobs/${made.body.jobId}/fail`, {})).status, 422);
+    const next = standin.createExportJob({ company: companies[2].subject, entries: 1 });
+    assert.equal(standin.failExportJob(next.jobId).status, 'failed');
     assert.equal((await admin('GET', '/settings')).body.exportJobTtl, 3600);
   });
 

@@ -4,13 +4,16 @@
 // Run: node --test tests/js/standin-persistence.test.mjs
 
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import {
+  appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 
 import { obtainTokens, refreshTokens } from '../../dev/standin/drive.mjs';
 import { startStandin } from '../../dev/standin/index.mjs';
+import { openJournal } from '../../dev/standin/journal.mjs';
 import { startStandinProcess } from '../../dev/standin/process.mjs';
 
 const dirs = [];
@@ -79,6 +82,37 @@ async function checkState(info, state) {
   assert.equal((await api(info, next.access_token, 'GET', '/v1/introspect')).status, 401);
 }
 
+describe('journal', () => {
+  test('compacts into the snapshot every N lines; replay gives the same state; a torn line is dropped', () => {
+    const dir = tempDir();
+    let j = openJournal({ dir, compactEvery: 10 });
+    for (let i = 0; i < 25; i += 1) j.commit([['n', `k${i % 7}`, { i }], ['m', `x${i}`, i % 3 ? i : undefined]]);
+    j.commit([['n', 'k0']]); // delete
+    const lines = readFileSync(join(dir, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean);
+    assert.equal(lines.length, 6, '25 + 1 commits, compacted at 10 and 20');
+    const snapshot = JSON.parse(readFileSync(join(dir, 'snapshot.json'), 'utf8'));
+    assert.equal(snapshot.spaces.n.k5.i, 19, 'the snapshot holds commits 1..20');
+    const state = (journal) => JSON.stringify([journal.entries('n'), journal.entries('m')]);
+    const before = state(j);
+    assert.equal(j.get('n', 'k0'), undefined);
+    assert.equal(j.get('n', 'k3').i, 24);
+    assert.equal(j.get('m', 'x3'), undefined);
+    assert.throws(() => openJournal({ dir }), /in use by process/);
+    // no close(): as after a kill, snapshot + journal must give the same state
+    appendFileSync(join(dir, 'journal.jsonl'), '[["n","k1",{"i":9');
+    rmSync(join(dir, 'lock')); // a killed process's lock names a dead pid; ours is alive
+    j = openJournal({ dir });
+    assert.equal(state(j), before);
+    j.close();
+    assert.deepEqual(readdirSync(dir).sort(), ['journal.jsonl', 'snapshot.json']);
+    // memory mode keeps nothing
+    const m = openJournal();
+    m.commit([['n', 'a', 1]]);
+    assert.equal(m.get('n', 'a'), undefined);
+    assert.equal(m.persistent, false);
+  });
+});
+
 describe('persistence', () => {
   test('a clean restart keeps grants, tokens, jobs, reports and subscriptions; memory mode keeps nothing', async () => {
     const dataDir = tempDir();
@@ -123,7 +157,9 @@ describe('persistence', () => {
       proc = await startStandinProcess({ env, ...ports });
       await checkState(proc.info, state);
     } finally {
+      const exited = new Promise((r) => proc.child.once('exit', r));
       proc.close();
+      await exited; // it writes its snapshot on the way out
     }
   });
 });
