@@ -2,8 +2,8 @@
 // token", so a steady-state API call makes no storage round trip at all.
 //
 // Staleness bound: an entry is trusted for at most ACCESS_CACHE_MS (default
-// 1000 ms; 0 turns the cache off) and never once pleo-oauth says its token
-// needs refreshing. Logout, disconnect, reconnect and needs_reconnect clear
+// 1000 ms; 0 turns the cache off) and a token pleo-oauth says will need
+// refreshing within that time is not cached at all. Logout, disconnect, reconnect and needs_reconnect clear
 // the entries of this isolate at once; other isolates (other Cloudflare
 // locations, other worker instances) notice within the bound. A 401 from
 // Pleo drops the entry and asks the connection object.
@@ -27,7 +27,7 @@ export class AccessCache {
     const key = `${sid}\n${subject}`;
     const entry = this.entries.get(key);
     if (!entry) return null;
-    if (entry.until <= now || refreshDue(entry.token, now)) {
+    if (entry.until <= now) {
       this.entries.delete(key);
       return null;
     }
@@ -36,8 +36,14 @@ export class AccessCache {
 
   set(sid, subject, token, ttlMs, now = Date.now()) {
     if (ttlMs <= 0) return;
+    const until = now + ttlMs;
+    // "Needs refresh" only turns true as time passes: a token that is not
+    // due at the end of the entry's life is not due at any use before it,
+    // so a hit needs no check. One that will be due is not cached: its
+    // callers go to the connection object, which refreshes it.
+    if (refreshDue(token, until)) return;
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-    this.entries.set(`${sid}\n${subject}`, { token, until: now + ttlMs });
+    this.entries.set(`${sid}\n${subject}`, { token, until });
   }
 
   forget(sid, subject) {

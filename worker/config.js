@@ -53,7 +53,18 @@ function providerFor(env) {
  * Everything a request needs: the OAuthClient (holding the client secret, so
  * it never leaves the worker), the provider, the public origin and timeouts.
  */
+const configByEnv = new WeakMap();
+
 export function loadConfig(env) {
+  // workerd hands the same env object to every request of an isolate.
+  const known = configByEnv.get(env);
+  if (known) return known;
+  const config = buildConfig(env);
+  configByEnv.set(env, config);
+  return config;
+}
+
+function buildConfig(env) {
   const key = JSON.stringify([
     env.PLEO_ENV, env.PLEO_CLIENT_ID, env.PLEO_CLIENT_SECRET, env.PLEO_REDIRECT_URI, env.PLEO_SCOPES,
     env.PLEO_CLIENT_AUTH, env.PLEO_ISSUER, env.PLEO_AUTHORIZATION_ENDPOINT, env.PLEO_TOKEN_ENDPOINT,

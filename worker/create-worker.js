@@ -78,9 +78,16 @@ export function createWorker(options = {}) {
           response = errorResponse(500, "internal_error", "The worker failed unexpectedly.");
         }
       }
-      // Responses from fetch()/bindings have immutable headers: copy first.
-      const final = new Response(response.body, response);
-      withSecurityHeaders(final.headers);
+      // Responses from fetch()/bindings (ASSETS) have immutable headers and
+      // are copied first; the worker's own responses are changed in place
+      // (one stream wrapper less on the API hot path).
+      let final = response;
+      try {
+        withSecurityHeaders(final.headers);
+      } catch {
+        final = new Response(response.body, response);
+        withSecurityHeaders(final.headers);
+      }
       const path = new URL(request.url).pathname;
       if (/^\/(auth|api|export|webhooks)(\/|$)/.test(path)) final.headers.set("Cache-Control", "no-store");
       return final;

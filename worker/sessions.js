@@ -17,14 +17,31 @@ export function sessionTtlMs(env) {
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_SESSION_TTL_MS;
 }
 
+// Opened cookies, per isolate: the same sealed string always opens to the
+// same payload (AES-GCM authenticated it the first time), so a steady stream
+// of API calls decrypts each cookie once. Keyed by secret and cookie value;
+// the expiry is checked on every use.
+const opened = new Map();
+const MAX_OPENED = 5000;
+
 /** `{ sid, companies, expiresAt }` from the sealed cookie, or null. */
-export async function readSession(request, config) {
+export async function readSession(request, config, now = Date.now()) {
   const sealed = readCookie(request, SESSION_COOKIE);
   if (!sealed) return null;
-  const payload = await unseal(config.sessionSecret, SESSION_COOKIE, sealed);
-  if (!payload || typeof payload.sid !== "string" || !Array.isArray(payload.companies)) return null;
-  const companies = payload.companies.filter((c) => typeof c === "string");
-  return { sid: payload.sid, companies, expiresAt: payload.exp };
+  const key = `${config.sessionSecret}\u0000${sealed}`;
+  let session = opened.get(key);
+  if (session === undefined) {
+    const payload = await unseal(config.sessionSecret, SESSION_COOKIE, sealed, now);
+    session =
+      payload && typeof payload.sid === "string" && Array.isArray(payload.companies) && typeof payload.exp === "number"
+        ? Object.freeze({ sid: payload.sid, companies: Object.freeze(payload.companies.filter((c) => typeof c === "string")), expiresAt: payload.exp })
+        : null;
+    if (session) {
+      if (opened.size >= MAX_OPENED) opened.clear();
+      opened.set(key, session);
+    }
+  }
+  return session && session.expiresAt > now ? session : null;
 }
 
 export async function requireSession(request, config) {

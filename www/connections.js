@@ -118,7 +118,7 @@ function renderSession() {
           { class: "expiry" },
           c.status === "active"
             ? h("span", { class: "countdown", dataset: { expiresAt: String(c.expiresAt ?? "") } }, "–")
-            : h("span", { class: "countdown expired" }, "Pleo rejected the refresh token"),
+            : h("span", { class: "countdown expired rejected" }, "Pleo rejected the refresh token"),
           h("span", { class: "expiry-label" }, c.refreshable ? "access token · auto-refresh" : "no usable refresh token"),
         ),
         h("div", { class: "chips" }, (c.scopes ?? []).map((scope) => h("span", { class: "chip" }, scope))),

@@ -24,7 +24,10 @@ test("loadtest without faults: every call succeeds, no grant revoked", () => {
   assert.equal(r.succeeded, 20);
   assert.equal(r.failed_unclean, 0);
   assert.equal(r.grants_revoked, 0);
-  assert.ok(r.refreshes >= 5, `every session refreshes at least once (${r.refreshes})`);
+  // Connections belong to companies (issue #9): the 5 sessions share the
+  // stand-in's 4 companies' token sets, and each of those refreshes.
+  assert.ok(r.refreshes >= 4, `every company's token set refreshes at least once (${r.refreshes})`);
+  assert.ok(r.refreshes <= 4 * 3, `refreshes per company, not per call (${r.refreshes})`);
 });
 
 test("loadtest with token-endpoint faults: failures are clean, no grant revoked", () => {

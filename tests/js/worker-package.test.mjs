@@ -77,8 +77,10 @@ test("pleo-oauth/client: connect URL, CSRF header on API and POST calls, company
 });
 
 test("pleo-oauth/client and pleo-oauth/worker type-check (tsc --strict on a program using them)", async () => {
-  const dir = await mkdtemp(path.join(ROOT, "test-artifacts-ts-"));
+  const dir = await mkdtemp(path.join(tmpdir(), "pleo-client-ts-"));
   try {
+    await mkdir(path.join(dir, "node_modules"), { recursive: true });
+    await symlink(ROOT, path.join(dir, "node_modules", "pleo-oauth"), "dir");
     await writeFile(
       path.join(dir, "use.ts"),
       `import { createClient, WorkerRequestError, type SessionInfo } from "pleo-oauth/client";
