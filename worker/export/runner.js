@@ -215,7 +215,7 @@ async function drive(conn) {
     let run = await storage.get(RUN_KEY);
     if (!run) {
       const [asked, last] = await Promise.all([storage.get(LOOKUP_KEY), storage.get(LAST_LOOKUP_KEY)]);
-      if (asked || Date.now() >= (last ?? 0) + settings.pollMs) {
+      if (asked || (settings.automatic && Date.now() >= (last ?? 0) + settings.pollMs)) {
         if (!asked) await checkSubscription(conn);
         try {
           run = (await lookupOnce(conn, asked?.reason ?? "poll")).run;
@@ -242,7 +242,8 @@ async function drive(conn) {
     const [asked, running, last] = await Promise.all([storage.get(LOOKUP_KEY), storage.get(RUN_KEY), storage.get(LAST_LOOKUP_KEY)]);
     if (asked && !running) wake = Date.now(); // asked while the last run was going: look now
     else if (running) wake = Date.now() + settings.pollMs; // paused: no usable connection
-    else wake = (last ?? Date.now()) + settings.pollMs;
+    else if (settings.automatic) wake = (last ?? Date.now()) + settings.pollMs;
+    else return conn.cancel(EXPORT_TIMER); // EXPORT_AUTOMATIC=off: nothing until POST /export/run
   }
   await conn.schedule(EXPORT_TIMER, Math.max(wake, Date.now()));
 }

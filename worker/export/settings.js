@@ -8,6 +8,9 @@
 //   EXPORT_PAGE_SIZE, EXPORT_REPORT_BATCH, EXPORT_KEEPALIVE_MS,
 //   EXPORT_MAX_ATTEMPTS   passed to exportRunStart (defaults: the core's)
 //   EXPORT_JOBS_KEPT      finished jobs remembered per company (default 50)
+//   EXPORT_AUTOMATIC      "off": exports run only on POST /export/run — no
+//                         webhook subscription, no look-up on connect, no poll
+//                         (default on)
 
 const positive = (value) => {
   const n = Number(value);
@@ -30,6 +33,7 @@ export function exportSettings(env = {}) {
     sliceMs: integer("EXPORT_SLICE_MS") ?? 20_000,
     timeoutMs: integer("EXPORT_TIMEOUT_MS") ?? 30_000,
     jobsKept: integer("EXPORT_JOBS_KEPT") ?? 50,
+    automatic: !/^(off|false|0|no)$/i.test(String(env.EXPORT_AUTOMATIC ?? "").trim()),
     runOptions,
   };
 }

@@ -17,6 +17,7 @@ import { checkCsrf, requireSession, selectCompany } from "../sessions.js";
 import { renderEntriesCsv } from "../export/csv.js";
 import { listItems, listJobs, jobKey } from "../export/job-store.js";
 import { EXPORT_TIMER, onExportAlarm, requestLookup, runNow } from "../export/runner.js";
+import { exportSettings } from "../export/settings.js";
 import { deleteSubscription, ensureSubscription } from "../webhooks/subscriptions.js";
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
@@ -148,6 +149,7 @@ export const exportRoutes = {
       [EXPORT_TIMER]: (conn) => onExportAlarm(conn),
     },
     async onConnect(conn) {
+      if (!exportSettings(conn.env).automatic) return; // EXPORT_AUTOMATIC=off: on demand only
       // Look for waiting jobs now, then every EXPORT_POLL_MINUTES.
       await requestLookup(conn, "connect");
       // Pleo tells us about new jobs by webhook (issue #11).
