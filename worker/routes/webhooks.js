@@ -6,7 +6,7 @@
 // export look-up. The answer comes as soon as that is recorded (a few ms);
 // the look-up and the run continue in the object's alarm.
 //   2xx  accepted, or a repeat of a webhook-id already accepted (nothing done)
-//   401  signature or timestamp refused (nothing done)
+//   401  signature or timestamp refused, or no secret on record to check it (nothing done)
 //   410  the company is not connected here (nothing done)
 //   413  body over 256 KiB
 // No session and no CSRF header: the signature is the authentication.

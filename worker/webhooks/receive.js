@@ -28,12 +28,15 @@ function fromBase64(text) {
  * @param conn the connection object's extension context
  * @param {{ headers: Record<string, string>, body: string /* base64 of the raw bytes *\/ }} delivery
  * @param {(conn, reason: string) => Promise<void>} startLookup
- * @returns {Promise<{ outcome: "accepted" | "duplicate" | "not_connected" | string /* an OAuthError code *\/, id?: string, type?: string }>}
+ * @returns {Promise<{ outcome: "accepted" | "duplicate" | "not_connected" | "no_subscription_secret" | string /* an OAuthError code *\/, id?: string, type?: string }>}
  */
 export async function receiveWebhook(conn, delivery, startLookup) {
   const connection = await conn.describe();
   const subscription = await conn.storage.get(SUBSCRIPTION_KEY);
-  if (!connection || !subscription?.secret) return { outcome: "not_connected" };
+  if (!connection) return { outcome: "not_connected" };
+  // Connected, but no subscription secret on record (e.g. setting it up failed):
+  // nothing can be verified, so nothing is accepted (401, the sender retries).
+  if (!subscription?.secret) return { outcome: "no_subscription_secret" };
 
   let verified;
   try {
