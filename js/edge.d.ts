@@ -220,7 +220,7 @@ export interface ExportRunOptions {
   apiBaseUrl: string;
   jobId: string;
   companyId?: string;
-  /** Known from a listing: skips the first read of the job. */
+  /** Known from a listing: "pending" skips the first read of the job. */
   jobStatus?: "pending" | "in_progress";
   /** Export items per page, 1..100 (default 100). */
   pageSize?: number;

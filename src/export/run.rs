@@ -22,7 +22,6 @@ use super::response::{self, ApiResponse};
 use super::{iso8601, ExportError, ItemStatus, JobEvent, JobStatus, MAX_ITEMS_PER_UPDATE};
 use crate::error::{Error, ErrorCode, Result};
 use crate::json::{self, ObjectWriter, Value};
-use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -43,8 +42,8 @@ pub struct RunOptions {
     pub api_base_url: String,
     pub job_id: String,
     pub company_id: Option<String>,
-    /// Known from a job listing: `Pending` claims at once, `InProgress`
-    /// recovers at once; `None` reads the job first.
+    /// Known from a job listing: `Pending` claims at once; otherwise the
+    /// job is read first.
     pub job_status: Option<JobStatus>,
     /// Export items per page, 1..=100.
     pub page_size: u32,
@@ -256,7 +255,9 @@ pub struct ExportRun {
     /// Items the in-flight update covers (the first of `results`, or of the page).
     in_flight_count: usize,
     scan_cursor: Option<String>,
-    skip: BTreeSet<String>,
+    /// Entries a scan found final (a Vec: a B-tree costs ~7 KB of wasm, and
+    /// a job has at most a few thousand items).
+    skip: Vec<String>,
     /// The export-items cursor of the page being worked on (`None`: first page).
     cursor: Option<String>,
     page: Option<CurrentPage>,
@@ -294,7 +295,9 @@ impl ExportRun {
         let phase = match o.job_status {
             None => Phase::GetJob,
             Some(JobStatus::Pending) => Phase::Claim,
-            Some(JobStatus::InProgress) => Phase::Scan,
+            // A recovered job is read first anyway: its `expiresIn` tells
+            // how soon it needs a write (keep-alive).
+            Some(JobStatus::InProgress) => Phase::GetJob,
             Some(_) => {
                 return Err(invalid_input(
                     "jobStatus must be \"pending\" or \"in_progress\"",
@@ -319,7 +322,7 @@ impl ExportRun {
             in_flight: None,
             in_flight_count: 0,
             scan_cursor: None,
-            skip: BTreeSet::new(),
+            skip: Vec::new(),
             cursor: None,
             page: None,
             results: Vec::new(),
@@ -510,7 +513,7 @@ impl ExportRun {
 
     /// A retryable failure: wait, then the same request again.
     fn retry(&mut self, e: &ExportError, now: u64) {
-        self.attempt += 1;
+        self.attempt = self.attempt.saturating_add(1);
         if self.attempt >= self.max_attempts {
             self.done("gave_up", Some(&e.error));
             return;
@@ -550,7 +553,7 @@ impl ExportRun {
     /// A step that must go back to reading the job counts as an attempt, so
     /// a server that keeps contradicting itself cannot loop the run forever.
     fn reread_job(&mut self, e: &ExportError) {
-        self.attempt += 1;
+        self.attempt = self.attempt.saturating_add(1);
         if self.attempt >= self.max_attempts {
             self.done("gave_up", Some(&e.error));
         } else {
@@ -677,7 +680,7 @@ impl ExportRun {
                             ItemStatus::Failed => self.counts.failed += 1,
                             _ => {}
                         }
-                        self.skip.insert(item.accounting_entry_id);
+                        self.skip.push(item.accounting_entry_id);
                     }
                     if pagination.has_next_page {
                         self.scan_cursor = pagination.end_cursor;
@@ -751,7 +754,7 @@ impl ExportRun {
                 Err(e) if e.error.code() == ErrorCode::TooManyItems => {
                     // The server takes fewer than we thought: halve the batch.
                     self.report_batch = (self.in_flight_count as u32 / 2).max(1);
-                    self.attempt += 1;
+                    self.attempt = self.attempt.saturating_add(1);
                     if self.attempt >= self.max_attempts {
                         self.done("gave_up", Some(&e.error));
                     }
@@ -876,8 +879,7 @@ impl ExportRun {
         }
         w.int("inFlightCount", self.in_flight_count as u64);
         write_opt_string(&mut w, "scanCursor", self.scan_cursor.as_deref());
-        let skip: Vec<String> = self.skip.iter().cloned().collect();
-        w.str_array("skip", &skip);
+        w.str_array("skip", &self.skip);
         write_opt_string(&mut w, "cursor", self.cursor.as_deref());
         if let Some(page) = &self.page {
             let mut entries = String::from("[");
@@ -969,7 +971,7 @@ impl ExportRun {
         run.in_flight_count = f.int("inFlightCount")?.unwrap_or(0) as usize;
         run.scan_cursor = f.str("scanCursor")?;
         run.skip = match v.get("skip") {
-            None => BTreeSet::new(),
+            None => Vec::new(),
             Some(Value::Array(items)) => items
                 .iter()
                 .map(|i| match i {
@@ -1101,5 +1103,56 @@ impl StateFields<'_> {
     }
     fn req_int(&self, name: &str) -> Result<u64> {
         self.int(name)?.ok_or_else(Self::bad)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn started() -> ExportRun {
+        let mut o = RunOptions::new("https://external.pleo.io", "j", 1);
+        o.job_status = Some(JobStatus::Pending);
+        ExportRun::start(o, 1_000).unwrap()
+    }
+
+    #[test]
+    fn extreme_but_well_typed_states_do_not_panic() {
+        let json = started()
+            .to_json()
+            .replace("\"attempt\":0", "\"attempt\":4294967295")
+            .replace("\"inFlightCount\":0", "\"inFlightCount\":9007199254740991");
+        let mut run = ExportRun::from_json(&json).unwrap();
+        assert!(matches!(
+            run.next(u64::MAX >> 12).unwrap(),
+            Action::Request { .. }
+        ));
+        let res = ApiResponse {
+            status: 503,
+            body: "",
+            retry_after: None,
+        };
+        run.feed(&res, u64::MAX >> 12).unwrap();
+        assert_eq!(run.outcome().unwrap().status, "gave_up");
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped_with_jitter() {
+        let mut run = started();
+        for attempt in 1..=30 {
+            run.attempt = attempt;
+            let full = (BACKOFF_BASE_MS << (attempt - 1).min(16)).min(BACKOFF_CAP_MS);
+            let d = run.backoff_ms();
+            assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d}");
+        }
+    }
+
+    #[test]
+    fn state_json_round_trips() {
+        let mut run = started();
+        run.next(1_000).unwrap();
+        assert_eq!(ExportRun::from_json(&run.to_json()).unwrap(), run);
+        assert!(ExportRun::from_json("{}").is_err());
+        assert!(ExportRun::from_json(&run.to_json().replace("\"v\":1", "\"v\":2")).is_err());
     }
 }
