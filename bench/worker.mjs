@@ -168,8 +168,11 @@ export async function runWorkerBench({ quick = false, progress = (m) => process.
 
   const edgePort = await freePort();
   const redirectUri = `http://127.0.0.1:${edgePort}/auth/callback`;
+  const oneHopPort = await freePort();
+  const oneHopRedirect = `http://127.0.0.1:${oneHopPort}/auth/callback`;
   progress("starting the stand-in (own process)");
-  const standin = await startStandinProcess({ redirectUri, accessTtl: 86400 }) // no refresh during the run: we measure the proxy path;
+  // STANDIN_REDIRECT_URIS is comma-separated: both edge workers may log in.
+  const standin = await startStandinProcess({ redirectUri: `${redirectUri},${oneHopRedirect}`, accessTtl: 86400 }) // no refresh during the run: we measure the proxy path;
   const closers = [standin.close];
   try {
     const info = standin.info;
@@ -179,8 +182,6 @@ export async function runWorkerBench({ quick = false, progress = (m) => process.
     progress("logging in through the edge worker");
     const cookie = await loginThroughWorker(edge.url);
     // The same worker with the per-isolate cache off: every call makes its one hop.
-    const oneHopPort = await freePort();
-    const oneHopRedirect = `http://127.0.0.1:${oneHopPort}/auth/callback`;
     const oneHop = await startWorkerd({
       env: localWorkerEnv(info, { redirectUri: oneHopRedirect, extra: { ACCESS_CACHE_MS: "0" } }),
       port: oneHopPort,

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the whole demo on one origin, from a fresh clone.
 //   1. builds pleo-oauth (`npm run build`) when dist/ is missing or older than its sources;
-//   2. bundles the edge worker (worker/build.mjs);
+//   2. bundles the edge worker (worker/local/build.mjs);
 //   3. starts the local Pleo stand-in, unless PLEO_ENV, PLEO_CLIENT_ID,
 //      PLEO_CLIENT_SECRET and PLEO_REDIRECT_URI are all set (then: real Pleo);
 //   4. runs the worker on workerd (miniflare) at http://localhost:$PORT/ (default 8787),

@@ -282,13 +282,14 @@ describe("Node adapter: two worker instances on one store, background API, body 
     assertError(await browser.api("/v1/introspect", { headers: { cookie } }), 401, "no_session");
     const loggedOutAt = Date.now();
     let lastStatus = 200;
-    while (Date.now() - loggedOutAt < 1500 + 1000) {
+    // The bound is ACCESS_CACHE_MS (1500 ms here); the slack is for one slow request on a loaded machine.
+    while (Date.now() - loggedOutAt < 1500 + 3000) {
       lastStatus = (await elsewhere.api("/v1/introspect", { headers: { cookie } })).status;
       if (lastStatus === 401) break;
       await sleep(100);
     }
     assert.equal(lastStatus, 401, "the other isolate refuses the logged-out session within the bound");
-    assert.ok(Date.now() - loggedOutAt <= 1500 + 500, `within ACCESS_CACHE_MS (${Date.now() - loggedOutAt} ms)`);
+    assert.ok(Date.now() - loggedOutAt <= 1500 + 1000, `within ACCESS_CACHE_MS (${Date.now() - loggedOutAt} ms)`);
 
     // Disconnect: the same bound for a session that still names the company.
     const b = new WorkerClient(stack.base);
@@ -300,13 +301,13 @@ describe("Node adapter: two worker instances on one store, background API, body 
     await b.post("/auth/disconnect");
     const disconnectedAt = Date.now();
     let status = 200;
-    while (Date.now() - disconnectedAt < 2500) {
+    while (Date.now() - disconnectedAt < 1500 + 3000) {
       status = (await bElsewhere.api("/v1/introspect", { headers: { cookie: bCookie } })).status;
       if (status === 401) break;
       await sleep(100);
     }
     assert.equal(status, 401);
-    assert.ok(Date.now() - disconnectedAt <= 2000);
+    assert.ok(Date.now() - disconnectedAt <= 1500 + 1000, `within ACCESS_CACHE_MS (${Date.now() - disconnectedAt} ms)`);
   });
 
   test("background access: connections.use() and list() work without any browser and share the company's token set", async () => {

@@ -1,4 +1,4 @@
-// The edge worker through the Node adapter (worker/node.mjs, in-memory
+// The edge worker through the Node adapter (worker/local/node.mjs, in-memory
 // store) against the Pleo stand-in: the same suite as on workerd.
 import { defineWorkerSuite } from "./helpers/worker-suite.mjs";
 

@@ -7,7 +7,7 @@
 // and every path that reached the API.
 //
 // The whole suite runs on workerd (miniflare, Durable Objects) and again on
-// the Node adapter (worker/node.mjs, in-memory store); the scan of the built
+// the Node adapter (worker/local/node.mjs, in-memory store); the scan of the built
 // assets runs once.
 //
 // Relevant RFCs: RFC 9700 §4.11 (open redirectors), §4.2.4 / §2.1 and RFC
