@@ -56,8 +56,9 @@ describe("Export tab in Chromium", { timeout: 180_000 }, () => {
 
     await page.getByRole("tab", { name: "Export" }).click();
     await page.getByRole("button", { name: "Create an export in Pleo" }).waitFor();
-    stack.standin.setFaults({ apiDelayMs: 80 });
-    await page.fill("#export-size", "120");
+    // ~3 s of run (22 requests × 150 ms) against the page's 1 s refresh: it sees the run under way.
+    stack.standin.setFaults({ apiDelayMs: 150 });
+    await page.fill("#export-size", "200");
     await page.getByRole("button", { name: "Create an export in Pleo" }).click();
 
     // Live: the job appears and its counts move before it ends.
@@ -87,8 +88,8 @@ describe("Export tab in Chromium", { timeout: 180_000 }, () => {
     // Entries: one row per entry; amounts formatted from minor units with the currency.
     await job.getByRole("button", { name: "Entries" }).click();
     const rows = page.locator("#export-entries tbody tr");
-    await page.waitForFunction(() => document.querySelectorAll("#export-entries tbody tr").length === 120);
-    assert.equal(await rows.count(), 120);
+    await page.waitForFunction(() => document.querySelectorAll("#export-entries tbody tr").length === 200);
+    assert.equal(await rows.count(), 200);
     const failedRow = page.locator('#export-entries tbody tr[data-status="failed"]').first();
     assert.match(await failedRow.textContent(), /vendor_unknown/);
     const amounts = await page.locator("#export-entries tbody td.num").allTextContents();
@@ -98,7 +99,7 @@ describe("Export tab in Chromium", { timeout: 180_000 }, () => {
     const [download] = await Promise.all([page.waitForEvent("download"), job.getByRole("link", { name: "Download CSV" }).click()]);
     const csv = await readFile(await download.path(), "utf8");
     const lines = csv.trimEnd().split("\r\n");
-    assert.equal(lines.length, 121);
+    assert.equal(lines.length, 201);
     assert.match(lines[0], /^accountingEntryId,date,type,supplier,currency,amount,/);
     await page.screenshot({ path: path.join(ARTIFACTS, "export-entries.png"), fullPage: true });
 

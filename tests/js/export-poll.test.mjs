@@ -30,11 +30,14 @@ describe("export poll (workerd + stand-in, no webhooks)", { timeout: 180_000 }, 
   });
 
   test("the poll recovers an in_progress job another run left half done, without reporting its final items again", async () => {
+    // The worker is down while "our previous life" claims the job and reports
+    // its first 10 items (so no poll can take the job first).
+    await stack.stopWorker();
     const { jobId, accountingEntryIds } = stack.standin.createExportJob({ company: subject, entries: 30 });
-    // "Our previous life": claimed the job and reported its first 10 items, then died.
     await standinApi(stack, token, "/v3/export-job-events", { method: "POST", body: JSON.stringify({ event: "started", jobId }) });
     const first = accountingEntryIds.slice(0, 10).map((accountingEntryId) => ({ accountingEntryId, status: "successful", externalId: `EARLIER-${accountingEntryId.slice(0, 6)}` }));
     await standinApi(stack, token, `/v3/export-jobs/${jobId}/items`, { method: "PUT", body: JSON.stringify(first) });
+    await stack.startWorker();
     const view = await waitFor(() => jobFinished(stack, jobId), { timeoutMs: 60_000, what: "the poll to recover the job" });
     const byId = new Map(view.items.map((i) => [i.accountingEntryId, i]));
     for (const { accountingEntryId, externalId } of first) {
