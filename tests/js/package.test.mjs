@@ -62,8 +62,8 @@ describe("the packed tarball", () => {
   });
 
   test("every export named in index.d.ts exists at runtime in Node, and nothing else", async () => {
-    const dts = readFileSync(join(scratch, "app", "node_modules", "pleo-oauth", "dist", "index.d.ts"), "utf8");
-    const declared = [...dts.matchAll(/^export (?:declare )?(?:function|class) (\w+)/gm)].map((m) => m[1]).sort();
+    const dts = ["index.d.ts", "edge.d.ts"].map((f) => readFileSync(join(scratch, "app", "node_modules", "pleo-oauth", "dist", f), "utf8")).join("\n");
+    const declared = [...dts.matchAll(/^export (?:declare )?(?:function|class|const) (\w+)/gm)].map((m) => m[1]).sort();
     const script = `import * as m from "pleo-oauth"; console.log(JSON.stringify(Object.keys(m).sort()))`;
     const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: join(scratch, "app"), encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
