@@ -5,7 +5,7 @@
 // under API faults, always with worker restarts in the middle of the runs.
 //
 //   npm run loadtest -- --export [--faults] [--json]     20 companies × 500 entries, 2 restarts
-//   node bench/loadtest-export.mjs --quick               smoke: 3 companies × 60 entries
+//   node bench/loadtest-export.mjs --quick               smoke: 3 companies × 60 entries, pages of 10
 //   options: --companies N --entries N --restarts N --timeout-s N --json --faults --quick
 //
 // Phases: (1) connect every company over HTTP (the stand-in's sign-in and
@@ -49,7 +49,8 @@ export function parseExportArgs(argv) {
     if (flag === "--export") continue;
     if (flag === "--faults") opts.faults = true;
     else if (flag === "--json") opts.json = true;
-    else if (flag === "--quick") Object.assign(opts, { companies: 3, entries: 60 });
+    // Smoke: small jobs in pages of 10 so the restarts still land mid-run.
+    else if (flag === "--quick") Object.assign(opts, { companies: 3, entries: 60, pageSize: 10 });
     else if (numeric[flag]) {
       const value = Number(inline ?? argv[++i]);
       if (!Number.isInteger(value) || value < 0) throw new Error(`${flag} takes a whole number`);
@@ -121,7 +122,8 @@ export async function runExportLoadtest(opts, log = (line) => process.stderr.wri
     env: { STANDIN_COMPANIES: String(Math.max(4, opts.companies)), STANDIN_WEBHOOK_RETRY_MS: "500", STANDIN_WEBHOOK_ATTEMPTS: "8" },
   });
   const { info } = standin;
-  const env = localWorkerEnv(info, { redirectUri, timeoutMs: 10_000, extra: { EXPORT_POLL_MINUTES: "60" } });
+  const pages = opts.pageSize ? { EXPORT_PAGE_SIZE: String(opts.pageSize), EXPORT_REPORT_BATCH: String(opts.pageSize) } : {};
+  const env = localWorkerEnv(info, { redirectUri, timeoutMs: 10_000, extra: { EXPORT_POLL_MINUTES: "60", ...pages } });
   const start = () => startWorkerd({ env, port, persistDir, build: false });
   let worker = await start();
   try {
@@ -163,7 +165,7 @@ export async function runExportLoadtest(opts, log = (line) => process.stderr.wri
         log(`${finished}/${jobs.length} jobs final, ${reported}/${items} items reported (${Date.now() - started} ms)`);
         break;
       }
-      await sleep(500);
+      await sleep(200);
     }
     if (opts.faults) await admin(info, "DELETE", "/faults");
     const after = await admin(info, "GET", "/stats");
