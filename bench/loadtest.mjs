@@ -387,6 +387,10 @@ function table({ result, failureKinds, uncleanSamples, failures, opts }) {
   return lines;
 }
 
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv.includes("--export")) {
+  // npm run loadtest -- --export [--faults] [--json]: the export runner's load test (bench/loadtest-export.mjs).
+  process.exit(await (await import("./loadtest-export.mjs")).main(process.argv.slice(2)));
+}
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   let opts;
   try {

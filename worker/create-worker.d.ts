@@ -23,6 +23,8 @@ export interface ConnectionContext<Options = Record<string, unknown>> {
   /** The object's Durable Object storage: prefix keys with your feature's name. */
   storage: unknown;
   describe(): Promise<Record<string, unknown> | null>;
+  /** May this browser session (its id) act for this company? */
+  holds(sid: string): Promise<boolean>;
   schedule(name: string, at: number): Promise<void>;
   cancel(name: string): Promise<void>;
   use<T>(fn: (args: UseArgs) => Promise<T>): Promise<T>;
@@ -55,6 +57,21 @@ export interface WorkerApp {
   DirectoryObject: new (state: unknown, env: unknown) => unknown;
   features: Feature[];
   connections(env: Record<string, unknown>): Connections;
+}
+
+/** One accounting entry handed to the ledger: its id and the export item exactly as Pleo sent it (raw JSON text; money in integer minor units). */
+export interface LedgerEntry { accountingEntryId: string; json: string }
+export type LedgerResult =
+  | { accountingEntryId: string; status: "successful"; externalId: string; externalUrl?: string }
+  | { accountingEntryId: string; status: "failed"; failureReason: string; failureReasonType: string };
+/**
+ * The partner's ledger for Pleo exports (docs/EXPORT.md): books a batch (≤ 100 entries) and
+ * answers one result per entry. Must be idempotent on accountingEntryId (a batch may be handed
+ * over again after a crash); throwing means "unavailable, try later". Pass it as
+ * createWorker({ ledger }); default: the D1 demo ledger (binding LEDGER_DB).
+ */
+export interface Ledger {
+  book(entries: LedgerEntry[], context: { company: string; jobId: string; env: Record<string, unknown> }): Promise<LedgerResult[]>;
 }
 
 export function createWorker<Options extends Record<string, unknown>>(

@@ -33,13 +33,38 @@ export interface SessionInfo {
 
 export interface ExportJobSummary {
   id: string;
+  /** Pleo's job status as the worker last saw it (or "not_found"). */
   status: string;
-  numberOfItems: number;
+  numberOfItems: number | null;
+  /** Items booked / failed so far. */
   exported: number;
   failed: number;
+  createdAt?: string | null;
   startedAt: string | null;
   completedAt: string | null;
+  /** Why a run ended early (e.g. gave up after retries), or null. */
+  error?: { code: string; message: string } | null;
 }
+
+/** Money as Pleo sends it: integer minor units (896.96 SEK is { currency: "SEK", value: 89696 }). */
+export interface Money { currency: string; value: number }
+
+export interface ExportJobItem {
+  accountingEntryId: string;
+  status: "successful" | "failed" | string;
+  externalId: string | null;
+  externalUrl: string | null;
+  failureReason: string | null;
+  failureReasonType: string | null;
+  date: string | null;
+  type: string | null;
+  supplier: string | null;
+  amount: Money | null;
+  walletAmount: Money | null;
+  bookedAt: string;
+}
+
+export interface ExportJobDetail extends ExportJobSummary { items: ExportJobItem[] }
 
 export declare class WorkerRequestError extends Error {
   name: "WorkerRequestError";
@@ -66,7 +91,7 @@ export interface PleoWorkerClient {
   logout(): Promise<{ connected: false; left: number }>;
   disconnect(opts?: { company?: string }): Promise<{ disconnected: string; ended: boolean; revoked: boolean; connected: boolean }>;
   exportJobs(opts?: { company?: string }): Promise<{ jobs: ExportJobSummary[] }>;
-  exportJob(id: string, opts?: { company?: string }): Promise<unknown>;
+  exportJob(id: string, opts?: { company?: string }): Promise<ExportJobDetail>;
   runExport(opts?: { company?: string }): Promise<{ started: boolean; jobId: string | null }>;
   exportCsvUrl(id: string, opts?: { company?: string }): string;
 }

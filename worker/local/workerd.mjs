@@ -45,6 +45,8 @@ export async function startWorkerd({ env, port = 8787, host = "127.0.0.1", build
       CONNECTIONS: { className: "ConnectionObject", useSQLite: true },
       DIRECTORY: { className: "DirectoryObject", useSQLite: true },
     },
+    // The demo ledger of the export runner (worker/export/ledger-d1.js).
+    d1Databases: { LEDGER_DB: "pleo-oauth-ledger" },
     ...(persistDir ? { defaultPersistRoot: persistDir, durableObjectsPersist: path.join(persistDir, "durable-objects") } : {}),
     serviceBindings: { ASSETS: (request) => staticFiles.fetch(request) },
     port,

@@ -1,17 +1,169 @@
-// /export/*: the selected company's export jobs (api.md "Edge worker").
-// A stub wired into the router; the export runner fills it (see README
-// "Extending"): `routes` answers the browser, `connection` adds methods,
-// alarms and connect/disconnect hooks to each company's connection object.
-import { errorResponse } from "../http.js";
+// /export/*: the selected company's export jobs (api.md "Edge worker"), and
+// the export runner's parts inside each company's connection object
+// (worker/export/runner.js; README "Extending").
+//
+//   GET  /export/jobs                      { jobs: [{id, status, numberOfItems, exported, failed, startedAt, completedAt, …}] }
+//   POST /export/run                       202 { started, jobId }
+//   GET  /export/jobs/<id>                 { id, status, …, items: [{accountingEntryId, status, externalId, failureReason, failureReasonType, date, supplier, amount, …}] }
+//   GET  /export/jobs/<id>/entries.csv     text/csv, one row per accounting entry
+//   POST /export/dev/create-job            stand-in only (PLEO_ENV=local with STANDIN_ADMIN_URL):
+//                                          what a Pleo user's "Export" button does, for the demo
+//
+// Every route needs a session holding the company (401/403); POST routes the
+// CSRF header. The browser never sees a token, the webhook secret or the
+// stand-in's admin URL.
+import { WorkerError, errorResponse, jsonResponse } from "../http.js";
+import { checkCsrf, requireSession, selectCompany } from "../sessions.js";
+import { renderEntriesCsv } from "../export/csv.js";
+import { listItems, listJobs, jobKey } from "../export/job-store.js";
+import { EXPORT_TIMER, onExportAlarm, requestLookup, runNow } from "../export/runner.js";
+import { exportSettings } from "../export/settings.js";
+import { deleteSubscription, ensureSubscription } from "../webhooks/subscriptions.js";
+
+const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
+const MAX_DEMO_ENTRIES = 1000;
+
+async function companyFor(ctx, { csrf = false } = {}) {
+  const { request, url, config } = ctx;
+  if (csrf) checkCsrf(request, config);
+  const session = await requireSession(request, config);
+  const subject = selectCompany(request, session, url);
+  return { session, subject };
+}
+
+const call = (ctx, subject, method, arg) => ctx.app.connections.call(subject, method, arg);
+
+async function jobs(ctx) {
+  const { session, subject } = await companyFor(ctx);
+  return jsonResponse(await call(ctx, subject, "exportJobs", { sid: session.sid }), 200, { "X-Pleo-Company": subject });
+}
+
+async function run(ctx) {
+  const { session, subject } = await companyFor(ctx, { csrf: true });
+  const result = await call(ctx, subject, "runExport", { sid: session.sid });
+  if (result?.retryAfterMs !== undefined) {
+    // api.md: a 429 from Pleo is passed on with its Retry-After (the look-up is retried in the background too).
+    return errorResponse(429, "pleo_rate_limited", "Pleo asks to slow down; the worker looks again shortly.", {
+      "Retry-After": String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))),
+      "X-Pleo-Company": subject,
+    });
+  }
+  return jsonResponse(result, 202, { "X-Pleo-Company": subject });
+}
+
+async function job(ctx, jobId, csv) {
+  const { session, subject } = await companyFor(ctx);
+  const found = await call(ctx, subject, "exportJob", { sid: session.sid, jobId });
+  if (!found) return errorResponse(404, "not_found", "No such export job for this company.");
+  if (!csv) return jsonResponse(found, 200, { "X-Pleo-Company": subject });
+  return new Response(renderEntriesCsv(found.items), {
+    headers: {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": `attachment; filename="pleo-export-${jobId}.csv"`,
+      "Cache-Control": "no-store",
+      "X-Pleo-Company": subject,
+    },
+  });
+}
+
+/** Demo only: asks the local stand-in to create a job (its loopback admin route). */
+async function createDemoJob(ctx) {
+  const { env, request } = ctx;
+  const admin = env.PLEO_ENV === "local" && typeof env.STANDIN_ADMIN_URL === "string" ? env.STANDIN_ADMIN_URL : null;
+  if (!admin) return errorResponse(404, "not_found", "Creating export jobs is only possible against the local stand-in.");
+  const { subject } = await companyFor(ctx, { csrf: true });
+  let entries = 25;
+  try {
+    const body = await request.json();
+    if (body && Number.isInteger(body.entries)) entries = body.entries;
+  } catch {
+    // no body: the default size
+  }
+  if (entries < 1 || entries > MAX_DEMO_ENTRIES) throw new WorkerError(400, "invalid_request", `entries must be 1..${MAX_DEMO_ENTRIES}.`);
+  const response = await fetch(`${admin.replace(/\/+$/, "")}/export-jobs`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ company: subject, entries }),
+    signal: AbortSignal.timeout(10_000),
+  }).catch(() => null);
+  if (!response) return errorResponse(502, "pleo_unavailable", "The stand-in did not answer.");
+  const body = await response.json().catch(() => ({}));
+  if (response.status === 409) return errorResponse(409, "export_already_in_progress", "The company already has an unfinished export job.");
+  if (response.status !== 201 || typeof body.jobId !== "string") return errorResponse(502, "pleo_error", "The stand-in refused to create the job.");
+  return jsonResponse({ jobId: body.jobId, entries: body.accountingEntryIds?.length ?? entries }, 201);
+}
+
+function handle(ctx) {
+  const { pathname } = ctx.url;
+  const method = ctx.request.method;
+  const allow = (methods, fn) => {
+    if (methods.includes(method)) return fn();
+    return errorResponse(405, "method_not_allowed", `Use ${methods.join(" or ")}.`, { Allow: methods.join(", ") });
+  };
+  if (pathname === "/export/jobs") return allow(["GET"], () => jobs(ctx));
+  if (pathname === "/export/run") return allow(["POST"], () => run(ctx));
+  if (pathname === "/export/dev/create-job") return allow(["POST"], () => createDemoJob(ctx));
+  const m = /^\/export\/jobs\/([^/]+)(\/entries\.csv)?$/.exec(pathname);
+  if (m && JOB_ID.test(m[1])) return allow(["GET"], () => job(ctx, m[1], Boolean(m[2])));
+  return errorResponse(404, "not_found", "No such route.");
+}
+
+// ------------------------------------------- inside the connection object
+
+async function mustHold(conn, sid) {
+  if (!(await conn.holds(sid))) {
+    throw new WorkerError(401, "no_session", "This browser session has ended for that company. Connect to Pleo again.");
+  }
+}
 
 export const exportRoutes = {
   name: "export",
   prefix: "/export/",
-  handle() {
-    return errorResponse(404, "not_found", "Export jobs are not available in this build.");
-  },
+  handle,
   connection: {
-    methods: {},
-    alarms: {},
+    methods: {
+      async exportJobs(conn, { sid } = {}) {
+        await mustHold(conn, sid);
+        const running = await conn.storage.get("export:run");
+        return { jobs: await listJobs(conn.storage), running: running?.jobId ?? null };
+      },
+      async exportJob(conn, { sid, jobId } = {}) {
+        await mustHold(conn, sid);
+        if (typeof jobId !== "string" || !JOB_ID.test(jobId)) return null;
+        const job = await conn.storage.get(jobKey(jobId));
+        if (!job) return null;
+        // api.md: "one job with its items" — the job's fields and `items`.
+        return { ...job, items: await listItems(conn.storage, jobId) };
+      },
+      async runExport(conn, { sid } = {}) {
+        await mustHold(conn, sid);
+        return runNow(conn);
+      },
+      /** For background callers (connections.call(subject, "requestExportLookup")): no session. */
+      async requestExportLookup(conn, { reason = "background" } = {}) {
+        await requestLookup(conn, String(reason).slice(0, 40));
+        return { requested: true };
+      },
+    },
+    alarms: {
+      [EXPORT_TIMER]: (conn) => onExportAlarm(conn),
+    },
+    async onConnect(conn) {
+      if (!exportSettings(conn.env).automatic) return; // EXPORT_AUTOMATIC=off: on demand only
+      // Look for waiting jobs now, then every EXPORT_POLL_MINUTES.
+      await requestLookup(conn, "connect");
+      // Pleo tells us about new jobs by webhook (issue #11).
+      try {
+        await ensureSubscription(conn);
+      } catch (err) {
+        // Polling still finds the jobs; the next poll tries the subscription again.
+        console.error(`webhooks: subscription not set up company=${conn.subject}:`, err?.code ?? err?.name);
+      }
+    },
+    async onDisconnect(conn) {
+      await deleteSubscription(conn).catch((err) => {
+        console.error(`webhooks: subscription not deleted company=${conn.subject}:`, err?.code ?? err?.name);
+      });
+    },
   },
 };

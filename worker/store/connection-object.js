@@ -343,6 +343,8 @@ export function defineConnectionObject(features = [], options = {}) {
           const record = await object.load();
           return record ? describeConnection(record) : null;
         },
+        /** May this browser session act for this company? (routes pass the session id) */
+        holds: async (sid) => Boolean(await object.load()) && object.holds(sid),
         schedule: (name, at) => object.scheduler.schedule(name, at),
         cancel: (name) => object.scheduler.cancel(name),
         /** Runs fn({ subject, accessToken, api }) with this company's token, no hop (see connections.js). */

@@ -98,6 +98,9 @@ export async function startSecurityStack({ runtime = "workerd", accessTtl = 900,
     timeoutMs,
     sessionSecret: randomBytes(32).toString("base64url"),
     startRecorder: (info) => startRecorder(info.issuer, info.apiBaseUrl.replace(/\/+$/, "")),
+    // The API log must hold only what the proxy sent: no background exports
+    // (webhook subscription, look-ups, runs) — those have their own tests.
+    extraEnv: { EXPORT_AUTOMATIC: "off" },
   });
   return { ...stack, apiLog: stack.recorder.apiLog, tokenLog: stack.recorder.tokenLog };
 }

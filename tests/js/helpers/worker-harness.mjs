@@ -96,7 +96,9 @@ export async function startStack({
       info.revocationEndpoint = `${recorder.origin}${new URL(standin.info.revocationEndpoint).pathname}`;
       if (recorder.proxiesApi) info.apiBaseUrl = recorder.origin;
     }
-    const env = localWorkerEnv(info, { redirectUri, timeoutMs, sessionSecret, extra: extraEnv });
+    // The OAuth/connection suites count API and token requests: no background
+    // exports here (subscriptions, look-ups); the export tests have their own stack.
+    const env = localWorkerEnv(info, { redirectUri, timeoutMs, sessionSecret, extra: { EXPORT_AUTOMATIC: "off", ...extraEnv } });
     const worker = await startWorkerRuntime(runtime, env, port, { store });
     closers.push(() => worker.close());
     return {

@@ -1,0 +1,135 @@
+// The export runner on real workerd (miniflare: SQLite Durable Objects,
+// alarms, the D1 ledger) against the real stand-in's v3 export API
+// (issue #10, "Worker + stand-in"). Each test checks Pleo's side through the
+// stand-in's admin view (`reports` counts every accepted update of an item)
+// and the ledger's side by reading D1 directly.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { WorkerClient, jobFinished, startExportStack, waitFor } from "./helpers/export-stack.mjs";
+
+const FINAL = new Set(["successful", "failed"]);
+
+function countBy(items, key) {
+  const out = {};
+  for (const item of items) out[item[key]] = (out[item[key]] ?? 0) + 1;
+  return out;
+}
+
+/** Every item final at Pleo and reported exactly once; ledger rows match the successful ones. */
+async function assertExactlyOnce(stack, view) {
+  for (const item of view.items) {
+    assert.ok(FINAL.has(item.status), `item ${item.accountingEntryId} ended ${item.status}`);
+    assert.equal(item.reports, 1, `item ${item.accountingEntryId} was reported ${item.reports} times`);
+  }
+  const rows = await stack.ledger("SELECT accounting_entry_id AS id, voucher FROM ledger_entries WHERE job_id = ?1", view.job.id);
+  const successful = view.items.filter((i) => i.status === "successful");
+  assert.equal(rows.length, successful.length, "one ledger row per successful item");
+  assert.equal(new Set(rows.map((r) => r.id)).size, rows.length, "no entry booked twice");
+  const voucherOf = new Map(rows.map((r) => [r.id, `PLEO-${String(r.voucher).padStart(6, "0")}`]));
+  for (const item of successful) assert.equal(item.externalId, voucherOf.get(item.accountingEntryId), "Pleo shows the ledger's voucher");
+}
+
+describe("export runner (workerd + stand-in)", { timeout: 240_000 }, () => {
+  let stack;
+  let client;
+  let subject;
+
+  before(async () => {
+    // Pages and reports of 50: more requests per job, so the fault test meets faults.
+    stack = await startExportStack({ env: { EXPORT_PAGE_SIZE: "50", EXPORT_REPORT_BATCH: "50" } });
+    ({ client, subject } = await stack.connectedClient(0));
+  });
+  after(() => stack?.close());
+
+  test("a 250-entry job completes with every item reported exactly once; entries without a supplier fail as vendor_unknown", async () => {
+    const { jobId, accountingEntryIds } = stack.standin.createExportJob({ company: subject, entries: 250 });
+    assert.equal(accountingEntryIds.length, 250);
+    // The stand-in's webhook starts the run: no other trigger here.
+    const view = await waitFor(() => jobFinished(stack, jobId), { what: "the job to finish" });
+    await assertExactlyOnce(stack, view);
+    const statuses = countBy(view.items, "status");
+    assert.ok(statuses.failed > 0 && statuses.successful > 0, `both outcomes: ${JSON.stringify(statuses)}`);
+    assert.equal(view.job.status, "completed_with_errors");
+    for (const item of view.items.filter((i) => i.status === "failed")) {
+      assert.match(item.failureReason, /supplier/);
+    }
+
+    // The worker's own view: the job, its counts and every entry.
+    const listed = await client.json("/export/jobs");
+    assert.equal(listed.status, 200);
+    const job = listed.body.jobs.find((j) => j.id === jobId);
+    assert.deepEqual(
+      { status: job.status, numberOfItems: job.numberOfItems, exported: job.exported, failed: job.failed },
+      { status: "completed_with_errors", numberOfItems: 250, exported: statuses.successful, failed: statuses.failed },
+    );
+    const detail = await client.json(`/export/jobs/${jobId}`);
+    assert.equal(detail.status, 200);
+    assert.equal(detail.body.id, jobId);
+    assert.equal(detail.body.status, "completed_with_errors");
+    assert.equal(detail.body.items.length, 250);
+    const pleoById = new Map(view.items.map((i) => [i.accountingEntryId, i]));
+    for (const item of detail.body.items) {
+      const atPleo = pleoById.get(item.accountingEntryId);
+      assert.equal(item.status, atPleo.status);
+      if (item.status === "failed") assert.equal(item.failureReasonType, "vendor_unknown");
+      else assert.equal(item.externalId, atPleo.externalId);
+      assert.ok(Number.isSafeInteger(item.amount.value), "amounts stay integer minor units");
+    }
+
+    // CSV: header + one row per entry, amounts as decimal strings from minor units.
+    const csv = await client.fetch(`/export/jobs/${jobId}/entries.csv`);
+    assert.equal(csv.status, 200);
+    assert.match(csv.headers.get("content-type"), /^text\/csv/);
+    const lines = (await csv.text()).trimEnd().split("\r\n");
+    assert.equal(lines[0], "accountingEntryId,date,type,supplier,currency,amount,walletCurrency,walletAmount,status,externalId,externalUrl,failureReasonType,failureReason");
+    assert.equal(lines.length, 251);
+    const byId = new Map(detail.body.items.map((i) => [i.accountingEntryId, i]));
+    for (const line of lines.slice(1, 40)) {
+      const id = line.slice(0, line.indexOf(","));
+      const item = byId.get(id);
+      const v = item.amount.value;
+      const expected = `${Math.trunc(v / 100)}.${String(Math.abs(v) % 100).padStart(2, "0")}`;
+      assert.ok(line.includes(`,${item.amount.currency},${expected},`), `${line} carries ${expected}`);
+    }
+  });
+
+  test("the export routes need a session holding the company", async () => {
+    const stranger = new WorkerClient(stack.base);
+    assert.equal((await stranger.json("/export/jobs")).status, 401);
+    assert.equal((await client.json("/export/jobs", { headers: { "X-Pleo-Company": "urn:pleo:company:c41f9e03-5d7a-4b8e-8c2d-1a6f4e0b9d33" } })).status, 403);
+    assert.equal((await client.json("/export/run", { method: "POST" })).status, 403, "POST without the CSRF header");
+    assert.equal((await client.json("/export/jobs/not-a-job")).status, 404);
+  });
+
+  test("two triggers at once (and the webhook) start one run", async () => {
+    const before = stack.standin.stats();
+    const { jobId } = stack.standin.createExportJob({ company: subject, entries: 60 });
+    const [a, b] = await Promise.all([client.post("/export/run"), client.post("/export/run")]);
+    assert.equal(a.status, 202);
+    assert.equal(b.status, 202);
+    assert.equal(a.body.jobId, jobId);
+    assert.equal(b.body.jobId, jobId);
+    assert.ok(!(a.body.started && b.body.started), "at most one of them started it");
+    const view = await waitFor(() => jobFinished(stack, jobId), { what: "the job to finish" });
+    await assertExactlyOnce(stack, view);
+    const afterStats = stack.standin.stats();
+    assert.equal(afterStats.exportEvents - before.exportEvents, 2, "one started, one finish event");
+    assert.equal(afterStats.exportEventsRejected - before.exportEventsRejected, 0, "no second claim");
+  });
+
+  test("a run under 20 % 503 and 10 % 429 completes, every item reported once", async () => {
+    const before = stack.standin.stats();
+    stack.standin.setFaults({ apiFailureRate: 0.2, apiRateLimitRate: 0.1 });
+    try {
+      const { jobId } = stack.standin.createExportJob({ company: subject, entries: 300 });
+      const view = await waitFor(() => jobFinished(stack, jobId), { timeoutMs: 150_000, what: "the job to finish under faults" });
+      await assertExactlyOnce(stack, view);
+      assert.equal(view.job.status, "completed_with_errors");
+      const afterStats = stack.standin.stats();
+      const faults = afterStats.apiFailuresInjected - before.apiFailuresInjected + afterStats.apiRateLimited - before.apiRateLimited;
+      assert.ok(faults > 0, "the run met faults");
+    } finally {
+      stack.standin.setFaults(null);
+    }
+  });
+});

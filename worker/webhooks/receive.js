@@ -1,0 +1,81 @@
+// The company's side of a webhook delivery, inside its connection object:
+// verify the raw body with the stored subscription secret (pleo-oauth's
+// verifyWebhook: Standard Webhooks, HMAC-SHA256, constant-time comparison,
+// ±5 min), drop repeats of a webhook-id seen in the last 24 h, then ask for
+// an export look-up. security.md: nothing in the body is trusted beyond
+// "go and look" — the look-up reads Pleo's API with the company's own token.
+import { verifyWebhook } from "pleo-oauth";
+import { SUBSCRIPTION_KEY } from "./subscriptions.js";
+
+export const SEEN_PREFIX = "webhooks:seen:";
+const SWEEP_KEY = "webhooks:lastSweep";
+const DEFAULT_DEDUP_SECONDS = 24 * 3600;
+
+/** How long a webhook-id is remembered (WEBHOOK_DEDUP_SECONDS, default 24 h). */
+export function dedupMs(env) {
+  const s = Number(env.WEBHOOK_DEDUP_SECONDS);
+  return (env.WEBHOOK_DEDUP_SECONDS !== undefined && Number.isFinite(s) && s > 0 ? s : DEFAULT_DEDUP_SECONDS) * 1000;
+}
+
+function fromBase64(text) {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * @param conn the connection object's extension context
+ * @param {{ headers: Record<string, string>, body: string /* base64 of the raw bytes *\/ }} delivery
+ * @param {(conn, reason: string) => Promise<void>} startLookup
+ * @returns {Promise<{ outcome: "accepted" | "duplicate" | "not_connected" | "no_subscription_secret" | string /* an OAuthError code *\/, id?: string, type?: string }>}
+ */
+export async function receiveWebhook(conn, delivery, startLookup) {
+  const connection = await conn.describe();
+  const subscription = await conn.storage.get(SUBSCRIPTION_KEY);
+  if (!connection) return { outcome: "not_connected" };
+  // Connected, but no subscription secret on record (e.g. setting it up failed):
+  // nothing can be verified, so nothing is accepted (401, the sender retries).
+  if (!subscription?.secret) return { outcome: "no_subscription_secret" };
+
+  let verified;
+  try {
+    verified = verifyWebhook({
+      headers: delivery.headers ?? {},
+      body: fromBase64(typeof delivery.body === "string" ? delivery.body : ""),
+      secret: subscription.secret,
+      now: Date.now(),
+    });
+  } catch (err) {
+    if (err?.name === "OAuthError") return { outcome: err.code };
+    throw err;
+  }
+
+  const now = Date.now();
+  const key = `${SEEN_PREFIX}${verified.id}`;
+  const seenAt = await conn.storage.get(key);
+  if (typeof seenAt === "number" && now - seenAt < dedupMs(conn.env)) {
+    return { outcome: "duplicate", id: verified.id, type: verified.type };
+  }
+  // Remembered before anything else happens (the object runs one event at
+  // a time between awaits, so three concurrent deliveries see this).
+  await conn.storage.put(key, now);
+  await sweep(conn, now);
+  if (verified.type === "v1.export-job.created" || verified.type === undefined) {
+    await startLookup(conn, "webhook");
+  }
+  return { outcome: "accepted", id: verified.id, type: verified.type };
+}
+
+/** Forgets webhook-ids older than the dedup window, at most once an hour. */
+async function sweep(conn, now) {
+  const last = (await conn.storage.get(SWEEP_KEY)) ?? 0;
+  const window = dedupMs(conn.env);
+  if (now - last < Math.min(3600_000, window)) return;
+  await conn.storage.put(SWEEP_KEY, now);
+  const old = [];
+  for (const [key, at] of await conn.storage.list({ prefix: SEEN_PREFIX })) {
+    if (typeof at !== "number" || now - at >= window) old.push(key);
+  }
+  for (let i = 0; i < old.length; i += 128) await conn.storage.delete(old.slice(i, i + 128));
+}
