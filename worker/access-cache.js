@@ -7,7 +7,7 @@
 // the entries of this isolate at once; other isolates (other Cloudflare
 // locations, other worker instances) notice within the bound. A 401 from
 // Pleo drops the entry and asks the connection object.
-import { refreshDue } from "./store/connection-tokens.js";
+import { needsRefresh } from "pleo-oauth";
 
 const DEFAULT_TTL_MS = 1000;
 const MAX_ENTRIES = 10_000;
@@ -41,7 +41,7 @@ export class AccessCache {
     // due at the end of the entry's life is not due at any use before it,
     // so a hit needs no check. One that will be due is not cached: its
     // callers go to the connection object, which refreshes it.
-    if (refreshDue(token, until)) return;
+    if (needsRefresh(token, { now: until })) return;
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
     this.entries.set(`${sid}\n${subject}`, { token, until });
   }

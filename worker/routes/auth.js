@@ -19,7 +19,6 @@ import {
   sessionCookie,
   sessionTtlMs,
 } from "../sessions.js";
-import { stampTokens } from "../store/connection-tokens.js";
 import { directoryStub } from "../store/directory-object.js";
 import { callObject } from "../store/rpc.js";
 import { dispatch } from "./dispatch.js";
@@ -135,7 +134,8 @@ async function callback({ request, env, config, app }) {
     const { code } = config.client.handleCallback(request.url, tx.pending);
     const response = await sendOAuthRequest(config.client.tokenRequest(code, tx.pending), config.timeoutMs);
     try {
-      tokens = stampTokens(config.client.parseTokenResponse(response));
+      // With `pending`, a response without scope gets the scopes this login asked for.
+      tokens = config.client.parseTokenResponse(response, { pending: tx.pending });
     } catch (err) {
       throw tokenResponseError(err, response.status);
     }

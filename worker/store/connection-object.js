@@ -15,12 +15,13 @@
 //                "a fresh access token" are answered by one call.
 //   "timers"   the alarm scheduler's named timers (scheduler.js)
 //   anything an extension stores (keys prefixed with its name).
+import { needsRefresh } from "pleo-oauth";
 import { loadConfig } from "../config.js";
 import { WorkerError } from "../http.js";
 import { revokeTokens } from "../pleo-http.js";
 import { apiCaller, createConnections } from "../connections.js";
 import { AlarmScheduler } from "./scheduler.js";
-import { addHistory, describeConnection, refreshDue, requestRefresh, withDeadline } from "./connection-tokens.js";
+import { addHistory, describeConnection, requestRefresh, withDeadline } from "./connection-tokens.js";
 import { directoryStub } from "./directory-object.js";
 import { callObject, serveObject } from "./rpc.js";
 
@@ -140,7 +141,7 @@ export function defineConnectionObject(features = [], options = {}) {
         if (!record) throw noConnection();
         if (record.status !== "active" || !record.tokens) throw needsReconnect();
         const rejected = rejectedToken !== null && rejectedToken === record.tokens.accessToken;
-        if ((force || rejected || refreshDue(record.tokens)) && !this.inflight) {
+        if ((force || rejected || needsRefresh(record.tokens, { now: Date.now() })) && !this.inflight) {
           this.inflight = this.refresh(record, reason).finally(() => {
             this.inflight = null;
           });
@@ -153,8 +154,8 @@ export function defineConnectionObject(features = [], options = {}) {
       const current = this.record;
       if (!current) throw noConnection();
       if (current.status !== "active" || !current.tokens) throw needsReconnect();
-      const { accessToken, tokenType, expiresAt, obtainedAt, obtainedAtLocal } = current.tokens;
-      return { accessToken, tokenType, expiresAt, obtainedAt, obtainedAtLocal };
+      const { accessToken, tokenType, expiresAt, obtainedAt } = current.tokens;
+      return { accessToken, tokenType, expiresAt, obtainedAt };
     }
 
     async refresh(record, reason) {
@@ -192,7 +193,7 @@ export function defineConnectionObject(features = [], options = {}) {
       const next = {
         ...this.record,
         tokens,
-        scopes: tokens.scope ?? this.record.scopes,
+        scopes: tokens.scope,
         refreshedAt: now,
         refreshTokenUsedAt: now,
         refreshStartedAt: null,
@@ -239,7 +240,7 @@ export function defineConnectionObject(features = [], options = {}) {
             name: name ?? previous.name,
             status: "active",
             tokens,
-            scopes: tokens.scope ?? previous.scopes,
+            scopes: tokens.scope,
             reconnectedAt: now,
             refreshTokenUsedAt: now,
             refreshStartedAt: null,

@@ -1,33 +1,10 @@
 // A company's token set: when it needs refreshing, how one refresh is sent
 // and judged, and what the browser may see of a connection. The single-flight
 // lock and the storage around it live in connection-object.js.
-import { needsRefresh } from "pleo-oauth";
 import { WorkerError } from "../http.js";
 import { sendOAuthRequest, tokenResponseError } from "../pleo-http.js";
 
 const HISTORY_LIMIT = 50;
-
-/**
- * True when the access token should be refreshed now. The policy (how early)
- * belongs to pleo-oauth: `needsRefresh(tokens, { now })` judges from the
- * token set's own `obtainedAt` and `expiresAt`.
- */
-export function refreshDue(tokens, now = Date.now()) {
-  if (tokens.obtainedAt === undefined && tokens.expiresAt !== undefined && tokens.obtainedAtLocal !== undefined) {
-    // Transitional, for a pleo-oauth build whose TokenSet has no obtainedAt
-    // yet (its default skew is a fixed 30 s, longer than a test's 2-second
-    // token): pass the lifetime-based skew the new core computes itself.
-    // Dead code once parseTokenResponse returns obtainedAt.
-    const lifetime = tokens.expiresAt - tokens.obtainedAtLocal;
-    return needsRefresh(tokens, { now, skewMs: Math.min(60_000, Math.max(0, lifetime / 4)) });
-  }
-  return needsRefresh(tokens, { now });
-}
-
-/** Records when a token set arrived, for builds whose TokenSet lacks obtainedAt (see refreshDue). */
-export function stampTokens(tokens, now = Date.now()) {
-  return tokens.obtainedAt === undefined ? { ...tokens, obtainedAtLocal: now } : tokens;
-}
 
 export function addHistory(record, event, at = Date.now()) {
   const history = [...(record.history ?? []), { at, event }];
@@ -62,9 +39,9 @@ export async function requestRefresh(config, tokens) {
   }
   const response = await sendOAuthRequest(config.client.refreshRequest(tokens.refreshToken), config.refreshDeadlineMs);
   try {
-    // A refresh response without a refresh token keeps the previous one;
-    // the scope comes from the previous set when the response has none.
-    return stampTokens(config.client.parseTokenResponse(response, { previous: tokens }));
+    // pleo-oauth keeps the previous refresh token when the response has
+    // none, and the previous scope when the response names none.
+    return config.client.parseTokenResponse(response, { previous: tokens });
   } catch (err) {
     throw tokenResponseError(err, response.status);
   }
