@@ -269,7 +269,7 @@ function machine() {
 
 const fmtOps = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)}k` : x.toFixed(0));
 const fmtNs = (ns) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(2)} µs` : `${ns.toFixed(0)} ns`);
-const TARGETS = { pkce: 3, authorize_url: 1.5, callback: 1.5, token_response: 1.5, refresh_request: 1.5 };
+const TARGETS = { pkce: 3, authorize_url: 1.5, callback: 1.5, token_response: 1.5, refresh_request: 1.5, verify_webhook: 1 };
 
 async function main() {
   const started = Date.now();
@@ -290,6 +290,14 @@ async function main() {
       progress(`measuring ${op.name} (extra)`);
       extra_operations.push(await measure(op));
     }
+  }
+  // Webhook verification has no oauth4webapi counterpart: its peer is the
+  // Standard Webhooks reference implementation (bench/webhook.mjs).
+  if (!ONLY || ONLY.includes("verify_webhook")) {
+    progress("measuring verify_webhook (peer: standardwebhooks)");
+    const { benchWebhook } = await import("./webhook.mjs");
+    const r = benchWebhook({ quick: QUICK });
+    operations.push({ ...r, peer: "standardwebhooks", ours_ns: 1e9 / r.ours_ops, peer_ns: 1e9 / r.peer_ops });
   }
 
   let cold_start = null;
@@ -393,7 +401,7 @@ async function main() {
 
   if (JSON_OUT) {
     const out = {
-      operations: operations.map(({ name, ours_ops, peer_ops, ratio, boundary_tax }) => ({ name, ours_ops, peer_ops, ratio, boundary_tax })),
+      operations: operations.map(({ name, ours_ops, peer_ops, ratio, boundary_tax, peer }) => ({ name, ours_ops, peer_ops, ratio, boundary_tax, peer })),
       cold_start: cold_start && { ours_ms: cold_start.ours_ms, peer_ms: cold_start.peer_ms, ratio: cold_start.ratio },
       size: size && { ours_gz: size.ours_gz, peer_gz: size.peer_gz, ratio: size.ratio },
       details: { machine: info, quick: QUICK, config: CFG, operations, extra_operations, cold_start, size },
