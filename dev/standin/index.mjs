@@ -185,16 +185,9 @@ export async function startStandin(opts = {}) {
   const dataset = createDataset({ companies });
   const closing = new AbortController();
   const journal = openJournal({ dir: dataDir, reset });
-  let bound;
-  try {
-    bound = await bindServers({ port, apiPort, host });
-  } catch (err) {
-    journal.close();
-    throw err;
-  }
   const {
     handlers, servers, issuer, apiBaseUrl,
-  } = bound;
+  } = await bindServersOrCloseJournal({ port, apiPort, host }, journal);
   const store = createTokenStore(journal);
   const keys = loadKeys(journal);
   const resource = apiBaseUrl; // resource indicator of the API's access tokens
@@ -211,6 +204,48 @@ export async function startStandin(opts = {}) {
   });
   countProviderEvents(provider, stats);
 
+  const { webhooks, exports, exportApi } = createExportSide({
+    journal, dataset, stats, settings, closing, keys, apiBaseUrl,
+  });
+  attachHandlers({
+    handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exports, exportApi,
+  });
+
+  const info = readyInfo({
+    issuer, apiBaseUrl, clientId, clientSecret, redirectUris, dataset, issParameterSupported: faults.current().issInCallback,
+  });
+
+  return {
+    info,
+    setFaults: faults.set,
+    faults: faults.get,
+    stats: () => snapshotStats(stats),
+    resetStats: () => resetStats(stats),
+    setSettings: settings.set,
+    settings: settings.get,
+    ...exportControls(exports),
+    dataDir: dataDir ?? null,
+    provider,
+    close: closer({
+      closing, store, servers, journal,
+    }),
+  };
+}
+
+// bindServers; a failure closes the journal (and releases its lock) first.
+async function bindServersOrCloseJournal(where, journal) {
+  try {
+    return await bindServers(where);
+  } catch (err) {
+    journal.close();
+    throw err;
+  }
+}
+
+// Webhooks, the export workflow (a created job is announced by webhook) and its API routes.
+function createExportSide({
+  journal, dataset, stats, settings, closing, keys, apiBaseUrl,
+}) {
   const webhooks = createWebhooks({
     journal,
     stats,
@@ -229,6 +264,14 @@ export async function startStandin(opts = {}) {
     receipts: createReceiptSigner(keys.receiptKey, apiBaseUrl),
     apiBaseUrl,
   });
+  return { webhooks, exports, exportApi };
+}
+
+// The auth server (oidc-provider behind the middleware: admin, interactions)
+// and the API server take over from bindServers' 503 placeholders.
+function attachHandlers({
+  handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exports, exportApi,
+}) {
   installMiddleware(provider, {
     issuer,
     stats,
@@ -244,7 +287,6 @@ export async function startStandin(opts = {}) {
     }),
     interaction: createInteractionHandler({ provider, dataset, resource }),
   });
-
   handlers.auth = provider.callback();
   handlers.api = createApiHandler({
     provider,
@@ -256,13 +298,15 @@ export async function startStandin(opts = {}) {
     routes: [...exportApi.routes, ...subscriptionRoutes({ webhooks })],
     publicRoutes: exportApi.publicRoutes,
   });
+}
 
-  const info = readyInfo({
-    issuer, apiBaseUrl, clientId, clientSecret, redirectUris, dataset, issParameterSupported: faults.current().issInCallback,
-  });
-
+// close(): once, however often called — stop retries and sweeps, then the
+// servers, then the journal (no request writes into a closed journal).
+function closer({
+  closing, store, servers, journal,
+}) {
   let closed;
-  function close() {
+  return function close() {
     closed ??= (async () => {
       closing.abort();
       store.close();
@@ -270,22 +314,8 @@ export async function startStandin(opts = {}) {
         server.close(() => resolve());
         server.closeAllConnections();
       })));
-      journal.close(); // after the servers: no request writes into a closed journal
+      journal.close();
     })();
     return closed;
-  }
-
-  return {
-    info,
-    setFaults: faults.set,
-    faults: faults.get,
-    stats: () => snapshotStats(stats),
-    resetStats: () => resetStats(stats),
-    setSettings: settings.set,
-    settings: settings.get,
-    ...exportControls(exports),
-    dataDir: dataDir ?? null,
-    provider,
-    close,
   };
 }

@@ -62,6 +62,131 @@ function checkSubscription(body, { partial }) {
   return out;
 }
 
+// ---- subscriptions (journal namespace "subscription") ----------------------
+
+// A subscription as clients see it: never its secret.
+const view = ({ secret, seq, ...sub }) => ({ ...sub });
+const save = (subs, sub) => subs.journal.commit([['subscription', sub.id, sub]]);
+
+// Another company's subscription is as invisible as one that does not exist.
+function find(subs, companyId, id) {
+  const sub = subs.subscriptions.get(id);
+  if (!sub || sub.companyId !== companyId) throw new WebhookError(404, 'SUBSCRIPTION_NOT_FOUND', `Subscription ${String(id).slice(0, 64)} not found`);
+  return sub;
+}
+
+// pagination.mjs rows, keyed by creation order.
+function list(subs, companyId) {
+  return [...subs.subscriptions.values()]
+    .filter((s) => s.companyId === companyId)
+    .sort((a, b) => a.seq - b.seq)
+    .map((s) => ({ key: s.seq, value: view(s) }));
+}
+
+function create(subs, companyId, body) {
+  const fields = checkSubscription(body, { partial: false });
+  if (list(subs, companyId).length >= MAX_SUBSCRIPTIONS_PER_COMPANY) {
+    throw new WebhookError(400, 'TOO_MANY_SUBSCRIPTIONS', `At most ${MAX_SUBSCRIPTIONS_PER_COMPANY} subscriptions per company`);
+  }
+  const t = new Date().toISOString();
+  const seq = Math.max(0, ...[...subs.subscriptions.values()].map((s) => s.seq)) + 1;
+  const sub = {
+    id: randomUUID(), seq, companyId, ...fields, createdAt: t, updatedAt: t,
+    secret: `whsec_${randomBytes(24).toString('base64')}`,
+  };
+  subs.subscriptions.set(sub.id, sub);
+  save(subs, sub);
+  return view(sub);
+}
+
+function update(subs, companyId, id, body) {
+  const sub = find(subs, companyId, id);
+  Object.assign(sub, checkSubscription(body, { partial: true }), { updatedAt: new Date().toISOString() });
+  save(subs, sub);
+  return view(sub);
+}
+
+function remove(subs, companyId, id) {
+  find(subs, companyId, id);
+  subs.subscriptions.delete(id);
+  subs.journal.commit([['subscription', id]]);
+}
+
+// ---- delivery ---------------------------------------------------------------
+
+function deliveryHeaders(sub, id, timestamp, body) {
+  return {
+    ...sub.customHeaders,
+    'content-type': 'application/json',
+    'user-agent': 'pleo-standin-webhooks/1',
+    'webhook-id': id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': sign(sub.secret, id, timestamp, body),
+  };
+}
+
+// Attempt n of one message (same webhook-id every time); `delivery` holds
+// stats, settings, the closing signal and the pending retry timers.
+function attempt(delivery, message, n) {
+  const { stats, closing } = delivery;
+  const { sub, id, body } = message;
+  const timestamp = Math.floor(Date.now() / 1000);
+  const headers = deliveryHeaders(sub, id, timestamp, body);
+  stats.webhooksSent += 1;
+  const record = {
+    id, url: sub.endpointUrl, attempt: n, status: 0, error: null, at: new Date().toISOString(),
+  };
+  const signal = AbortSignal.any([AbortSignal.timeout(ATTEMPT_TIMEOUT_MS), closing]);
+  fetch(sub.endpointUrl, {
+    method: 'POST', headers, body, signal, redirect: 'manual',
+  })
+    .then(async (res) => {
+      record.status = res.status;
+      await res.arrayBuffer().catch(() => {});
+    })
+    .catch((err) => {
+      record.error = err.name === 'TimeoutError' ? 'timeout' : (err.cause?.code ?? err.name ?? 'network error');
+    })
+    .finally(() => afterAttempt(delivery, message, n, record));
+}
+
+// Logs the attempt; a 2xx delivers, anything else retries after
+// retryMs × 4^(n−1) until the attempts run out or the stand-in closes.
+function afterAttempt(delivery, message, n, record) {
+  const {
+    stats, settings, closing, timers,
+  } = delivery;
+  logDelivery(stats, record);
+  if (record.status >= 200 && record.status < 300) {
+    stats.webhooksDelivered += 1;
+    stats.webhooksPending -= 1;
+    return;
+  }
+  const { retryMs, attempts } = settings();
+  if (n >= attempts || closing.aborted) {
+    stats.webhooksFailed += 1;
+    stats.webhooksPending -= 1;
+    return;
+  }
+  const timer = setTimeout(() => {
+    timers.delete(timer);
+    attempt(delivery, message, n + 1);
+  }, retryMs * 4 ** (n - 1));
+  timers.add(timer);
+}
+
+/** Sends `type` with `data` to the company's active subscriptions for it. */
+function deliver(subs, delivery, companyId, type, data) {
+  const timestamp = new Date().toISOString();
+  for (const sub of subs.subscriptions.values()) {
+    if (sub.companyId !== companyId || sub.status !== 'ACTIVE' || !sub.eventTypes.includes(type)) continue;
+    const id = `msg_${randomUUID().replaceAll('-', '')}`;
+    const body = JSON.stringify({ type, timestamp, data });
+    delivery.stats.webhooksPending += 1;
+    attempt(delivery, { sub: { ...sub }, id, body }, 1);
+  }
+}
+
 /**
  * @param {object} o
  * @param {object} o.journal persistence
@@ -72,125 +197,23 @@ function checkSubscription(body, { partial }) {
 export function createWebhooks({
   journal, stats, settings, closing,
 }) {
-  const subscriptions = new Map(journal.entries('subscription'));
-  const timers = new Set();
-
-  const view = ({ secret, seq, ...sub }) => ({ ...sub });
-  const save = (sub) => journal.commit([['subscription', sub.id, sub]]);
-
-  function find(companyId, id) {
-    const sub = subscriptions.get(id);
-    if (!sub || sub.companyId !== companyId) throw new WebhookError(404, 'SUBSCRIPTION_NOT_FOUND', `Subscription ${String(id).slice(0, 64)} not found`);
-    return sub;
-  }
-
-  function list(companyId) {
-    return [...subscriptions.values()]
-      .filter((s) => s.companyId === companyId)
-      .sort((a, b) => a.seq - b.seq)
-      .map((s) => ({ key: s.seq, value: view(s) }));
-  }
-
-  function create(companyId, body) {
-    const fields = checkSubscription(body, { partial: false });
-    if (list(companyId).length >= MAX_SUBSCRIPTIONS_PER_COMPANY) {
-      throw new WebhookError(400, 'TOO_MANY_SUBSCRIPTIONS', `At most ${MAX_SUBSCRIPTIONS_PER_COMPANY} subscriptions per company`);
-    }
-    const t = new Date().toISOString();
-    const seq = Math.max(0, ...[...subscriptions.values()].map((s) => s.seq)) + 1;
-    const sub = {
-      id: randomUUID(), seq, companyId, ...fields, createdAt: t, updatedAt: t,
-      secret: `whsec_${randomBytes(24).toString('base64')}`,
-    };
-    subscriptions.set(sub.id, sub);
-    save(sub);
-    return view(sub);
-  }
-
-  function update(companyId, id, body) {
-    const sub = find(companyId, id);
-    Object.assign(sub, checkSubscription(body, { partial: true }), { updatedAt: new Date().toISOString() });
-    save(sub);
-    return view(sub);
-  }
-
-  function remove(companyId, id) {
-    find(companyId, id);
-    subscriptions.delete(id);
-    journal.commit([['subscription', id]]);
-  }
-
-  function attempt(message, n) {
-    const { sub, id, body } = message;
-    const timestamp = Math.floor(Date.now() / 1000);
-    const headers = {
-      ...sub.customHeaders,
-      'content-type': 'application/json',
-      'user-agent': 'pleo-standin-webhooks/1',
-      'webhook-id': id,
-      'webhook-timestamp': String(timestamp),
-      'webhook-signature': sign(sub.secret, id, timestamp, body),
-    };
-    stats.webhooksSent += 1;
-    const record = {
-      id, url: sub.endpointUrl, attempt: n, status: 0, error: null, at: new Date().toISOString(),
-    };
-    const signal = AbortSignal.any([AbortSignal.timeout(ATTEMPT_TIMEOUT_MS), closing]);
-    fetch(sub.endpointUrl, {
-      method: 'POST', headers, body, signal, redirect: 'manual',
-    })
-      .then(async (res) => {
-        record.status = res.status;
-        await res.arrayBuffer().catch(() => {});
-      })
-      .catch((err) => {
-        record.error = err.name === 'TimeoutError' ? 'timeout' : (err.cause?.code ?? err.name ?? 'network error');
-      })
-      .finally(() => {
-        logDelivery(stats, record);
-        if (record.status >= 200 && record.status < 300) {
-          stats.webhooksDelivered += 1;
-          stats.webhooksPending -= 1;
-          return;
-        }
-        const { retryMs, attempts } = settings();
-        if (n >= attempts || closing.aborted) {
-          stats.webhooksFailed += 1;
-          stats.webhooksPending -= 1;
-          return;
-        }
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          attempt(message, n + 1);
-        }, retryMs * 4 ** (n - 1));
-        timers.add(timer);
-      });
-  }
-
-  /** Sends `type` with `data` to the company's active subscriptions for it. */
-  function deliver(companyId, type, data) {
-    const timestamp = new Date().toISOString();
-    for (const sub of subscriptions.values()) {
-      if (sub.companyId !== companyId || sub.status !== 'ACTIVE' || !sub.eventTypes.includes(type)) continue;
-      const id = `msg_${randomUUID().replaceAll('-', '')}`;
-      const body = JSON.stringify({ type, timestamp, data });
-      stats.webhooksPending += 1;
-      attempt({ sub: { ...sub }, id, body }, 1);
-    }
-  }
+  const subs = { journal, subscriptions: new Map(journal.entries('subscription')) };
+  const delivery = {
+    stats, settings, closing, timers: new Set(),
+  };
 
   closing.addEventListener('abort', () => {
-    for (const timer of timers) clearTimeout(timer);
-    timers.clear();
+    for (const timer of delivery.timers) clearTimeout(timer);
+    delivery.timers.clear();
   }, { once: true });
 
   return {
-    list,
-    get: (companyId, id) => view(find(companyId, id)),
-    create,
-    update,
-    remove,
-    secret: (companyId, id) => find(companyId, id).secret,
-    deliver,
+    list: (companyId) => list(subs, companyId),
+    get: (companyId, id) => view(find(subs, companyId, id)),
+    create: (companyId, body) => create(subs, companyId, body),
+    update: (companyId, id, body) => update(subs, companyId, id, body),
+    remove: (companyId, id) => remove(subs, companyId, id),
+    secret: (companyId, id) => find(subs, companyId, id).secret,
+    deliver: (companyId, type, data) => deliver(subs, delivery, companyId, type, data),
   };
 }
