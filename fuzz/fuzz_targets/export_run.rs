@@ -15,7 +15,11 @@ use std::collections::HashSet;
 #[derive(Arbitrary, Debug)]
 enum Step {
     /// Answer the in-flight request.
-    Answer { status: u16, body: String, retry_after: Option<String> },
+    Answer {
+        status: u16,
+        body: String,
+        retry_after: Option<String>,
+    },
     /// A page of export items with these ids.
     Page { ids: Vec<u8>, has_next: bool },
     /// A plain 2xx with an update body.
@@ -66,20 +70,43 @@ fuzz_target!(|input: Input| {
         assert_eq!(ExportRun::from_json(&persisted).expect("round trip"), run);
         if let Action::Deliver { entries } = &action {
             for e in entries {
-                assert!(!reported.contains(&e.accounting_entry_id), "{} delivered after its report", e.accounting_entry_id);
+                assert!(
+                    !reported.contains(&e.accounting_entry_id),
+                    "{} delivered after its report",
+                    e.accounting_entry_id
+                );
             }
         }
         let report_ids: Vec<String> = match &action {
-            Action::Request { purpose: Purpose::Report, request } => {
-                let body: serde_json::Value = serde_json::from_str(request.body.as_deref().unwrap_or("[]")).unwrap();
-                body.as_array().unwrap().iter().map(|i| i["accountingEntryId"].as_str().unwrap().to_string()).collect()
+            Action::Request {
+                purpose: Purpose::Report,
+                request,
+            } => {
+                let body: serde_json::Value =
+                    serde_json::from_str(request.body.as_deref().unwrap_or("[]")).unwrap();
+                body.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| i["accountingEntryId"].as_str().unwrap().to_string())
+                    .collect()
             }
             _ => Vec::new(),
         };
         match step {
-            Step::Answer { status, body, retry_after } => {
+            Step::Answer {
+                status,
+                body,
+                retry_after,
+            } => {
                 let before = reported_count(&run);
-                let r = run.feed(&ApiResponse { status: status % 600, body: &body, retry_after: retry_after.as_deref() }, now);
+                let r = run.feed(
+                    &ApiResponse {
+                        status: status % 600,
+                        body: &body,
+                        retry_after: retry_after.as_deref(),
+                    },
+                    now,
+                );
                 match r {
                     Err(e) => assert_eq!(e.code(), ErrorCode::InvalidInput),
                     // The core counts a batch only when Pleo accepted it.
@@ -88,13 +115,35 @@ fuzz_target!(|input: Input| {
                 }
             }
             Step::Page { ids, has_next } => {
-                let data: Vec<String> = ids.iter().take(120).map(|i| format!(r#"{{"accountingEntryId":"e{i}","amount":{{"value":{i}}}}}"#)).collect();
-                let body = format!(r#"{{"data":[{}],"pagination":{{"hasNextPage":{has_next},"endCursor":"c{}"}}}}"#, data.join(","), now);
-                let _ = run.feed(&ApiResponse { status: 200, body: &body, retry_after: None }, now);
+                let data: Vec<String> = ids
+                    .iter()
+                    .take(120)
+                    .map(|i| format!(r#"{{"accountingEntryId":"e{i}","amount":{{"value":{i}}}}}"#))
+                    .collect();
+                let body = format!(
+                    r#"{{"data":[{}],"pagination":{{"hasNextPage":{has_next},"endCursor":"c{}"}}}}"#,
+                    data.join(","),
+                    now
+                );
+                let _ = run.feed(
+                    &ApiResponse {
+                        status: 200,
+                        body: &body,
+                        retry_after: None,
+                    },
+                    now,
+                );
             }
             Step::Accepted => {
                 let before = reported_count(&run);
-                let r = run.feed(&ApiResponse { status: 200, body: r#"{"data":[],"errors":[]}"#, retry_after: None }, now);
+                let r = run.feed(
+                    &ApiResponse {
+                        status: 200,
+                        body: r#"{"data":[],"errors":[]}"#,
+                        retry_after: None,
+                    },
+                    now,
+                );
                 if r.is_ok() && reported_count(&run) > before {
                     reported.extend(report_ids);
                 }
@@ -108,7 +157,11 @@ fuzz_target!(|input: Input| {
                         .filter(|e| seen.insert(e.accounting_entry_id.clone()))
                         .map(|e| LedgerResult {
                             accounting_entry_id: e.accounting_entry_id.clone(),
-                            status: if failed { ItemStatus::Failed } else { ItemStatus::Successful },
+                            status: if failed {
+                                ItemStatus::Failed
+                            } else {
+                                ItemStatus::Successful
+                            },
                             external_id: None,
                             external_url: None,
                             failure_reason: None,
