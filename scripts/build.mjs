@@ -70,10 +70,15 @@ if (!output("wasm-bindgen", ["--version"]).includes(wbVersion)) {
 }
 
 // 4. Bindings for the `web` target; the entries in js/ adapt it per runtime.
+// `--encode-into always`: every supported runtime has TextEncoder#encodeInto,
+// so the glue needs no fallback. The browser glue also omits the default
+// wasm path: js/web.js always passes one (its own `new URL(…)`, which
+// bundlers follow).
 rmSync(staging, { recursive: true, force: true });
 for (const v of variants) {
-  step(`wasm-bindgen --target web (${v.name})`);
-  run("wasm-bindgen", ["--target", "web", "--no-typescript", "--out-dir", staging, join(compiled, `${v.outName}.wasm`)]);
+  const extra = v.name === "browser" ? ["--omit-default-module-path"] : [];
+  step(`wasm-bindgen --target web --encode-into always ${[...extra, `(${v.name})`].join(" ")}`);
+  run("wasm-bindgen", ["--target", "web", "--no-typescript", "--encode-into", "always", ...extra, "--out-dir", staging, join(compiled, `${v.outName}.wasm`)]);
 }
 
 // 5. Shrink. What is downloaded is the gzipped file, and gzip prefers
@@ -107,7 +112,11 @@ for (const v of variants) {
 //     and the glue pleo_oauth.js (tree-shaken), + pleo_oauth_bg.wasm (OAuth only).
 //     One file instead of three is 550 B gzipped less and two requests fewer
 //     (bench/RESULTS.md, "Size"); dist/pleo_oauth.js stays for hosts that
-//     serve it, nothing in the browser path imports it.
+//     serve it, nothing in the browser path imports it. The glue's
+//     console.warn calls are dropped (150 B gzipped): one warns about a
+//     deprecated init signature web.js never uses, the other that a server
+//     sent the wasm without `application/wasm` (the glue then falls back to
+//     `WebAssembly.instantiate`, which works).
 //   node.js, workerd.js, edge_web.js (`pleo-oauth/edge` elsewhere): → edge_api.js, edge.js
 //     → edge_pleo_oauth.js + edge_pleo_oauth_bg.wasm (OAuth + webhooks + exports)
 // The server files are the same sources with their imports pointed at the
@@ -140,6 +149,7 @@ const browserBundle = await build({
   bundle: true,
   minify: true,
   treeShaking: true,
+  drop: ["console"],
   format: "esm",
   target: "es2022",
   write: false,
