@@ -199,5 +199,12 @@ const report = (label, files) => {
   step(`${label}, gzipped: ${total} B (${(total / 1024).toFixed(1)} KiB)`);
   return total;
 };
-report("shipped to a browser (wasm + one JS file: entry, API, glue)", ["pleo_oauth_bg.wasm", "web.js"]);
+const browserTotal = report("shipped to a browser (wasm + one JS file: entry, API, glue)", ["pleo_oauth_bg.wasm", "web.js"]);
+// Issue #12: the OAuth download must not grow past what it was before the
+// webhook and export work (bench/RESULTS.md, "Size"). `--check-size` turns
+// going over into a failed build (for CI).
+const BROWSER_BUDGET = 32753;
+const within = browserTotal <= BROWSER_BUDGET;
+step(`browser entry ${within ? "within" : "OVER"} its ${BROWSER_BUDGET} B budget (${within ? BROWSER_BUDGET - browserTotal + " B left" : browserTotal - BROWSER_BUDGET + " B over"})`);
+if (!within && process.argv.includes("--check-size")) process.exitCode = 1;
 report("server/edge entry (node, workerd: OAuth + webhooks + exports)", ["edge_pleo_oauth_bg.wasm", "edge_pleo_oauth.js", "edge_api.js", "edge.js", "node.js"]);
