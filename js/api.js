@@ -43,8 +43,10 @@ function putStr(v) {
   if (typeof v !== "string") return "!";
   return wellFormed(v) ? `${v.length}:${v}` : "?";
 }
-const putNum = (v) => (v === undefined || v === null ? "-" : typeof v === "number" ? putStr(String(v)) : "!");
-const putBool = (v) => (v === undefined || v === null ? "-" : typeof v === "boolean" ? putStr(String(v)) : "!");
+/** A number or boolean field, as its decimal text or `true` / `false`. */
+const putTyped = (type) => (v) => (v === undefined || v === null ? "-" : typeof v === type ? putStr(String(v)) : "!");
+const putNum = putTyped("number");
+const putBool = putTyped("boolean");
 function putList(v) {
   if (v === undefined || v === null) return "-";
   if (!Array.isArray(v)) return "!";
@@ -111,8 +113,6 @@ function decode(text) {
   return value();
 }
 
-const num = (s) => (s === undefined ? undefined : Number(s));
-
 function takeProvider([issuer, authorizationEndpoint, tokenEndpoint, introspectionEndpoint, revocationEndpoint, apiBaseUrl, iss]) {
   const p = { issuer, authorizationEndpoint, tokenEndpoint };
   if (introspectionEndpoint !== undefined) p.introspectionEndpoint = introspectionEndpoint;
@@ -138,7 +138,7 @@ function takeTokenSet([accessToken, tokenType, expiresAt, refreshToken, scope, o
   return t;
 }
 function takeError([code, message, error, errorDescription, errorUri, status]) {
-  return new OAuthError({ code, message, error, errorDescription, errorUri, status: num(status) });
+  return new OAuthError({ code, message, error, errorDescription, errorUri, status: status === undefined ? undefined : Number(status) });
 }
 
 // The core throws a rejection as an error record (a string); anything else
@@ -253,12 +253,10 @@ export class OAuthClient {
     }
     const body = str(res.body, "res.body");
     const status = typeof res.status === "number" ? res.status : NaN;
-    const o = opts ?? {};
-    const previous = o.previous === undefined || o.previous === null ? undefined : putTokenSet(o.previous);
-    const pending = o.pending === undefined || o.pending === null ? undefined : putPending(o.pending);
-    return takeTokenSet(
-      decode(call(() => this.#wasm.parseTokenResponse(status, body, time(o.now), previous, pending))),
-    );
+    const { now, previous, pending } = opts ?? {};
+    const p = previous === undefined || previous === null ? undefined : putTokenSet(previous);
+    const q = pending === undefined || pending === null ? undefined : putPending(pending);
+    return takeTokenSet(decode(call(() => this.#wasm.parseTokenResponse(status, body, time(now), p, q))));
   }
 
   /** Releases the WebAssembly memory now rather than at garbage collection. */

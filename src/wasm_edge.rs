@@ -23,9 +23,7 @@ fn export_err(e: crate::export::ExportError) -> JsValue {
     JsValue::from_str(&export_js::error_json(&e))
 }
 
-fn now_or(now: Option<f64>) -> f64 {
-    now.unwrap_or_else(js_sys::Date::now)
-}
+use crate::wasm::now_or;
 
 fn verify(
     secret: &str,

@@ -9,6 +9,9 @@
 //! - form encoding vs `form_urlencoded::byte_serialize`: identical.
 //! - URL checks vs the `url` crate: every URL we accept parses there with
 //!   the same scheme, host, port and query, no userinfo and no fragment.
+//! - base64 (RFC 4648) vs the `base64` crate: encodings identical; the
+//!   decoder accepts and rejects exactly what the crate's standard alphabet
+//!   with `DecodePaddingMode::Indifferent` does, with the same bytes.
 //!
 //! The JavaScript side (the package's callback parsing vs WHATWG
 //! URLSearchParams) is tests/js/vectors-differential.test.mjs.
@@ -21,7 +24,7 @@
 )]
 
 use pleo_oauth::encoding::json::{self, Value};
-use pleo_oauth::encoding::{form, url};
+use pleo_oauth::encoding::{base64, form, url};
 use pleo_oauth::ErrorCode;
 use proptest::prelude::*;
 
@@ -392,5 +395,66 @@ proptest! {
                 prop_assert!(loopback, "{}", text);
             }
         }
+    }
+}
+
+// ---------------------------------------------------------------- base64
+
+/// The crate's reading of what our decoder accepts: standard alphabet,
+/// padding optional (or shortened), canonical trailing bits.
+fn crate_decode(text: &[u8]) -> Option<Vec<u8>> {
+    use ::base64::engine::{general_purpose, DecodePaddingMode, Engine};
+    let config = general_purpose::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    general_purpose::GeneralPurpose::new(&::base64::alphabet::STANDARD, config)
+        .decode(text)
+        .ok()
+}
+
+/// Near-valid base64 text: symbols of both alphabets, runs of `=`, a few
+/// bytes that are never base64, so every rule of the decoder is exercised.
+fn base64_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop::sample::select(vec![
+            "A", "Q", "g", "w", "Z", "m", "9", "v", "+", "/", "-", "_", "=", "==", " ", "\n", "é",
+        ]),
+        0..14,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    #[test]
+    fn base64_encodings_match_the_base64_crate(bytes in prop::collection::vec(any::<u8>(), 0..40)) {
+        use ::base64::engine::{general_purpose, Engine};
+        prop_assert_eq!(base64::standard(&bytes), general_purpose::STANDARD.encode(&bytes));
+        prop_assert_eq!(base64::url_safe_no_pad(&bytes), general_purpose::URL_SAFE_NO_PAD.encode(&bytes));
+        // And the decoder reads back what the encoder wrote, padded or not.
+        let padded = base64::standard(&bytes);
+        prop_assert_eq!(base64::decode_standard(padded.as_bytes()), Some(bytes.clone()));
+        prop_assert_eq!(base64::decode_standard(padded.trim_end_matches('=').as_bytes()), Some(bytes));
+    }
+
+    #[test]
+    fn base64_decoder_agrees_with_the_base64_crate(text in base64_text()) {
+        prop_assert_eq!(base64::decode_standard(text.as_bytes()), crate_decode(text.as_bytes()), "{:?}", text);
+    }
+
+    #[test]
+    fn base64_decoder_agrees_on_mutated_encodings(
+        bytes in prop::collection::vec(any::<u8>(), 0..12),
+        at in any::<prop::sample::Index>(),
+        with in prop::sample::select(vec![b'=', b'A', b'B', b'/', b'-', b'\n']),
+        cut in 0usize..3,
+    ) {
+        let mut text = base64::standard(&bytes).into_bytes();
+        if !text.is_empty() {
+            let i = at.index(text.len());
+            text[i] = with;
+        }
+        text.truncate(text.len().saturating_sub(cut));
+        prop_assert_eq!(base64::decode_standard(&text), crate_decode(&text), "{:?}", String::from_utf8_lossy(&text));
     }
 }

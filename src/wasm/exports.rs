@@ -18,9 +18,18 @@ fn to_js(e: Error) -> JsValue {
     JsValue::from_str(&shapes::error_record(&e))
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// `Date.now()`. Bound here rather than through `js-sys`, whose runtime
+    /// (futures, JSPI task polling) left code and panic strings in the wasm
+    /// for this one function: 122 B gzipped (bench/RESULTS.md, "Size").
+    #[wasm_bindgen(js_namespace = Date, js_name = now)]
+    fn date_now() -> f64;
+}
+
 /// The host's clock when the caller passed no `now` (the core never reads one).
-fn now_or(now: Option<f64>) -> f64 {
-    now.unwrap_or_else(js_sys::Date::now)
+pub(crate) fn now_or(now: Option<f64>) -> f64 {
+    now.unwrap_or_else(date_now)
 }
 
 #[wasm_bindgen(js_name = generateCodeVerifier)]
