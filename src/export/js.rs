@@ -6,7 +6,8 @@
 use super::request::{self, ApiBase, ItemReport, Page};
 use super::response::{self, ApiResponse, Pagination};
 use super::run::{
-    outcome_json, pending_entries_json, Action, Counts, ExportRun, LedgerResult, RunOptions,
+    entries_json, outcome_json, pending_entries_json, Action, Counts, ExportRun, LedgerResult,
+    RunOptions,
 };
 use super::{ExportError, ItemStatus, JobEvent, JobStatus};
 use crate::error::{Error, ErrorCode, Result};
@@ -238,17 +239,11 @@ pub fn parse_response(
         }
         "exportItems" => {
             let (entries, p) = response::parse_export_items(res)?;
-            let mut list = String::from("[");
-            for (i, e) in entries.iter().enumerate() {
-                if i > 0 {
-                    list.push(',');
-                }
-                let mut ew = ObjectWriter::new();
-                ew.str("accountingEntryId", &e.accounting_entry_id)
-                    .str("json", e.raw);
-                list.push_str(&ew.finish());
-            }
-            list.push(']');
+            let list = entries_json(
+                entries
+                    .iter()
+                    .map(|e| (e.accounting_entry_id.as_str(), e.raw)),
+            );
             let mut w = ObjectWriter::new();
             w.raw("entries", &list)
                 .raw("pagination", &pagination_json(&p));

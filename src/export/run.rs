@@ -812,21 +812,30 @@ impl ExportRun {
 
 // ---- persistence: the state as JSON ----
 
-/// `[{accountingEntryId, json}]`: the entries as stored in the state and as
-/// handed to the host in a `deliver` action.
-pub(crate) fn pending_entries_json(entries: &[PendingEntry]) -> String {
+/// `[{accountingEntryId, json}]` from `(id, json text)` pairs: a page's
+/// entries as stored in the state, handed to the host in a `deliver` action
+/// and returned by `parseExportResponse("exportItems")`.
+pub(crate) fn entries_json<'a>(entries: impl Iterator<Item = (&'a str, &'a str)>) -> String {
     let mut list = String::from("[");
-    for (i, e) in entries.iter().enumerate() {
+    for (i, (id, json)) in entries.enumerate() {
         if i > 0 {
             list.push(',');
         }
         let mut ew = ObjectWriter::new();
-        ew.str("accountingEntryId", &e.accounting_entry_id)
-            .str("json", &e.json);
+        ew.str("accountingEntryId", id).str("json", json);
         list.push_str(&ew.finish());
     }
     list.push(']');
     list
+}
+
+/// [`entries_json`] of entries waiting for the ledger.
+pub(crate) fn pending_entries_json(entries: &[PendingEntry]) -> String {
+    entries_json(
+        entries
+            .iter()
+            .map(|e| (e.accounting_entry_id.as_str(), e.json.as_str())),
+    )
 }
 
 impl ExportRun {
@@ -950,12 +959,15 @@ impl ExportRun {
         };
         run.in_flight_count = f.int("inFlightCount")?.unwrap_or(0) as usize;
         run.scan_cursor = f.str("scanCursor")?;
-        run.skip = read_skip(&v)?;
+        run.skip = f.list("skip", |i| match i {
+            Value::String(s) => Ok(s.clone()),
+            _ => Err(bad()),
+        })?;
         run.cursor = f.str("cursor")?;
-        run.page = read_page(&v)?;
-        run.results = read_results(&v)?;
-        run.finish = read_finish(&v)?;
-        run.outcome = read_outcome(&v)?;
+        run.page = f.object("page", read_page)?;
+        run.results = f.list("results", read_report)?;
+        run.finish = f.object("finish", read_finish)?;
+        run.outcome = f.object("outcome", read_outcome)?;
         if (run.phase == Phase::Done) != run.outcome.is_some() {
             return Err(bad());
         }
@@ -963,113 +975,66 @@ impl ExportRun {
     }
 }
 
-/// The entry ids a resumed run skips.
-fn read_skip(v: &Value) -> Result<Vec<String>> {
-    let bad = StateFields::bad;
-    Ok(match v.get("skip") {
-        None => Vec::new(),
+/// The page being delivered.
+fn read_page(p: &Value) -> Result<CurrentPage> {
+    let pf = StateFields(p);
+    let entries = match p.get("entries") {
         Some(Value::Array(items)) => items
             .iter()
-            .map(|i| match i {
-                Value::String(s) => Ok(s.clone()),
-                _ => Err(bad()),
-            })
-            .collect::<Result<_>>()?,
-        Some(_) => return Err(bad()),
-    })
-}
-
-/// The page being delivered, if any.
-fn read_page(v: &Value) -> Result<Option<CurrentPage>> {
-    let bad = StateFields::bad;
-    Ok(match v.get("page") {
-        None | Some(Value::Null) => None,
-        Some(p) => {
-            let pf = StateFields(p);
-            let entries = match p.get("entries") {
-                Some(Value::Array(items)) => items
-                    .iter()
-                    .map(|e| {
-                        let ef = StateFields(e);
-                        Ok(PendingEntry {
-                            accounting_entry_id: ef.req_str("accountingEntryId")?,
-                            json: ef.req_str("json")?,
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?,
-                _ => return Err(bad()),
-            };
-            let has_next = match p.get("hasNext") {
-                Some(Value::Bool(b)) => *b,
-                _ => return Err(bad()),
-            };
-            Some(CurrentPage {
-                entries,
-                end_cursor: pf.str("endCursor")?,
-                has_next,
-            })
-        }
-    })
-}
-
-/// The ledger results not yet reported.
-fn read_results(v: &Value) -> Result<Vec<ItemReport>> {
-    let bad = StateFields::bad;
-    Ok(match v.get("results") {
-        None => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|r| {
-                let rf = StateFields(r);
-                Ok(ItemReport {
-                    accounting_entry_id: rf.req_str("accountingEntryId")?,
-                    status: ItemStatus::parse(&rf.req_str("status")?).ok_or_else(bad)?,
-                    exported_at: rf.str("exportedAt")?,
-                    external_id: rf.str("externalId")?,
-                    external_url: rf.str("externalUrl")?,
-                    failure_reason: rf.str("failureReason")?,
-                    failure_reason_type: rf.str("failureReasonType")?,
+            .map(|e| {
+                let ef = StateFields(e);
+                Ok(PendingEntry {
+                    accounting_entry_id: ef.req_str("accountingEntryId")?,
+                    json: ef.req_str("json")?,
                 })
             })
             .collect::<Result<Vec<_>>>()?,
-        Some(_) => return Err(bad()),
+        _ => return Err(StateFields::bad()),
+    };
+    let has_next = match p.get("hasNext") {
+        Some(Value::Bool(b)) => *b,
+        _ => return Err(StateFields::bad()),
+    };
+    Ok(CurrentPage {
+        entries,
+        end_cursor: pf.str("endCursor")?,
+        has_next,
     })
 }
 
-/// How the job is to be finished, once decided.
-fn read_finish(v: &Value) -> Result<Option<FinishPlan>> {
-    let bad = StateFields::bad;
-    Ok(match v.get("finish") {
-        None | Some(Value::Null) => None,
-        Some(fv) => {
-            let ff = StateFields(fv);
-            Some(FinishPlan {
-                event: JobEvent::parse(&ff.req_str("event")?).ok_or_else(bad)?,
-                failure_reason: ff.str("failureReason")?,
-                failure_reason_type: ff.str("failureReasonType")?,
-            })
-        }
+/// One ledger result not yet reported.
+fn read_report(r: &Value) -> Result<ItemReport> {
+    let rf = StateFields(r);
+    Ok(ItemReport {
+        accounting_entry_id: rf.req_str("accountingEntryId")?,
+        status: ItemStatus::parse(&rf.req_str("status")?).ok_or_else(StateFields::bad)?,
+        exported_at: rf.str("exportedAt")?,
+        external_id: rf.str("externalId")?,
+        external_url: rf.str("externalUrl")?,
+        failure_reason: rf.str("failureReason")?,
+        failure_reason_type: rf.str("failureReasonType")?,
+    })
+}
+
+/// How the job is to be finished.
+fn read_finish(fv: &Value) -> Result<FinishPlan> {
+    let ff = StateFields(fv);
+    Ok(FinishPlan {
+        event: JobEvent::parse(&ff.req_str("event")?).ok_or_else(StateFields::bad)?,
+        failure_reason: ff.str("failureReason")?,
+        failure_reason_type: ff.str("failureReasonType")?,
     })
 }
 
 /// The outcome of a finished run.
-fn read_outcome(v: &Value) -> Result<Option<Outcome>> {
-    Ok(match v.get("outcome") {
-        None | Some(Value::Null) => None,
-        Some(ov) => {
-            let of = StateFields(ov);
-            let error = match ov.get("error") {
-                None | Some(Value::Null) => None,
-                Some(ev) => {
-                    let ef = StateFields(ev);
-                    Some((ef.req_str("code")?, ef.req_str("message")?))
-                }
-            };
-            Some(Outcome {
-                status: of.req_str("status")?,
-                error,
-            })
-        }
+fn read_outcome(ov: &Value) -> Result<Outcome> {
+    let of = StateFields(ov);
+    Ok(Outcome {
+        status: of.req_str("status")?,
+        error: of.object("error", |ev| {
+            let ef = StateFields(ev);
+            Ok((ef.req_str("code")?, ef.req_str("message")?))
+        })?,
     })
 }
 
@@ -1112,6 +1077,21 @@ impl StateFields<'_> {
     }
     fn req_int(&self, name: &str) -> Result<u64> {
         self.int(name)?.ok_or_else(Self::bad)
+    }
+    /// An array member, absent meaning empty; each element read by `read`.
+    fn list<T>(&self, name: &str, read: impl Fn(&Value) -> Result<T>) -> Result<Vec<T>> {
+        match self.0.get(name) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => items.iter().map(read).collect(),
+            Some(_) => Err(Self::bad()),
+        }
+    }
+    /// An object member, absent or null meaning none, read by `read`.
+    fn object<T>(&self, name: &str, read: impl FnOnce(&Value) -> Result<T>) -> Result<Option<T>> {
+        match self.0.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(o) => read(o).map(Some),
+        }
     }
 }
 
