@@ -37,6 +37,7 @@ import { fileURLToPath } from "node:url";
 import { freePort, startStandinProcess } from "../dev/standin/process.mjs";
 import { completeAuthorization } from "../dev/standin/drive.mjs";
 import { localWorkerEnv } from "../worker/local/env.mjs";
+import { CookieBrowser } from "./loadtest-browser.mjs";
 
 const FAULTS = { apiFailureRate: 0.2, apiRateLimitRate: 0.1 };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -62,22 +63,7 @@ export function parseExportArgs(argv) {
 }
 
 /** A browser for one company: a cookie jar for the worker's origin. */
-class Browser {
-  constructor(base) {
-    this.base = base;
-    this.cookies = new Map();
-  }
-  async fetch(pathname, init = {}) {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size) headers.set("cookie", [...this.cookies].map(([n, v]) => `${n}=${v}`).join("; "));
-    const response = await fetch(new URL(pathname, this.base), { ...init, headers, redirect: "manual" });
-    for (const line of response.headers.getSetCookie()) {
-      const pair = line.split(";")[0];
-      const eq = pair.indexOf("=");
-      this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-    return response;
-  }
+class Browser extends CookieBrowser {
   async connect(company) {
     const login = await this.fetch("/auth/login?return_to=%2F");
     await login.arrayBuffer();

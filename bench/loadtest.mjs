@@ -29,6 +29,7 @@
 // share an event loop with the load generator. Progress goes to stderr; the
 // table to stdout; with --json the last stdout line is one JSON object.
 import { freePort, startStandinProcess } from "../dev/standin/process.mjs";
+import { CookieBrowser, forEachPooled } from "./loadtest-browser.mjs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -119,28 +120,8 @@ function standinAdmin(issuer) {
   };
 }
 
-/** One browser: its cookies for the worker's origin. */
-class Browser {
-  constructor(base) {
-    this.base = base;
-    this.cookies = new Map();
-  }
-
-  async fetch(p, init = {}) {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size) headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
-    const response = await fetch(new URL(p, this.base), { ...init, headers, redirect: "manual" });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair, ...attrs] = line.split(";").map((s) => s.trim());
-      const eq = pair.indexOf("=");
-      const name = pair.slice(0, eq);
-      const value = pair.slice(eq + 1);
-      if (value === "" || attrs.some((a) => /^max-age=0$/i.test(a))) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return response;
-  }
-
+/** One browser session of the load test: login, API calls, session look-up. */
+class Browser extends CookieBrowser {
   /** GET /auth/login → stand-in sign-in + consent → GET /auth/callback. */
   async login(company, completeAuthorization) {
     const login = await this.fetch("/auth/login?return_to=%2F");
@@ -185,162 +166,179 @@ class Browser {
 
 // --------------------------------------------------------------------- run
 
-export async function runLoadtest(opts) {
-  const { completeAuthorization } = await import(path.join(ROOT, "dev/standin/drive.mjs"));
+/** The stand-in (own process, faults off) and the worker on workerd; their closers go into `closers`. */
+async function startStack(opts, closers) {
   const { startWorkerd } = await import(path.join(ROOT, "worker/local/workerd.mjs"));
   const { localWorkerEnv } = await import(path.join(ROOT, "worker/local/env.mjs"));
-
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const redirectUri = `${base}/auth/callback`;
+  progress(`starting the stand-in (own process, ${opts.accessTtl}-second access tokens)`);
+  const standin = await startStandinProcess({ redirectUri, accessTtl: opts.accessTtl });
+  closers.push(standin.close);
+  const admin = standinAdmin(standin.info.issuer);
+  await admin.setFaults(null);
+  progress("building and starting the edge worker on workerd (miniflare)");
+  const worker = await startWorkerd({ env: localWorkerEnv(standin.info, { redirectUri, timeoutMs: opts.timeoutMs }), port });
+  closers.push(worker.close);
+  const companies = standin.info.companies.map((c) => ({ subject: c.subject, id: c.subject.split(":").pop() }));
+  return { base, admin, companies };
+}
+
+/** Phase 1: log every session in (faults off). */
+async function loginPhase(opts, base, companies) {
+  const { completeAuthorization } = await import(path.join(ROOT, "dev/standin/drive.mjs"));
+  progress(`phase 1: logging in ${opts.sessions} sessions (${opts.concurrency} at a time)`);
+  const started = performance.now();
+  const sessions = Array.from({ length: opts.sessions }, (_, i) => ({ i, browser: new Browser(base), company: companies[i % COMPANIES], ok: false }));
+  const errors = [];
+  await forEachPooled(sessions, opts.concurrency, async (s) => {
+    try {
+      await s.browser.login(s.i % COMPANIES, completeAuthorization);
+      s.ok = true;
+    } catch (err) {
+      errors.push(err.message);
+    }
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const live = sessions.filter((s) => s.ok);
+  progress(`phase 1 done in ${seconds.toFixed(1)} s: ${live.length} sessions, ${errors.length} failed logins`);
+  return { live, errors, started, seconds };
+}
+
+/** The tally of phase 2's calls. */
+function newTally() {
+  return { latencies: [], counts: { calls: 0, succeeded: 0, failed_clean: 0, failed_unclean: 0 }, failureKinds: new Map(), uncleanSamples: [] };
+}
+
+/** Counts one call: succeeded, failed_clean (JSON error and the session still holds its company) or failed_unclean. */
+async function judgeCall(tally, s, result) {
+  const { counts, failureKinds, uncleanSamples } = tally;
+  const note = (kind) => failureKinds.set(kind, (failureKinds.get(kind) ?? 0) + 1);
+  counts.calls++;
+  tally.latencies.push(result.ms);
+  if (result.status === 200 && result.body && typeof result.body === "object" && "data" in result.body) {
+    counts.succeeded++;
+    return;
+  }
+  const jsonError = result.body && typeof result.body.error === "string" && typeof result.body.message === "string" && /^application\/json/.test(result.contentType);
+  let kept = false;
+  if (jsonError) {
+    const info = await s.browser.session();
+    kept = Boolean(info?.connected && info.connections.some((c) => c.subject === s.company.subject));
+  }
+  const kind = result.status ? `${result.status} ${result.body?.error ?? "(not JSON)"}` : `network ${result.error}`;
+  if (jsonError && kept) {
+    counts.failed_clean++;
+    note(`clean: ${kind}`);
+  } else {
+    counts.failed_unclean++;
+    note(`unclean: ${kind}${jsonError ? " (connection lost)" : ""}`);
+    if (uncleanSamples.length < 5) uncleanSamples.push(`${kind}: ${String(result.text ?? result.error).slice(0, 200)}`);
+  }
+}
+
+/** Phase 2: every session's calls, in bursts with think time between them. */
+async function callPhase(opts, live) {
+  progress(`phase 2: ${opts.calls} calls per session, bursts of ${opts.burst}, ${opts.concurrency} sessions at a time${opts.faults ? `, faults ${JSON.stringify(FAULTS)}` : ""}`);
+  const tally = newTally();
+  const paths = (company) => ["/v1/introspect", "/v2/employees", "/v1/companies", `/v3/export-jobs?company_id=${company.id}`];
+  const started = performance.now();
+  await forEachPooled(live, opts.concurrency, async (s) => {
+    const list = paths(s.company);
+    for (let done = 0; done < opts.calls; ) {
+      const n = Math.min(opts.burst, opts.calls - done);
+      const burst = Array.from({ length: n }, (_, k) => list[(done + k + s.i) % list.length]);
+      done += n;
+      const results = await Promise.all(burst.map((p) => s.browser.api(p)));
+      for (const result of results) await judgeCall(tally, s, result);
+      if (opts.thinkMs && done < opts.calls) await sleep(Math.random() * 2 * opts.thinkMs);
+    }
+  });
+  return { ...tally, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Phase 3: Pleo is healthy again; every session must still work. */
+async function recoveryPhase(opts, live) {
+  progress("phase 3: one more call per session, faults off");
+  let recovered = 0;
+  const notRecovered = [];
+  await forEachPooled(live, opts.concurrency, async (s) => {
+    const result = await s.browser.api("/v1/introspect");
+    if (result.status === 200 && result.body?.data?.subjectURN === s.company.subject) recovered++;
+    else notRecovered.push(`${result.status} ${String(result.text ?? result.error).slice(0, 120)}`);
+  });
+  return { recovered, notRecovered };
+}
+
+/** The run's figures: the contract's fields first, then extras. */
+function summarize({ opts, logins, calls, recovery, before, during, after, startedAt }) {
+  const { latencies, counts } = calls;
+  return {
+    sessions: logins.live.length,
+    calls: counts.calls,
+    succeeded: counts.succeeded,
+    failed_clean: counts.failed_clean,
+    failed_unclean: counts.failed_unclean,
+    refreshes: during.refreshes - before.refreshes,
+    grants_revoked: after.grantsRevoked,
+    p50_ms: r1(quantile(latencies, 0.5)),
+    p99_ms: r1(quantile(latencies, 0.99)),
+    // extras (not part of the contract above)
+    mode: opts.faults ? "faults" : "no-faults",
+    logins_failed: logins.errors.length,
+    sessions_recovered: recovery.recovered,
+    p90_ms: r1(quantile(latencies, 0.9)),
+    max_ms: r1(Math.max(0, ...latencies)),
+    calls_per_s: r1(counts.calls / calls.seconds),
+    token_requests: during.tokenRequests - before.tokenRequests,
+    faults_injected: during.faultsInjected - before.faultsInjected,
+    max_token_in_flight: after.maxTokenInFlight,
+    login_s: r1(logins.seconds),
+    calls_s: r1(calls.seconds),
+    total_s: r1((performance.now() - startedAt) / 1000),
+  };
+}
+
+/** Why the run fails (empty: it passed). */
+function verdict(opts, result, logins, recovery) {
+  const { live, errors: loginErrors } = logins;
+  const { recovered, notRecovered } = recovery;
+  const failures = [];
+  if (result.grants_revoked !== 0) failures.push(`grants_revoked = ${result.grants_revoked} (a rotated refresh token was reused)`);
+  if (result.failed_unclean !== 0) failures.push(`failed_unclean = ${result.failed_unclean}`);
+  if (recovered !== live.length) failures.push(`${live.length - recovered} sessions did not recover: ${notRecovered.slice(0, 3).join(" | ")}`);
+  if (!opts.faults && result.failed_clean !== 0) failures.push(`without faults every call must succeed (failed_clean = ${result.failed_clean})`);
+  if (!opts.faults && loginErrors.length) failures.push(`logins failed: ${loginErrors.slice(0, 3).join(" | ")}`);
+  if (live.length === 0) failures.push("no session logged in");
+  return failures;
+}
+
+export async function runLoadtest(opts) {
   const closers = [];
   const startedAt = performance.now();
   try {
-    progress(`starting the stand-in (own process, ${opts.accessTtl}-second access tokens)`);
-    const standin = await startStandinProcess({ redirectUri, accessTtl: opts.accessTtl });
-    closers.push(standin.close);
-    const admin = standinAdmin(standin.info.issuer);
-    await admin.setFaults(null);
-    progress("building and starting the edge worker on workerd (miniflare)");
-    const worker = await startWorkerd({ env: localWorkerEnv(standin.info, { redirectUri, timeoutMs: opts.timeoutMs }), port });
-    closers.push(worker.close);
-    const companies = standin.info.companies.map((c) => ({ subject: c.subject, id: c.subject.split(":").pop() }));
-
-    // Phase 1: log every session in (faults off).
-    progress(`phase 1: logging in ${opts.sessions} sessions (${opts.concurrency} at a time)`);
-    const loginStarted = performance.now();
-    const sessions = Array.from({ length: opts.sessions }, (_, i) => ({ i, browser: new Browser(base), company: companies[i % COMPANIES], ok: false }));
-    const loginErrors = [];
-    let nextLogin = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(opts.concurrency, sessions.length) }, async () => {
-        while (nextLogin < sessions.length) {
-          const s = sessions[nextLogin++];
-          try {
-            await s.browser.login(s.i % COMPANIES, completeAuthorization);
-            s.ok = true;
-          } catch (err) {
-            loginErrors.push(err.message);
-          }
-        }
-      }),
-    );
-    const loginSeconds = (performance.now() - loginStarted) / 1000;
-    const live = sessions.filter((s) => s.ok);
-    progress(`phase 1 done in ${loginSeconds.toFixed(1)} s: ${live.length} sessions, ${loginErrors.length} failed logins`);
+    const { base, admin, companies } = await startStack(opts, closers);
+    const logins = await loginPhase(opts, base, companies);
 
     // Every session starts phase 2 with an expired access token, so each
     // one refreshes at least once (even in --quick mode).
-    const sinceLastLogin = performance.now() - loginStarted - loginSeconds * 1000;
+    const sinceLastLogin = performance.now() - logins.started - logins.seconds * 1000;
     await sleep(Math.max(0, opts.accessTtl * 1000 + 100 - sinceLastLogin));
 
-    // Phase 2: the calls, faults on with --faults.
     const before = await admin.stats();
     if (opts.faults) await admin.setFaults(FAULTS);
-    progress(`phase 2: ${opts.calls} calls per session, bursts of ${opts.burst}, ${opts.concurrency} sessions at a time${opts.faults ? `, faults ${JSON.stringify(FAULTS)}` : ""}`);
-    const latencies = [];
-    const counts = { calls: 0, succeeded: 0, failed_clean: 0, failed_unclean: 0 };
-    const failureKinds = new Map();
-    const uncleanSamples = [];
-    const note = (kind) => failureKinds.set(kind, (failureKinds.get(kind) ?? 0) + 1);
-    const paths = (company) => ["/v1/introspect", "/v2/employees", "/v1/companies", `/v3/export-jobs?company_id=${company.id}`];
-
-    async function judge(s, result) {
-      counts.calls++;
-      latencies.push(result.ms);
-      if (result.status === 200 && result.body && typeof result.body === "object" && "data" in result.body) {
-        counts.succeeded++;
-        return;
-      }
-      const jsonError = result.body && typeof result.body.error === "string" && typeof result.body.message === "string" && /^application\/json/.test(result.contentType);
-      let kept = false;
-      if (jsonError) {
-        const info = await s.browser.session();
-        kept = Boolean(info?.connected && info.connections.some((c) => c.subject === s.company.subject));
-      }
-      const kind = result.status ? `${result.status} ${result.body?.error ?? "(not JSON)"}` : `network ${result.error}`;
-      if (jsonError && kept) {
-        counts.failed_clean++;
-        note(`clean: ${kind}`);
-      } else {
-        counts.failed_unclean++;
-        note(`unclean: ${kind}${jsonError ? " (connection lost)" : ""}`);
-        if (uncleanSamples.length < 5) uncleanSamples.push(`${kind}: ${String(result.text ?? result.error).slice(0, 200)}`);
-      }
-    }
-
-    const callsStarted = performance.now();
-    let nextSession = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(opts.concurrency, live.length) }, async () => {
-        while (nextSession < live.length) {
-          const s = live[nextSession++];
-          const list = paths(s.company);
-          for (let done = 0; done < opts.calls; ) {
-            const n = Math.min(opts.burst, opts.calls - done);
-            const burst = Array.from({ length: n }, (_, k) => list[(done + k + s.i) % list.length]);
-            done += n;
-            const results = await Promise.all(burst.map((p) => s.browser.api(p)));
-            for (const result of results) await judge(s, result);
-            if (opts.thinkMs && done < opts.calls) await sleep(Math.random() * 2 * opts.thinkMs);
-          }
-        }
-      }),
-    );
-    const callSeconds = (performance.now() - callsStarted) / 1000;
+    const calls = await callPhase(opts, logins.live);
     if (opts.faults) await admin.setFaults(null);
     const during = await admin.stats();
 
-    // Phase 3: Pleo is healthy again; every session must still work.
     if (opts.faults) await sleep(FAULTS.tokenStallMs + 500); // stalled refreshes finish (and fail) first
-    progress("phase 3: one more call per session, faults off");
-    let recovered = 0;
-    const notRecovered = [];
-    let nextCheck = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(opts.concurrency, live.length) }, async () => {
-        while (nextCheck < live.length) {
-          const s = live[nextCheck++];
-          const result = await s.browser.api("/v1/introspect");
-          if (result.status === 200 && result.body?.data?.subjectURN === s.company.subject) recovered++;
-          else notRecovered.push(`${result.status} ${String(result.text ?? result.error).slice(0, 120)}`);
-        }
-      }),
-    );
+    const recovery = await recoveryPhase(opts, logins.live);
     const after = await admin.stats();
 
-    const result = {
-      sessions: live.length,
-      calls: counts.calls,
-      succeeded: counts.succeeded,
-      failed_clean: counts.failed_clean,
-      failed_unclean: counts.failed_unclean,
-      refreshes: during.refreshes - before.refreshes,
-      grants_revoked: after.grantsRevoked,
-      p50_ms: r1(quantile(latencies, 0.5)),
-      p99_ms: r1(quantile(latencies, 0.99)),
-      // extras (not part of the contract above)
-      mode: opts.faults ? "faults" : "no-faults",
-      logins_failed: loginErrors.length,
-      sessions_recovered: recovered,
-      p90_ms: r1(quantile(latencies, 0.9)),
-      max_ms: r1(Math.max(0, ...latencies)),
-      calls_per_s: r1(counts.calls / callSeconds),
-      token_requests: during.tokenRequests - before.tokenRequests,
-      faults_injected: during.faultsInjected - before.faultsInjected,
-      max_token_in_flight: after.maxTokenInFlight,
-      login_s: r1(loginSeconds),
-      calls_s: r1(callSeconds),
-      total_s: r1((performance.now() - startedAt) / 1000),
-    };
-    const failures = [];
-    if (result.grants_revoked !== 0) failures.push(`grants_revoked = ${result.grants_revoked} (a rotated refresh token was reused)`);
-    if (result.failed_unclean !== 0) failures.push(`failed_unclean = ${result.failed_unclean}`);
-    if (recovered !== live.length) failures.push(`${live.length - recovered} sessions did not recover: ${notRecovered.slice(0, 3).join(" | ")}`);
-    if (!opts.faults && result.failed_clean !== 0) failures.push(`without faults every call must succeed (failed_clean = ${result.failed_clean})`);
-    if (!opts.faults && loginErrors.length) failures.push(`logins failed: ${loginErrors.slice(0, 3).join(" | ")}`);
-    if (live.length === 0) failures.push("no session logged in");
-    return { result, failureKinds, uncleanSamples, failures, opts };
+    const result = summarize({ opts, logins, calls, recovery, before, during, after, startedAt });
+    const failures = verdict(opts, result, logins, recovery);
+    return { result, failureKinds: calls.failureKinds, uncleanSamples: calls.uncleanSamples, failures, opts };
   } finally {
     for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => {});
   }

@@ -2,7 +2,6 @@
 // JSON underneath.
 import { $, h, shortText } from "./dom.js";
 
-
 /** Rows to tabulate from a Pleo response: `data` arrays, a `data` object, or the body. */
 function tabulate(body) {
   const data = body && typeof body === "object" && "data" in body ? body.data : body;
@@ -88,56 +87,4 @@ export function renderResult({ method, path, status, statusText, elapsed, body, 
   }
   children.push(h("details", {}, h("summary", {}, "Raw response"), h("pre", {}, body ? JSON.stringify(body, null, 2) : text)));
   $("result").replaceChildren(...children);
-}
-
-async function callApi(button) {
-  if (!state.activeSubject) return;
-  let path = button.dataset.api;
-  if (button.dataset.companyId) path += `?company_id=${encodeURIComponent(companyIdFromSubject(state.activeSubject))}`;
-  for (const b of document.querySelectorAll("[data-api]")) b.disabled = true;
-  const started = performance.now();
-  try {
-    const result = await fetchWorker(`/api${path}`, {
-      headers: { ...API_HEADERS, "X-Pleo-Company": state.activeSubject },
-    });
-    if (!result) {
-      showNotice("error", "The demo server is unreachable", "Could not reach the worker on this origin.");
-      return;
-    }
-    const { response, text, body } = result;
-    renderResult({
-      method: "GET",
-      path,
-      status: response.status,
-      statusText: response.statusText,
-      elapsed: Math.round(performance.now() - started),
-      body,
-      text,
-    });
-    if (body?.error && typeof body.error === "string") showWorkerError(body, response.status);
-    else if (response.ok) hideNotice();
-    await loadSession();
-  } finally {
-    for (const b of document.querySelectorAll("[data-api]")) b.disabled = false;
-  }
-}
-
-async function postAuth(path, successTitle, successText, button) {
-  button.disabled = true;
-  try {
-    const result = await fetchWorker(path, {
-      method: "POST",
-      headers: { ...API_HEADERS, ...(path === "/auth/refresh" && state.activeSubject ? { "X-Pleo-Company": state.activeSubject } : {}) },
-    });
-    if (!result) {
-      showNotice("error", "The demo server is unreachable", "Could not reach the worker on this origin.");
-      return;
-    }
-    const { response, body } = result;
-    if (response.ok) showNotice("ok", successTitle, successText);
-    else showWorkerError(body, response.status);
-    await loadSession();
-  } finally {
-    button.disabled = false;
-  }
 }

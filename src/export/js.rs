@@ -5,7 +5,10 @@
 
 use super::request::{self, ApiBase, ItemReport, Page};
 use super::response::{self, ApiResponse, Pagination};
-use super::run::{outcome_json, Action, Counts, ExportRun, LedgerResult, RunOptions};
+use super::run::{
+    entries_json, outcome_json, pending_entries_json, Action, Counts, ExportRun, LedgerResult,
+    RunOptions,
+};
 use super::{ExportError, ItemStatus, JobEvent, JobStatus};
 use crate::error::{Error, ErrorCode, Result};
 use crate::json::{self, ObjectWriter, Value};
@@ -236,17 +239,11 @@ pub fn parse_response(
         }
         "exportItems" => {
             let (entries, p) = response::parse_export_items(res)?;
-            let mut list = String::from("[");
-            for (i, e) in entries.iter().enumerate() {
-                if i > 0 {
-                    list.push(',');
-                }
-                let mut ew = ObjectWriter::new();
-                ew.str("accountingEntryId", &e.accounting_entry_id)
-                    .str("json", e.raw);
-                list.push_str(&ew.finish());
-            }
-            list.push(']');
+            let list = entries_json(
+                entries
+                    .iter()
+                    .map(|e| (e.accounting_entry_id.as_str(), e.raw)),
+            );
             let mut w = ObjectWriter::new();
             w.raw("entries", &list)
                 .raw("pagination", &pagination_json(&p));
@@ -353,18 +350,8 @@ pub fn action_json(a: &Action) -> String {
                 .raw("request", &request::request_json(request));
         }
         Action::Deliver { entries } => {
-            let mut list = String::from("[");
-            for (i, e) in entries.iter().enumerate() {
-                if i > 0 {
-                    list.push(',');
-                }
-                let mut ew = ObjectWriter::new();
-                ew.str("accountingEntryId", &e.accounting_entry_id)
-                    .str("json", &e.json);
-                list.push_str(&ew.finish());
-            }
-            list.push(']');
-            w.str("type", "deliver").raw("entries", &list);
+            w.str("type", "deliver")
+                .raw("entries", &pending_entries_json(entries));
         }
         Action::Wait { until, reason } => {
             w.str("type", "wait")

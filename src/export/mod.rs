@@ -5,6 +5,24 @@
 //! [`raw_json`] finds the raw text of each accounting entry so it reaches the
 //! ledger unchanged; [`js`] holds the JSON shapes of the JavaScript API.
 
+/// A fieldless enum with its wire names: `parse` and `as_str`. Defined
+/// before the submodules so `run` can use it too.
+macro_rules! string_enum {
+    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum $name { $($variant),+ }
+        impl $name {
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+    };
+}
+
 pub mod js;
 pub mod raw_json;
 pub mod request;
@@ -48,22 +66,6 @@ pub(crate) fn whole_number(n: f64, max: u64) -> Option<u64> {
 
 /// The largest integer a JavaScript number holds exactly (2^53 − 1).
 pub(crate) const MAX_SAFE_INTEGER: u64 = 9_007_199_254_740_991;
-
-macro_rules! string_enum {
-    ($(#[$doc:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum $name { $($variant),+ }
-        impl $name {
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($text => Some($name::$variant),)+ _ => None }
-            }
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-    };
-}
 
 string_enum!(
     /// `status` of an export job.

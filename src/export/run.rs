@@ -71,89 +71,40 @@ impl RunOptions {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
-    GetJob,
-    Claim,
-    Scan,
-    Fetch,
-    Deliver,
-    Report,
-    Finish,
-    Done,
-}
-
-const PHASES: [(Phase, &str); 8] = [
-    (Phase::GetJob, "get_job"),
-    (Phase::Claim, "claim"),
-    (Phase::Scan, "scan"),
-    (Phase::Fetch, "fetch"),
-    (Phase::Deliver, "deliver"),
-    (Phase::Report, "report"),
-    (Phase::Finish, "finish"),
-    (Phase::Done, "done"),
-];
-
-impl Phase {
-    pub fn as_str(self) -> &'static str {
-        PHASES
-            .iter()
-            .find(|(p, _)| *p == self)
-            .map_or("done", |(_, s)| s)
+string_enum!(
+    /// Where the run stands (persisted as `phase`).
+    Phase {
+        GetJob = "get_job",
+        Claim = "claim",
+        Scan = "scan",
+        Fetch = "fetch",
+        Deliver = "deliver",
+        Report = "report",
+        Finish = "finish",
+        Done = "done",
     }
-    fn parse(s: &str) -> Option<Self> {
-        PHASES.iter().find(|(_, t)| *t == s).map(|(p, _)| *p)
+);
+
+string_enum!(
+    /// Why a request is made.
+    Purpose {
+        GetJob = "get_job",
+        Claim = "claim",
+        ListJobItems = "list_job_items",
+        ExportItems = "export_items",
+        Report = "report",
+        KeepAlive = "keep_alive",
+        Finish = "finish",
     }
-}
+);
 
-/// Why a request is made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Purpose {
-    GetJob,
-    Claim,
-    ListJobItems,
-    ExportItems,
-    Report,
-    KeepAlive,
-    Finish,
-}
-
-const PURPOSES: [(Purpose, &str); 7] = [
-    (Purpose::GetJob, "get_job"),
-    (Purpose::Claim, "claim"),
-    (Purpose::ListJobItems, "list_job_items"),
-    (Purpose::ExportItems, "export_items"),
-    (Purpose::Report, "report"),
-    (Purpose::KeepAlive, "keep_alive"),
-    (Purpose::Finish, "finish"),
-];
-
-impl Purpose {
-    pub fn as_str(self) -> &'static str {
-        PURPOSES
-            .iter()
-            .find(|(p, _)| *p == self)
-            .map_or("get_job", |(_, s)| s)
+string_enum!(
+    /// Why the run waits (persisted as `waitReason`).
+    WaitReason {
+        RateLimited = "rate_limited",
+        Backoff = "backoff",
     }
-    fn parse(s: &str) -> Option<Self> {
-        PURPOSES.iter().find(|(_, t)| *t == s).map(|(p, _)| *p)
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WaitReason {
-    RateLimited,
-    Backoff,
-}
-
-impl WaitReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WaitReason::RateLimited => "rate_limited",
-            WaitReason::Backoff => "backoff",
-        }
-    }
-}
+);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum InFlight {
@@ -628,152 +579,181 @@ impl ExportRun {
         };
         self.in_flight = None;
         match purpose {
-            Purpose::GetJob => match response::parse_job(res) {
-                Ok(job) => {
-                    self.attempt = 0;
-                    self.total = self.total.or(job.number_of_items);
-                    match job.status {
-                        JobStatus::Pending => self.phase = Phase::Claim,
-                        JobStatus::InProgress => {
-                            if let Some(left) = job.expires_in {
-                                let left_ms = left.saturating_mul(1000).min(JOB_LIFETIME_MS);
-                                let updated = now.saturating_sub(JOB_LIFETIME_MS - left_ms);
-                                self.touched_at = self.touched_at.min(updated);
-                            }
-                            if self.finish.is_some() {
-                                self.phase = Phase::Finish;
-                            } else if self.has_progress() {
-                                if self.page.is_some() || !self.results.is_empty() {
-                                    self.after_results();
-                                } else {
-                                    self.phase = Phase::Fetch;
-                                }
-                            } else {
-                                self.phase = Phase::Scan;
-                                self.scan_cursor = None;
-                            }
-                        }
-                        finished => self.done(finished.as_str(), None),
-                    }
-                }
-                Err(e) => self.fail(&e, now),
-            },
-            Purpose::Claim => match response::parse_event(res) {
-                Ok(()) => {
-                    self.attempt = 0;
-                    self.touched_at = now;
-                    self.phase = Phase::Fetch;
-                }
-                Err(e) if e.error.code() == ErrorCode::InvalidStatusChange => self.reread_job(&e),
-                Err(e) => self.fail(&e, now),
-            },
-            Purpose::ListJobItems => match response::parse_job_items(res) {
-                Ok((items, pagination)) => {
-                    self.attempt = 0;
-                    for item in items {
-                        if !item.status.is_final() || self.skip.contains(&item.accounting_entry_id)
-                        {
-                            continue;
-                        }
-                        match item.status {
-                            ItemStatus::Successful => self.counts.successful += 1,
-                            ItemStatus::Failed => self.counts.failed += 1,
-                            _ => {}
-                        }
-                        self.skip.push(item.accounting_entry_id);
-                    }
-                    if pagination.has_next_page {
-                        self.scan_cursor = pagination.end_cursor;
-                    } else {
-                        self.scan_cursor = None;
-                        self.phase = Phase::Fetch;
-                    }
-                }
-                Err(e) => self.fail(&e, now),
-            },
-            Purpose::ExportItems => match response::parse_export_items(res) {
-                Ok((entries, pagination)) => {
-                    self.attempt = 0;
-                    if self.total.is_none() {
-                        self.total = pagination.total;
-                    }
-                    let mut pending = Vec::with_capacity(entries.len());
-                    for e in entries {
-                        if self.skip.contains(&e.accounting_entry_id) {
-                            self.counts.skipped += 1;
-                        } else {
-                            pending.push(PendingEntry {
-                                accounting_entry_id: e.accounting_entry_id,
-                                json: e.raw.into(),
-                            });
-                        }
-                    }
-                    self.page = Some(CurrentPage {
-                        entries: pending,
-                        end_cursor: pagination.end_cursor,
-                        has_next: pagination.has_next_page,
-                    });
-                    self.after_results();
-                }
-                Err(e) if e.error.code() == ErrorCode::MissingContraAccounts => {
-                    self.attempt = 0;
-                    self.finish = Some(FinishPlan {
-                        event: JobEvent::Failed,
-                        failure_reason: Some(
-                            "the company has not configured its contra accounts (MISSING_CONTRA_ACCOUNTS)"
-                                .into(),
-                        ),
-                        failure_reason_type: Some(FAILED_REASON_TYPE.into()),
-                    });
-                    self.phase = Phase::Finish;
-                }
-                Err(e) => self.fail(&e, now),
-            },
-            Purpose::Report | Purpose::KeepAlive => match response::parse_update_items(res) {
-                Ok(outcome) => {
-                    self.attempt = 0;
-                    self.touched_at = now;
-                    if purpose == Purpose::Report {
-                        let n = self.in_flight_count.min(self.results.len());
-                        for item in self.results.drain(..n) {
-                            if outcome
-                                .errors
-                                .iter()
-                                .any(|e| e.accounting_entry_id == item.accounting_entry_id)
-                            {
-                                self.counts.report_errors += 1;
-                            } else if item.status == ItemStatus::Successful {
-                                self.counts.successful += 1;
-                            } else {
-                                self.counts.failed += 1;
-                            }
-                        }
-                        self.after_results();
-                    }
-                }
-                Err(e) if e.error.code() == ErrorCode::TooManyItems => {
-                    // The server takes fewer than we thought: halve the batch.
-                    self.report_batch = (self.in_flight_count as u32 / 2).max(1);
-                    self.attempt = self.attempt.saturating_add(1);
-                    if self.attempt >= self.max_attempts {
-                        self.done("gave_up", Some(&e.error));
-                    }
-                }
-                Err(e) => self.fail(&e, now),
-            },
-            Purpose::Finish => match response::parse_event(res) {
-                Ok(()) => {
-                    let status = self
-                        .finish
-                        .as_ref()
-                        .map_or("completed", |p| p.event.as_str());
-                    self.done(status, None);
-                }
-                Err(e) if e.error.code() == ErrorCode::InvalidStatusChange => self.reread_job(&e),
-                Err(e) => self.fail(&e, now),
-            },
+            Purpose::GetJob => self.on_job(res, now),
+            Purpose::Claim => self.on_claimed(res, now),
+            Purpose::ListJobItems => self.on_job_items(res, now),
+            Purpose::ExportItems => self.on_export_items(res, now),
+            Purpose::Report | Purpose::KeepAlive => self.on_items_updated(purpose, res, now),
+            Purpose::Finish => self.on_finished(res, now),
         }
         Ok(())
+    }
+
+    /// `GetJob` answered: the job's status decides where the run goes on.
+    fn on_job(&mut self, res: &ApiResponse<'_>, now: u64) {
+        match response::parse_job(res) {
+            Ok(job) => {
+                self.attempt = 0;
+                self.total = self.total.or(job.number_of_items);
+                match job.status {
+                    JobStatus::Pending => self.phase = Phase::Claim,
+                    JobStatus::InProgress => {
+                        if let Some(left) = job.expires_in {
+                            let left_ms = left.saturating_mul(1000).min(JOB_LIFETIME_MS);
+                            let updated = now.saturating_sub(JOB_LIFETIME_MS - left_ms);
+                            self.touched_at = self.touched_at.min(updated);
+                        }
+                        if self.finish.is_some() {
+                            self.phase = Phase::Finish;
+                        } else if self.has_progress() {
+                            if self.page.is_some() || !self.results.is_empty() {
+                                self.after_results();
+                            } else {
+                                self.phase = Phase::Fetch;
+                            }
+                        } else {
+                            self.phase = Phase::Scan;
+                            self.scan_cursor = None;
+                        }
+                    }
+                    finished => self.done(finished.as_str(), None),
+                }
+            }
+            Err(e) => self.fail(&e, now),
+        }
+    }
+
+    /// `Claim` answered: the job is ours; fetch entries.
+    fn on_claimed(&mut self, res: &ApiResponse<'_>, now: u64) {
+        match response::parse_event(res) {
+            Ok(()) => {
+                self.attempt = 0;
+                self.touched_at = now;
+                self.phase = Phase::Fetch;
+            }
+            Err(e) if e.error.code() == ErrorCode::InvalidStatusChange => self.reread_job(&e),
+            Err(e) => self.fail(&e, now),
+        }
+    }
+
+    /// `ListJobItems` answered: items already final are skipped (a resumed run).
+    fn on_job_items(&mut self, res: &ApiResponse<'_>, now: u64) {
+        match response::parse_job_items(res) {
+            Ok((items, pagination)) => {
+                self.attempt = 0;
+                for item in items {
+                    if !item.status.is_final() || self.skip.contains(&item.accounting_entry_id) {
+                        continue;
+                    }
+                    match item.status {
+                        ItemStatus::Successful => self.counts.successful += 1,
+                        ItemStatus::Failed => self.counts.failed += 1,
+                        _ => {}
+                    }
+                    self.skip.push(item.accounting_entry_id);
+                }
+                if pagination.has_next_page {
+                    self.scan_cursor = pagination.end_cursor;
+                } else {
+                    self.scan_cursor = None;
+                    self.phase = Phase::Fetch;
+                }
+            }
+            Err(e) => self.fail(&e, now),
+        }
+    }
+
+    /// `ExportItems` answered: a page of entries to deliver.
+    fn on_export_items(&mut self, res: &ApiResponse<'_>, now: u64) {
+        match response::parse_export_items(res) {
+            Ok((entries, pagination)) => {
+                self.attempt = 0;
+                if self.total.is_none() {
+                    self.total = pagination.total;
+                }
+                let mut pending = Vec::with_capacity(entries.len());
+                for e in entries {
+                    if self.skip.contains(&e.accounting_entry_id) {
+                        self.counts.skipped += 1;
+                    } else {
+                        pending.push(PendingEntry {
+                            accounting_entry_id: e.accounting_entry_id,
+                            json: e.raw.into(),
+                        });
+                    }
+                }
+                self.page = Some(CurrentPage {
+                    entries: pending,
+                    end_cursor: pagination.end_cursor,
+                    has_next: pagination.has_next_page,
+                });
+                self.after_results();
+            }
+            Err(e) if e.error.code() == ErrorCode::MissingContraAccounts => {
+                self.attempt = 0;
+                self.finish = Some(FinishPlan {
+                    event: JobEvent::Failed,
+                    failure_reason: Some(
+                        "the company has not configured its contra accounts (MISSING_CONTRA_ACCOUNTS)"
+                            .into(),
+                    ),
+                    failure_reason_type: Some(FAILED_REASON_TYPE.into()),
+                });
+                self.phase = Phase::Finish;
+            }
+            Err(e) => self.fail(&e, now),
+        }
+    }
+
+    /// `Report` or `KeepAlive` answered: reported results are counted.
+    fn on_items_updated(&mut self, purpose: Purpose, res: &ApiResponse<'_>, now: u64) {
+        match response::parse_update_items(res) {
+            Ok(outcome) => {
+                self.attempt = 0;
+                self.touched_at = now;
+                if purpose == Purpose::Report {
+                    let n = self.in_flight_count.min(self.results.len());
+                    for item in self.results.drain(..n) {
+                        if outcome
+                            .errors
+                            .iter()
+                            .any(|e| e.accounting_entry_id == item.accounting_entry_id)
+                        {
+                            self.counts.report_errors += 1;
+                        } else if item.status == ItemStatus::Successful {
+                            self.counts.successful += 1;
+                        } else {
+                            self.counts.failed += 1;
+                        }
+                    }
+                    self.after_results();
+                }
+            }
+            Err(e) if e.error.code() == ErrorCode::TooManyItems => {
+                // The server takes fewer than we thought: halve the batch.
+                self.report_batch = (self.in_flight_count as u32 / 2).max(1);
+                self.attempt = self.attempt.saturating_add(1);
+                if self.attempt >= self.max_attempts {
+                    self.done("gave_up", Some(&e.error));
+                }
+            }
+            Err(e) => self.fail(&e, now),
+        }
+    }
+
+    /// `Finish` answered: the run is done.
+    fn on_finished(&mut self, res: &ApiResponse<'_>, now: u64) {
+        match response::parse_event(res) {
+            Ok(()) => {
+                let status = self
+                    .finish
+                    .as_ref()
+                    .map_or("completed", |p| p.event.as_str());
+                self.done(status, None);
+            }
+            Err(e) if e.error.code() == ErrorCode::InvalidStatusChange => self.reread_job(&e),
+            Err(e) => self.fail(&e, now),
+        }
     }
 
     /// Feeds the ledger's results for the last [`Action::Deliver`]. Results
@@ -832,8 +812,30 @@ impl ExportRun {
 
 // ---- persistence: the state as JSON ----
 
-fn write_opt_string(w: &mut ObjectWriter, name: &str, v: Option<&str>) {
-    w.opt_str(name, v);
+/// `[{accountingEntryId, json}]` from `(id, json text)` pairs: a page's
+/// entries as stored in the state, handed to the host in a `deliver` action
+/// and returned by `parseExportResponse("exportItems")`.
+pub(crate) fn entries_json<'a>(entries: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let mut list = String::from("[");
+    for (i, (id, json)) in entries.enumerate() {
+        if i > 0 {
+            list.push(',');
+        }
+        let mut ew = ObjectWriter::new();
+        ew.str("accountingEntryId", id).str("json", json);
+        list.push_str(&ew.finish());
+    }
+    list.push(']');
+    list
+}
+
+/// [`entries_json`] of entries waiting for the ledger.
+pub(crate) fn pending_entries_json(entries: &[PendingEntry]) -> String {
+    entries_json(
+        entries
+            .iter()
+            .map(|e| (e.accounting_entry_id.as_str(), e.json.as_str())),
+    )
 }
 
 impl ExportRun {
@@ -878,23 +880,12 @@ impl ExportRun {
             None => {}
         }
         w.int("inFlightCount", self.in_flight_count as u64);
-        write_opt_string(&mut w, "scanCursor", self.scan_cursor.as_deref());
+        w.opt_str("scanCursor", self.scan_cursor.as_deref());
         w.str_array("skip", &self.skip);
-        write_opt_string(&mut w, "cursor", self.cursor.as_deref());
+        w.opt_str("cursor", self.cursor.as_deref());
         if let Some(page) = &self.page {
-            let mut entries = String::from("[");
-            for (i, e) in page.entries.iter().enumerate() {
-                if i > 0 {
-                    entries.push(',');
-                }
-                let mut ew = ObjectWriter::new();
-                ew.str("accountingEntryId", &e.accounting_entry_id)
-                    .str("json", &e.json);
-                entries.push_str(&ew.finish());
-            }
-            entries.push(']');
             let mut pw = ObjectWriter::new();
-            pw.raw("entries", &entries)
+            pw.raw("entries", &pending_entries_json(&page.entries))
                 .opt_str("endCursor", page.end_cursor.as_deref())
                 .bool("hasNext", page.has_next);
             w.raw("page", &pw.finish());
@@ -921,8 +912,7 @@ impl ExportRun {
     /// Reads a state written by [`ExportRun::to_json`]; anything else
     /// (including a hand-edited state) is `invalid_input`.
     pub fn from_json(text: &str) -> Result<Self> {
-        let bad =
-            || invalid_input("state must be an export run state as returned by the run functions");
+        let bad = StateFields::bad;
         let v = json::parse(text).ok_or_else(bad)?;
         let f = StateFields(&v);
         if f.int("v")? != Some(1) {
@@ -959,8 +949,7 @@ impl ExportRun {
         run.attempt = u32::try_from(f.req_int("attempt")?).map_err(|_| bad())?;
         run.wait = match (f.int("waitUntil")?, f.str("waitReason")?.as_deref()) {
             (None, None) => None,
-            (Some(t), Some("rate_limited")) => Some((t, WaitReason::RateLimited)),
-            (Some(t), Some("backoff")) => Some((t, WaitReason::Backoff)),
+            (Some(t), Some(reason)) => Some((t, WaitReason::parse(reason).ok_or_else(bad)?)),
             _ => return Err(bad()),
         };
         run.in_flight = match f.str("inFlight")?.as_deref() {
@@ -970,98 +959,83 @@ impl ExportRun {
         };
         run.in_flight_count = f.int("inFlightCount")?.unwrap_or(0) as usize;
         run.scan_cursor = f.str("scanCursor")?;
-        run.skip = match v.get("skip") {
-            None => Vec::new(),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|i| match i {
-                    Value::String(s) => Ok(s.clone()),
-                    _ => Err(bad()),
-                })
-                .collect::<Result<_>>()?,
-            Some(_) => return Err(bad()),
-        };
+        run.skip = f.list("skip", |i| match i {
+            Value::String(s) => Ok(s.clone()),
+            _ => Err(bad()),
+        })?;
         run.cursor = f.str("cursor")?;
-        run.page = match v.get("page") {
-            None | Some(Value::Null) => None,
-            Some(p) => {
-                let pf = StateFields(p);
-                let entries = match p.get("entries") {
-                    Some(Value::Array(items)) => items
-                        .iter()
-                        .map(|e| {
-                            let ef = StateFields(e);
-                            Ok(PendingEntry {
-                                accounting_entry_id: ef.req_str("accountingEntryId")?,
-                                json: ef.req_str("json")?,
-                            })
-                        })
-                        .collect::<Result<Vec<_>>>()?,
-                    _ => return Err(bad()),
-                };
-                let has_next = match p.get("hasNext") {
-                    Some(Value::Bool(b)) => *b,
-                    _ => return Err(bad()),
-                };
-                Some(CurrentPage {
-                    entries,
-                    end_cursor: pf.str("endCursor")?,
-                    has_next,
-                })
-            }
-        };
-        run.results = match v.get("results") {
-            None => Vec::new(),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|r| {
-                    let rf = StateFields(r);
-                    Ok(ItemReport {
-                        accounting_entry_id: rf.req_str("accountingEntryId")?,
-                        status: ItemStatus::parse(&rf.req_str("status")?).ok_or_else(bad)?,
-                        exported_at: rf.str("exportedAt")?,
-                        external_id: rf.str("externalId")?,
-                        external_url: rf.str("externalUrl")?,
-                        failure_reason: rf.str("failureReason")?,
-                        failure_reason_type: rf.str("failureReasonType")?,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?,
-            Some(_) => return Err(bad()),
-        };
-        run.finish = match v.get("finish") {
-            None | Some(Value::Null) => None,
-            Some(fv) => {
-                let ff = StateFields(fv);
-                Some(FinishPlan {
-                    event: JobEvent::parse(&ff.req_str("event")?).ok_or_else(bad)?,
-                    failure_reason: ff.str("failureReason")?,
-                    failure_reason_type: ff.str("failureReasonType")?,
-                })
-            }
-        };
-        run.outcome = match v.get("outcome") {
-            None | Some(Value::Null) => None,
-            Some(ov) => {
-                let of = StateFields(ov);
-                let error = match ov.get("error") {
-                    None | Some(Value::Null) => None,
-                    Some(ev) => {
-                        let ef = StateFields(ev);
-                        Some((ef.req_str("code")?, ef.req_str("message")?))
-                    }
-                };
-                Some(Outcome {
-                    status: of.req_str("status")?,
-                    error,
-                })
-            }
-        };
+        run.page = f.object("page", read_page)?;
+        run.results = f.list("results", read_report)?;
+        run.finish = f.object("finish", read_finish)?;
+        run.outcome = f.object("outcome", read_outcome)?;
         if (run.phase == Phase::Done) != run.outcome.is_some() {
             return Err(bad());
         }
         Ok(run)
     }
+}
+
+/// The page being delivered.
+fn read_page(p: &Value) -> Result<CurrentPage> {
+    let pf = StateFields(p);
+    let entries = match p.get("entries") {
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|e| {
+                let ef = StateFields(e);
+                Ok(PendingEntry {
+                    accounting_entry_id: ef.req_str("accountingEntryId")?,
+                    json: ef.req_str("json")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?,
+        _ => return Err(StateFields::bad()),
+    };
+    let has_next = match p.get("hasNext") {
+        Some(Value::Bool(b)) => *b,
+        _ => return Err(StateFields::bad()),
+    };
+    Ok(CurrentPage {
+        entries,
+        end_cursor: pf.str("endCursor")?,
+        has_next,
+    })
+}
+
+/// One ledger result not yet reported.
+fn read_report(r: &Value) -> Result<ItemReport> {
+    let rf = StateFields(r);
+    Ok(ItemReport {
+        accounting_entry_id: rf.req_str("accountingEntryId")?,
+        status: ItemStatus::parse(&rf.req_str("status")?).ok_or_else(StateFields::bad)?,
+        exported_at: rf.str("exportedAt")?,
+        external_id: rf.str("externalId")?,
+        external_url: rf.str("externalUrl")?,
+        failure_reason: rf.str("failureReason")?,
+        failure_reason_type: rf.str("failureReasonType")?,
+    })
+}
+
+/// How the job is to be finished.
+fn read_finish(fv: &Value) -> Result<FinishPlan> {
+    let ff = StateFields(fv);
+    Ok(FinishPlan {
+        event: JobEvent::parse(&ff.req_str("event")?).ok_or_else(StateFields::bad)?,
+        failure_reason: ff.str("failureReason")?,
+        failure_reason_type: ff.str("failureReasonType")?,
+    })
+}
+
+/// The outcome of a finished run.
+fn read_outcome(ov: &Value) -> Result<Outcome> {
+    let of = StateFields(ov);
+    Ok(Outcome {
+        status: of.req_str("status")?,
+        error: of.object("error", |ev| {
+            let ef = StateFields(ev);
+            Ok((ef.req_str("code")?, ef.req_str("message")?))
+        })?,
+    })
 }
 
 pub fn outcome_json(o: &Outcome) -> String {
@@ -1103,6 +1077,21 @@ impl StateFields<'_> {
     }
     fn req_int(&self, name: &str) -> Result<u64> {
         self.int(name)?.ok_or_else(Self::bad)
+    }
+    /// An array member, absent meaning empty; each element read by `read`.
+    fn list<T>(&self, name: &str, read: impl Fn(&Value) -> Result<T>) -> Result<Vec<T>> {
+        match self.0.get(name) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => items.iter().map(read).collect(),
+            Some(_) => Err(Self::bad()),
+        }
+    }
+    /// An object member, absent or null meaning none, read by `read`.
+    fn object<T>(&self, name: &str, read: impl FnOnce(&Value) -> Result<T>) -> Result<Option<T>> {
+        match self.0.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(o) => read(o).map(Some),
+        }
     }
 }
 

@@ -6,35 +6,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { packAndInstall, readmeExamples, root } from "./helpers/packed-package.mjs";
 import { startStaticServer } from "./helpers/static-server.mjs";
 import { VECTOR_FILES } from "./vectors-harness.mjs";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const bin = (name) => join(root, "node_modules", ".bin", name);
 let scratch;
 let tarball;
 
-/** The README's code blocks marked `<!-- example: kind -->`. */
-function readmeExamples(kind) {
-  const readme = readFileSync(join(root, "README.md"), "utf8");
-  const re = new RegExp(`<!-- example: ${kind} -->\\s*\`\`\`js\\n([\\s\\S]*?)\`\`\``, "g");
-  return [...readme.matchAll(re)].map((m) => m[1]);
-}
-
 before(() => {
-  scratch = mkdtempSync(join(tmpdir(), "pleo-oauth-pack-"));
-  const out = execFileSync("npm", ["pack", "--json", "--pack-destination", scratch], { cwd: root, encoding: "utf8" });
-  // prepack may print build progress first; the JSON array comes last.
-  const info = JSON.parse(out.slice(out.search(/^\[\s*\{/m)))[0];
-  tarball = join(scratch, info.filename);
-  const app = join(scratch, "app");
-  mkdirSync(app);
-  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "scratch-app", private: true, type: "module" }));
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--no-package-lock", tarball], { cwd: app, stdio: "pipe" });
+  ({ scratch, tarball } = packAndInstall("pleo-oauth-pack-"));
 });
 
 after(() => {

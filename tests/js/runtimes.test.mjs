@@ -6,13 +6,11 @@
 // A runtime whose binary is not installed is skipped with the reason.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { packAndInstall, readmeExamples, root } from "./helpers/packed-package.mjs";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const RUNTIMES = {
   bun: { bin: join(root, "node_modules", "bun", "bin", "bun.exe"), args: (file) => [file] },
   deno: { bin: join(root, "node_modules", "@deno", "linux-x64-glibc", "deno"), args: (file) => ["run", "-A", file] },
@@ -20,20 +18,8 @@ const RUNTIMES = {
 let app;
 let scratch;
 
-function readmeExamples(kind) {
-  const readme = readFileSync(join(root, "README.md"), "utf8");
-  const re = new RegExp(`<!-- example: ${kind} -->\\s*\`\`\`js\\n([\\s\\S]*?)\`\`\``, "g");
-  return [...readme.matchAll(re)].map((m) => m[1]);
-}
-
 before(() => {
-  scratch = mkdtempSync(join(tmpdir(), "pleo-oauth-runtimes-"));
-  const out = execFileSync("npm", ["pack", "--json", "--pack-destination", scratch], { cwd: root, encoding: "utf8" });
-  const info = JSON.parse(out.slice(out.search(/^\[\s*\{/m)))[0];
-  app = join(scratch, "app");
-  mkdirSync(app);
-  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "scratch-app", private: true, type: "module" }));
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--no-package-lock", join(scratch, info.filename)], { cwd: app, stdio: "pipe" });
+  ({ scratch, app } = packAndInstall("pleo-oauth-runtimes-"));
 });
 
 after(() => {

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { obtainTokens } from '../../dev/standin/drive.mjs';
 import { startStandin } from '../../dev/standin/index.mjs';
+import { standinApiAs } from './helpers/standin-api.mjs';
 
 const JOB_KEYS = ['id', 'companyId', 'status', 'createdAt', 'lastUpdatedAt', 'startedAt', 'completedAt', 'expiresIn',
   'numberOfItems', 'isInteractive', 'createdBy', 'vendorBasedBookkeeping', 'failureReason', 'failureReasonType'].sort();
@@ -23,22 +24,7 @@ let standin;
 let info;
 let admin;
 
-function apiAs(token) {
-  return async (method, path, body) => {
-    const res = await fetch(new URL(path, info.apiBaseUrl), {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return {
-      status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : undefined,
-    };
-  };
-}
+const apiAs = (token) => standinApiAs(info.apiBaseUrl, token);
 
 async function adminCall(method, path, body) {
   const res = await fetch(`${info.adminUrl}${path}`, {

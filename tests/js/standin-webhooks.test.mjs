@@ -12,6 +12,7 @@ import { Webhook } from 'standardwebhooks';
 
 import { obtainTokens } from '../../dev/standin/drive.mjs';
 import { startStandin } from '../../dev/standin/index.mjs';
+import { standinApiAs } from './helpers/standin-api.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -52,17 +53,7 @@ let receiver;
 let a;
 let b;
 
-function apiAs(token) {
-  return async (method, path, body) => {
-    const res = await fetch(new URL(path, info.apiBaseUrl), {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, text, body: text ? JSON.parse(text) : undefined };
-  };
-}
+const apiAs = (token) => standinApiAs(info.apiBaseUrl, token);
 
 const adminPost = async (path, body) => (await fetch(`${info.adminUrl}${path}`, {
   method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),

@@ -1,0 +1,99 @@
+// Connecting and ending a company's connection inside its ConnectionObject
+// (`conn`): the record a (re)connect writes, the features' onConnect /
+// onDisconnect hooks, revocation, and telling the directory.
+import { revokeTokens } from "../pleo-http.js";
+import { addHistory, describeConnection } from "./connection-tokens.js";
+import { noSession } from "./connection-errors.js";
+import { keepAliveMs } from "./connection-refresh.js";
+import { holdsSession, saveSessions } from "./connection-sessions.js";
+import { directoryStub } from "./directory-object.js";
+import { callObject } from "./rpc.js";
+
+/** The record after connecting: a new one, or `previous` with the token set replaced. */
+function connectedRecord(previous, { subject, name, tokens }, now) {
+  if (previous) {
+    return {
+      ...previous,
+      name: name ?? previous.name,
+      status: "active",
+      tokens,
+      scopes: tokens.scope,
+      reconnectedAt: now,
+      refreshTokenUsedAt: now,
+      refreshStartedAt: null,
+      history: addHistory(previous, previous.status === "active" ? "connected again" : "reconnected", now),
+    };
+  }
+  return {
+    subject,
+    name: name ?? null,
+    status: "active",
+    tokens,
+    scopes: tokens.scope ?? [],
+    connectedAt: now,
+    reconnectedAt: null,
+    refreshedAt: null,
+    refreshTokenUsedAt: now,
+    refreshStartedAt: null,
+    history: [{ at: now, event: "connected" }],
+  };
+}
+
+/** Stores a new token set for the company (first connect or reconnect) and admits session `sid`. */
+export async function connect(conn, { subject, name, tokens, sid, dropSid, sessionExpiresAt }, onConnect) {
+  await conn.load();
+  if (conn.inflight) await conn.inflight.catch(() => {});
+  const now = Date.now();
+  const previous = conn.record;
+  const reconnected = Boolean(previous);
+  // Reconnecting replaces the token set in place, under the same lock
+  // (the refresh in flight, if any, has finished above).
+  conn.record = connectedRecord(previous, { subject, name, tokens }, now);
+  if (dropSid) delete conn.sessions[dropSid];
+  if (sid) conn.sessions[sid] = sessionExpiresAt;
+  await conn.storage.put({ record: conn.record, sessions: conn.sessions });
+  await conn.storage.sync?.();
+  await saveSessions(conn);
+  await conn.scheduler.schedule("keepalive", now + keepAliveMs(conn.env));
+  for (const hook of onConnect) await runHook(conn, "onConnect", hook, { reconnected });
+  await announce(conn);
+  return describeConnection(conn.record);
+}
+
+/** Ends the company's connection for everyone; revokes where the provider can. */
+export async function disconnect(conn, { sid } = {}, onDisconnect) {
+  const record = await conn.load();
+  if (!record) return { ended: false, revoked: false };
+  if (sid !== undefined && !holdsSession(conn, sid)) throw noSession();
+  if (conn.inflight) await conn.inflight.catch(() => {});
+  const tokens = conn.record?.tokens ?? null;
+  // Hooks run while the tokens still work (e.g. deleting a webhook subscription).
+  for (const hook of onDisconnect) await runHook(conn, "onDisconnect", hook, { tokens: Boolean(tokens) });
+  const revoked = tokens ? await revokeTokens(conn.config, tokens) : false;
+  conn.record = null;
+  conn.sessions = {};
+  conn.scheduler.reset();
+  await conn.storage.deleteAlarm();
+  await conn.storage.deleteAll();
+  await conn.storage.sync?.();
+  await callObject(directoryStub(conn.env), "forget", { subject: record.subject }).catch(() => {});
+  return { ended: true, revoked };
+}
+
+/** A feature's hook; its failure is logged (name and code only) and does not stop the rest. */
+async function runHook(conn, kind, hook, info) {
+  try {
+    await hook(conn.context, info);
+  } catch (err) {
+    console.error(`connection ${kind} hook failed:`, err?.name, err?.code ?? "");
+  }
+}
+
+/** Tells the directory (connections.list()) about this connection. */
+export async function announce(conn) {
+  if (!conn.record) return;
+  const { subject, name, status } = conn.record;
+  await callObject(directoryStub(conn.env), "remember", { subject, name, status }).catch((err) => {
+    console.error("directory update failed:", err?.code ?? err?.name);
+  });
+}

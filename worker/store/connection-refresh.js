@@ -1,0 +1,125 @@
+// The company's token set inside its ConnectionObject (`conn`): a usable
+// access token on demand, one refresh at a time (single flight: everyone
+// arriving during a refresh shares its outcome, because Pleo rotates refresh
+// tokens and revokes the whole authorisation when an old one is presented
+// again), and the keep-alive that stops an unused refresh token expiring.
+import { needsRefresh } from "pleo-oauth";
+import { WorkerError } from "../http.js";
+import { addHistory, requestRefresh, withDeadline } from "./connection-tokens.js";
+import { needsReconnect, noConnection } from "./connection-errors.js";
+
+const DAY_MS = 24 * 3600 * 1000;
+const DEFAULT_KEEPALIVE_DAYS = 30;
+
+/**
+ * How long a refresh token may stay unused before the keep-alive alarm
+ * refreshes it (Pleo's refresh tokens live "at least 60 days").
+ * KEEPALIVE_SECONDS (tests) wins over KEEPALIVE_DAYS (default 30).
+ */
+export function keepAliveMs(env) {
+  const seconds = Number(env.KEEPALIVE_SECONDS);
+  if (env.KEEPALIVE_SECONDS !== undefined && Number.isFinite(seconds) && seconds > 0) return seconds * 1000;
+  const days = Number(env.KEEPALIVE_DAYS);
+  return (env.KEEPALIVE_DAYS !== undefined && Number.isFinite(days) && days > 0 ? days : DEFAULT_KEEPALIVE_DAYS) * DAY_MS;
+}
+
+/**
+ * A usable access token. Refreshes first when pleo-oauth says the token
+ * is near expiry, when `force` is set ("Refresh now"), or when the caller
+ * saw `rejectedToken` fail with 401 and nobody has replaced it yet.
+ * Everyone arriving during a refresh shares its outcome.
+ */
+export async function accessToken(conn, { force = false, rejectedToken = null, reason = "refresh" } = {}) {
+  if (!conn.inflight) {
+    const record = await conn.load();
+    if (!record) throw noConnection();
+    if (record.status !== "active" || !record.tokens) throw needsReconnect();
+    const rejected = rejectedToken !== null && rejectedToken === record.tokens.accessToken;
+    if ((force || rejected || needsRefresh(record.tokens, { now: Date.now() })) && !conn.inflight) {
+      conn.inflight = refresh(conn, record, reason).finally(() => {
+        conn.inflight = null;
+      });
+    }
+  }
+  // Callers wait at most the request timeout; the refresh itself runs on
+  // to its own deadline and stores its result (once sent, Pleo may have
+  // rotated the refresh token whether or not we read the answer).
+  if (conn.inflight) await withDeadline(conn.inflight, conn.config.timeoutMs);
+  const current = conn.record;
+  if (!current) throw noConnection();
+  if (current.status !== "active" || !current.tokens) throw needsReconnect();
+  const { accessToken: token, tokenType, expiresAt, obtainedAt } = current.tokens;
+  return { accessToken: token, tokenType, expiresAt, obtainedAt };
+}
+
+/** One refresh, sent and stored; only ever run as `conn.inflight` (see accessToken). */
+async function refresh(conn, record, reason) {
+  const startedAt = Date.now();
+  // Marked on disk first: a kill from here on is visible after a restart.
+  await conn.storage.put("record", { ...record, refreshStartedAt: startedAt });
+  let tokens;
+  try {
+    tokens = await requestRefresh(conn.config, record.tokens);
+  } catch (err) {
+    if (conn.record === null) throw err; // disconnected meanwhile
+    await keepRecordAfterFailedRefresh(conn, record, err);
+    throw err;
+  }
+  if (conn.record === null) return; // disconnected while the refresh was in flight
+  const now = Date.now();
+  const next = {
+    ...conn.record,
+    tokens,
+    scopes: tokens.scope,
+    refreshedAt: now,
+    refreshTokenUsedAt: now,
+    refreshStartedAt: null,
+    history: reason === "refresh" ? conn.record.history : addHistory(conn.record, reason, now),
+  };
+  // security.md: the rotated refresh token is on disk before anyone gets
+  // the new access token (sync() waits for the write to be durable).
+  await conn.storage.put("record", next);
+  await conn.storage.sync?.();
+  conn.record = next;
+  await conn.scheduler.schedule("keepalive", now + keepAliveMs(conn.env));
+}
+
+/** What a failed refresh leaves on record: needs_reconnect on invalid_grant, else the old tokens. */
+async function keepRecordAfterFailedRefresh(conn, record, err) {
+  if (err instanceof WorkerError && err.code === "connection_expired") {
+    // invalid_grant: the authorisation is gone. Drop the tokens, keep
+    // the record (name, history) and the sessions, show Reconnect.
+    conn.record = {
+      ...record,
+      status: "needs_reconnect",
+      tokens: null,
+      refreshStartedAt: null,
+      history: addHistory(record, "Pleo rejected the refresh token: needs reconnect"),
+    };
+    await conn.storage.put("record", conn.record);
+    await conn.scheduler.cancel("keepalive");
+    await conn.announce();
+  } else {
+    // Not sent, or no usable answer: the old refresh token is all we
+    // have; keep it (the next refresh finds out whether it still works).
+    conn.record = { ...record, refreshStartedAt: null };
+    await conn.storage.put("record", conn.record);
+  }
+}
+
+/** Keep-alive alarm: refresh a refresh token unused for KEEPALIVE_DAYS so Pleo never expires it. */
+export async function keepAlive(conn) {
+  const record = await conn.load();
+  if (!record || record.status !== "active" || !record.tokens?.refreshToken) return;
+  const due = (record.refreshTokenUsedAt ?? record.connectedAt) + keepAliveMs(conn.env);
+  if (Date.now() < due) {
+    await conn.scheduler.schedule("keepalive", due);
+    return;
+  }
+  try {
+    await accessToken(conn, { force: true, reason: "keep-alive refresh" });
+  } catch (err) {
+    // needs_reconnect is final; anything else is retried by the scheduler.
+    if (!(err instanceof WorkerError && err.code === "connection_expired")) throw err;
+  }
+}

@@ -1,0 +1,68 @@
+// What a ConnectionObject (`conn`) answers over the worker ↔ object protocol
+// (rpc.js), and what the features' connection methods and alarms are given.
+import { WorkerError } from "../http.js";
+import { apiCaller, createConnections } from "../connections.js";
+import { describeConnection } from "./connection-tokens.js";
+import { noConnection, noSession } from "./connection-errors.js";
+import { holdsSession } from "./connection-sessions.js";
+
+/** The RPC method table for serveObject: the object's own methods, then `call` into the features' `methods`. */
+export function connectionRpcMethods(conn, methods) {
+  return {
+    connect: (arg) => conn.connect(arg),
+    adoptSession: (arg) => conn.adoptSession(arg),
+    leave: (arg) => conn.leave(arg),
+    disconnect: (arg) => conn.disconnect(arg),
+    // The hot path: session check + token in one hop.
+    access: async ({ sid, force, rejectedToken }) => {
+      const record = await conn.load();
+      if (!record) throw noConnection();
+      if (!holdsSession(conn, sid)) throw noSession();
+      const token = await conn.accessToken({ force, rejectedToken });
+      return force ? { ...token, connection: describeConnection(conn.record) } : token;
+    },
+    // Background users (jobs, webhooks): no browser session involved.
+    token: ({ rejectedToken }) => conn.accessToken({ rejectedToken }),
+    describe: async ({ sid }) => {
+      const record = await conn.load();
+      if (!record) return null;
+      return { connection: describeConnection(record), held: sid === undefined ? null : holdsSession(conn, sid) };
+    },
+    call: async ({ method, args }) => {
+      if (!Object.hasOwn(methods, method)) throw new WorkerError(500, "internal_error", "Unknown connection method.");
+      await conn.load();
+      return methods[method](conn.context, ...(Array.isArray(args) ? args : []));
+    },
+  };
+}
+
+/** The context the features' connection methods, alarms and hooks receive. */
+export function extensionContext(conn, options) {
+  return {
+    get subject() {
+      return conn.record?.subject ?? null;
+    },
+    env: conn.env,
+    options,
+    storage: conn.storage,
+    get config() {
+      return conn.config;
+    },
+    describe: async () => {
+      const record = await conn.load();
+      return record ? describeConnection(record) : null;
+    },
+    /** May this browser session act for this company? (routes pass the session id) */
+    holds: async (sid) => Boolean(await conn.load()) && holdsSession(conn, sid),
+    schedule: (name, at) => conn.scheduler.schedule(name, at),
+    cancel: (name) => conn.scheduler.cancel(name),
+    /** Runs fn({ subject, accessToken, api }) with this company's token, no hop (see connections.js). */
+    use: async (fn) => {
+      const getToken = async (rejected = null) => (await conn.accessToken({ rejectedToken: rejected })).accessToken;
+      const accessToken = await getToken();
+      return fn({ subject: conn.record?.subject, accessToken, api: apiCaller(conn.config, getToken, accessToken) });
+    },
+    /** The other companies (and this one through a hop): the worker-side API. */
+    connections: createConnections(conn.env),
+  };
+}
