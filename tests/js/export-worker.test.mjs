@@ -121,13 +121,19 @@ describe("export runner (workerd + stand-in)", { timeout: 240_000 }, () => {
     const before = stack.standin.stats();
     stack.standin.setFaults({ apiFailureRate: 0.2, apiRateLimitRate: 0.1 });
     try {
-      const { jobId } = stack.standin.createExportJob({ company: subject, entries: 300 });
-      const view = await waitFor(() => jobFinished(stack, jobId), { timeoutMs: 150_000, what: "the job to finish under faults" });
-      await assertExactlyOnce(stack, view);
-      assert.equal(view.job.status, "completed_with_errors");
-      const afterStats = stack.standin.stats();
-      const faults = afterStats.apiFailuresInjected - before.apiFailuresInjected + afterStats.apiRateLimited - before.apiRateLimited;
-      assert.ok(faults > 0, "the run met faults");
+      // A 300-entry run makes about ten requests, so it meets no fault at all
+      // about 3 % of the time (0.7^10): run another job then (at most three),
+      // each of which must complete with every item reported once.
+      let faults = 0;
+      for (let run = 0; run < 3 && faults === 0; run++) {
+        const { jobId } = stack.standin.createExportJob({ company: subject, entries: 300 });
+        const view = await waitFor(() => jobFinished(stack, jobId), { timeoutMs: 150_000, what: "the job to finish under faults" });
+        await assertExactlyOnce(stack, view);
+        assert.equal(view.job.status, "completed_with_errors");
+        const afterStats = stack.standin.stats();
+        faults = afterStats.apiFailuresInjected - before.apiFailuresInjected + afterStats.apiRateLimited - before.apiRateLimited;
+      }
+      assert.ok(faults > 0, "the runs met faults");
     } finally {
       stack.standin.setFaults(null);
     }
