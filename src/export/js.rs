@@ -3,7 +3,7 @@
 //! conversion (no workflow decisions), compiled natively too so it is tested
 //! with the core; `wasm_edge` only passes the strings across.
 
-use super::request::{self, ApiBase, ItemReport, Page};
+use super::request::{self, ApiBase, ApiRequest, ItemReport, Page};
 use super::response::{self, ApiResponse, Pagination};
 use super::run::{
     entries_json, outcome_json, pending_entries_json, Action, Counts, ExportRun, LedgerResult,
@@ -12,33 +12,12 @@ use super::run::{
 use super::{ExportError, ItemStatus, JobEvent, JobStatus};
 use crate::error::{Error, ErrorCode, Result};
 use crate::json::{self, ObjectWriter, Value};
+use crate::wasm::record::Writer;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 fn invalid(message: &'static str) -> Error {
     Error::new(ErrorCode::InvalidInput, message)
-}
-
-/// An error as `{code, message, error?, errorDescription?, status?, retryAfterMs?}`,
-/// from which js/edge.js builds an `OAuthError`. Written here rather than
-/// with the OAuth boundary's encoding so the edge bindings stand alone.
-pub fn error_json(e: &ExportError) -> String {
-    let mut w = ObjectWriter::new();
-    w.str("code", e.error.code().as_str())
-        .str("message", e.error.message());
-    if let Some(s) = e.error.server_error() {
-        if !s.error.is_empty() {
-            w.str("error", &s.error);
-        }
-        w.opt_str("errorDescription", s.error_description.as_deref());
-        if let Some(status) = s.status {
-            w.int("status", u64::from(status));
-        }
-    }
-    if let Some(ms) = e.retry_after_ms {
-        w.int("retryAfterMs", ms);
-    }
-    w.finish()
 }
 
 /// A time in milliseconds since the epoch, as JavaScript numbers carry it.
@@ -103,8 +82,32 @@ fn item_report(v: &Value) -> Result<ItemReport> {
     })
 }
 
-/// `exportRequests.<kind>(opts)` → `{method, url, headers, body?}`.
+/// `exportRequests.<kind>(opts)` as JSON `{method, url, headers, body?}`
+/// (the shared vectors' form; the wasm export writes [`build_request_record`]).
 pub fn build_request(kind: &str, opts_json: &str, now: u64) -> Result<String> {
+    Ok(request::request_json(&api_request(kind, opts_json, now)?))
+}
+
+/// `exportRequests.<kind>(opts)` → the HttpRequest record
+/// `[method, url, headers (names and values alternating), body]`, body
+/// absent for GET.
+pub fn build_request_record(kind: &str, opts_json: &str, now: u64) -> Result<String> {
+    Ok(api_request_record(&api_request(kind, opts_json, now)?))
+}
+
+/// An export request in the OAuth requests' record shape (HttpRequest).
+pub fn api_request_record(r: &ApiRequest) -> String {
+    let body = r.body.as_deref();
+    let mut w = Writer::with_capacity(r.url.len() + body.map_or(0, str::len) + 96);
+    w.begin().str(r.method).str(&r.url).begin();
+    for (name, value) in &r.headers {
+        w.str(name).str(value);
+    }
+    w.end().opt_str(body).end();
+    w.finish()
+}
+
+fn api_request(kind: &str, opts_json: &str, now: u64) -> Result<ApiRequest> {
     let v = object(opts_json, "opts must be an object")?;
     let o = Obj(&v);
     let base = ApiBase::parse(&o.req_str("apiBaseUrl", "opts.apiBaseUrl must be a string")?)?;
@@ -185,7 +188,7 @@ pub fn build_request(kind: &str, opts_json: &str, now: u64) -> Result<String> {
         }
         _ => return Err(invalid("unknown export request")),
     };
-    Ok(request::request_json(&r))
+    Ok(r)
 }
 
 fn pagination_json(p: &Pagination) -> String {
@@ -378,6 +381,58 @@ pub fn run_next(state_json: &str, now: u64) -> Result<String> {
     let mut w = ObjectWriter::new();
     w.raw("state", &run.to_json())
         .raw("action", &action_json(&action));
+    Ok(w.finish())
+}
+
+/// An action as a record: `[type, …]` with, by type,
+/// `request`: purpose, HttpRequest (see [`api_request_record`]);
+/// `deliver`: `[[accountingEntryId, json]…]` (json the entry's raw text);
+/// `wait`: until, reason;
+/// `done`: status, `[successful, failed, reportErrors, skipped]`, error `[code, message]` or absent.
+pub fn write_action(w: &mut Writer, a: &Action) {
+    w.begin();
+    match a {
+        Action::Request { purpose, request } => {
+            w.str("request").str(purpose.as_str());
+            w.raw(&api_request_record(request));
+        }
+        Action::Deliver { entries } => {
+            w.str("deliver").begin();
+            for e in entries {
+                w.begin().str(&e.accounting_entry_id).str(&e.json).end();
+            }
+            w.end();
+        }
+        Action::Wait { until, reason } => {
+            w.str("wait").int(*until).str(reason.as_str());
+        }
+        Action::Done { outcome, counts } => {
+            w.str("done").str(&outcome.status);
+            w.begin()
+                .int(counts.successful)
+                .int(counts.failed)
+                .int(counts.report_errors)
+                .int(counts.skipped)
+                .end();
+            match &outcome.error {
+                Some((code, message)) => w.begin().str(code).str(message).end(),
+                None => w.absent(),
+            };
+        }
+    }
+    w.end();
+}
+
+/// `exportRunNext(state, now)` → the record `[state, action]`, the state
+/// as its JSON text (a document by contract: the host persists it).
+pub fn run_next_record(state_json: &str, now: u64) -> Result<String> {
+    let mut run = ExportRun::from_json(state_json)?;
+    let action = run.next(now)?;
+    let state = run.to_json();
+    let mut w = Writer::with_capacity(state.len() + 256);
+    w.begin().str(&state);
+    write_action(&mut w, &action);
+    w.end();
     Ok(w.finish())
 }
 
