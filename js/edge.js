@@ -8,7 +8,7 @@
 // record (grown by `retryAfterMs`) into an OAuthError. JSON crosses only
 // where the value is a JSON document: the run state, entries' raw text,
 // webhook payloads and Pleo's answers.
-import { OAuthError, call, decode, takeRequest, wellFormed } from "./api.js";
+import { OAuthError, call, decode, putList, putNum, putObject, putStr, takeRequest, wellFormed } from "./api.js";
 import {
   exportRequest,
   exportResponse,
@@ -91,7 +91,36 @@ export function verifyWebhook(input) {
 
 // ---- exports (Pleo's v3 export-job workflow; docs/EXPORT-CORE.md) ----
 
-// Objects cross as one JSON string each way, like api.js.
+// Options and results cross as records in the field order of
+// src/export/js.rs (REQUEST_OPTIONS, ITEM_REPORT, RUN_OPTIONS, LEDGER_RESULT);
+// the run state as the JSON document it is.
+/** A list of objects, each written by `put`. */
+function putObjects(v, put) {
+  if (v === undefined || v === null) return "-";
+  if (!Array.isArray(v)) return "!";
+  let out = "[";
+  for (const item of v) out += put(item);
+  return `${out}]`;
+}
+const putItemReport = (i) =>
+  putObject(i, (i) =>
+    putStr(i.accountingEntryId) + putStr(i.status) + putStr(i.exportedAt) + putStr(i.externalId) +
+    putStr(i.externalUrl) + putStr(i.failureReason) + putStr(i.failureReasonType));
+const putRequestOptions = (o) =>
+  putObject(o, (o) =>
+    putStr(o.apiBaseUrl) + putStr(o.after) + putStr(o.before) + putNum(o.limit) + putStr(o.companyId) +
+    putStr(o.jobId) + putList(o.statuses) + putStr(o.event) + putStr(o.failureReason) +
+    putStr(o.failureReasonType) + putStr(o.status) + putObjects(o.items, putItemReport));
+const putRunOptions = (o) =>
+  putObject(o, (o) =>
+    putStr(o.apiBaseUrl) + putStr(o.jobId) + putStr(o.companyId) + putStr(o.jobStatus) + putNum(o.pageSize) +
+    putNum(o.reportBatch) + putNum(o.keepAliveMs) + putNum(o.maxAttempts) + putNum(o.seed));
+const putLedgerResult = (r) =>
+  putObject(r, (r) =>
+    putStr(r.accountingEntryId) + putStr(r.status) + putStr(r.externalId) + putStr(r.externalUrl) +
+    putStr(r.failureReason) + putStr(r.failureReasonType) + putStr(r.exportedAt));
+
+/** The run state, a JSON document by contract (the host persists it). */
 function json(value, name) {
   let text;
   try {
@@ -133,7 +162,7 @@ export const exportRequests = Object.freeze(
     REQUEST_KINDS.map((kind) => [
       kind,
       (opts) => {
-        const o = json(opts, "opts");
+        const o = putRequestOptions(opts);
         return takeRequest(decode(call(() => exportRequest(kind, o, num(opts?.now)))));
       },
     ]),
@@ -156,7 +185,7 @@ export const exportResponses = Object.freeze(
 
 /** A new export run for one job: the state to persist. */
 export function exportRunStart(opts) {
-  const o = json(opts, "opts");
+  const o = putRunOptions(opts);
   return JSON.parse(call(() => exportRunStart_(o, num(opts?.now))));
 }
 
@@ -194,6 +223,6 @@ export function exportRunFeed(state, res, now) {
 /** Feeds the ledger's results for the last deliver action; returns the new state. */
 export function exportRunDelivered(state, results, now) {
   const s = json(state, "state");
-  const r = json(results, "results");
+  const r = putObjects(results, putLedgerResult);
   return JSON.parse(call(() => exportRunDelivered_(s, r, num(now))));
 }

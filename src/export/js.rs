@@ -1,7 +1,13 @@
-//! The export core's JavaScript shapes, as JSON: options and results in,
-//! requests, validated answers, actions and states out. Plain data
-//! conversion (no workflow decisions), compiled natively too so it is tested
-//! with the core; `wasm_edge` only passes the strings across.
+//! The export core's JavaScript shapes, on the wasm boundary's record
+//! encoding (docs/BOUNDARY.md; `crate::wasm::record`): options and ledger
+//! results in as records, requests and run actions out as records. JSON
+//! only where the value is a JSON document by contract: the run state
+//! (persisted by the host), each entry's raw text (a string field), and the
+//! validated answers of `exportResponses`, which are Pleo's own JSON passed
+//! through. Plain data conversion (no workflow decisions), compiled natively
+//! too so it is tested with the core; `wasm_edge` only passes the strings
+//! across. `build_request` and `run_next` also write JSON, the shared
+//! vectors' form, for the native tests.
 
 use super::request::{self, ApiBase, ApiRequest, ItemReport, Page};
 use super::response::{self, ApiResponse, Pagination};
@@ -12,7 +18,7 @@ use super::run::{
 use super::{ExportError, ItemStatus, JobEvent, JobStatus};
 use crate::error::{Error, ErrorCode, Result};
 use crate::json::{self, ObjectWriter, Value};
-use crate::wasm::record::Writer;
+use crate::wasm::record::{self, Field, Writer};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -30,47 +36,140 @@ pub fn time_ms(n: f64, message: &'static str) -> Result<u64> {
     }
 }
 
-struct Obj<'v>(&'v Value);
+// The options crossing in as records (docs/BOUNDARY.md): each shape is the
+// list of its fields in this order, read by name through `Obj` so that every
+// field is checked when (and only when) the request it belongs to needs it.
 
-impl Obj<'_> {
+/// `exportRequests.<kind>(opts)`, all kinds in one shape.
+const REQUEST_OPTIONS: &[&str] = &[
+    "apiBaseUrl",
+    "after",
+    "before",
+    "limit",
+    "companyId",
+    "jobId",
+    "statuses",
+    "event",
+    "failureReason",
+    "failureReasonType",
+    "status",
+    "items",
+];
+/// One of `opts.items` (updateItems).
+const ITEM_REPORT: &[&str] = &[
+    "accountingEntryId",
+    "status",
+    "exportedAt",
+    "externalId",
+    "externalUrl",
+    "failureReason",
+    "failureReasonType",
+];
+/// `exportRunStart(opts)`.
+const RUN_OPTIONS: &[&str] = &[
+    "apiBaseUrl",
+    "jobId",
+    "companyId",
+    "jobStatus",
+    "pageSize",
+    "reportBatch",
+    "keepAliveMs",
+    "maxAttempts",
+    "seed",
+];
+/// One of `exportRunDelivered`'s results.
+const LEDGER_RESULT: &[&str] = &[
+    "accountingEntryId",
+    "status",
+    "externalId",
+    "externalUrl",
+    "failureReason",
+    "failureReasonType",
+    "exportedAt",
+];
+
+/// One object read from its record, fields by name in `shape`'s order.
+struct Obj<'f, 'a> {
+    items: &'f [Field<'a>],
+    shape: &'static [&'static str],
+}
+
+impl<'f, 'a> Obj<'f, 'a> {
+    /// The fields of `v` (an object, written as a list); `message` otherwise.
+    fn of(v: &'f Field<'a>, shape: &'static [&'static str], message: &'static str) -> Result<Self> {
+        match v {
+            Field::List(items) => Ok(Obj { items, shape }),
+            _ => Err(invalid(message)),
+        }
+    }
+    /// A field, absent past the end of the record (an older writer).
+    fn get(&self, name: &str) -> &'f Field<'a> {
+        self.shape
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|i| self.items.get(i))
+            .unwrap_or(&Field::Absent)
+    }
     fn str(&self, name: &str, message: &'static str) -> Result<Option<String>> {
-        match self.0.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(invalid(message)),
+        match self.get(name) {
+            Field::Absent => Ok(None),
+            Field::Str(s) => Ok(Some(String::from(*s))),
+            Field::LoneSurrogate => Err(Error::with_parts(
+                ErrorCode::InvalidInput,
+                &[message, " (it contains a lone UTF-16 surrogate)"],
+            )),
+            _ => Err(invalid(message)),
         }
     }
     fn req_str(&self, name: &str, message: &'static str) -> Result<String> {
         self.str(name, message)?.ok_or_else(|| invalid(message))
     }
+    /// A JS number as `String(n)` wrote it: for a finite number that is a
+    /// JSON number, read with the crate's JSON number parser (`str::parse`
+    /// would pull core's float tables into the wasm, +16 KB gzipped);
+    /// `NaN` and `Infinity` are `message`.
+    fn number(&self, name: &str, message: &'static str) -> Result<Option<f64>> {
+        match self.get(name) {
+            Field::Absent => Ok(None),
+            Field::Str(s) => match json::parse(s) {
+                Some(Value::Number(n)) => Ok(Some(n)),
+                _ => Err(invalid(message)),
+            },
+            _ => Err(invalid(message)),
+        }
+    }
     fn int(&self, name: &str, max: u64, message: &'static str) -> Result<Option<u64>> {
-        match self.0.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => super::whole_number(*n, max)
+        match self.number(name, message)? {
+            None => Ok(None),
+            Some(n) => super::whole_number(n, max)
                 .map(Some)
                 .ok_or_else(|| invalid(message)),
-            Some(_) => Err(invalid(message)),
+        }
+    }
+    /// A list field: `None` when absent, `message` when not a list.
+    fn list(&self, name: &str, message: &'static str) -> Result<Option<&'f [Field<'a>]>> {
+        match self.get(name) {
+            Field::Absent => Ok(None),
+            Field::List(items) => Ok(Some(items)),
+            _ => Err(invalid(message)),
         }
     }
 }
 
-fn object(text: &str, message: &'static str) -> Result<Value> {
-    match json::parse(text) {
-        Some(v @ Value::Object(_)) => Ok(v),
-        _ => Err(invalid(message)),
-    }
+fn object<'a>(text: &'a str, message: &'static str) -> Result<Field<'a>> {
+    record::decode(text).ok_or_else(|| invalid(message))
 }
 
-fn limit(o: &Obj<'_>) -> Result<Option<u32>> {
+fn limit(o: &Obj<'_, '_>) -> Result<Option<u32>> {
     Ok(
         o.int("limit", 100, "limit must be an integer from 1 to 100")?
             .map(|n| n as u32),
     )
 }
 
-fn item_report(v: &Value) -> Result<ItemReport> {
+fn item_report(v: &Field<'_>) -> Result<ItemReport> {
     let m = "items must be [{accountingEntryId, status, exportedAt?, externalId?, externalUrl?, failureReason?, failureReasonType?}]";
-    let o = Obj(v);
+    let o = Obj::of(v, ITEM_REPORT, m)?;
     Ok(ItemReport {
         accounting_entry_id: o.req_str("accountingEntryId", m)?,
         status: ItemStatus::parse(&o.req_str("status", m)?).ok_or_else(|| invalid(m))?,
@@ -84,32 +183,35 @@ fn item_report(v: &Value) -> Result<ItemReport> {
 
 /// `exportRequests.<kind>(opts)` as JSON `{method, url, headers, body?}`
 /// (the shared vectors' form; the wasm export writes [`build_request_record`]).
-pub fn build_request(kind: &str, opts_json: &str, now: u64) -> Result<String> {
-    Ok(request::request_json(&api_request(kind, opts_json, now)?))
+pub fn build_request(kind: &str, opts: &str, now: u64) -> Result<String> {
+    Ok(request::request_json(&api_request(kind, opts, now)?))
 }
 
 /// `exportRequests.<kind>(opts)` → the HttpRequest record
 /// `[method, url, headers (names and values alternating), body]`, body
 /// absent for GET.
-pub fn build_request_record(kind: &str, opts_json: &str, now: u64) -> Result<String> {
-    Ok(api_request_record(&api_request(kind, opts_json, now)?))
+pub fn build_request_record(kind: &str, opts: &str, now: u64) -> Result<String> {
+    Ok(api_request_record(&api_request(kind, opts, now)?))
 }
 
 /// An export request in the OAuth requests' record shape (HttpRequest).
 pub fn api_request_record(r: &ApiRequest) -> String {
-    let body = r.body.as_deref();
-    let mut w = Writer::with_capacity(r.url.len() + body.map_or(0, str::len) + 96);
+    let mut w = Writer::with_capacity(r.url.len() + r.body.as_deref().map_or(0, str::len) + 96);
+    write_api_request(&mut w, r);
+    w.finish()
+}
+
+fn write_api_request(w: &mut Writer, r: &ApiRequest) {
     w.begin().str(r.method).str(&r.url).begin();
     for (name, value) in &r.headers {
         w.str(name).str(value);
     }
-    w.end().opt_str(body).end();
-    w.finish()
+    w.end().opt_str(r.body.as_deref()).end();
 }
 
-fn api_request(kind: &str, opts_json: &str, now: u64) -> Result<ApiRequest> {
-    let v = object(opts_json, "opts must be an object")?;
-    let o = Obj(&v);
+fn api_request(kind: &str, opts: &str, now: u64) -> Result<ApiRequest> {
+    let v = object(opts, "opts must be an object")?;
+    let o = Obj::of(&v, REQUEST_OPTIONS, "opts must be an object")?;
     let base = ApiBase::parse(&o.req_str("apiBaseUrl", "opts.apiBaseUrl must be a string")?)?;
     let job_id = || o.req_str("jobId", "opts.jobId must be a string");
     let after = o.str("after", "opts.after must be a string")?;
@@ -122,18 +224,17 @@ fn api_request(kind: &str, opts_json: &str, now: u64) -> Result<ApiRequest> {
     let company = o.str("companyId", "opts.companyId must be a string")?;
     let r = match kind {
         "listJobs" => {
-            let statuses = match v.get("statuses") {
-                None | Some(Value::Null) => Vec::new(),
-                Some(Value::Array(items)) => items
-                    .iter()
-                    .map(|s| match s {
-                        Value::String(s) => JobStatus::parse(s),
-                        _ => None,
-                    })
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| invalid("opts.statuses must be job statuses"))?,
-                Some(_) => return Err(invalid("opts.statuses must be job statuses")),
-            };
+            let m = "opts.statuses must be job statuses";
+            let statuses = o
+                .list("statuses", m)?
+                .unwrap_or_default()
+                .iter()
+                .map(|s| match s {
+                    Field::Str(s) => JobStatus::parse(s),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| invalid(m))?;
             request::list_jobs(&base, company.as_deref(), &statuses, &page)?
         }
         "getJob" => request::get_job(&base, &job_id()?)?,
@@ -172,12 +273,12 @@ fn api_request(kind: &str, opts_json: &str, now: u64) -> Result<ApiRequest> {
         "exportItems" => request::export_items(&base, &job_id()?, company.as_deref(), &page)?,
         "updateItems" => {
             let m = "opts.items must be an array of item reports";
-            let mut items = match v.get("items") {
-                Some(Value::Array(items)) => {
-                    items.iter().map(item_report).collect::<Result<Vec<_>>>()?
-                }
-                _ => return Err(invalid(m)),
-            };
+            let mut items = o
+                .list("items", m)?
+                .ok_or_else(|| invalid(m))?
+                .iter()
+                .map(item_report)
+                .collect::<Result<Vec<_>>>()?;
             let stamp = super::iso8601(now);
             for item in &mut items {
                 if item.exported_at.is_none() {
@@ -286,9 +387,9 @@ pub fn status(n: f64) -> Result<u16> {
 }
 
 /// `exportRunStart(opts)` → the first state.
-pub fn run_start(opts_json: &str, now: u64, random_seed: u32) -> Result<String> {
-    let v = object(opts_json, "opts must be an object")?;
-    let o = Obj(&v);
+pub fn run_start(opts: &str, now: u64, random_seed: u32) -> Result<String> {
+    let v = object(opts, "opts must be an object")?;
+    let o = Obj::of(&v, RUN_OPTIONS, "opts must be an object")?;
     let mut options = RunOptions::new(
         &o.req_str("apiBaseUrl", "opts.apiBaseUrl must be a string")?,
         &o.req_str("jobId", "opts.jobId must be a string")?,
@@ -325,10 +426,10 @@ pub fn run_start(opts_json: &str, now: u64, random_seed: u32) -> Result<String> 
         options.max_attempts = n;
     }
     // Any integer seeds the jitter; reduced to the generator's 32 bits.
-    match v.get("seed") {
-        None | Some(Value::Null) => {}
-        Some(Value::Number(n)) if n.is_finite() && (*n as i64) as f64 == *n => {
-            options.seed = (*n as i64) as u32;
+    match o.number("seed", "opts.seed must be an integer")? {
+        None => {}
+        Some(n) if n.is_finite() && (n as i64) as f64 == n => {
+            options.seed = (n as i64) as u32;
         }
         Some(_) => return Err(invalid("opts.seed must be an integer")),
     }
@@ -394,7 +495,7 @@ pub fn write_action(w: &mut Writer, a: &Action) {
     match a {
         Action::Request { purpose, request } => {
             w.str("request").str(purpose.as_str());
-            w.raw(&api_request_record(request));
+            write_api_request(w, request);
         }
         Action::Deliver { entries } => {
             w.str("deliver").begin();
@@ -443,9 +544,9 @@ pub fn run_feed(state_json: &str, res: &ApiResponse<'_>, now: u64) -> Result<Str
     Ok(run.to_json())
 }
 
-fn ledger_result(v: &Value) -> Result<LedgerResult> {
+fn ledger_result(v: &Field<'_>) -> Result<LedgerResult> {
     let m = "results must be [{accountingEntryId, status: \"successful\"|\"failed\", externalId?, externalUrl?, failureReason?, failureReasonType?, exportedAt?}]";
-    let o = Obj(v);
+    let o = Obj::of(v, LEDGER_RESULT, m)?;
     let status = match o.req_str("status", m)?.as_str() {
         "successful" => ItemStatus::Successful,
         "failed" => ItemStatus::Failed,
@@ -463,10 +564,11 @@ fn ledger_result(v: &Value) -> Result<LedgerResult> {
 }
 
 /// `exportRunDelivered(state, results, now)` → the new state.
-pub fn run_delivered(state_json: &str, results_json: &str, now: u64) -> Result<String> {
+/// `results` is a record: a list of LedgerResult records.
+pub fn run_delivered(state_json: &str, results: &str, now: u64) -> Result<String> {
     let mut run = ExportRun::from_json(state_json)?;
-    let results = match json::parse(results_json) {
-        Some(Value::Array(items)) => items
+    let results = match record::decode(results) {
+        Some(Field::List(items)) => items
             .iter()
             .map(ledger_result)
             .collect::<Result<Vec<_>>>()?,

@@ -188,12 +188,6 @@ impl Writer {
         self.end()
     }
 
-    /// A value another writer already encoded, appended as it is.
-    pub fn raw(&mut self, encoded: &str) -> &mut Self {
-        self.out.push_str(encoded);
-        self
-    }
-
     pub fn finish(self) -> String {
         self.out
     }
