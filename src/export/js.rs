@@ -582,3 +582,92 @@ pub fn run_delivered(state_json: &str, results: &str, now: u64) -> Result<String
 pub fn outcome_of(run: &ExportRun) -> Option<String> {
     run.outcome().map(outcome_json)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wasm::record::decode;
+
+    const BASE: &str = "24:https://external.pleo.io";
+
+    fn code<T: core::fmt::Debug>(r: Result<T>) -> (&'static str, String) {
+        let e = r.unwrap_err();
+        (e.code().as_str(), String::from(e.message()))
+    }
+
+    #[test]
+    fn a_request_is_an_http_request_record_with_no_body_for_get() {
+        let r = build_request_record("getJob", &["[", BASE, "----3:j-1]"].concat(), 0).unwrap();
+        assert_eq!(
+            r,
+            "[3:GET43:https://external.pleo.io/v3/export-jobs/j-1[6:accept16:application/json]-]"
+        );
+    }
+
+    #[test]
+    fn fields_of_other_kinds_are_not_checked_and_numbers_must_be_finite() {
+        // statuses is listJobs' field: getJob ignores a wrong one.
+        let opts = ["[", BASE, "----3:j-1!]"].concat();
+        assert!(build_request_record("getJob", &opts, 0).is_ok());
+        assert_eq!(
+            code(build_request_record("listJobs", &opts, 0)),
+            ("invalid_input", "opts.statuses must be job statuses".into())
+        );
+        for bad in ["3:NaN", "8:Infinity", "3:1.5", "1:!"] {
+            let opts = ["[", BASE, "--", bad, "]"].concat();
+            assert_eq!(
+                code(build_request_record("listJobs", &opts, 0)).0,
+                "invalid_input",
+                "{bad}"
+            );
+        }
+        assert!(build_request_record("listJobs", &["[", BASE, "--2:50]"].concat(), 0).is_ok());
+        assert_eq!(
+            code(run_start(
+                "[24:https://external.pleo.io3:j-1------5:1e+21]",
+                0,
+                1
+            )),
+            ("invalid_input", "opts.seed must be an integer".into())
+        );
+        assert_eq!(
+            code(build_request_record("getJob", "-", 0)).1,
+            "opts must be an object"
+        );
+    }
+
+    #[test]
+    fn a_lone_surrogate_is_named_in_the_message() {
+        let opts = ["[", BASE, "?]"].concat();
+        assert_eq!(
+            code(build_request_record("listJobs", &opts, 0)).1,
+            "opts.after must be a string (it contains a lone UTF-16 surrogate)"
+        );
+    }
+
+    #[test]
+    fn the_run_step_record_carries_the_json_state_and_the_action() {
+        let state = run_start("[24:https://external.pleo.io3:j-1]", 1_000, 7).unwrap();
+        let step = run_next_record(&state, 1_000).unwrap();
+        let json_step = run_next(&state, 1_000).unwrap();
+        let Some(Field::List(parts)) = decode(&step) else {
+            panic!("{step}")
+        };
+        let [Field::Str(next_state), Field::List(action)] = parts.as_slice() else {
+            panic!("{step}")
+        };
+        // The same state the JSON form carries, as its JSON text.
+        assert!(json_step.contains(next_state), "{json_step}");
+        let [Field::Str("request"), Field::Str("get_job"), Field::List(request)] =
+            action.as_slice()
+        else {
+            panic!("{step}")
+        };
+        assert_eq!(request.first(), Some(&Field::Str("GET")));
+        assert_eq!(request.get(3), Some(&Field::Absent));
+        assert_eq!(
+            code(run_delivered(&state, "-", 1_000)).1,
+            "results must be an array"
+        );
+    }
+}
