@@ -7,6 +7,9 @@
 // core reports every ill-typed field with its own message and code. An
 // object is the list of its fields in a fixed order: the `put*` and `take*`
 // functions below mirror src/wasm/shapes.rs line by line.
+// js/edge.js reuses the encoding and the error path (`call`, `decode`,
+// `put*`, `take*`) through the internal exports at the end of this file; the
+// entries (web.js, node.js, workerd.js) re-export only the public names.
 import {
   WasmClient,
   codeChallengeS256 as wasmCodeChallengeS256,
@@ -127,7 +130,10 @@ const takePending = ([state, codeVerifier, redirectUri, issuer, createdAt, scope
 function takeRequest([method, url, flatHeaders, body]) {
   const headers = {};
   for (let i = 0; i < flatHeaders.length; i += 2) headers[flatHeaders[i]] = flatHeaders[i + 1];
-  return { method, url, headers, body };
+  // Absent only for the edge build's GET requests (an OAuth request always has a body).
+  const r = { method, url, headers };
+  if (body !== undefined) r.body = body;
+  return r;
 }
 function takeTokenSet([accessToken, tokenType, expiresAt, refreshToken, scope, obtainedAt]) {
   const t = { accessToken, tokenType };
@@ -137,8 +143,11 @@ function takeTokenSet([accessToken, tokenType, expiresAt, refreshToken, scope, o
   if (obtainedAt !== undefined) t.obtainedAt = Number(obtainedAt);
   return t;
 }
-function takeError([code, message, error, errorDescription, errorUri, status]) {
-  return new OAuthError({ code, message, error, errorDescription, errorUri, status: status === undefined ? undefined : Number(status) });
+// `retryAfterMs` is the edge build's growth of the record (export rate limits).
+function takeError([code, message, error, errorDescription, errorUri, status, retryAfterMs]) {
+  const e = new OAuthError({ code, message, error, errorDescription, errorUri, status: status === undefined ? undefined : Number(status) });
+  if (retryAfterMs !== undefined) e.retryAfterMs = Number(retryAfterMs);
+  return e;
 }
 
 // The core throws a rejection as an error record (a string); anything else
@@ -264,3 +273,9 @@ export class OAuthClient {
     this.#wasm.free();
   }
 }
+
+// ---------------------------------------------------------------- for edge.js
+
+// Internal: the record encoding and the error path, shared with js/edge.js
+// so both builds cross the boundary one way. Not re-exported by the entries.
+export { call, decode, putObject, putStr, putNum, putList, takeRequest, wellFormed };

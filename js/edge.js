@@ -2,8 +2,13 @@
 // Pleo's export core. Exported by the node and workerd entries and by
 // `pleo-oauth/edge`; the browser entry stays OAuth-only (smaller download).
 // Like api.js, this file only moves values: every decision is made in Rust
-// (src/webhook.rs, src/export/), errors become OAuthError objects.
-import { OAuthError } from "./api.js";
+// (src/webhook.rs, src/export/). It crosses the boundary the way api.js does
+// (docs/BOUNDARY.md) and with api.js's own code: records via `decode` /
+// `put*` / `take*`, errors through `call`, which turns the core's error
+// record (grown by `retryAfterMs`) into an OAuthError. JSON crosses only
+// where the value is a JSON document: the run state, entries' raw text,
+// webhook payloads and Pleo's answers.
+import { OAuthError, call, decode, putList, putNum, putObject, putStr, takeRequest, wellFormed } from "./api.js";
 import {
   exportRequest,
   exportResponse,
@@ -16,23 +21,6 @@ import {
 } from "./pleo_oauth.js";
 
 const invalid = (code, message) => new OAuthError({ code, message });
-
-function call(fn) {
-  try {
-    return fn();
-  } catch (e) {
-    if (typeof e === "string" && e.startsWith('{"code":')) {
-      const details = JSON.parse(e);
-      const err = new OAuthError(details);
-      if (details.retryAfterMs !== undefined) err.retryAfterMs = details.retryAfterMs;
-      throw err;
-    }
-    throw e;
-  }
-}
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const wellFormed = (s) => (typeof s.isWellFormed === "function" ? s.isWellFormed() : !LONE_SURROGATE.test(s));
 
 // ---- webhooks ----
 
@@ -79,31 +67,60 @@ export function verifyWebhook(input) {
   const [id, timestamp, signature] = webhookHeaders(input.headers);
   const n = now === undefined ? undefined : typeof now === "number" ? now : NaN;
   const t = toleranceSeconds === undefined ? undefined : typeof toleranceSeconds === "number" ? toleranceSeconds : NaN;
-  let lines;
+  let record;
   let text;
   if (typeof body === "string") {
     // Signed over the UTF-8 bytes; a lone surrogate has none, so it cannot be verified.
     if (!wellFormed(body)) throw invalid("invalid_webhook", "the webhook body contains a lone UTF-16 surrogate");
-    lines = call(() => verifyWebhookText(secret, id, timestamp, signature, body, n, t));
+    record = call(() => verifyWebhookText(secret, id, timestamp, signature, body, n, t));
     text = body;
   } else if (body instanceof Uint8Array || body instanceof ArrayBuffer) {
     const bytes = body instanceof Uint8Array ? body : new Uint8Array(body);
-    lines = call(() => verifyWebhookBytes(secret, id, timestamp, signature, bytes, n, t));
+    record = call(() => verifyWebhookBytes(secret, id, timestamp, signature, bytes, n, t));
     text = new TextDecoder().decode(bytes); // the core checked it is UTF-8 JSON
   } else {
     throw invalid("invalid_input", "body must be the raw body as a string or Uint8Array");
   }
-  // Lines: the timestamp, then the event type when the payload has one.
-  const nl = lines.indexOf("\n");
-  const result = { id, timestamp: Number(nl < 0 ? lines : lines.slice(0, nl)) };
-  if (nl >= 0) result.type = lines.slice(nl + 1);
+  // [timestamp, type]: type absent when the payload has none.
+  const [seconds, type] = decode(record);
+  const result = { id, timestamp: Number(seconds) };
+  if (type !== undefined) result.type = type;
   result.payload = JSON.parse(text);
   return result;
 }
 
 // ---- exports (Pleo's v3 export-job workflow; docs/EXPORT-CORE.md) ----
 
-// Objects cross as one JSON string each way, like api.js.
+// Options and results cross as records in the field order of
+// src/export/js.rs (REQUEST_OPTIONS, ITEM_REPORT, RUN_OPTIONS, LEDGER_RESULT);
+// the run state as the JSON document it is.
+/** A list of objects, each written by `put`. */
+function putObjects(v, put) {
+  if (v === undefined || v === null) return "-";
+  if (!Array.isArray(v)) return "!";
+  let out = "[";
+  for (const item of v) out += put(item);
+  return `${out}]`;
+}
+const putItemReport = (i) =>
+  putObject(i, (i) =>
+    putStr(i.accountingEntryId) + putStr(i.status) + putStr(i.exportedAt) + putStr(i.externalId) +
+    putStr(i.externalUrl) + putStr(i.failureReason) + putStr(i.failureReasonType));
+const putRequestOptions = (o) =>
+  putObject(o, (o) =>
+    putStr(o.apiBaseUrl) + putStr(o.after) + putStr(o.before) + putNum(o.limit) + putStr(o.companyId) +
+    putStr(o.jobId) + putList(o.statuses) + putStr(o.event) + putStr(o.failureReason) +
+    putStr(o.failureReasonType) + putStr(o.status) + putObjects(o.items, putItemReport));
+const putRunOptions = (o) =>
+  putObject(o, (o) =>
+    putStr(o.apiBaseUrl) + putStr(o.jobId) + putStr(o.companyId) + putStr(o.jobStatus) + putNum(o.pageSize) +
+    putNum(o.reportBatch) + putNum(o.keepAliveMs) + putNum(o.maxAttempts) + putNum(o.seed));
+const putLedgerResult = (r) =>
+  putObject(r, (r) =>
+    putStr(r.accountingEntryId) + putStr(r.status) + putStr(r.externalId) + putStr(r.externalUrl) +
+    putStr(r.failureReason) + putStr(r.failureReasonType) + putStr(r.exportedAt));
+
+/** The run state, a JSON document by contract (the host persists it). */
 function json(value, name) {
   let text;
   try {
@@ -145,8 +162,8 @@ export const exportRequests = Object.freeze(
     REQUEST_KINDS.map((kind) => [
       kind,
       (opts) => {
-        const o = json(opts, "opts");
-        return JSON.parse(call(() => exportRequest(kind, o, num(opts?.now))));
+        const o = putRequestOptions(opts);
+        return takeRequest(decode(call(() => exportRequest(kind, o, num(opts?.now)))));
       },
     ]),
   ),
@@ -168,14 +185,32 @@ export const exportResponses = Object.freeze(
 
 /** A new export run for one job: the state to persist. */
 export function exportRunStart(opts) {
-  const o = json(opts, "opts");
+  const o = putRunOptions(opts);
   return JSON.parse(call(() => exportRunStart_(o, num(opts?.now))));
+}
+
+const counts = ([successful, failed, reportErrors, skipped]) => ({
+  successful: Number(successful),
+  failed: Number(failed),
+  reportErrors: Number(reportErrors),
+  skipped: Number(skipped),
+});
+
+/** An action record (src/export/js.rs `write_action`) as the ExportAction object. */
+function takeAction([type, a, b, c]) {
+  if (type === "request") return { type, purpose: a, request: takeRequest(b) };
+  if (type === "deliver") return { type, entries: a.map(([accountingEntryId, json]) => ({ accountingEntryId, json })) };
+  if (type === "wait") return { type, until: Number(a), reason: b };
+  const done = { type, status: a, counts: counts(b) };
+  if (c !== undefined) done.error = { code: c[0], message: c[1] };
+  return done;
 }
 
 /** The next action of a run: { state, action }. Persist `state` before doing `action`. */
 export function exportRunNext(state, now) {
   const s = json(state, "state");
-  return JSON.parse(call(() => exportRunNext_(s, num(now))));
+  const [next, action] = decode(call(() => exportRunNext_(s, num(now))));
+  return { state: JSON.parse(next), action: takeAction(action) };
 }
 
 /** Feeds the API's answer to the last request action; returns the new state. */
@@ -188,6 +223,6 @@ export function exportRunFeed(state, res, now) {
 /** Feeds the ledger's results for the last deliver action; returns the new state. */
 export function exportRunDelivered(state, results, now) {
   const s = json(state, "state");
-  const r = json(results, "results");
+  const r = putObjects(results, putLedgerResult);
   return JSON.parse(call(() => exportRunDelivered_(s, r, num(now))));
 }

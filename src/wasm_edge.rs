@@ -1,14 +1,17 @@
 //! The wasm skin of the `edge` feature (webhooks and exports), kept apart
-//! from `wasm.rs` so the browser build has none of it. Like `wasm.rs` it only
-//! moves strings, bytes and numbers and hands them to the core; errors cross
-//! as the JSON of `export::js::error_json`, turned into `OAuthError`s by
-//! js/edge.js. Strings and bytes cross as themselves; the export run's
-//! options, state and actions as JSON text, because the state is a JSON
-//! document by contract (the host persists it) and its entries must stay
-//! byte-exact raw JSON.
+//! from `wasm/` so the browser build has none of it. Like `wasm/exports.rs`
+//! it only moves values and hands them to the core, in the same encoding
+//! (docs/BOUNDARY.md): strings, bytes and numbers as themselves, objects as
+//! records, errors as the error record of `wasm::shapes` grown by
+//! `retryAfterMs`, which js/edge.js turns into an `OAuthError` through
+//! js/api.js. JSON crosses only where the value is a JSON document by
+//! contract: the export run's state (the host persists it), each entry's
+//! raw text, Pleo's answers and the validated values made of them.
 
 use crate::error::{Error, ErrorCode};
 use crate::export::js as export_js;
+use crate::wasm::record::Writer;
+use crate::wasm::shapes;
 use crate::webhook::{self, WebhookHeaders, WebhookSecret};
 use alloc::string::String;
 use wasm_bindgen::prelude::*;
@@ -20,7 +23,7 @@ fn to_js(e: Error) -> JsValue {
 }
 
 fn export_err(e: crate::export::ExportError) -> JsValue {
-    JsValue::from_str(&export_js::error_json(&e))
+    JsValue::from_str(&shapes::error_record_with_retry(&e.error, e.retry_after_ms))
 }
 
 use crate::wasm::now_or;
@@ -52,18 +55,15 @@ fn verify(
         signature: signature.as_deref(),
     };
     let v = webhook::verify_webhook(&secret, headers, body, now, tolerance)?;
-    Ok(webhook_result_lines(v.timestamp, v.event_type.as_deref()))
+    Ok(webhook_result_record(v.timestamp, v.event_type.as_deref()))
 }
 
-/// The result as lines: the timestamp, then the event type when present
-/// (it may contain anything, so it comes last and takes the rest).
-fn webhook_result_lines(timestamp: u64, event_type: Option<&str>) -> String {
-    let mut out = crate::error::decimal(timestamp);
-    if let Some(t) = event_type {
-        out.push('\n');
-        out.push_str(t);
-    }
-    out
+/// The verified webhook as `[timestamp, type]` (type absent when the
+/// payload has none; the payload itself is the body, parsed in JS).
+fn webhook_result_record(timestamp: u64, event_type: Option<&str>) -> String {
+    let mut w = Writer::with_capacity(event_type.map_or(0, str::len) + 24);
+    w.begin().int(timestamp).opt_str(event_type).end();
+    w.finish()
 }
 
 /// `verifyWebhook` with a string body (signed over its UTF-8 bytes).
@@ -124,7 +124,7 @@ fn time(now: Option<f64>) -> Result<u64, Error> {
 #[wasm_bindgen(js_name = exportRequest)]
 pub fn export_request(kind: &str, opts: &str, now: Option<f64>) -> JsResult<String> {
     time(now)
-        .and_then(|now| export_js::build_request(kind, opts, now))
+        .and_then(|now| export_js::build_request_record(kind, opts, now))
         .map_err(to_js)
 }
 
@@ -157,7 +157,7 @@ pub fn export_run_start(opts: &str, now: Option<f64>) -> JsResult<String> {
 #[wasm_bindgen(js_name = exportRunNext)]
 pub fn export_run_next(state: &str, now: Option<f64>) -> JsResult<String> {
     let now = time(now).map_err(to_js)?;
-    export_js::run_next(state, now).map_err(to_js)
+    export_js::run_next_record(state, now).map_err(to_js)
 }
 
 #[wasm_bindgen(js_name = exportRunFeed)]

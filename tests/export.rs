@@ -1,7 +1,8 @@
 #![cfg(all(not(target_arch = "wasm32"), feature = "edge"))]
 //! Runs tests/vectors/export.json against the native core, through the same
-//! JSON shapes the npm package uses (tests/js/export-core.test.mjs replays
-//! the file through the wasm build).
+//! shapes the npm package uses: options and results written as records the
+//! way js/edge.js writes them (`record` below), the run state as JSON
+//! (tests/js/export-core.test.mjs replays the file through the wasm build).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -14,6 +15,103 @@ use pleo_oauth::export::js::{
 };
 use pleo_oauth::export::ApiResponse;
 use serde_json::Value;
+
+/// What a field is in JS, so the record says `!` where js/edge.js would.
+#[derive(Clone, Copy)]
+enum Kind {
+    Str,
+    Num,
+    StrList,
+    Objects(&'static [(&'static str, Kind)]),
+}
+
+const ITEM_REPORT: &[(&str, Kind)] = &[
+    ("accountingEntryId", Kind::Str),
+    ("status", Kind::Str),
+    ("exportedAt", Kind::Str),
+    ("externalId", Kind::Str),
+    ("externalUrl", Kind::Str),
+    ("failureReason", Kind::Str),
+    ("failureReasonType", Kind::Str),
+];
+const REQUEST_OPTIONS: &[(&str, Kind)] = &[
+    ("apiBaseUrl", Kind::Str),
+    ("after", Kind::Str),
+    ("before", Kind::Str),
+    ("limit", Kind::Num),
+    ("companyId", Kind::Str),
+    ("jobId", Kind::Str),
+    ("statuses", Kind::StrList),
+    ("event", Kind::Str),
+    ("failureReason", Kind::Str),
+    ("failureReasonType", Kind::Str),
+    ("status", Kind::Str),
+    ("items", Kind::Objects(ITEM_REPORT)),
+];
+const RUN_OPTIONS: &[(&str, Kind)] = &[
+    ("apiBaseUrl", Kind::Str),
+    ("jobId", Kind::Str),
+    ("companyId", Kind::Str),
+    ("jobStatus", Kind::Str),
+    ("pageSize", Kind::Num),
+    ("reportBatch", Kind::Num),
+    ("keepAliveMs", Kind::Num),
+    ("maxAttempts", Kind::Num),
+    ("seed", Kind::Num),
+];
+const LEDGER_RESULT: &[(&str, Kind)] = &[
+    ("accountingEntryId", Kind::Str),
+    ("status", Kind::Str),
+    ("externalId", Kind::Str),
+    ("externalUrl", Kind::Str),
+    ("failureReason", Kind::Str),
+    ("failureReasonType", Kind::Str),
+    ("exportedAt", Kind::Str),
+];
+
+fn str_record(s: &str) -> String {
+    format!("{}:{s}", s.encode_utf16().count())
+}
+
+/// A JSON value as js/edge.js writes a field of kind `k` (docs/BOUNDARY.md).
+fn field_record(v: Option<&Value>, k: Kind) -> String {
+    match (v, k) {
+        (None | Some(Value::Null), _) => "-".into(),
+        (Some(Value::String(s)), Kind::Str) => str_record(s),
+        (Some(Value::Number(n)), Kind::Num) => str_record(&n.to_string()),
+        (Some(Value::Array(items)), Kind::StrList) => {
+            let inner: String = items
+                .iter()
+                .map(|i| match i {
+                    Value::String(s) => str_record(s),
+                    Value::Null => "-".into(),
+                    _ => "!".into(),
+                })
+                .collect();
+            format!("[{inner}]")
+        }
+        (Some(Value::Array(items)), Kind::Objects(shape)) => {
+            let inner: String = items.iter().map(|i| record(i, shape)).collect();
+            format!("[{inner}]")
+        }
+        _ => "!".into(),
+    }
+}
+
+/// An object as its record in `shape`'s field order; `!` for a non-object.
+fn record(v: &Value, shape: &[(&str, Kind)]) -> String {
+    match v {
+        Value::Null => "-".into(),
+        Value::Object(o) => {
+            let inner: String = shape
+                .iter()
+                .map(|(name, k)| field_record(o.get(*name), *k))
+                .collect();
+            format!("[{inner}]")
+        }
+        _ => "!".into(),
+    }
+}
 
 fn vectors() -> Value {
     serde_json::from_str(include_str!("vectors/export.json")).unwrap()
@@ -49,7 +147,11 @@ fn request_builders_match_the_vectors() {
     for c in v["requests"].as_array().unwrap() {
         let name = c["name"].as_str().unwrap();
         let now = c["opts"].get("now").and_then(Value::as_u64).unwrap_or(0);
-        let r = build_request(c["kind"].as_str().unwrap(), &c["opts"].to_string(), now);
+        let r = build_request(
+            c["kind"].as_str().unwrap(),
+            &record(&c["opts"], REQUEST_OPTIONS),
+            now,
+        );
         match (c.get("expect"), c.get("error")) {
             (Some(e), None) => {
                 let got: Value =
@@ -122,7 +224,7 @@ fn response_validation_matches_the_vectors() {
 fn replay(run: &Value) -> usize {
     let name = run["name"].as_str().unwrap();
     let mut now = run["start"]["now"].as_u64().unwrap();
-    let mut state = run_start(&run["start"].to_string(), now, 1).unwrap();
+    let mut state = run_start(&record(&run["start"], RUN_OPTIONS), now, 1).unwrap();
     for (i, step) in run["steps"].as_array().unwrap().iter().enumerate() {
         let ctx = format!("{name} [step {i}]");
         if let Some(t) = step.get("now") {
@@ -168,7 +270,11 @@ fn replay(run: &Value) -> usize {
         }
         if let Some(results) = step.get("delivered") {
             match (
-                run_delivered(&state, &results.to_string(), now),
+                run_delivered(
+                    &state,
+                    &field_record(Some(results), Kind::Objects(LEDGER_RESULT)),
+                    now,
+                ),
                 step.get("error"),
             ) {
                 (Ok(s), None) => state = s,
@@ -201,7 +307,7 @@ fn every_persisted_state_of_a_transcript_resumes_to_the_same_action() {
     let v = vectors();
     for run in v["runs"].as_array().unwrap() {
         let now = run["start"]["now"].as_u64().unwrap();
-        let state = run_start(&run["start"].to_string(), now, 1).unwrap();
+        let state = run_start(&record(&run["start"], RUN_OPTIONS), now, 1).unwrap();
         let a = run_next(&state, now).unwrap();
         let b = run_next(&state, now).unwrap();
         assert_eq!(a, b, "{}", run["name"]);

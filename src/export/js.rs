@@ -1,9 +1,15 @@
-//! The export core's JavaScript shapes, as JSON: options and results in,
-//! requests, validated answers, actions and states out. Plain data
-//! conversion (no workflow decisions), compiled natively too so it is tested
-//! with the core; `wasm_edge` only passes the strings across.
+//! The export core's JavaScript shapes, on the wasm boundary's record
+//! encoding (docs/BOUNDARY.md; `crate::wasm::record`): options and ledger
+//! results in as records, requests and run actions out as records. JSON
+//! only where the value is a JSON document by contract: the run state
+//! (persisted by the host), each entry's raw text (a string field), and the
+//! validated answers of `exportResponses`, which are Pleo's own JSON passed
+//! through. Plain data conversion (no workflow decisions), compiled natively
+//! too so it is tested with the core; `wasm_edge` only passes the strings
+//! across. `build_request` and `run_next` also write JSON, the shared
+//! vectors' form, for the native tests.
 
-use super::request::{self, ApiBase, ItemReport, Page};
+use super::request::{self, ApiBase, ApiRequest, ItemReport, Page};
 use super::response::{self, ApiResponse, Pagination};
 use super::run::{
     entries_json, outcome_json, pending_entries_json, Action, Counts, ExportRun, LedgerResult,
@@ -12,33 +18,12 @@ use super::run::{
 use super::{ExportError, ItemStatus, JobEvent, JobStatus};
 use crate::error::{Error, ErrorCode, Result};
 use crate::json::{self, ObjectWriter, Value};
+use crate::wasm::record::{self, Field, Writer};
 use alloc::string::String;
 use alloc::vec::Vec;
 
 fn invalid(message: &'static str) -> Error {
     Error::new(ErrorCode::InvalidInput, message)
-}
-
-/// An error as `{code, message, error?, errorDescription?, status?, retryAfterMs?}`,
-/// from which js/edge.js builds an `OAuthError`. Written here rather than
-/// with the OAuth boundary's encoding so the edge bindings stand alone.
-pub fn error_json(e: &ExportError) -> String {
-    let mut w = ObjectWriter::new();
-    w.str("code", e.error.code().as_str())
-        .str("message", e.error.message());
-    if let Some(s) = e.error.server_error() {
-        if !s.error.is_empty() {
-            w.str("error", &s.error);
-        }
-        w.opt_str("errorDescription", s.error_description.as_deref());
-        if let Some(status) = s.status {
-            w.int("status", u64::from(status));
-        }
-    }
-    if let Some(ms) = e.retry_after_ms {
-        w.int("retryAfterMs", ms);
-    }
-    w.finish()
 }
 
 /// A time in milliseconds since the epoch, as JavaScript numbers carry it.
@@ -51,47 +36,140 @@ pub fn time_ms(n: f64, message: &'static str) -> Result<u64> {
     }
 }
 
-struct Obj<'v>(&'v Value);
+// The options crossing in as records (docs/BOUNDARY.md): each shape is the
+// list of its fields in this order, read by name through `Obj` so that every
+// field is checked when (and only when) the request it belongs to needs it.
 
-impl Obj<'_> {
+/// `exportRequests.<kind>(opts)`, all kinds in one shape.
+const REQUEST_OPTIONS: &[&str] = &[
+    "apiBaseUrl",
+    "after",
+    "before",
+    "limit",
+    "companyId",
+    "jobId",
+    "statuses",
+    "event",
+    "failureReason",
+    "failureReasonType",
+    "status",
+    "items",
+];
+/// One of `opts.items` (updateItems).
+const ITEM_REPORT: &[&str] = &[
+    "accountingEntryId",
+    "status",
+    "exportedAt",
+    "externalId",
+    "externalUrl",
+    "failureReason",
+    "failureReasonType",
+];
+/// `exportRunStart(opts)`.
+const RUN_OPTIONS: &[&str] = &[
+    "apiBaseUrl",
+    "jobId",
+    "companyId",
+    "jobStatus",
+    "pageSize",
+    "reportBatch",
+    "keepAliveMs",
+    "maxAttempts",
+    "seed",
+];
+/// One of `exportRunDelivered`'s results.
+const LEDGER_RESULT: &[&str] = &[
+    "accountingEntryId",
+    "status",
+    "externalId",
+    "externalUrl",
+    "failureReason",
+    "failureReasonType",
+    "exportedAt",
+];
+
+/// One object read from its record, fields by name in `shape`'s order.
+struct Obj<'f, 'a> {
+    items: &'f [Field<'a>],
+    shape: &'static [&'static str],
+}
+
+impl<'f, 'a> Obj<'f, 'a> {
+    /// The fields of `v` (an object, written as a list); `message` otherwise.
+    fn of(v: &'f Field<'a>, shape: &'static [&'static str], message: &'static str) -> Result<Self> {
+        match v {
+            Field::List(items) => Ok(Obj { items, shape }),
+            _ => Err(invalid(message)),
+        }
+    }
+    /// A field, absent past the end of the record (an older writer).
+    fn get(&self, name: &str) -> &'f Field<'a> {
+        self.shape
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|i| self.items.get(i))
+            .unwrap_or(&Field::Absent)
+    }
     fn str(&self, name: &str, message: &'static str) -> Result<Option<String>> {
-        match self.0.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(invalid(message)),
+        match self.get(name) {
+            Field::Absent => Ok(None),
+            Field::Str(s) => Ok(Some(String::from(*s))),
+            Field::LoneSurrogate => Err(Error::with_parts(
+                ErrorCode::InvalidInput,
+                &[message, " (it contains a lone UTF-16 surrogate)"],
+            )),
+            _ => Err(invalid(message)),
         }
     }
     fn req_str(&self, name: &str, message: &'static str) -> Result<String> {
         self.str(name, message)?.ok_or_else(|| invalid(message))
     }
+    /// A JS number as `String(n)` wrote it: for a finite number that is a
+    /// JSON number, read with the crate's JSON number parser (`str::parse`
+    /// would pull core's float tables into the wasm, +16 KB gzipped);
+    /// `NaN` and `Infinity` are `message`.
+    fn number(&self, name: &str, message: &'static str) -> Result<Option<f64>> {
+        match self.get(name) {
+            Field::Absent => Ok(None),
+            Field::Str(s) => match json::parse(s) {
+                Some(Value::Number(n)) => Ok(Some(n)),
+                _ => Err(invalid(message)),
+            },
+            _ => Err(invalid(message)),
+        }
+    }
     fn int(&self, name: &str, max: u64, message: &'static str) -> Result<Option<u64>> {
-        match self.0.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => super::whole_number(*n, max)
+        match self.number(name, message)? {
+            None => Ok(None),
+            Some(n) => super::whole_number(n, max)
                 .map(Some)
                 .ok_or_else(|| invalid(message)),
-            Some(_) => Err(invalid(message)),
+        }
+    }
+    /// A list field: `None` when absent, `message` when not a list.
+    fn list(&self, name: &str, message: &'static str) -> Result<Option<&'f [Field<'a>]>> {
+        match self.get(name) {
+            Field::Absent => Ok(None),
+            Field::List(items) => Ok(Some(items)),
+            _ => Err(invalid(message)),
         }
     }
 }
 
-fn object(text: &str, message: &'static str) -> Result<Value> {
-    match json::parse(text) {
-        Some(v @ Value::Object(_)) => Ok(v),
-        _ => Err(invalid(message)),
-    }
+fn object<'a>(text: &'a str, message: &'static str) -> Result<Field<'a>> {
+    record::decode(text).ok_or_else(|| invalid(message))
 }
 
-fn limit(o: &Obj<'_>) -> Result<Option<u32>> {
+fn limit(o: &Obj<'_, '_>) -> Result<Option<u32>> {
     Ok(
         o.int("limit", 100, "limit must be an integer from 1 to 100")?
             .map(|n| n as u32),
     )
 }
 
-fn item_report(v: &Value) -> Result<ItemReport> {
+fn item_report(v: &Field<'_>) -> Result<ItemReport> {
     let m = "items must be [{accountingEntryId, status, exportedAt?, externalId?, externalUrl?, failureReason?, failureReasonType?}]";
-    let o = Obj(v);
+    let o = Obj::of(v, ITEM_REPORT, m)?;
     Ok(ItemReport {
         accounting_entry_id: o.req_str("accountingEntryId", m)?,
         status: ItemStatus::parse(&o.req_str("status", m)?).ok_or_else(|| invalid(m))?,
@@ -103,10 +181,37 @@ fn item_report(v: &Value) -> Result<ItemReport> {
     })
 }
 
-/// `exportRequests.<kind>(opts)` → `{method, url, headers, body?}`.
-pub fn build_request(kind: &str, opts_json: &str, now: u64) -> Result<String> {
-    let v = object(opts_json, "opts must be an object")?;
-    let o = Obj(&v);
+/// `exportRequests.<kind>(opts)` as JSON `{method, url, headers, body?}`
+/// (the shared vectors' form; the wasm export writes [`build_request_record`]).
+pub fn build_request(kind: &str, opts: &str, now: u64) -> Result<String> {
+    Ok(request::request_json(&api_request(kind, opts, now)?))
+}
+
+/// `exportRequests.<kind>(opts)` → the HttpRequest record
+/// `[method, url, headers (names and values alternating), body]`, body
+/// absent for GET.
+pub fn build_request_record(kind: &str, opts: &str, now: u64) -> Result<String> {
+    Ok(api_request_record(&api_request(kind, opts, now)?))
+}
+
+/// An export request in the OAuth requests' record shape (HttpRequest).
+pub fn api_request_record(r: &ApiRequest) -> String {
+    let mut w = Writer::with_capacity(r.url.len() + r.body.as_deref().map_or(0, str::len) + 96);
+    write_api_request(&mut w, r);
+    w.finish()
+}
+
+fn write_api_request(w: &mut Writer, r: &ApiRequest) {
+    w.begin().str(r.method).str(&r.url).begin();
+    for (name, value) in &r.headers {
+        w.str(name).str(value);
+    }
+    w.end().opt_str(r.body.as_deref()).end();
+}
+
+fn api_request(kind: &str, opts: &str, now: u64) -> Result<ApiRequest> {
+    let v = object(opts, "opts must be an object")?;
+    let o = Obj::of(&v, REQUEST_OPTIONS, "opts must be an object")?;
     let base = ApiBase::parse(&o.req_str("apiBaseUrl", "opts.apiBaseUrl must be a string")?)?;
     let job_id = || o.req_str("jobId", "opts.jobId must be a string");
     let after = o.str("after", "opts.after must be a string")?;
@@ -119,18 +224,17 @@ pub fn build_request(kind: &str, opts_json: &str, now: u64) -> Result<String> {
     let company = o.str("companyId", "opts.companyId must be a string")?;
     let r = match kind {
         "listJobs" => {
-            let statuses = match v.get("statuses") {
-                None | Some(Value::Null) => Vec::new(),
-                Some(Value::Array(items)) => items
-                    .iter()
-                    .map(|s| match s {
-                        Value::String(s) => JobStatus::parse(s),
-                        _ => None,
-                    })
-                    .collect::<Option<Vec<_>>>()
-                    .ok_or_else(|| invalid("opts.statuses must be job statuses"))?,
-                Some(_) => return Err(invalid("opts.statuses must be job statuses")),
-            };
+            let m = "opts.statuses must be job statuses";
+            let statuses = o
+                .list("statuses", m)?
+                .unwrap_or_default()
+                .iter()
+                .map(|s| match s {
+                    Field::Str(s) => JobStatus::parse(s),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| invalid(m))?;
             request::list_jobs(&base, company.as_deref(), &statuses, &page)?
         }
         "getJob" => request::get_job(&base, &job_id()?)?,
@@ -169,12 +273,12 @@ pub fn build_request(kind: &str, opts_json: &str, now: u64) -> Result<String> {
         "exportItems" => request::export_items(&base, &job_id()?, company.as_deref(), &page)?,
         "updateItems" => {
             let m = "opts.items must be an array of item reports";
-            let mut items = match v.get("items") {
-                Some(Value::Array(items)) => {
-                    items.iter().map(item_report).collect::<Result<Vec<_>>>()?
-                }
-                _ => return Err(invalid(m)),
-            };
+            let mut items = o
+                .list("items", m)?
+                .ok_or_else(|| invalid(m))?
+                .iter()
+                .map(item_report)
+                .collect::<Result<Vec<_>>>()?;
             let stamp = super::iso8601(now);
             for item in &mut items {
                 if item.exported_at.is_none() {
@@ -185,7 +289,7 @@ pub fn build_request(kind: &str, opts_json: &str, now: u64) -> Result<String> {
         }
         _ => return Err(invalid("unknown export request")),
     };
-    Ok(request::request_json(&r))
+    Ok(r)
 }
 
 fn pagination_json(p: &Pagination) -> String {
@@ -283,9 +387,9 @@ pub fn status(n: f64) -> Result<u16> {
 }
 
 /// `exportRunStart(opts)` → the first state.
-pub fn run_start(opts_json: &str, now: u64, random_seed: u32) -> Result<String> {
-    let v = object(opts_json, "opts must be an object")?;
-    let o = Obj(&v);
+pub fn run_start(opts: &str, now: u64, random_seed: u32) -> Result<String> {
+    let v = object(opts, "opts must be an object")?;
+    let o = Obj::of(&v, RUN_OPTIONS, "opts must be an object")?;
     let mut options = RunOptions::new(
         &o.req_str("apiBaseUrl", "opts.apiBaseUrl must be a string")?,
         &o.req_str("jobId", "opts.jobId must be a string")?,
@@ -322,10 +426,10 @@ pub fn run_start(opts_json: &str, now: u64, random_seed: u32) -> Result<String> 
         options.max_attempts = n;
     }
     // Any integer seeds the jitter; reduced to the generator's 32 bits.
-    match v.get("seed") {
-        None | Some(Value::Null) => {}
-        Some(Value::Number(n)) if n.is_finite() && (*n as i64) as f64 == *n => {
-            options.seed = (*n as i64) as u32;
+    match o.number("seed", "opts.seed must be an integer")? {
+        None => {}
+        Some(n) if n.is_finite() && (n as i64) as f64 == n => {
+            options.seed = (n as i64) as u32;
         }
         Some(_) => return Err(invalid("opts.seed must be an integer")),
     }
@@ -381,6 +485,58 @@ pub fn run_next(state_json: &str, now: u64) -> Result<String> {
     Ok(w.finish())
 }
 
+/// An action as a record: `[type, …]` with, by type,
+/// `request`: purpose, HttpRequest (see [`api_request_record`]);
+/// `deliver`: `[[accountingEntryId, json]…]` (json the entry's raw text);
+/// `wait`: until, reason;
+/// `done`: status, `[successful, failed, reportErrors, skipped]`, error `[code, message]` or absent.
+pub fn write_action(w: &mut Writer, a: &Action) {
+    w.begin();
+    match a {
+        Action::Request { purpose, request } => {
+            w.str("request").str(purpose.as_str());
+            write_api_request(w, request);
+        }
+        Action::Deliver { entries } => {
+            w.str("deliver").begin();
+            for e in entries {
+                w.begin().str(&e.accounting_entry_id).str(&e.json).end();
+            }
+            w.end();
+        }
+        Action::Wait { until, reason } => {
+            w.str("wait").int(*until).str(reason.as_str());
+        }
+        Action::Done { outcome, counts } => {
+            w.str("done").str(&outcome.status);
+            w.begin()
+                .int(counts.successful)
+                .int(counts.failed)
+                .int(counts.report_errors)
+                .int(counts.skipped)
+                .end();
+            match &outcome.error {
+                Some((code, message)) => w.begin().str(code).str(message).end(),
+                None => w.absent(),
+            };
+        }
+    }
+    w.end();
+}
+
+/// `exportRunNext(state, now)` → the record `[state, action]`, the state
+/// as its JSON text (a document by contract: the host persists it).
+pub fn run_next_record(state_json: &str, now: u64) -> Result<String> {
+    let mut run = ExportRun::from_json(state_json)?;
+    let action = run.next(now)?;
+    let state = run.to_json();
+    let mut w = Writer::with_capacity(state.len() + 256);
+    w.begin().str(&state);
+    write_action(&mut w, &action);
+    w.end();
+    Ok(w.finish())
+}
+
 /// `exportRunFeed(state, res, now)` → the new state.
 pub fn run_feed(state_json: &str, res: &ApiResponse<'_>, now: u64) -> Result<String> {
     let mut run = ExportRun::from_json(state_json)?;
@@ -388,9 +544,9 @@ pub fn run_feed(state_json: &str, res: &ApiResponse<'_>, now: u64) -> Result<Str
     Ok(run.to_json())
 }
 
-fn ledger_result(v: &Value) -> Result<LedgerResult> {
+fn ledger_result(v: &Field<'_>) -> Result<LedgerResult> {
     let m = "results must be [{accountingEntryId, status: \"successful\"|\"failed\", externalId?, externalUrl?, failureReason?, failureReasonType?, exportedAt?}]";
-    let o = Obj(v);
+    let o = Obj::of(v, LEDGER_RESULT, m)?;
     let status = match o.req_str("status", m)?.as_str() {
         "successful" => ItemStatus::Successful,
         "failed" => ItemStatus::Failed,
@@ -408,10 +564,11 @@ fn ledger_result(v: &Value) -> Result<LedgerResult> {
 }
 
 /// `exportRunDelivered(state, results, now)` → the new state.
-pub fn run_delivered(state_json: &str, results_json: &str, now: u64) -> Result<String> {
+/// `results` is a record: a list of LedgerResult records.
+pub fn run_delivered(state_json: &str, results: &str, now: u64) -> Result<String> {
     let mut run = ExportRun::from_json(state_json)?;
-    let results = match json::parse(results_json) {
-        Some(Value::Array(items)) => items
+    let results = match record::decode(results) {
+        Some(Field::List(items)) => items
             .iter()
             .map(ledger_result)
             .collect::<Result<Vec<_>>>()?,
@@ -424,4 +581,93 @@ pub fn run_delivered(state_json: &str, results_json: &str, now: u64) -> Result<S
 /// The outcome of a finished state, for hosts that only kept the state.
 pub fn outcome_of(run: &ExportRun) -> Option<String> {
     run.outcome().map(outcome_json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wasm::record::decode;
+
+    const BASE: &str = "24:https://external.pleo.io";
+
+    fn code<T: core::fmt::Debug>(r: Result<T>) -> (&'static str, String) {
+        let e = r.unwrap_err();
+        (e.code().as_str(), String::from(e.message()))
+    }
+
+    #[test]
+    fn a_request_is_an_http_request_record_with_no_body_for_get() {
+        let r = build_request_record("getJob", &["[", BASE, "----3:j-1]"].concat(), 0).unwrap();
+        assert_eq!(
+            r,
+            "[3:GET43:https://external.pleo.io/v3/export-jobs/j-1[6:accept16:application/json]-]"
+        );
+    }
+
+    #[test]
+    fn fields_of_other_kinds_are_not_checked_and_numbers_must_be_finite() {
+        // statuses is listJobs' field: getJob ignores a wrong one.
+        let opts = ["[", BASE, "----3:j-1!]"].concat();
+        assert!(build_request_record("getJob", &opts, 0).is_ok());
+        assert_eq!(
+            code(build_request_record("listJobs", &opts, 0)),
+            ("invalid_input", "opts.statuses must be job statuses".into())
+        );
+        for bad in ["3:NaN", "8:Infinity", "3:1.5", "1:!"] {
+            let opts = ["[", BASE, "--", bad, "]"].concat();
+            assert_eq!(
+                code(build_request_record("listJobs", &opts, 0)).0,
+                "invalid_input",
+                "{bad}"
+            );
+        }
+        assert!(build_request_record("listJobs", &["[", BASE, "--2:50]"].concat(), 0).is_ok());
+        assert_eq!(
+            code(run_start(
+                "[24:https://external.pleo.io3:j-1------5:1e+21]",
+                0,
+                1
+            )),
+            ("invalid_input", "opts.seed must be an integer".into())
+        );
+        assert_eq!(
+            code(build_request_record("getJob", "-", 0)).1,
+            "opts must be an object"
+        );
+    }
+
+    #[test]
+    fn a_lone_surrogate_is_named_in_the_message() {
+        let opts = ["[", BASE, "?]"].concat();
+        assert_eq!(
+            code(build_request_record("listJobs", &opts, 0)).1,
+            "opts.after must be a string (it contains a lone UTF-16 surrogate)"
+        );
+    }
+
+    #[test]
+    fn the_run_step_record_carries_the_json_state_and_the_action() {
+        let state = run_start("[24:https://external.pleo.io3:j-1]", 1_000, 7).unwrap();
+        let step = run_next_record(&state, 1_000).unwrap();
+        let json_step = run_next(&state, 1_000).unwrap();
+        let Some(Field::List(parts)) = decode(&step) else {
+            panic!("{step}")
+        };
+        let [Field::Str(next_state), Field::List(action)] = parts.as_slice() else {
+            panic!("{step}")
+        };
+        // The same state the JSON form carries, as its JSON text.
+        assert!(json_step.contains(next_state), "{json_step}");
+        let [Field::Str("request"), Field::Str("get_job"), Field::List(request)] =
+            action.as_slice()
+        else {
+            panic!("{step}")
+        };
+        assert_eq!(request.first(), Some(&Field::Str("GET")));
+        assert_eq!(request.get(3), Some(&Field::Absent));
+        assert_eq!(
+            code(run_delivered(&state, "-", 1_000)).1,
+            "results must be an array"
+        );
+    }
 }

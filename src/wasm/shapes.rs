@@ -13,7 +13,7 @@
 //! | callback result | code, state, iss |
 //! | HttpRequest | method, url, headers (names and values alternating), body |
 //! | TokenSet | accessToken, tokenType, expiresAt, refreshToken, scope, obtainedAt |
-//! | error | code, message, error, errorDescription, errorUri, status |
+//! | error | code, message, error, errorDescription, errorUri, status, retryAfterMs (edge) |
 
 use super::record::{self, Field, Fields, Writer};
 use crate::authorization::{AuthorizationOptions, PendingAuthorization};
@@ -331,15 +331,40 @@ pub fn code_challenge_s256(verifier: &str) -> Result<String> {
 /// An error as `[code, message, error, errorDescription, errorUri, status]`,
 /// from which js/api.js builds an `OAuthError`.
 pub fn error_record(e: &Error) -> String {
+    error_record_with_retry(e, None)
+}
+
+/// [`error_record`] grown at its end by `retryAfterMs` (the edge build's
+/// `rate_limited` / `api_unavailable` answers, when Pleo sent `Retry-After`).
+/// The fields before it are written as absent when the error has none, so
+/// it keeps its position; without it the record is the OAuth one, byte for
+/// byte. An empty server `error` (Pleo's `type` missing) is absent too.
+pub fn error_record_with_retry(e: &Error, retry_after_ms: Option<u64>) -> String {
     let mut w = Writer::with_capacity(e.message().len() + 64);
     w.begin().str(e.code().as_str()).str(e.message());
-    if let Some(s) = e.server_error() {
-        w.str(&s.error)
-            .opt_str(s.error_description.as_deref())
-            .opt_str(s.error_uri.as_deref());
-        if let Some(status) = s.status {
-            w.int(u64::from(status));
+    let padded = retry_after_ms.is_some();
+    match e.server_error() {
+        Some(s) => {
+            w.opt_str(Some(s.error.as_str()).filter(|e| !e.is_empty()))
+                .opt_str(s.error_description.as_deref())
+                .opt_str(s.error_uri.as_deref());
+            match s.status {
+                Some(status) => {
+                    w.int(u64::from(status));
+                }
+                None if padded => {
+                    w.absent();
+                }
+                None => {}
+            }
         }
+        None if padded => {
+            w.absent().absent().absent().absent();
+        }
+        None => {}
+    }
+    if let Some(ms) = retry_after_ms {
+        w.int(ms);
     }
     w.end();
     w.finish()

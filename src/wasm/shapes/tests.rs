@@ -221,3 +221,39 @@ fn token_sets_round_trip() {
     assert_eq!(old.obtained_at, None);
     assert_eq!(old.expires_at, Some(10));
 }
+
+#[test]
+fn retry_after_grows_the_error_record_at_its_end() {
+    use crate::error::ServerError;
+    // No server fields: they are padded as absent so retryAfterMs keeps its place.
+    let plain = Error::new(ErrorCode::InvalidInput, "m");
+    assert_eq!(error_record(&plain), "[13:invalid_input1:m]");
+    assert_eq!(
+        error_record_with_retry(&plain, Some(5000)),
+        "[13:invalid_input1:m----4:5000]"
+    );
+    // A server error without a type (Pleo sent none): error absent, status kept.
+    let server = Error::server(
+        ErrorCode::TokenError,
+        String::from("rate limited"),
+        ServerError {
+            error: String::new(),
+            error_description: Some(String::from("slow down")),
+            error_uri: None,
+            status: Some(429),
+        },
+    );
+    let r = error_record_with_retry(&server, Some(1500));
+    assert_eq!(
+        strs(&decode(&r).unwrap()),
+        [
+            Some("token_error"),
+            Some("rate limited"),
+            None,
+            Some("slow down"),
+            None,
+            Some("429"),
+            Some("1500")
+        ]
+    );
+}
