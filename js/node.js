@@ -5,16 +5,7 @@ import { initSync } from "./pleo_oauth.js";
 
 initSync({ module: readFileSync(new URL("./pleo_oauth_bg.wasm", import.meta.url)) });
 
-// The public names only: api.js also exports internals for edge.js.
-export {
-  OAuthClient,
-  OAuthError,
-  codeChallengeS256,
-  generateCodeVerifier,
-  generateState,
-  needsRefresh,
-  pleoProvider,
-} from "./api.js";
+export * from "./public.js";
 export * from "./edge.js";
 
 /** Already initialised in Node; resolves at once. */

@@ -3,16 +3,7 @@
 // this file (bundlers see the `new URL(…, import.meta.url)` and copy it).
 import initWasm from "./pleo_oauth.js";
 
-// The public names only: api.js also exports internals for edge.js.
-export {
-  OAuthClient,
-  OAuthError,
-  codeChallengeS256,
-  generateCodeVerifier,
-  generateState,
-  needsRefresh,
-  pleoProvider,
-} from "./api.js";
+export * from "./public.js";
 
 let ready;
 

@@ -7,16 +7,7 @@ import { initSync } from "./pleo_oauth.js";
 
 initSync({ module: wasmModule });
 
-// The public names only: api.js also exports internals for edge.js.
-export {
-  OAuthClient,
-  OAuthError,
-  codeChallengeS256,
-  generateCodeVerifier,
-  generateState,
-  needsRefresh,
-  pleoProvider,
-} from "./api.js";
+export * from "./public.js";
 export * from "./edge.js";
 
 /** Already initialised in workerd; resolves at once. */

@@ -128,7 +128,7 @@ for (const v of variants) {
 //     deprecated init signature web.js never uses, the other that a server
 //     sent the wasm without `application/wasm` (the glue then falls back to
 //     `WebAssembly.instantiate`, which works).
-//   node.js, workerd.js, edge_web.js (`pleo-oauth/edge` elsewhere): → edge_api.js, edge.js
+//   node.js, workerd.js, edge_web.js (`pleo-oauth/edge` elsewhere): → edge_public.js, edge_api.js, edge.js
 //     → edge_pleo_oauth.js + edge_pleo_oauth_bg.wasm (OAuth + webhooks + exports)
 // The server files are the same sources with their imports pointed at the
 // edge build, so there is one OAuthError class and one wasm instance each.
@@ -140,6 +140,7 @@ const EDGE_IMPORTS = [
   ['"./pleo_oauth.js"', '"./edge_pleo_oauth.js"'],
   ['"./pleo_oauth_bg.wasm"', '"./edge_pleo_oauth_bg.wasm"'],
   ['"./api.js"', '"./edge_api.js"'],
+  ['"./public.js"', '"./edge_public.js"'],
 ];
 const toEdge = (code, file) => {
   let out = code;
@@ -180,6 +181,7 @@ const browserBundle = await build({
 writeFileSync(join(dist, "web.js"), browserBundle.outputFiles[0].text);
 writeFileSync(join(dist, "edge_api.js"), toEdge(minified(join(root, "js", "api.js")), "api.js"));
 writeFileSync(join(dist, "edge.js"), toEdge(minified(join(root, "js", "edge.js")), "edge.js"));
+writeFileSync(join(dist, "edge_public.js"), toEdge(minified(join(root, "js", "public.js")), "public.js"));
 for (const f of ["node.js", "workerd.js"]) writeFileSync(join(dist, f), toEdge(minified(join(root, "js", f)), f));
 // `pleo-oauth/edge` in browsers and bundlers: the web entry over the edge build.
 writeFileSync(join(dist, "edge_web.js"), toEdge(minified(join(root, "js", "web.js")), "web.js") + 'export*from"./edge.js";\n');
@@ -207,4 +209,4 @@ const BROWSER_BUDGET = 32753;
 const within = browserTotal <= BROWSER_BUDGET;
 step(`browser entry ${within ? "within" : "OVER"} its ${BROWSER_BUDGET} B budget (${within ? BROWSER_BUDGET - browserTotal + " B left" : browserTotal - BROWSER_BUDGET + " B over"})`);
 if (!within && process.argv.includes("--check-size")) process.exitCode = 1;
-report("server/edge entry (node, workerd: OAuth + webhooks + exports)", ["edge_pleo_oauth_bg.wasm", "edge_pleo_oauth.js", "edge_api.js", "edge.js", "node.js"]);
+report("server/edge entry (node, workerd: OAuth + webhooks + exports)", ["edge_pleo_oauth_bg.wasm", "edge_pleo_oauth.js", "edge_api.js", "edge_public.js", "edge.js", "node.js"]);
