@@ -34,9 +34,9 @@ const requests = [
   { name: "get a job", kind: "getJob", opts: { apiBaseUrl: BASE, jobId: JOB }, expect: { method: "GET", url: `${BASE}/v3/export-jobs/${JOB}` } },
   { name: "a job id cannot add a path segment", kind: "getJob", opts: { apiBaseUrl: BASE, jobId: "../../v1/x?y" }, expect: { method: "GET", url: `${BASE}/v3/export-jobs/..%2F..%2Fv1%2Fx%3Fy` } },
   { name: "claim: event started", kind: "jobEvent", opts: { apiBaseUrl: BASE, jobId: JOB, event: "started" }, expect: { method: "POST", url: `${BASE}/v3/export-job-events`, body: `{"event":"started","jobId":"${JOB}"}` } },
-  { name: "fail with reason and type", kind: "jobEvent", opts: { apiBaseUrl: BASE, jobId: JOB, event: "failed", failureReason: "ledger down", failureReasonType: "accounting_system_validation_failure" }, expect: { method: "POST", url: `${BASE}/v3/export-job-events`, body: `{"event":"failed","jobId":"${JOB}","failureReason":"ledger down","failureReasonType":"accounting_system_validation_failure"}` } },
+  { name: "fail with reason and type", kind: "jobEvent", opts: { apiBaseUrl: BASE, jobId: JOB, event: "failed", failureReason: "ledger down", failureReasonType: "accounting_system_unreachable" }, expect: { method: "POST", url: `${BASE}/v3/export-job-events`, body: `{"event":"failed","jobId":"${JOB}","failureReason":"ledger down","failureReasonType":"accounting_system_unreachable"}` } },
   { name: "job items with a status filter", kind: "jobItems", opts: { apiBaseUrl: BASE, jobId: JOB, status: "pending", limit: 50 }, expect: { method: "GET", url: `${BASE}/v3/export-jobs/${JOB}/items?status=pending&limit=50` } },
-  { name: "export items of a job", kind: "exportItems", opts: { apiBaseUrl: BASE, jobId: JOB, companyId: CO, after: "b286OTk", limit: 100 }, expect: { method: "GET", url: `${BASE}/v3/export-items?job_id=${JOB}&company_id=${CO}&after=b286OTk&limit=100` } },
+  { name: "export items of a job (no company_id: the operation does not declare it)", kind: "exportItems", opts: { apiBaseUrl: BASE, jobId: JOB, companyId: CO, after: "b286OTk", limit: 100 }, expect: { method: "GET", url: `${BASE}/v3/export-items?job_id=${JOB}&after=b286OTk&limit=100` } },
   { name: "update items", kind: "updateItems", opts: { apiBaseUrl: BASE, jobId: JOB, now: T0, items: [{ accountingEntryId: "e1", status: "successful", externalId: "L-1", externalUrl: "https://ledger.example/L-1" }, { accountingEntryId: "e2", status: "failed", failureReason: "no supplier", failureReasonType: "vendor_unknown", exportedAt: "2026-01-01T00:00:00.000Z" }] }, expect: { method: "PUT", url: `${BASE}/v3/export-jobs/${JOB}/items`, body: report([["e1", "successful", { externalId: "L-1", externalUrl: "https://ledger.example/L-1" }]]).slice(0, -1) + `,{"accountingEntryId":"e2","status":"failed","exportedAt":"2026-01-01T00:00:00.000Z","failureReason":"no supplier","failureReasonType":"vendor_unknown"}]` } },
   { name: "more than 100 items in one update", kind: "updateItems", opts: { apiBaseUrl: BASE, jobId: JOB, items: Array.from({ length: 101 }, (_, i) => ({ accountingEntryId: `e${i}`, status: "successful" })) }, error: "too_many_items" },
   { name: "limit above 100", kind: "exportItems", opts: { apiBaseUrl: BASE, jobId: JOB, limit: 101 }, error: "invalid_input" },
@@ -48,7 +48,7 @@ const requests = [
 const responses = [
   { name: "export items keep their exact text", kind: "exportItems", res: { status: 200, body: page([E1, E2], { next: "b286MQ", total: 3 }) }, expect: { entries: [{ accountingEntryId: "e1", json: E1 }, { accountingEntryId: "e2", json: E2 }], pagination: { hasNextPage: true, hasPreviousPage: false, startCursor: "b286MA", endCursor: "b286MQ", total: 3 } } },
   { name: "a job, wrapped in data", kind: "getJob", res: { status: 200, body: job("pending") }, expect: JSON.parse(job("pending")).data },
-  { name: "a job with an unknown status", kind: "getJob", res: { status: 200, body: job("archived") }, error: "invalid_api_response" },
+  { name: "a job with a status added after this version is read, not refused", kind: "getJob", res: { status: 200, body: job("archived") }, expect: JSON.parse(job("archived")).data },
   { name: "job items", kind: "jobItems", res: { status: 200, body: items([["e1", "successful"], ["e2", "pending"]]) }, expect: { items: JSON.parse(items([["e1", "successful"], ["e2", "pending"]])).data, pagination: { hasNextPage: false, hasPreviousPage: false, total: 2 } } },
   { name: "update with one refused item inside a 200", kind: "updateItems", res: { status: 200, body: okUpdate(1, [{ accountingEntryId: "e9", message: "no such entry", type: "ACCOUNTING_ENTRY_DOES_NOT_EXIST" }]) }, expect: { updated: 1, errors: [{ accountingEntryId: "e9", message: "no such entry", type: "ACCOUNTING_ENTRY_DOES_NOT_EXIST" }] } },
   { name: "event accepted (202)", kind: "jobEvent", res: { status: 202, body: "" }, expect: null },
@@ -73,7 +73,7 @@ const responses = [
 // and `delivered` feed it. `now` (ms) carries over between steps.
 const req = (purpose, extra = {}) => ({ next: { type: "request", purpose, ...extra } });
 const ok = (status, body = "", headers) => ({ feed: { status, body, ...(headers ? { headers } : {}) } });
-const ITEMS_URL = (after) => `${BASE}/v3/export-items?job_id=${JOB}&company_id=${CO}${after ? `&after=${after}` : ""}&limit=100`;
+const ITEMS_URL = (after) => `${BASE}/v3/export-items?job_id=${JOB}${after ? `&after=${after}` : ""}&limit=100`;
 const START = { apiBaseUrl: BASE, jobId: JOB, companyId: CO, seed: 7, now: T0 };
 const runs = [
   {
@@ -101,12 +101,12 @@ const runs = [
     start: { ...START, jobStatus: "pending", pageSize: 2 },
     steps: [
       req("claim"), ok(202),
-      req("export_items", { url: `${BASE}/v3/export-items?job_id=${JOB}&company_id=${CO}&limit=2` }),
+      req("export_items", { url: `${BASE}/v3/export-items?job_id=${JOB}&limit=2` }),
       ok(200, page([E1, E2], { next: "b286MQ", total: 3 })),
       { next: { type: "deliver" } },
       { delivered: [{ accountingEntryId: "e1", status: "successful" }, { accountingEntryId: "e2", status: "failed", failureReason: "no supplier", failureReasonType: "vendor_unknown" }] },
       req("report"), ok(200, okUpdate(2)),
-      req("export_items", { url: `${BASE}/v3/export-items?job_id=${JOB}&company_id=${CO}&after=b286MQ&limit=2` }),
+      req("export_items", { url: `${BASE}/v3/export-items?job_id=${JOB}&after=b286MQ&limit=2` }),
       ok(200, page([E3])),
       { next: { type: "deliver", entries: [{ accountingEntryId: "e3", json: E3 }] } },
       { delivered: [{ accountingEntryId: "e3", status: "successful" }] },
@@ -123,7 +123,7 @@ const runs = [
       { next: { type: "deliver" } },
       { delivered: [{ accountingEntryId: "e1", status: "failed", failureReason: "account 6540 unknown", failureReasonType: "account_unknown" }] },
       req("report"), ok(200, okUpdate(1)),
-      req("finish", { body: `{"event":"failed","jobId":"${JOB}","failureReason":"every item of the job failed to export","failureReasonType":"accounting_system_validation_failure"}` }), ok(202),
+      req("finish", { body: `{"event":"failed","jobId":"${JOB}","failureReason":"every item of the job failed to export","failureReasonType":"validation_failure"}` }), ok(202),
       { next: { type: "done", status: "failed" } },
     ],
   },
@@ -143,18 +143,23 @@ const runs = [
     steps: [req("get_job"), ok(200, job("completed")), { next: { type: "done", status: "completed" } }],
   },
   {
+    name: "a job status added after this version ends the run unknown_status, untouched",
+    start: START,
+    steps: [req("get_job"), ok(200, job("archived")), { next: { type: "done", status: "unknown_status", error: { code: "invalid_api_response" } } }],
+  },
+  {
     name: "an unknown job ends not_found",
     start: START,
     steps: [req("get_job"), ok(404, err("EXPORT_NOT_FOUND")), { next: { type: "done", status: "not_found", error: { code: "not_found" } } }],
   },
   {
-    name: "claim refused (already claimed): re-read, recover by scanning, skip final items",
+    name: "claim refused (already claimed): re-read, recover by scanning, skip final items; a null status is not yet processed",
     start: { ...START, jobStatus: "pending" },
     steps: [
       req("claim"), ok(422, err("INVALID_EXPORT_JOB_STATUS_CHANGE")),
       req("get_job"), ok(200, job("in_progress")),
       req("list_job_items", { url: `${BASE}/v3/export-jobs/${JOB}/items?limit=100` }),
-      ok(200, items([["e1", "successful"], ["e2", "pending"]], "b286MQ")),
+      ok(200, items([["e1", "successful"], ["e2", null]], "b286MQ")),
       req("list_job_items", { url: `${BASE}/v3/export-jobs/${JOB}/items?after=b286MQ&limit=100` }),
       ok(200, items([["e3", "abandoned"]])),
       req("export_items"), ok(200, page([E1, E2, E3])),
@@ -204,7 +209,7 @@ const runs = [
     start: { ...START, jobStatus: "pending" },
     steps: [
       req("claim"), ok(202), req("export_items"), ok(400, err("MISSING_CONTRA_ACCOUNTS")),
-      req("finish", { body: `{"event":"failed","jobId":"${JOB}","failureReason":"the company has not configured its contra accounts (MISSING_CONTRA_ACCOUNTS)","failureReasonType":"accounting_system_validation_failure"}` }),
+      req("finish", { body: `{"event":"failed","jobId":"${JOB}","failureReason":"the company has not configured its contra accounts (MISSING_CONTRA_ACCOUNTS)","failureReasonType":"missing_configuration"}` }),
       ok(202), { next: { type: "done", status: "failed" } },
     ],
   },
