@@ -8,7 +8,7 @@ export function subscriptionRoutes({ webhooks }) {
   const ID = '([\\w-]{1,64})';
   return [
     ['GET', /^\/v1\/subscriptions$/, ({ auth, query }) => paginate(webhooks.list(auth.companyId), query)],
-    ['POST', /^\/v1\/subscriptions$/, async ({ auth, req }) => [201, { data: webhooks.create(auth.companyId, await readJson(req)) }]],
+    ['POST', /^\/v1\/subscriptions$/, async ({ auth, req }) => [200, { data: webhooks.create(auth.companyId, await readJson(req)) }]],
     ['GET', new RegExp(`^/v1/subscriptions/${ID}$`), ({ auth, match }) => ({ data: webhooks.get(auth.companyId, match[1]) })],
     ['PUT', new RegExp(`^/v1/subscriptions/${ID}$`), async ({ auth, match, req }) => ({
       data: webhooks.update(auth.companyId, match[1], await readJson(req)),

@@ -1,5 +1,5 @@
 // Webhook subscriptions per company and signed delivery (Standard Webhooks,
-// the scheme of ../shared/pleo-export-facts.md "Webhooks"): headers
+// see docs/PLEO-API.md "Webhook delivery"): headers
 // webhook-id / webhook-timestamp / webhook-signature, the signature being
 // "v1," + base64(HMAC-SHA256(key, `${id}.${timestamp}.${body}`)) with key =
 // base64-decoded secret after "whsec_". Non-2xx answers, network errors and
@@ -29,21 +29,18 @@ export function sign(secret, id, timestamp, body) {
   return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
 
-function checkSubscription(body, { partial }) {
+// A SubscriptionRequest: endpointUrl and eventTypes required, the rest defaulted.
+function checkSubscription(body) {
   const bad = (message) => new WebhookError(400, 'BAD_REQUEST', message);
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad('the body must be a JSON object');
   const out = {};
-  if (body.endpointUrl !== undefined || !partial) {
-    const url = typeof body.endpointUrl === 'string' && body.endpointUrl.length <= 2000 ? URL.parse(body.endpointUrl) : null;
-    if (!url || !['http:', 'https:'].includes(url.protocol)) throw bad('endpointUrl must be an http(s) URL');
-    out.endpointUrl = url.href;
+  const url = typeof body.endpointUrl === 'string' && body.endpointUrl.length <= 2000 ? URL.parse(body.endpointUrl) : null;
+  if (!url || !['http:', 'https:'].includes(url.protocol)) throw bad('endpointUrl must be an http(s) URL');
+  out.endpointUrl = url.href;
+  if (!Array.isArray(body.eventTypes) || !body.eventTypes.length || !body.eventTypes.every((t) => EVENT_TYPES.includes(t))) {
+    throw bad(`eventTypes must be a non-empty list of ${EVENT_TYPES.join(', ')}`);
   }
-  if (body.eventTypes !== undefined || !partial) {
-    if (!Array.isArray(body.eventTypes) || !body.eventTypes.length || !body.eventTypes.every((t) => EVENT_TYPES.includes(t))) {
-      throw bad(`eventTypes must be a non-empty list of ${EVENT_TYPES.join(', ')}`);
-    }
-    out.eventTypes = [...new Set(body.eventTypes)];
-  }
+  out.eventTypes = [...new Set(body.eventTypes)];
   if (body.customHeaders !== undefined && body.customHeaders !== null) {
     const h = body.customHeaders;
     const ok = typeof h === 'object' && !Array.isArray(h) && Object.entries(h).length <= 20
@@ -51,14 +48,12 @@ function checkSubscription(body, { partial }) {
         && typeof v === 'string' && /^[\x20-\x7e]{0,500}$/.test(v));
     if (!ok) throw bad('customHeaders must be an object of header names to printable strings (not webhook-* or content-*)');
     out.customHeaders = { ...h };
-  } else if (!partial) {
+  } else {
     out.customHeaders = {};
   }
-  if (body.status !== undefined || !partial) {
-    const status = body.status ?? 'ACTIVE';
-    if (!STATUSES.includes(status)) throw bad('status must be ACTIVE or INACTIVE');
-    out.status = status;
-  }
+  const status = body.status ?? 'ACTIVE';
+  if (!STATUSES.includes(status)) throw bad('status must be ACTIVE or INACTIVE');
+  out.status = status;
   return out;
 }
 
@@ -84,7 +79,7 @@ function list(subs, companyId) {
 }
 
 function create(subs, companyId, body) {
-  const fields = checkSubscription(body, { partial: false });
+  const fields = checkSubscription(body);
   if (list(subs, companyId).length >= MAX_SUBSCRIPTIONS_PER_COMPANY) {
     throw new WebhookError(400, 'TOO_MANY_SUBSCRIPTIONS', `At most ${MAX_SUBSCRIPTIONS_PER_COMPANY} subscriptions per company`);
   }
@@ -99,9 +94,11 @@ function create(subs, companyId, body) {
   return view(sub);
 }
 
+// PUT takes the whole SubscriptionRequest (endpointUrl and eventTypes are
+// required) and replaces the subscription; only id, secret and createdAt stay.
 function update(subs, companyId, id, body) {
   const sub = find(subs, companyId, id);
-  Object.assign(sub, checkSubscription(body, { partial: true }), { updatedAt: new Date().toISOString() });
+  Object.assign(sub, checkSubscription(body), { updatedAt: new Date().toISOString() });
   save(subs, sub);
   return view(sub);
 }
@@ -175,13 +172,17 @@ function afterAttempt(delivery, message, n, record) {
   timers.add(timer);
 }
 
-/** Sends `type` with `data` to the company's active subscriptions for it. */
+/**
+ * Sends event `type` with `data` to the company's active subscriptions for
+ * it, in Pleo's delivery shape `{data, eventId, eventType}` (docs/PLEO-API.md
+ * "Webhook delivery"); the webhook-id header is per message, eventId per event.
+ */
 function deliver(subs, delivery, companyId, type, data) {
-  const timestamp = new Date().toISOString();
+  const eventId = randomUUID();
   for (const sub of subs.subscriptions.values()) {
     if (sub.companyId !== companyId || sub.status !== 'ACTIVE' || !sub.eventTypes.includes(type)) continue;
     const id = `msg_${randomUUID().replaceAll('-', '')}`;
-    const body = JSON.stringify({ type, timestamp, data });
+    const body = JSON.stringify({ data, eventId, eventType: type });
     delivery.stats.webhooksPending += 1;
     attempt(delivery, { sub: { ...sub }, id, body }, 1);
   }
