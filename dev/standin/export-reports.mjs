@@ -5,7 +5,7 @@
 
 import { findJob } from './export-queries.mjs';
 import {
-  DEFAULT_FAILURE_TYPE, ExportError, isText, itemOp, jobOp, MAX_ITEMS_PER_UPDATE, optionalText, REPORTABLE, UNFINISHED,
+  DEFAULT_ITEM_FAILURE_TYPE, ExportError, isText, itemOp, jobOp, MAX_ITEMS_PER_UPDATE, optionalText, REPORTABLE, UNFINISHED,
 } from './export-records.mjs';
 import { itemView } from './export-views.mjs';
 
@@ -50,7 +50,7 @@ function applyReport(job, jobItemsMap, u, t) {
     externalId: u.externalId ?? null,
     externalUrl: u.externalUrl ?? null,
     failureReason: failed ? u.failureReason ?? null : null,
-    failureReasonType: failed ? u.failureReasonType ?? DEFAULT_FAILURE_TYPE : null,
+    failureReasonType: failed ? u.failureReasonType ?? DEFAULT_ITEM_FAILURE_TYPE : null,
     reports: item.reports + 1,
   });
   return { item };

@@ -130,7 +130,7 @@ function exportControls(exports) {
     exportJob: (id) => exports.adminJob(id),
     /** Ends an unfinished job as failed, like POST {adminUrl}/export-jobs/<id>/fail; returns the job. */
     failExportJob: (id, failureReason = 'Cancelled in the stand-in') => exports.applyEvent(null, {
-      event: 'failed', jobId: id, failureReason, failureReasonType: 'unexpected_failure',
+      event: 'failed', jobId: id, failureReason, failureReasonType: 'canceled_by_user',
     }),
     configureCompany: (company, config) => exports.configureCompany(companyIdOf(company), config),
   };
