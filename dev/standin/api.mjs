@@ -60,8 +60,8 @@ export async function readJson(req, { limit = 1024 * 1024, arrays = false } = {}
   return value;
 }
 
-/** Signed, time-limited receipt URLs (Pleo's are time-limited too). */
-export function createReceiptSigner(key, apiBaseUrl, lifetimeMs = 3_600_000) {
+/** Signed receipt URLs that work for 24 hours, as Pleo's (ExportItemFile.url). */
+export function createReceiptSigner(key, apiBaseUrl, lifetimeMs = 24 * 3_600_000) {
   const mac = (path, expires) => createHmac('sha256', key).update(`${path}\n${expires}`).digest('base64url');
   return {
     url(entryId, index) {

@@ -186,8 +186,12 @@ describe('export jobs', () => {
     const entries = await allPages(b, `/v3/export-items?job_id=${jobId}`, 10);
     assert.deepEqual(entries.map((e) => e.accountingEntryId), accountingEntryIds);
     const currencies = new Set();
+    const types = new Set();
+    const taxTypes = new Set();
+    const methods = new Set();
     let withoutSupplier = 0;
     let withVat = 0;
+    let multiLine = 0;
     for (const e of entries) {
       for (const k of REQUIRED_ITEM_KEYS) assert.ok(k in e, `export item has ${k}`);
       assert.equal(e.companyId, companyIdOf(companies[1]));
@@ -197,9 +201,26 @@ describe('export jobs', () => {
       }
       assert.equal(e.amount.inWalletCurrency.currency, 'NOK');
       currencies.add(e.amount.inSupplierCurrency.currency);
-      const line = e.accountingEntryLines[0];
-      assert.equal(line.netAmount.inSupplierCurrency.value + line.taxAmount.inSupplierCurrency.value, e.amount.inSupplierCurrency.value);
-      if (line.taxAmount.inSupplierCurrency.value > 0) withVat += 1;
+      types.add(e.type);
+      methods.add(e.bookkeeping.method);
+      if (e.accountingEntryLines.length > 1) multiLine += 1;
+      // The entry's amount is the sum of its lines, plus tax added on top of exclusive lines.
+      let total = 0;
+      for (const line of e.accountingEntryLines) {
+        const side = (m) => m.inSupplierCurrency.value;
+        total += side(line.lineAmount);
+        if (!line.tax) continue;
+        taxTypes.add(line.tax.type);
+        if (line.tax.type === 'inclusive') assert.equal(side(line.netAmount) + side(line.tax.amount), side(line.lineAmount), 'inclusive: net + tax = line');
+        else assert.equal(side(line.netAmount), side(line.lineAmount), `${line.tax.type}: net = line`);
+        if (line.tax.type === 'exclusive') total += side(line.tax.amount);
+        if (side(line.tax.amount) !== 0) withVat += 1;
+        assert.ok(line.tax.rate > 0 && line.tax.rate < 1, 'the rate is a fraction');
+      }
+      assert.equal(total, e.amount.inSupplierCurrency.value);
+      assert.match(e.additionalInformation.reconciliationId, /^(JE|AP)-\d{6}$/);
+      if (e.bookkeeping.method === 'accounts_payable' && e.supplier) assert.ok(e.vendor?.defaultCurrency, 'accounts payable names the vendor');
+      if (e.type === 'invoice') assert.ok(e.additionalInformation.invoiceInformation.invoiceNumber);
       if (!e.supplier) withoutSupplier += 1;
       else assert.deepEqual(Object.keys(e.supplier).sort(), ['account', 'categoryCode', 'code', 'country', 'name', 'taxIdentifier']);
       assert.deepEqual(Object.keys(e.user).sort(), ['code', 'id', 'name']);
@@ -209,6 +230,10 @@ describe('export jobs', () => {
     assert.ok(currencies.size >= 3, `several currencies: ${[...currencies]}`);
     assert.ok(withoutSupplier >= 5, 'some entries have no supplier');
     assert.ok(withVat >= 5, 'VAT lines');
+    assert.ok(multiLine >= 2, 'multi-line entries');
+    assert.deepEqual([...taxTypes].sort(), ['exclusive', 'inclusive', 'reverse']);
+    assert.deepEqual([...methods].sort(), ['accounts_payable', 'journal', 'none']);
+    assert.ok(types.size >= 16, `item types: ${[...types]}`);
 
     // receipts are served at their URLs, signed; a tampered link is refused
     const file = entries.find((e) => e.files.length).files[0];
