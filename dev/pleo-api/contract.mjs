@@ -144,10 +144,9 @@ export function loadContract(dir = new URL('./', import.meta.url)) {
 
   function find(method, url) {
     const { pathname } = new URL(url, 'https://external.pleo.io');
-    const path = decodeURIComponent(pathname).includes('/') ? pathname : pathname;
     for (const op of ops) {
       if (op.method !== method.toUpperCase()) continue;
-      const m = path.match(op.re);
+      const m = pathname.match(op.re);
       if (m) return { op, params: Object.fromEntries(op.names.map((n, i) => [n, decodeURIComponent(m[i + 1])])) };
     }
     return null;
@@ -222,7 +221,12 @@ export function loadContract(dir = new URL('./', import.meta.url)) {
     return validate(value) ? [] : messages(validate).map((m) => `${name}: ${m}`);
   }
 
-  return { checkRequest, checkResponse, checkSchema, operations: ops.map((o) => `${o.method} ${o.path}`) };
+  /** Whether the documents declare this method and path at all. */
+  const hasOperation = (method, url) => find(method, url) !== null;
+
+  return {
+    checkRequest, checkResponse, checkSchema, hasOperation, operations: ops.map((o) => `${o.method} ${o.path}`),
+  };
 }
 
 /**

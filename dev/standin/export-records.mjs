@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 export const JOB_STATUSES = Object.freeze(['pending', 'in_progress', 'failed', 'completed', 'completed_with_errors']);
 export const ITEM_STATUSES = Object.freeze(['pending', 'in_progress', 'failed', 'successful', 'abandoned']);
 export const UNFINISHED = new Set(['pending', 'in_progress']);
-// Statuses a partner may report for an item (pending is where items start).
-export const REPORTABLE = new Set(['in_progress', 'failed', 'successful', 'abandoned']);
+// Statuses a partner may report for an item (ExportJobItemStatus: all of them).
+export const REPORTABLE = new Set(['pending', 'in_progress', 'failed', 'successful', 'abandoned']);
 export const MAX_ITEMS_PER_UPDATE = 100;
 export const MAX_ENTRIES_PER_JOB = 5000;
 // failureReasonType has two enums in Pleo's documents: one for a job

@@ -29,6 +29,20 @@ export function sign(secret, id, timestamp, body) {
   return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
 
+// EndpointAuth: NONE, or BASIC with credentials {username, password} sent as
+// an Authorization header on every delivery.
+function checkEndpointAuth(auth, bad) {
+  if (auth === undefined || auth === null) return { type: 'NONE' };
+  const type = auth.type ?? 'NONE';
+  if (type === 'NONE') return { type };
+  const { username, password } = auth.credentials ?? {};
+  const printable = (v) => typeof v === 'string' && /^[\x20-\x7e]{1,200}$/.test(v);
+  if (type !== 'BASIC' || !printable(username) || username.includes(':') || !printable(password)) {
+    throw bad('endpointAuth must be {type: NONE} or {type: BASIC, credentials: {username, password}}');
+  }
+  return { type, credentials: { username, password } };
+}
+
 // A SubscriptionRequest: endpointUrl and eventTypes required, the rest defaulted.
 function checkSubscription(body) {
   const bad = (message) => new WebhookError(400, 'BAD_REQUEST', message);
@@ -54,13 +68,30 @@ function checkSubscription(body) {
   const status = body.status ?? 'ACTIVE';
   if (!STATUSES.includes(status)) throw bad('status must be ACTIVE or INACTIVE');
   out.status = status;
+  out.endpointAuth = checkEndpointAuth(body.endpointAuth, bad);
   return out;
 }
 
 // ---- subscriptions (journal namespace "subscription") ----------------------
 
-// A subscription as clients see it: never its secret.
-const view = ({ secret, seq, ...sub }) => ({ ...sub });
+// A subscription as clients see it (SubscriptionModel): never its secret, nor
+// the password of its endpoint's basic auth.
+const view = ({
+  secret, seq, activities, endpointAuth, ...sub
+}) => ({ ...sub, endpointAuth: { type: endpointAuth?.type ?? 'NONE' } });
+
+const MAX_ACTIVITIES = 100;
+// SubscriptionActivityModel: who did what to the subscription, newest last.
+function logActivity(sub, operationType, description) {
+  sub.activities = [...(sub.activities ?? []), {
+    id: randomUUID(),
+    subscriptionId: sub.id,
+    operationType,
+    actorUrn: `urn:pleo:company:${sub.companyId}`,
+    description,
+    createdAt: new Date().toISOString(),
+  }].slice(-MAX_ACTIVITIES);
+}
 const save = (subs, sub) => subs.journal.commit([['subscription', sub.id, sub]]);
 
 // Another company's subscription is as invisible as one that does not exist.
@@ -70,10 +101,13 @@ function find(subs, companyId, id) {
   return sub;
 }
 
-// pagination.mjs rows, keyed by creation order.
-function list(subs, companyId) {
+// pagination.mjs rows, keyed by creation order; optionally only one status
+// and only subscriptions to one of `eventTypes`.
+function list(subs, companyId, { status = null, eventTypes = [] } = {}) {
   return [...subs.subscriptions.values()]
     .filter((s) => s.companyId === companyId)
+    .filter((s) => status === null || s.status === status)
+    .filter((s) => !eventTypes.length || s.eventTypes.some((t) => eventTypes.includes(t)))
     .sort((a, b) => a.seq - b.seq)
     .map((s) => ({ key: s.seq, value: view(s) }));
 }
@@ -89,6 +123,7 @@ function create(subs, companyId, body) {
     id: randomUUID(), seq, companyId, ...fields, createdAt: t, updatedAt: t,
     secret: `whsec_${randomBytes(24).toString('base64')}`,
   };
+  logActivity(sub, 'CREATE', `Subscription to ${sub.eventTypes.join(', ')} created`);
   subs.subscriptions.set(sub.id, sub);
   save(subs, sub);
   return view(sub);
@@ -99,6 +134,7 @@ function create(subs, companyId, body) {
 function update(subs, companyId, id, body) {
   const sub = find(subs, companyId, id);
   Object.assign(sub, checkSubscription(body), { updatedAt: new Date().toISOString() });
+  logActivity(sub, 'UPDATE', `Subscription updated (${sub.status})`);
   save(subs, sub);
   return view(sub);
 }
@@ -112,8 +148,10 @@ function remove(subs, companyId, id) {
 // ---- delivery ---------------------------------------------------------------
 
 function deliveryHeaders(sub, id, timestamp, body) {
+  const { type, credentials } = sub.endpointAuth ?? {};
   return {
     ...sub.customHeaders,
+    ...(type === 'BASIC' ? { authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` } : {}),
     'content-type': 'application/json',
     'user-agent': 'pleo-standin-webhooks/1',
     'webhook-id': id,
@@ -209,7 +247,11 @@ export function createWebhooks({
   }, { once: true });
 
   return {
-    list: (companyId) => list(subs, companyId),
+    list: (companyId, filters) => list(subs, companyId, filters),
+    /** pagination.mjs rows of the subscription's activities, optionally of some operation types. */
+    activities: (companyId, id, operationTypes = []) => (find(subs, companyId, id).activities ?? [])
+      .filter((a) => !operationTypes.length || operationTypes.includes(a.operationType))
+      .map((value, key) => ({ key, value })),
     get: (companyId, id) => view(find(subs, companyId, id)),
     create: (companyId, body) => create(subs, companyId, body),
     update: (companyId, id, body) => update(subs, companyId, id, body),

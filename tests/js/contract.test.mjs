@@ -166,6 +166,8 @@ describe('the stand-in answers as Pleo documents', () => {
     await call(t, 'GET', `/v1/subscriptions/${id}`);
     await call(t, 'GET', `/v1/subscriptions/${id}/secret`);
     await call(t, 'PUT', `/v1/subscriptions/${id}`, { endpointUrl: receiver.url('/hook'), eventTypes: ['v1.export-job.created'], status: 'INACTIVE' });
+    await call(t, 'GET', `/v1/subscriptions?status=INACTIVE&event_types=v1.export-job.created`);
+    await call(t, 'GET', `/v1/subscriptions/${id}/activities?operation_types=CREATE&operation_types=UPDATE`);
     await call(t, 'DELETE', `/v1/subscriptions/${id}`);
 
     // The webhook the job's creation fired, as Pleo documents its body.
@@ -173,6 +175,24 @@ describe('the stand-in answers as Pleo documents', () => {
     while (!receiver.received.length && Date.now() - start < 5000) await new Promise((r) => setTimeout(r, 20));
     t.add('the documented delivery itself', checkWebhookDelivery(contract, documented.body));
     t.add('the stand-in delivery body', receiver.received.length ? checkWebhookDelivery(contract, JSON.parse(receiver.received[0].body)) : ['no delivery arrived']);
+    // The stand-in's own recorder (contract-check.mjs) saw the same calls.
+    t.add("the stand-in's recorder", standin.contractViolations?.() ?? ['the stand-in records no contract violations']);
+    t.done();
+  });
+
+  test('the stand-in refuses requests Pleo would refuse, with 400 and Pleo\'s error shape', async () => {
+    const t = tally('stand-in strictness');
+    const refused = async (method, path, body, what) => {
+      const res = await api(method, path, body);
+      t.add(what, res.status === 400 && res.body?.type === 'BAD_REQUEST' && typeof res.body?.message === 'string' ? [] : [`answered ${res.status} ${res.text.slice(0, 200)}`]);
+    };
+    const jobId = randomUUID();
+    await refused('GET', `/v3/export-items?job_id=${jobId}&company_id=${companyId}`, undefined, 'an undeclared query parameter (company_id on export-items)');
+    await refused('GET', `/v3/export-items?job_id=${jobId}&after=b286MQ`, undefined, 'a cursor that is not base32');
+    await refused('POST', '/v3/export-job-events', { event: 'failed', jobId, failureReasonType: 'accounting_system_validation_failure' }, 'an item failure type on a job event');
+    await refused('POST', '/v3/export-jobs', { companyId }, 'a job without accountingEntryIds');
+    await refused('PUT', `/v1/subscriptions/${randomUUID()}`, { status: 'ACTIVE' }, 'a subscription PUT without endpointUrl and eventTypes');
+    await refused('GET', '/v1/subscriptions?limit=-1', undefined, 'a negative limit');
     t.done();
   });
 });

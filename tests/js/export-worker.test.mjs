@@ -150,4 +150,8 @@ describe("export runner (workerd + stand-in)", { timeout: 240_000 }, () => {
       stack.standin.setFaults(null);
     }
   });
+
+  test("every request the worker sent and every answer it got matched Pleo's published documents", () => {
+    assert.deepEqual(stack.standin.contractViolations(), []);
+  });
 });

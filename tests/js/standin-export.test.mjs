@@ -120,7 +120,12 @@ describe('export jobs', () => {
   });
 
   test('create → 201, one unfinished job per company → 409, 404 for unknown and foreign jobs', async () => {
-    const created = await a('POST', '/v3/export-jobs', { companyId: companyIdOf(companies[0]), isInteractive: false, options: { vendorBasedBookkeeping: true } });
+    // CreateExportJob requires companyId and accountingEntryIds: here the entries of a seeded job, exported again.
+    const seeded = (await a('GET', `/v3/export-jobs?company_id=${companyIdOf(companies[0])}`)).body.data[0];
+    const accountingEntryIds = (await a('GET', `/v3/export-jobs/${seeded.id}/items?limit=100`)).body.data.map((i) => i.accountingEntryId);
+    const create = (over = {}) => ({ companyId: companyIdOf(companies[0]), accountingEntryIds, ...over });
+    assertPleoError(await a('POST', '/v3/export-jobs', { companyId: companyIdOf(companies[0]) }), 400, 'BAD_REQUEST');
+    const created = await a('POST', '/v3/export-jobs', create({ isInteractive: false, options: { vendorBasedBookkeeping: true } }));
     assert.equal(created.status, 201, created.text);
     const job = created.body.data;
     assert.deepEqual(Object.keys(job).sort(), JOB_KEYS);
@@ -130,7 +135,7 @@ describe('export jobs', () => {
     assert.ok(job.numberOfItems > 0);
     assert.ok(job.expiresIn > 3590 && job.expiresIn <= 3600, String(job.expiresIn));
     assert.equal(job.lastUpdatedAt, job.createdAt);
-    assertPleoError(await a('POST', '/v3/export-jobs', {}), 409, 'EXPORT_ALREADY_IN_PROGRESS');
+    assertPleoError(await a('POST', '/v3/export-jobs', create()), 409, 'EXPORT_ALREADY_IN_PROGRESS');
     const adminDup = await admin('POST', '/export-jobs', { company: companies[0].subject, entries: 2 });
     assert.equal(adminDup.status, 409);
     assert.equal(adminDup.body.type, 'EXPORT_ALREADY_IN_PROGRESS');
@@ -139,7 +144,7 @@ describe('export jobs', () => {
     assertPleoError(await b('GET', `/v3/export-jobs/${job.id}`), 404, 'EXPORT_NOT_FOUND');
     assertPleoError(await b('GET', `/v3/export-items?job_id=${job.id}`), 404, 'EXPORT_NOT_FOUND');
     assertPleoError(await b('POST', '/v3/export-job-events', { event: 'started', jobId: job.id }), 404, 'EXPORT_NOT_FOUND');
-    assertPleoError(await a('POST', '/v3/export-jobs', { companyId: companyIdOf(companies[1]) }), 403, 'Access_Denied');
+    assertPleoError(await a('POST', '/v3/export-jobs', create({ companyId: companyIdOf(companies[1]) })), 403, 'Access_Denied');
     // pending → failed is allowed; then the company may export again
     const failed = await a('POST', '/v3/export-job-events', { event: 'failed', jobId: job.id });
     assert.equal(failed.status, 202);
@@ -150,14 +155,15 @@ describe('export jobs', () => {
     assert.equal(after.expiresIn, 0);
     assert.ok(after.completedAt);
     // unknown entry ids
-    assertPleoError(await a('POST', '/v3/export-jobs', { accountingEntryIds: ['nope'] }), 400, 'ACCOUNTING_ENTRY_DOES_NOT_EXIST');
+    assertPleoError(await a('POST', '/v3/export-jobs', create({ accountingEntryIds: ['00000000-0000-4000-8000-000000000001'] })), 400, 'ACCOUNTING_ENTRY_DOES_NOT_EXIST');
+    assertPleoError(await a('POST', '/v3/export-jobs', create({ accountingEntryIds: ['nope'] })), 400, 'BAD_REQUEST');
   });
 
   test('scopes: export-jobs:write and export-items:read are enforced', async () => {
     assertPleoError(await readOnly('POST', '/v3/export-jobs', {}), 403, 'Access_Denied');
     assertPleoError(await readOnly('POST', '/v3/export-job-events', { event: 'started', jobId: 'x' }), 403, 'Access_Denied');
     assertPleoError(await readOnly('PUT', '/v3/export-jobs/x/items', []), 403, 'Access_Denied');
-    assertPleoError(await readOnly('GET', '/v3/export-items?job_id=x'), 403, 'Access_Denied');
+    assertPleoError(await readOnly('GET', '/v3/export-items?job_id=00000000-0000-4000-8000-000000000000'), 403, 'Access_Denied');
     assert.equal((await readOnly('GET', '/v3/export-jobs')).status, 200);
     const unauth = await fetch(`${info.apiBaseUrl}/v3/export-jobs`);
     assert.equal(unauth.status, 401);
@@ -180,7 +186,7 @@ describe('export jobs', () => {
     const running = (await b('GET', `/v3/export-jobs/${jobId}`)).body.data;
     assert.equal(running.status, 'in_progress');
     assert.ok(running.startedAt);
-    assert.deepEqual((await b('GET', '/v3/export-jobs?statuses=pending,in_progress')).body.data.map((j) => j.id), [jobId]);
+    assert.deepEqual((await b('GET', '/v3/export-jobs?statuses=pending&statuses=in_progress')).body.data.map((j) => j.id), [jobId]);
 
     // data layer: 57 entries over pages of 10, same order as the job
     const entries = await allPages(b, `/v3/export-items?job_id=${jobId}`, 10);
@@ -251,9 +257,9 @@ describe('export jobs', () => {
     const page2 = await b('GET', `/v3/export-items?job_id=${jobId}&limit=10&before=${page3.body.pagination.startCursor}`);
     assert.deepEqual(page2.body.data.map((e) => e.accountingEntryId), accountingEntryIds.slice(10, 20));
     assert.equal(page2.body.pagination.hasPreviousPage, true);
-    const desc = await b('GET', `/v3/export-items?job_id=${jobId}&limit=5&sorting_order=desc`);
+    const desc = await b('GET', `/v3/export-items?job_id=${jobId}&limit=5&sorting_order=DESC`);
     assert.deepEqual(desc.body.data.map((e) => e.accountingEntryId), accountingEntryIds.slice(-5).reverse());
-    const desc2 = await b('GET', `/v3/export-items?job_id=${jobId}&limit=5&sorting_order=desc&after=${desc.body.pagination.endCursor}`);
+    const desc2 = await b('GET', `/v3/export-items?job_id=${jobId}&limit=5&sorting_order=DESC&after=${desc.body.pagination.endCursor}`);
     assert.deepEqual(desc2.body.data.map((e) => e.accountingEntryId), accountingEntryIds.slice(-10, -5).reverse());
     assertPleoError(await b('GET', `/v3/export-items?job_id=${jobId}&after=not-a-cursor`), 400, 'BAD_REQUEST');
     assertPleoError(await b('GET', `/v3/export-items?job_id=${jobId}&limit=101`), 400, 'BAD_REQUEST');
@@ -267,18 +273,21 @@ describe('export jobs', () => {
       ...report(ok, 'successful', { externalId: 'X', externalUrl: 'https://ledger.example/x' }),
       { accountingEntryId: accountingEntryIds[50], status: 'failed', failureReason: 'No supplier', failureReasonType: 'vendor_unknown' },
       { accountingEntryId: '11111111-1111-4111-8111-111111111111', status: 'successful' },
-      { accountingEntryId: accountingEntryIds[51], status: 'done' },
     ]);
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(Object.keys(res.body).sort(), ['data', 'errors']);
     assert.equal(res.body.data.length, 51);
     assert.deepEqual(res.body.errors.map((e) => [e.accountingEntryId, e.type]), [
       ['11111111-1111-4111-8111-111111111111', 'ACCOUNTING_ENTRY_DOES_NOT_EXIST'],
-      [accountingEntryIds[51], 'INVALID_EXPORT_ITEM'],
     ]);
+    // A status outside ExportJobItemStatus, or a body that is not the documented array: 400, as from Pleo.
+    assertPleoError(await b('PUT', `/v3/export-jobs/${jobId}/items`, report([accountingEntryIds[51]], 'done')), 400, 'BAD_REQUEST');
+    assertPleoError(await b('PUT', `/v3/export-jobs/${jobId}/items`, { items: report([accountingEntryIds[51]], 'successful') }), 400, 'BAD_REQUEST');
+    // pending is a status a partner may report (e.g. to hand an item back)
+    assert.equal((await b('PUT', `/v3/export-jobs/${jobId}/items`, report([accountingEntryIds[56]], 'pending'))).status, 200);
     for (const e of res.body.errors) assert.deepEqual(Object.keys(e).sort(), ['accountingEntryId', 'message', 'type']);
-    // {"items": [...]} is accepted too; a repeated report counts again
-    const again = await b('PUT', `/v3/export-jobs/${jobId}/items`, { items: report(accountingEntryIds.slice(49, 57), 'successful') });
+    // a repeated report counts again
+    const again = await b('PUT', `/v3/export-jobs/${jobId}/items`, report(accountingEntryIds.slice(49, 57), 'successful'));
     assert.equal(again.body.data.length, 8);
     const failedItems = await b('GET', `/v3/export-jobs/${jobId}/items?status=failed`);
     assert.deepEqual(failedItems.body.data.map((i) => i.accountingEntryId), []); // 50 was re-reported successful

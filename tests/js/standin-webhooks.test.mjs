@@ -83,7 +83,8 @@ describe('subscriptions API', () => {
     });
     assert.equal(created.status, 200, created.text);
     const sub = created.body.data;
-    assert.deepEqual(Object.keys(sub).sort(), ['companyId', 'createdAt', 'customHeaders', 'endpointUrl', 'eventTypes', 'id', 'status', 'updatedAt']);
+    assert.deepEqual(Object.keys(sub).sort(), ['companyId', 'createdAt', 'customHeaders', 'endpointAuth', 'endpointUrl', 'eventTypes', 'id', 'status', 'updatedAt']);
+    assert.deepEqual(sub.endpointAuth, { type: 'NONE' });
     assert.equal(sub.status, 'ACTIVE');
     assert.equal(sub.companyId, info.companies[0].subject.split(':').pop());
     const list = await a('GET', '/v1/subscriptions');
@@ -106,6 +107,19 @@ describe('subscriptions API', () => {
     assert.equal(updated.body.data.endpointUrl, sub.endpointUrl);
     assert.deepEqual(updated.body.data.customHeaders, {}, 'a full replace: headers not sent are gone');
     assert.equal((await a('PUT', `/v1/subscriptions/${sub.id}`, { endpointUrl: sub.endpointUrl, eventTypes: sub.eventTypes, status: 'PAUSED' })).status, 400);
+    // the status and event_types filters; the activity log
+    assert.deepEqual((await a('GET', '/v1/subscriptions?status=ACTIVE')).body.data, []);
+    assert.deepEqual((await a('GET', '/v1/subscriptions?status=INACTIVE&event_types=v1.export-job.created')).body.data.map((s) => s.id), [sub.id]);
+    const activities = await a('GET', `/v1/subscriptions/${sub.id}/activities`);
+    assert.equal(activities.status, 200);
+    assert.deepEqual(activities.body.data.map((x) => x.operationType), ['CREATE', 'UPDATE']);
+    assert.deepEqual((await a('GET', `/v1/subscriptions/${sub.id}/activities?operation_types=UPDATE`)).body.data.length, 1);
+    // basic auth on the endpoint: accepted, the password never shown
+    const withAuth = await a('PUT', `/v1/subscriptions/${sub.id}`, {
+      endpointUrl: sub.endpointUrl, eventTypes: sub.eventTypes, status: 'INACTIVE', endpointAuth: { type: 'BASIC', credentials: { username: 'u', password: 'p4ss' } },
+    });
+    assert.deepEqual(withAuth.body.data.endpointAuth, { type: 'BASIC' });
+    assert.ok(!withAuth.text.includes('p4ss'));
     assert.equal((await a('DELETE', `/v1/subscriptions/${sub.id}`)).status, 204);
     assert.equal((await a('GET', `/v1/subscriptions/${sub.id}`)).status, 404);
   });
@@ -142,7 +156,7 @@ describe('delivery of v1.export-job.created', () => {
 
     // The API's own POST /v3/export-jobs fires it too (after the admin job is done).
     await a('POST', '/v3/export-job-events', { event: 'failed', jobId: made.jobId });
-    const viaApi = await a('POST', '/v3/export-jobs', {});
+    const viaApi = await a('POST', '/v3/export-jobs', { companyId: info.companies[0].subject.split(':').pop(), accountingEntryIds: made.accountingEntryIds });
     assert.equal(viaApi.status, 201, viaApi.text);
     const second = await until(() => receiver.received.find((r) => r.path === '/hook/active' && r.body.includes(viaApi.body.data.id)), 'the second delivery');
     assert.equal(new Webhook(secret).verify(second.body, second.headers).data.id, viaApi.body.data.id);

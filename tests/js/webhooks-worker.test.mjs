@@ -134,4 +134,8 @@ describe("webhooks at the worker (workerd + stand-in)", { timeout: 180_000 }, ()
     const late = await deliver({ body: eventBody(randomUUID()), secret });
     assert.equal(late.status, 410);
   });
+
+  test("every request the worker sent and every answer it got matched Pleo's published documents", () => {
+    assert.deepEqual(stack.standin.contractViolations(), []);
+  });
 });
