@@ -60,6 +60,10 @@ export function exportRoutes({ exports, receipts, apiBaseUrl }) {
       requireScope(auth, 'export-jobs:write');
       const body = await readJson(req);
       const companyId = companyOf(auth, body.companyId);
+      // Pleo refuses a job for a company without contra accounts (400, documented).
+      if (exports.missingContraAccounts(companyId)) {
+        throw new ApiError(400, 'MISSING_CONTRA_ACCOUNTS', 'Contra accounts are not fully configured. Please map contra accounts in the Accounting settings.');
+      }
       const job = exports.createJob(companyId, {
         accountingEntryIds: body.accountingEntryIds,
         isInteractive: body.isInteractive,

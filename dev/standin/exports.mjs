@@ -67,6 +67,8 @@ export function createExports({
     adminJob: (jobId) => adminJob(store, jobId),
     adminJobs: (companyId) => adminJobs(store, companyId),
     configureCompany: (companyId, config) => configureCompany(store, companyId, config),
+    /** Whether the company is configured without contra accounts (admin: PUT /companies/<subject>). */
+    missingContraAccounts: (companyId) => Boolean(companyState(store, companyId)?.missingContraAccounts),
     sweep: () => sweep(store),
   };
 }

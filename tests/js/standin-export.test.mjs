@@ -4,6 +4,7 @@
 // Run: node --test tests/js/standin-export.test.mjs
 
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
 import { obtainTokens } from '../../dev/standin/drive.mjs';
@@ -349,6 +350,8 @@ describe('export jobs', () => {
     const d = apiAs(tokens.access_token);
     const { body: { jobId } } = await admin('POST', '/export-jobs', { company: companies[3].subject, entries: 3 });
     assertPleoError(await d('GET', `/v3/export-items?job_id=${jobId}`), 400, 'MISSING_CONTRA_ACCOUNTS');
+    // POST /v3/export-jobs may answer it too
+    assertPleoError(await d('POST', '/v3/export-jobs', { companyId: companyIdOf(companies[3]), accountingEntryIds: [randomUUID()] }), 400, 'MISSING_CONTRA_ACCOUNTS');
     await admin('PUT', `/companies/${companyIdOf(companies[3])}`, { missingContraAccounts: false });
     assert.equal((await d('GET', `/v3/export-items?job_id=${jobId}`)).status, 200);
     await d('POST', '/v3/export-job-events', { event: 'failed', jobId });
