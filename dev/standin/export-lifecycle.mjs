@@ -1,4 +1,4 @@
-// An export job's life (../shared/pleo-export-facts.md): creation (one
+// An export job's life (docs/PLEO-API.md): creation (one
 // unfinished job per company, its entries chosen), then the partner's events
 // started → completed / completed_with_errors, or failed, per TRANSITIONS.
 

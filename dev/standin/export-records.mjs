@@ -1,4 +1,4 @@
-// The records of Pleo's export workflow (../shared/pleo-export-facts.md):
+// The records of Pleo's export workflow (docs/PLEO-API.md):
 // job and item statuses, the allowed job transitions, the limits, the error
 // type, fresh job and item records and their journal operations. No state.
 

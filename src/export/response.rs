@@ -515,6 +515,16 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_item_failure_type_is_kept_as_text() {
+        let body = r#"{"data":[{"accountingEntryId":"e","status":"failed","failureReasonType":"added_in_2030"}],"pagination":{"hasNextPage":false}}"#;
+        let (items, _) = parse_job_items(&res(200, body)).unwrap();
+        assert_eq!(items[0].status, ItemStatus::Failed);
+        assert!(items[0]
+            .raw
+            .contains(r#""failureReasonType":"added_in_2030""#));
+    }
+
+    #[test]
     fn jobs_parse_bare_or_wrapped() {
         let j = parse_job(&res(
             200,

@@ -1,5 +1,5 @@
 // The stand-in's v3 export API, admin routes and API faults
-// (../shared/pleo-export-facts.md, ../shared/api.md "Local Pleo stand-in"),
+// (docs/PLEO-API.md, dev/standin/README.md),
 // driven over HTTP with tokens from the real OAuth flow.
 // Run: node --test tests/js/standin-export.test.mjs
 
