@@ -151,6 +151,35 @@ describe("export runner (workerd + stand-in)", { timeout: 240_000 }, () => {
     }
   });
 
+  test("the demo ledger's chart is read and edited at /export/ledger/chart (session + CSRF), and books against it", async () => {
+    const read = await client.json("/export/ledger/chart");
+    assert.equal(read.status, 200, read.text);
+    assert.ok(read.body.accounts.some((a) => a.code === "7140"));
+    assert.ok(!read.body.accounts.some((a) => a.code === "7330"), "the defaults lack the mileage account");
+    assert.ok(read.body.taxCodes.includes("I25"));
+    const put = (body, headers = { "X-Requested-With": "test" }) =>
+      client.json("/export/ledger/chart", { method: "PUT", headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
+    assert.equal((await put(read.body, {})).status, 403, "PUT needs the CSRF header");
+    assert.equal((await put({ accounts: [{ code: "bad code" }], taxCodes: [] })).status, 400);
+    assert.equal((await new WorkerClient(stack.base).json("/export/ledger/chart")).status, 401);
+    // Without the lodging account, a job's lodging lines fail as account_unknown.
+    const edited = { accounts: read.body.accounts.filter((a) => a.code !== "7145"), taxCodes: read.body.taxCodes };
+    const saved = await put(edited);
+    assert.equal(saved.status, 200, saved.text);
+    const codes = (chart) => [chart.accounts.map((x) => `${x.code} ${x.name}`).sort(), [...chart.taxCodes].sort()];
+    assert.deepEqual(codes(saved.body), codes(edited));
+    try {
+      const { jobId } = stack.standin.createExportJob({ company: subject, entries: 40 });
+      await waitFor(() => jobFinished(stack, jobId), { what: "the job booked against the edited chart" });
+      const detail = await client.json(`/export/jobs/${jobId}`);
+      const lodging = detail.body.items.filter((i) => i.lines.some((l) => l.account === "7145"));
+      assert.ok(lodging.length > 0, "the seed has lodging lines");
+      for (const item of lodging) assert.deepEqual([item.status, item.failureReasonType], ["failed", "account_unknown"]);
+    } finally {
+      assert.equal((await put(read.body)).status, 200);
+    }
+  });
+
   test("every request the worker sent and every answer it got matched Pleo's published documents", () => {
     assert.deepEqual(stack.standin.contractViolations(), []);
   });
