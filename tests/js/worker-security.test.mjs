@@ -606,7 +606,10 @@ function defineSecuritySuite(runtime) {
       assert.equal((await browser.api("/v1/introspect", { headers: { "X-Requested-With": "" } })).status, 200, "any value, even empty");
       assert.equal((await browser.post("/auth/refresh", { headers: same })).status, 200);
       const companyId = stack.info.companies[0].subject.split(":").pop();
-      const created = await browser.api("/v3/export-jobs", { method: "POST", headers: { ...same, "Content-Type": "application/json" }, body: JSON.stringify({ companyId }) });
+      // Pleo's CreateExportJob names its entries: take those of a job made and cancelled in the stand-in.
+      const seeded = stack.standin.createExportJob({ company: stack.info.companies[0].subject, entries: 2 });
+      stack.standin.failExportJob(seeded.jobId);
+      const created = await browser.api("/v3/export-jobs", { method: "POST", headers: { ...same, "Content-Type": "application/json" }, body: JSON.stringify({ companyId, accountingEntryIds: seeded.accountingEntryIds }) });
       assert.equal(created.status, 201, created.text);
       stack.standin.failExportJob(created.body.data.id); // one unfinished job per company: free it for the next test
       const logout = await browser.post("/auth/logout", { headers: same });
@@ -658,7 +661,9 @@ function defineSecuritySuite(runtime) {
       assert.equal(location, "/after?x=1");
       await browser.json("/auth/session");
       // Every API button of the demo, plus the pass-through error answers of the API.
-      const created = await browser.api("/v3/export-jobs", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ companyId }) });
+      const seeded = stack.standin.createExportJob({ company: stack.info.companies[0].subject, entries: 2 });
+      stack.standin.failExportJob(seeded.jobId);
+      const created = await browser.api("/v3/export-jobs", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ companyId, accountingEntryIds: seeded.accountingEntryIds }) });
       assert.equal(created.status, 201, created.text);
       const jobId = created.body.data.id;
       for (const [p, status] of [
