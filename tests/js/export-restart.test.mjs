@@ -53,4 +53,8 @@ describe("export run across a worker restart", { timeout: 240_000 }, () => {
     const redelivered = rows.filter((r) => r.deliveries > 1).length;
     console.log(`# killed at ${atKill}/400 reported; entries handed to the ledger again after the restart: ${redelivered}`);
   });
+
+  test("every request sent to the stand-in and every answer matched Pleo's published documents", () => {
+    assert.deepEqual(stack.standin.contractViolations(), []);
+  });
 });
