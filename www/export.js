@@ -151,7 +151,7 @@ function entryRows(item) {
     h("td", {}, counterpart ?? h("span", { class: "muted" }, "no supplier")),
     h("td", { class: "num" }, formatMoney(item.amount)),
     h("td", {}, statusPill(item.status)),
-    h("td", { class: "mono small" }, item.externalId ?? item.voucher ?? ""),
+    h("td", { class: "mono small voucher" }, item.externalId ?? item.voucher ?? ""),
     h("td", { class: "small" }, item.failureReasonType ? `${item.failureReasonType}: ${item.failureReason ?? ""}` : ""),
   );
   const lineRows = lines.map((line) =>
@@ -159,8 +159,8 @@ function entryRows(item) {
       "tr",
       { class: "export-line" },
       h("td", {}, ""),
-      h("td", { class: "mono small" }, line.account ?? "—", line.accountName ? h("div", { class: "muted" }, line.accountName) : null),
       h("td", { class: "small" }, taxText(line), line.taxAmount ? h("div", { class: "muted" }, `tax ${formatMoney(line.taxAmount)}`) : null),
+      h("td", { class: "small" }, h("span", { class: "mono" }, line.account ?? "—"), line.accountName ? h("div", { class: "muted" }, line.accountName) : null),
       h("td", { class: "num small" }, h("div", {}, `net ${formatMoney(line.net)}`), h("div", {}, `gross ${formatMoney(line.gross)}`)),
       h("td", { colspan: "3" }, ""),
     ),
@@ -180,7 +180,7 @@ function renderDetail() {
     h(
       "table",
       { class: "export-table" },
-      h("thead", {}, h("tr", {}, ...["Date", "Type", "Supplier · account", "Amount · tax", "Status", "Voucher", "Failure"].map((t) => h("th", {}, t)))),
+      h("thead", {}, h("tr", {}, ...["Date", "Type · tax", "Supplier · account", "Amount · net, gross", "Status", "Voucher", "Failure"].map((t) => h("th", {}, t)))),
       h("tbody", {}, ...items.flatMap(entryRows)),
     ),
   );
