@@ -142,6 +142,9 @@ describe('the stand-in answers as Pleo documents', () => {
     })).json();
     const jobId = made.jobId;
     await call(t, 'GET', `/v3/export-jobs?company_id=${companyId}&statuses=pending&statuses=in_progress&limit=10`);
+    await call(t, 'GET', `/v3/export-jobs?company_id=${companyId}&limit=50`); // the seeded history: finished and expired jobs
+    await call(t, 'GET', '/v1/companies');
+    await call(t, 'GET', '/v2/employees?limit=2');
     await call(t, 'GET', `/v3/export-jobs/${jobId}`);
     await call(t, 'POST', '/v3/export-job-events', { event: 'started', jobId });
     await call(t, 'GET', `/v3/export-jobs/${jobId}/items?limit=5`);

@@ -107,6 +107,7 @@ describe("Export tab in Chromium", { timeout: 180_000 }, () => {
     await page.screenshot({ path: path.join(ARTIFACTS, "export-entries.png"), fullPage: true });
 
     assert.deepEqual(problems, [], "no CSP violation or page error");
+    assert.deepEqual(stack.standin.contractViolations(), [], "the worker sent and the stand-in answered only what Pleo's documents allow");
     const everything = bodies.join("\n");
     assert.ok(!everything.includes(stack.info.clientSecret), "the client secret never reaches the browser");
     assert.ok(!everything.includes("whsec_"), "no webhook secret reaches the browser");
