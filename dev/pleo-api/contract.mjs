@@ -95,7 +95,7 @@ function operations(doc, converted) {
       const parameters = [...(item.parameters ?? []), ...(op.parameters ?? [])].map(resolve);
       const bodySchema = op.requestBody ? Object.values(op.requestBody.content ?? {})[0]?.schema : undefined;
       ops.push({
-        doc, method: method.toUpperCase(), path, re, names, parameters, bodySchema, bodyRequired: op.requestBody?.required !== false && !!op.requestBody,
+        doc, method: method.toUpperCase(), path, re, names, parameters, bodySchema, bodyRequired: op.requestBody?.required === true, // OpenAPI 3: a request body is optional unless marked required
         responses: op.responses ?? {},
       });
     }
