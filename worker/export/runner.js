@@ -18,6 +18,7 @@ import { normaliseLedgerResults } from "./ledger.js";
 import { LEDGER_BINDING, d1Ledger } from "./ledger-d1.js";
 import { memoryLedger } from "./ledger-memory.js";
 import { summariseEntry } from "./entry-summary.js";
+import { storeBatchReceipts } from "./receipt-run.js";
 import { exportSettings } from "./settings.js";
 import { ensureSubscription } from "../webhooks/subscriptions.js";
 import {
@@ -296,6 +297,8 @@ async function advance(conn, run, settings) {
           failureReasonType: "unexpected_failure",
         }));
       }
+      // Receipts before reporting: an item is `successful` only once its files are stored (receipts.js).
+      results = await storeBatchReceipts({ conn, jobId: run.jobId, companyId: companyIdOf(conn.subject), entries: action.entries, results, ledger: ledgerOf(conn), send: sendToPleo, timeoutMs: settings.timeoutMs });
       const records = await itemRecords(storage, run.jobId, action.entries, results);
       state = exportRunDelivered(state, results, Date.now());
       await save(records);

@@ -1,0 +1,258 @@
+// Receipts reach the ledger (issue #18): worker/export/receipts.js against a
+// real HTTP file host (node:http, bodies generated as streams) and a ledger
+// whose saveReceipt reads the stream chunk by chunk and keeps only a digest,
+// so a test can see what was stored without holding any receipt whole.
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import { after, before, describe, test } from "node:test";
+import { RECEIPT_MAX_BYTES, storeReceipts } from "../../worker/export/receipts.js";
+import { Sha256 } from "../../worker/export/sha256.js";
+
+const MB = 1024 * 1024;
+
+/** Deterministic bytes of a receipt: byte i of receipt `name` is a function of (name, i). */
+function bytesAt(name, start, length) {
+  const seed = createHash("sha256").update(name).digest();
+  const out = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) {
+    const k = start + i;
+    out[i] = seed[k % 32] ^ (k >>> 5) ^ (k >>> 13);
+  }
+  return out;
+}
+function expectedSha(name, size) {
+  const h = createHash("sha256");
+  for (let at = 0; at < size; at += MB) h.update(bytesAt(name, at, Math.min(MB, size - at)));
+  return h.digest("hex");
+}
+
+// The file host. A path is /<name>?size=&type=&send=&mode=; `mode` picks a
+// fault: "expired" (403 unless fresh=1), "flaky" (503 on the first request
+// of that name), "stall" (sends half, then nothing, on the first request),
+// "chunked" (no Content-Length). `send` overrides how many bytes are sent.
+function startHost() {
+  const seen = new Map();
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, "http://x");
+    const name = url.pathname.slice(1);
+    const size = Number(url.searchParams.get("size"));
+    const send = Number(url.searchParams.get("send") ?? size);
+    const mode = url.searchParams.get("mode");
+    const count = (seen.get(name) ?? 0) + 1;
+    seen.set(name, count);
+    if (mode === "expired" && url.searchParams.get("fresh") !== "1") return res.writeHead(403).end("expired");
+    if (mode === "flaky" && count === 1) return res.writeHead(503).end("busy");
+    const headers = { "content-type": url.searchParams.get("type") ?? "application/pdf" };
+    if (mode !== "chunked") headers["content-length"] = String(send);
+    res.writeHead(200, headers);
+    const stopAt = mode === "stall" && count === 1 ? Math.floor(send / 2) : send;
+    let at = 0;
+    const pump = () => {
+      while (at < stopAt) {
+        const n = Math.min(64 * 1024, stopAt - at);
+        const chunk = bytesAt(name, at, n);
+        at += n;
+        if (!res.write(chunk)) return res.once("drain", pump);
+      }
+      if (stopAt === send) res.end(); // a stalled body just stops sending
+    };
+    pump();
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const base = `http://127.0.0.1:${server.address().port}`;
+      resolve({ base, seen, close: () => (server.closeAllConnections(), server.close()) });
+    });
+  });
+}
+
+/** A ledger that digests each body as it reads it; `stored` keyed "id/index". */
+function digestLedger({ keep = false } = {}) {
+  const stored = new Map();
+  const writes = [];
+  let maxChunk = 0;
+  return {
+    stored,
+    writes,
+    get maxChunk() {
+      return maxChunk;
+    },
+    async hasReceipt({ accountingEntryId, index }) {
+      return stored.has(`${accountingEntryId}/${index}`);
+    },
+    async saveReceipt({ accountingEntryId, index, type, size, sha256, body }) {
+      const key = `${accountingEntryId}/${index}`;
+      writes.push(key);
+      const h = createHash("sha256");
+      let bytes = 0;
+      for await (const chunk of body) {
+        maxChunk = Math.max(maxChunk, chunk.byteLength);
+        bytes += chunk.byteLength;
+        h.update(chunk);
+      }
+      // Stored only once the body ended cleanly (an errored stream threw above).
+      if (!stored.has(key) || keep) stored.set(key, { type, size, bytes, sha256: h.digest("hex"), given: await sha256 });
+    },
+  };
+}
+
+const entry = (id, files) => ({ accountingEntryId: id, json: JSON.stringify({ accountingEntryId: id, files }) });
+const booked = (entries) => entries.map((e) => ({ accountingEntryId: e.accountingEntryId, status: "successful", externalId: `V-${e.accountingEntryId}` }));
+const file = (host, name, size, extra = "") => ({ url: `${host.base}/${name}?size=${size}${extra}`, type: "application/pdf", size });
+
+describe("receipts: fetch → check → streaming SHA-256 → ledger.saveReceipt", { timeout: 120_000 }, () => {
+  let host;
+  before(async () => {
+    host = await startHost();
+  });
+  after(() => host?.close());
+
+  const run = (ledger, entries, more = {}) =>
+    storeReceipts({ ledger, entries, results: booked(entries), context: {}, renew: async () => null, backoffMs: 10, ...more });
+
+  test("the incremental SHA-256 equals node:crypto for every split of the input", () => {
+    for (const size of [0, 1, 55, 56, 63, 64, 65, 119, 128, 1000, 70_000]) {
+      const data = randomBytes(size);
+      const want = createHash("sha256").update(data).digest("hex");
+      const whole = new Sha256().update(data).hex();
+      assert.equal(whole, want, `one update, ${size} bytes`);
+      const h = new Sha256();
+      for (let at = 0; at < size; at += 37) h.update(data.subarray(at, at + 37));
+      assert.equal(h.hex(), want, `37-byte updates, ${size} bytes`);
+    }
+  });
+
+  test("every stored receipt equals the host's bytes by SHA-256, and the ledger is given that digest", async () => {
+    const entries = [
+      entry("e1", [file(host, "a", 1000), file(host, "b", 200_001)]),
+      entry("e2", [file(host, "c", 1), { ...file(host, "d", 5000, "&type=image/png"), type: "image/png" }]),
+      entry("e3", []),
+    ];
+    const ledger = digestLedger();
+    const results = await run(ledger, entries);
+    assert.deepEqual(results.map((r) => r.status), ["successful", "successful", "successful"]);
+    const expected = { "e1/0": ["a", 1000], "e1/1": ["b", 200_001], "e2/0": ["c", 1], "e2/1": ["d", 5000] };
+    assert.deepEqual([...ledger.stored.keys()].sort(), Object.keys(expected).sort());
+    for (const [key, [name, size]] of Object.entries(expected)) {
+      const got = ledger.stored.get(key);
+      assert.equal(got.sha256, expectedSha(name, size), `${key}: bytes stored`);
+      assert.equal(got.given, got.sha256, `${key}: the digest given to the ledger`);
+      assert.equal(got.bytes, size);
+    }
+    assert.equal(ledger.stored.get("e2/1").type, "image/png");
+  });
+
+  test("a 26 MB receipt is streamed in chunks, never whole, and stored intact", async () => {
+    const size = 26 * MB;
+    const ledger = digestLedger();
+    const results = await run(ledger, [entry("big", [file(host, "big26", size)])]);
+    assert.equal(results[0].status, "successful");
+    assert.equal(ledger.stored.get("big/0").sha256, expectedSha("big26", size));
+    assert.ok(ledger.maxChunk <= 1 * MB, `largest chunk handed to the ledger: ${ledger.maxChunk} bytes`);
+  });
+
+  test("an expired link (403) is renewed by reading the item again, then fetched", async () => {
+    const renewedFor = [];
+    const ledger = digestLedger();
+    const results = await run(ledger, [entry("x", [file(host, "exp", 4096, "&mode=expired")])], {
+      renew: async (id) => {
+        renewedFor.push(id);
+        return [file(host, "exp", 4096, "&mode=expired&fresh=1")];
+      },
+    });
+    assert.equal(results[0].status, "successful");
+    assert.deepEqual(renewedFor, ["x"]);
+    assert.equal(ledger.stored.get("x/0").sha256, expectedSha("exp", 4096));
+  });
+
+  test("a link still refused after renewal reports the item failed as receipt_download_failure; the job goes on", async () => {
+    const ledger = digestLedger();
+    const entries = [entry("dead", [file(host, "dead", 10, "&mode=expired")]), entry("ok", [file(host, "fine", 10)])];
+    const results = await run(ledger, entries, { renew: async () => [file(host, "dead", 10, "&mode=expired")] });
+    assert.equal(results[0].status, "failed");
+    assert.equal(results[0].failureReasonType, "receipt_download_failure");
+    assert.ok(!/http:\/\//.test(results[0].failureReason), "no signed link in the failure reason");
+    assert.equal(results[1].status, "successful");
+    assert.ok(!ledger.stored.has("dead/0"));
+  });
+
+  test("a download that fails (503) is retried and then succeeds", async () => {
+    const ledger = digestLedger();
+    const results = await run(ledger, [entry("f", [file(host, "flaky1", 3000, "&mode=flaky")])]);
+    assert.equal(results[0].status, "successful");
+    assert.equal(host.seen.get("flaky1"), 2);
+    assert.equal(ledger.stored.get("f/0").sha256, expectedSha("flaky1", 3000));
+  });
+
+  test("a stalled download is abandoned and retried; only the complete body is stored", async () => {
+    const ledger = digestLedger();
+    const results = await run(ledger, [entry("s", [file(host, "stall1", 300_000, "&mode=stall")])], { idleMs: 300 });
+    assert.equal(results[0].status, "successful");
+    assert.equal(host.seen.get("stall1"), 2);
+    assert.equal(ledger.stored.get("s/0").sha256, expectedSha("stall1", 300_000));
+  });
+
+  test("a file larger than its stated size is refused and reported, not stored (with and without Content-Length)", async () => {
+    const ledger = digestLedger();
+    const entries = [
+      entry("l1", [file(host, "long1", 1000, "&send=1500")]),
+      entry("l2", [file(host, "long2", 1000, "&send=200000&mode=chunked")]),
+      entry("l3", [file(host, "short", 1000, "&send=999&mode=chunked")]),
+    ];
+    const results = await run(ledger, entries);
+    for (const r of results) {
+      assert.equal(r.status, "failed", r.accountingEntryId);
+      assert.equal(r.failureReasonType, "receipt_download_failure");
+    }
+    assert.equal(ledger.stored.size, 0, "nothing stored");
+  });
+
+  test("a file over 30 MB is refused as receipt_file_size_limit_exceeded, whether stated or only sent", async () => {
+    const ledger = digestLedger();
+    const over = RECEIPT_MAX_BYTES + 1;
+    const entries = [
+      entry("o1", [file(host, "over1", over)]), // stated: refused before any download
+      entry("o2", [file(host, "over2", 1000, `&send=${over}`)]), // Content-Length says so
+    ];
+    const results = await run(ledger, entries);
+    assert.deepEqual(results.map((r) => r.failureReasonType), ["receipt_file_size_limit_exceeded", "receipt_file_size_limit_exceeded"]);
+    assert.equal(host.seen.get("over1"), undefined, "a stated 30 MB+ file is not even fetched");
+    assert.equal(ledger.stored.size, 0);
+  });
+
+  test("a content type other than the stated one is refused", async () => {
+    const ledger = digestLedger();
+    const results = await run(ledger, [entry("t", [file(host, "typed", 100, "&type=text/html")])]);
+    assert.equal(results[0].failureReasonType, "receipt_download_failure");
+    assert.equal(ledger.stored.size, 0);
+  });
+
+  test("idempotent on (accountingEntryId, index): a re-delivered batch stores nothing twice", async () => {
+    const ledger = digestLedger();
+    const entries = [entry("r", [file(host, "r0", 100), file(host, "r1", 200)])];
+    await run(ledger, entries);
+    await run(ledger, entries); // the runner re-delivers after a crash
+    assert.deepEqual(ledger.writes, ["r/0", "r/1"], "each receipt written once");
+  });
+
+  test("a ledger that refuses the write reports receipt_upload_failure; a ledger without saveReceipt skips receipts", async () => {
+    const refusing = { saveReceipt: async ({ body }) => { await body.cancel(); throw new Error("bucket full"); } };
+    const entries = [entry("u", [file(host, "u0", 100)])];
+    const results = await run(refusing, entries);
+    assert.equal(results[0].failureReasonType, "receipt_upload_failure");
+    const before = host.seen.get("u0");
+    const plain = await run({ book: async () => [] }, entries);
+    assert.deepEqual(plain, booked(entries));
+    assert.equal(host.seen.get("u0"), before, "no download for a ledger without saveReceipt");
+  });
+
+  test("failed bookings keep their result and fetch no receipts", async () => {
+    const ledger = digestLedger();
+    const entries = [entry("nf", [file(host, "nf0", 100)])];
+    const failed = [{ accountingEntryId: "nf", status: "failed", failureReason: "no", failureReasonType: "account_unknown" }];
+    const results = await storeReceipts({ ledger, entries, results: failed, context: {}, renew: async () => null });
+    assert.deepEqual(results, failed);
+    assert.equal(host.seen.get("nf0"), undefined);
+  });
+});
