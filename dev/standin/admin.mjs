@@ -3,6 +3,7 @@
 
 import { sendJson } from './auth-server.mjs';
 import { isLoopback, readBody } from './http-util.mjs';
+import { receiptPlan, withFileDigests } from './receipt-files.mjs';
 import { snapshotStats } from './stats.mjs';
 
 export class AdminError extends Error {
@@ -88,7 +89,13 @@ export function exportAdminRoutes({ exports, getSettings, setSettings }) {
       const entries = body.entries ?? 10;
       if (!Number.isInteger(entries) || entries < 1) throw new AdminError(400, 'BAD_REQUEST', 'entries must be a positive integer');
       const companyId = company(body.company);
-      const job = exports.createJob(companyId, { count: entries, isInteractive: body.isInteractive ?? true });
+      let receipts;
+      try {
+        receipts = receiptPlan(body.receipts);
+      } catch (err) {
+        throw new AdminError(400, 'BAD_REQUEST', err.message);
+      }
+      const job = exports.createJob(companyId, { count: entries, isInteractive: body.isInteractive ?? true, receipts });
       const { items } = exports.adminJob(job.id);
       return [201, { jobId: job.id, accountingEntryIds: items.map((i) => i.accountingEntryId) }];
     })],
@@ -97,7 +104,7 @@ export function exportAdminRoutes({ exports, getSettings, setSettings }) {
       return [200, { jobs: exports.adminJobs(ref ? company(ref) : null) }];
     })],
     ['GET', /^\/export-jobs\/([\w-]{1,64})$/, wrap((m) => {
-      const view = exports.adminJob(m[1]);
+      const view = withFileDigests(exports, exports.adminJob(m[1]));
       if (!view) throw new AdminError(404, 'EXPORT_NOT_FOUND', `Export job ${m[1]} not found`);
       return [200, view];
     })],

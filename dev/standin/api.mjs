@@ -63,10 +63,13 @@ export async function readJson(req, { limit = 1024 * 1024, arrays = false } = {}
 /** Signed receipt URLs that work for 24 hours, as Pleo's (ExportItemFile.url). */
 export function createReceiptSigner(key, apiBaseUrl, lifetimeMs = 24 * 3_600_000) {
   const mac = (path, expires) => createHmac('sha256', key).update(`${path}\n${expires}`).digest('base64url');
+  // A function: the stand-in's receiptLinkTtl setting, read when a link is made.
+  const lifetime = () => (typeof lifetimeMs === 'function' ? lifetimeMs() : lifetimeMs);
   return {
-    url(entryId, index) {
-      const path = `/receipts/${entryId}/${index + 1}.pdf`;
-      const expires = Math.floor((Date.now() + lifetimeMs) / 1000);
+    /** The link of an entry's receipt; `jobId` for the job's generated receipts (receipt-files.mjs). */
+    url(entryId, index, jobId) {
+      const path = jobId ? `/receipts/${jobId}/${entryId}/${index + 1}.pdf` : `/receipts/${entryId}/${index + 1}.pdf`;
+      const expires = Math.ceil((Date.now() + lifetime()) / 1000);
       return `${apiBaseUrl}${path}?expires=${expires}&signature=${mac(path, expires)}`;
     },
     valid(path, query) {

@@ -51,7 +51,7 @@ function unexportedEntries(store, companyId, count) {
  * neither: every unexported entry.
  */
 export function createJob(store, companyId, {
-  accountingEntryIds, count, isInteractive, createdBy, vendorBasedBookkeeping,
+  accountingEntryIds, count, isInteractive, createdBy, vendorBasedBookkeeping, receipts,
 } = {}) {
   if (!store.companies.has(companyId)) throw new ExportError(404, 'COMPANY_NOT_FOUND', 'Unknown company');
   sweep(store);
@@ -66,7 +66,7 @@ export function createJob(store, companyId, {
     : unexportedEntries(store, companyId, count);
   store.seq += 1;
   const job = newJob(store.seq, companyId, {
-    entryIds, isInteractive, createdBy, vendorBasedBookkeeping,
+    entryIds, isInteractive, createdBy, vendorBasedBookkeeping, receipts,
   }, store.now());
   const jobItems = entryIds.map((id, index) => newItem(job, id, index));
   addJob(store, job, jobItems);

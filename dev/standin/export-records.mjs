@@ -79,5 +79,6 @@ export function newJob(seq, companyId, fields, now) {
     failureReason: null,
     failureReasonType: null,
     entryIds: fields.entryIds,
+    receipts: fields.receipts ?? null, // admin "receipts": {count, size} (receipt-files.mjs)
   };
 }

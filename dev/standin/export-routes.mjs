@@ -6,6 +6,7 @@ import {
 import { ITEM_STATUSES, JOB_STATUSES } from './exports.mjs';
 import { receiptBytes } from './entries.mjs';
 import { paginate } from './pagination.mjs';
+import { plannedFiles, receiptStream } from './receipt-files.mjs';
 
 // A repeated parameter or a comma-separated list; every value must be known.
 function listParam(query, name, allowed) {
@@ -28,16 +29,22 @@ function companyOf(auth, value) {
  * @param {object} o.exports exports.mjs
  * @param {object} o.receipts createReceiptSigner()
  * @param {string} o.apiBaseUrl
+ * @param {() => object} [o.getFaults] receiptFailureRate, receiptStallRate (faults.mjs)
  * @returns {{routes: Array, publicRoutes: Array}}
  */
-export function exportRoutes({ exports, receipts, apiBaseUrl }) {
+export function exportRoutes({ exports, receipts, apiBaseUrl, getFaults = () => ({}) }) {
   // The data layer object as Pleo sends it (ExportItemV3): receipts as
   // time-limited URLs, _links to the entry in Pleo's web and mobile apps and API.
   function renderEntry(entry, jobId) {
     const { receipts: files, ...rest } = entry;
+    const plan = exports.receiptPlan(jobId);
     return {
       ...rest,
-      files: files.map((f, i) => ({
+      files: plan ? plannedFiles(plan).map((f, i) => ({
+        url: receipts.url(entry.accountingEntryId, i, jobId),
+        type: f.type,
+        size: f.size,
+      })) : files.map((f, i) => ({
         url: receipts.url(entry.accountingEntryId, i),
         type: f.type,
         size: receiptBytes(entry, i).length,
@@ -99,6 +106,32 @@ export function exportRoutes({ exports, receipts, apiBaseUrl }) {
   ];
 
   const publicRoutes = [
+    // A job's generated receipts (admin "receipts"), streamed; faults make a share fail or stall.
+    ['GET', /^\/receipts\/([\w-]{1,64})\/([\w-]{36})\/(\d{1,2})\.pdf$/, (match, query, res, path) => {
+      const plan = exports.receiptPlan(match[1]);
+      const entry = exports.entry(match[2]);
+      const index = Number(match[3]) - 1;
+      const error = (status, type, message) => {
+        res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', 'cache-control': 'no-store' });
+        res.end(JSON.stringify({ type, message }));
+      };
+      if (!receipts.valid(path, query)) return error(403, 'Access_Denied', 'The receipt link is invalid or has expired');
+      if (!plan || !entry || index < 0 || index >= plan.count) return error(404, 'NOT_FOUND', 'No such receipt');
+      const faults = getFaults();
+      if (Math.random() < (faults.receiptFailureRate ?? 0)) return error(503, 'SERVICE_UNAVAILABLE', 'stand-in: injected receipt failure');
+      const stall = Math.random() < (faults.receiptStallRate ?? 0);
+      res.writeHead(200, {
+        'content-type': 'application/pdf',
+        'content-length': String(plan.size),
+        'cache-control': 'private, max-age=3600',
+      });
+      const body = receiptStream(entry.accountingEntryId, index, plan.size, stall ? Math.floor(plan.size / 2) : plan.size);
+      if (!stall) return body.pipe(res);
+      // Half the bytes, then silence: the connection is dropped after a minute.
+      body.pipe(res, { end: false });
+      setTimeout(() => res.destroy(), 60_000).unref();
+      return undefined;
+    }],
     ['GET', /^\/receipts\/([\w-]{36})\/(\d{1,2})\.pdf$/, (match, query, res, path) => {
       const entry = exports.entry(match[1]);
       const index = Number(match[2]) - 1;

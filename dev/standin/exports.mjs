@@ -63,6 +63,8 @@ export function createExports({
     exportItems: (companyId, jobId) => exportItems(store, companyId, jobId),
     updateItems: (companyId, jobId, body) => updateItems(store, companyId, jobId, body),
     entry: (entryId) => entryById(store, entryId),
+    /** The job's generated-receipts plan {count, size}, or null (receipt-files.mjs). */
+    receiptPlan: (jobId) => store.jobs.get(jobId)?.receipts ?? null,
     companyIdOf: (ref) => companyIdOf(store, ref),
     adminJob: (jobId) => adminJob(store, jobId),
     adminJobs: (companyId) => adminJobs(store, companyId),

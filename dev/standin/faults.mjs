@@ -18,6 +18,8 @@ export const FAULT_DEFAULTS = Object.freeze({
   apiStatus: 0, // 4xx/5xx: every API request fails with this status
   apiFailureRate: 0, // 0..1: probability that an API request fails with 503
   apiRateLimitRate: 0, // 0..1: probability that an API request gets 429 with Retry-After: 1
+  receiptFailureRate: 0, // 0..1: probability that a receipt download fails with 503
+  receiptStallRate: 0, // 0..1: probability that a receipt download sends half its bytes, then stalls
 });
 
 const MAX_DELAY = 10 * 60 * 1000;
@@ -42,6 +44,8 @@ const CHECKS = {
   apiStatus: [(v) => v === 0 || isStatus(v), '0 or a status 400..599'],
   apiFailureRate: [isRate, 'a probability between 0 and 1'],
   apiRateLimitRate: [isRate, 'a probability between 0 and 1'],
+  receiptFailureRate: [isRate, 'a probability between 0 and 1'],
+  receiptStallRate: [isRate, 'a probability between 0 and 1'],
 };
 
 // Validates a partial fault object; throws TypeError naming the bad key so a

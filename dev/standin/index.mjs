@@ -34,6 +34,7 @@ import { createFaultSwitch } from './faults.mjs';
 import { listen } from './http-util.mjs';
 import { openJournal } from './journal.mjs';
 import { createInteractionHandler } from './interactions.mjs';
+import { receiptPlan, withFileDigests } from './receipt-files.mjs';
 import { createSettings } from './settings.mjs';
 import { newStats, resetStats, snapshotStats } from './stats.mjs';
 import { subscriptionRoutes } from './subscription-routes.mjs';
@@ -123,12 +124,12 @@ function exportControls(exports) {
   };
   return {
     /** {company: URN or id, entries: N} → {jobId, accountingEntryIds}, like POST {adminUrl}/export-jobs. */
-    createExportJob({ company, entries = 10, isInteractive = true }) {
-      const job = exports.createJob(companyIdOf(company), { count: entries, isInteractive });
+    createExportJob({ company, entries = 10, isInteractive = true, receipts }) {
+      const job = exports.createJob(companyIdOf(company), { count: entries, isInteractive, receipts: receiptPlan(receipts) });
       return { jobId: job.id, accountingEntryIds: exports.adminJob(job.id).items.map((i) => i.accountingEntryId) };
     },
     /** {job, items: [{accountingEntryId, status, externalId, failureReason, reports}]} or undefined. */
-    exportJob: (id) => exports.adminJob(id),
+    exportJob: (id) => withFileDigests(exports, exports.adminJob(id)),
     /** Ends an unfinished job as failed, like POST {adminUrl}/export-jobs/<id>/fail; returns the job. */
     failExportJob: (id, failureReason = 'Cancelled in the stand-in') => exports.applyEvent(null, {
       event: 'failed', jobId: id, failureReason, failureReasonType: 'canceled_by_user',
@@ -206,7 +207,7 @@ export async function startStandin(opts = {}) {
   countProviderEvents(provider, stats);
 
   const { webhooks, exports, exportApi } = createExportSide({
-    journal, dataset, stats, settings, closing, keys, apiBaseUrl,
+    journal, dataset, stats, settings, faults, closing, keys, apiBaseUrl,
   });
   const contract = createContractCheck();
   attachHandlers({
@@ -249,7 +250,7 @@ async function bindServersOrCloseJournal(where, journal) {
 
 // Webhooks, the export workflow (a created job is announced by webhook) and its API routes.
 function createExportSide({
-  journal, dataset, stats, settings, closing, keys, apiBaseUrl,
+  journal, dataset, stats, settings, faults, closing, keys, apiBaseUrl,
 }) {
   const webhooks = createWebhooks({
     journal,
@@ -266,8 +267,9 @@ function createExportSide({
   });
   const exportApi = exportRoutes({
     exports,
-    receipts: createReceiptSigner(keys.receiptKey, apiBaseUrl),
+    receipts: createReceiptSigner(keys.receiptKey, apiBaseUrl, settings.receiptLinkTtlMs),
     apiBaseUrl,
+    getFaults: faults.current,
   });
   return { webhooks, exports, exportApi };
 }

@@ -5,12 +5,14 @@ export const SETTINGS_DEFAULTS = Object.freeze({
   exportJobTtl: 3600, // seconds after a job's last update until it expires (facts: one hour)
   webhookRetryMs: 1000, // first webhook retry after this long, then ×4 each time
   webhookAttempts: 5, // attempts per webhook message
+  receiptLinkTtl: 86400, // seconds a signed receipt link works (Pleo: 24 h); shorten in tests
 });
 
 const CHECKS = {
   exportJobTtl: (v) => typeof v === 'number' && v > 0 && v <= 30 * 86400,
   webhookRetryMs: (v) => Number.isInteger(v) && v >= 0 && v <= 3_600_000,
   webhookAttempts: (v) => Number.isInteger(v) && v >= 1 && v <= 20,
+  receiptLinkTtl: (v) => typeof v === 'number' && v > 0 && v <= 7 * 86400,
 };
 
 function checkSettings(partial) {
@@ -35,6 +37,7 @@ export function createSettings(opts) {
       return { ...settings };
     },
     exportJobTtlMs: () => settings.exportJobTtl * 1000,
+    receiptLinkTtlMs: () => settings.receiptLinkTtl * 1000,
     webhookPolicy: () => ({ retryMs: settings.webhookRetryMs, attempts: settings.webhookAttempts }),
   };
 }

@@ -256,3 +256,132 @@ describe("receipts: fetch → check → streaming SHA-256 → ledger.saveReceipt
     assert.equal(host.seen.get("nf0"), undefined);
   });
 });
+
+// The same module against the stand-in (issue #18, "The stand-in"): receipts
+// generated for a job by the admin's "receipts" option, at signed links that
+// expire, renewed through GET /v3/export-items exactly as the runner does.
+describe("receipts from the stand-in", { timeout: 180_000 }, () => {
+  let standin;
+  let info;
+  let api;
+  let company;
+
+  const admin = async (method, path, body) => {
+    const res = await fetch(`${info.adminUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  const items = async (jobId) => {
+    const res = await api("GET", `/v3/export-items?job_id=${jobId}&limit=100`);
+    assert.equal(res.status, 200, res.text);
+    return res.body.data.map((item) => ({ accountingEntryId: item.accountingEntryId, json: JSON.stringify(item) }));
+  };
+  const renewFrom = (jobId) => async (id) => JSON.parse((await items(jobId)).find((e) => e.accountingEntryId === id).json).files;
+  async function job(receipts, entries = 2) {
+    const res = await admin("POST", "/export-jobs", { company: company.subject, entries, receipts });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return res.body.jobId;
+  }
+
+  before(async () => {
+    const { startStandin } = await import("../../dev/standin/index.mjs");
+    const { obtainTokens } = await import("../../dev/standin/drive.mjs");
+    const { standinApiAs } = await import("./helpers/standin-api.mjs");
+    standin = await startStandin({ port: 0, apiPort: 0 });
+    ({ info } = standin);
+    company = info.companies[0];
+    api = standinApiAs(info.apiBaseUrl, (await obtainTokens(info, { company: 0 })).access_token);
+  });
+  after(async () => {
+    await standin?.close();
+  });
+
+  test("the admin refuses a receipts plan over 30 MB or of no size", async () => {
+    for (const receipts of [{ count: 1, size: RECEIPT_MAX_BYTES + 1 }, { count: 1 }, { count: -1, size: 100 }]) {
+      const res = await admin("POST", "/export-jobs", { company: company.subject, entries: 1, receipts });
+      assert.equal(res.status, 400, JSON.stringify(receipts));
+    }
+  });
+
+  test("every stored receipt equals the stand-in's by SHA-256 (the admin view's files), 26 MB ones included", async () => {
+    const jobId = await job({ count: 2, size: 26 * MB }, 1);
+    try {
+      const entries = await items(jobId);
+      const files = JSON.parse(entries[0].json).files;
+      assert.deepEqual(files.map((f) => [f.type, f.size]), [["application/pdf", 26 * MB], ["application/pdf", 26 * MB]]);
+      const ledger = digestLedger();
+      const results = await storeReceipts({ ledger, entries, results: booked(entries), context: {}, renew: renewFrom(jobId) });
+      assert.equal(results[0].status, "successful", JSON.stringify(results[0]));
+      const view = (await admin("GET", `/export-jobs/${jobId}`)).body;
+      const id = entries[0].accountingEntryId;
+      const listed = view.items.find((i) => i.accountingEntryId === id).files;
+      assert.equal(listed.length, 2);
+      listed.forEach((f, index) => {
+        assert.equal(f.size, 26 * MB);
+        assert.equal(ledger.stored.get(`${id}/${index}`).sha256, f.sha256, `receipt ${index}`);
+      });
+      assert.notEqual(listed[0].sha256, listed[1].sha256, "each receipt has its own bytes");
+    } finally {
+      await admin("POST", `/export-jobs/${jobId}/fail`, {});
+    }
+  });
+
+  test("links expire (receiptLinkTtl) and are renewed through GET /v3/export-items", async () => {
+    await admin("POST", "/settings", { receiptLinkTtl: 1 });
+    const jobId = await job({ count: 1, size: 10_000 }, 2);
+    try {
+      const entries = await items(jobId);
+      await new Promise((r) => setTimeout(r, 2100)); // every link in `entries` has expired
+      const stale = await fetch(JSON.parse(entries[0].json).files[0].url);
+      assert.equal(stale.status, 403, "the stand-in refuses an expired link");
+      await stale.body?.cancel();
+      const renewed = [];
+      const renew = renewFrom(jobId);
+      const ledger = digestLedger();
+      const results = await storeReceipts({
+        ledger, entries, results: booked(entries), context: {}, renew: (id) => (renewed.push(id), renew(id)),
+      });
+      assert.deepEqual(results.map((r) => r.status), ["successful", "successful"]);
+      assert.deepEqual(renewed.sort(), entries.map((e) => e.accountingEntryId).sort());
+      const view = (await admin("GET", `/export-jobs/${jobId}`)).body;
+      for (const item of view.items) assert.equal(ledger.stored.get(`${item.accountingEntryId}/0`).sha256, item.files[0].sha256);
+    } finally {
+      await admin("POST", "/settings", { receiptLinkTtl: 86400 });
+      await admin("POST", `/export-jobs/${jobId}/fail`, {});
+    }
+  });
+
+  test("the receiptFailureRate fault fails downloads; the item is reported receipt_download_failure, nothing stored", async () => {
+    await admin("POST", "/faults", { receiptFailureRate: 1 });
+    const jobId = await job({ count: 1, size: 1000 }, 1);
+    try {
+      const entries = await items(jobId);
+      const ledger = digestLedger();
+      const results = await storeReceipts({ ledger, entries, results: booked(entries), context: {}, renew: renewFrom(jobId), backoffMs: 10 });
+      assert.equal(results[0].status, "failed");
+      assert.equal(results[0].failureReasonType, "receipt_download_failure");
+      assert.equal(ledger.stored.size, 0);
+    } finally {
+      await admin("DELETE", "/faults");
+      await admin("POST", `/export-jobs/${jobId}/fail`, {});
+    }
+  });
+
+  test("the receiptStallRate fault stalls downloads half-way; nothing partial is stored", async () => {
+    await admin("POST", "/faults", { receiptStallRate: 1 });
+    const jobId = await job({ count: 1, size: 400_000 }, 1);
+    try {
+      const entries = await items(jobId);
+      const ledger = digestLedger();
+      const results = await storeReceipts({ ledger, entries, results: booked(entries), context: {}, renew: renewFrom(jobId), idleMs: 300, backoffMs: 10 });
+      assert.equal(results[0].failureReasonType, "receipt_download_failure");
+      assert.equal(ledger.stored.size, 0);
+    } finally {
+      await admin("DELETE", "/faults");
+      await admin("POST", `/export-jobs/${jobId}/fail`, {});
+    }
+  });
+});
