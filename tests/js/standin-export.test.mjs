@@ -307,7 +307,7 @@ describe('export jobs', () => {
     assert.equal(reports[accountingEntryIds[0]], 1);
     assert.equal(reports[accountingEntryIds[49]], 2);
     assert.equal(reports[accountingEntryIds[50]], 2);
-    assert.deepEqual(Object.keys(view.body.items[0]).sort(), ['accountingEntryId', 'externalId', 'failureReason', 'reports', 'status']);
+    assert.deepEqual(Object.keys(view.body.items[0]).sort(), ['accountingEntryId', 'externalId', 'failureReason', 'files', 'reports', 'status']);
 
     assert.equal((await b('POST', '/v3/export-job-events', { event: 'completed', jobId })).status, 202);
     const done = (await b('GET', `/v3/export-jobs/${jobId}`)).body.data;

@@ -147,7 +147,7 @@ describe('persistence', () => {
     let proc = await startStandinProcess({ env });
     const ports = portsOf(proc.info);
     try {
-      assert.deepEqual(await admin(proc.info, 'GET', '/settings'), { exportJobTtl: 120, webhookRetryMs: 50, webhookAttempts: 2 });
+      assert.deepEqual(await admin(proc.info, 'GET', '/settings'), { exportJobTtl: 120, webhookRetryMs: 50, webhookAttempts: 2, receiptLinkTtl: 86400 });
       assert.equal(proc.info.companies.length, 6);
       const state = await makeState(proc.info);
       proc.child.kill('SIGKILL'); // no chance to flush or compact
