@@ -385,3 +385,82 @@ describe("receipts from the stand-in", { timeout: 180_000 }, () => {
     }
   });
 });
+
+// The whole path on workerd (miniflare: Durable Objects, D1, local R2): the
+// export run books entries, stores their receipts in the demo ledger's R2
+// bucket, and the export routes list and serve them to the session.
+describe("receipts in the demo ledger (workerd + stand-in + R2)", { timeout: 300_000 }, () => {
+  let stack;
+  let client;
+  let subject;
+  before(async () => {
+    const { startExportStack } = await import("./helpers/export-stack.mjs");
+    stack = await startExportStack();
+    ({ client, subject } = await stack.connectedClient(0));
+  });
+  after(() => stack?.close());
+
+  const finished = async (jobId) => {
+    const { waitFor, jobFinished } = await import("./helpers/export-stack.mjs");
+    return waitFor(() => jobFinished(stack, jobId), { what: "the job to finish", timeoutMs: 120_000 });
+  };
+
+  /** Every successful item's receipts listed once, and each download's bytes equal the stand-in's by SHA-256. */
+  async function assertStoredOnce(jobId, view, count) {
+    const listed = await client.json(`/export/jobs/${jobId}/receipts`);
+    assert.equal(listed.status, 200, listed.text);
+    const successful = view.items.filter((i) => i.status === "successful");
+    assert.ok(successful.length > 0, "some entries were booked");
+    assert.equal(listed.body.receipts.length, successful.length * count, "one receipt per file of each booked entry");
+    const keys = listed.body.receipts.map((r) => `${r.accountingEntryId}/${r.index}`);
+    assert.equal(new Set(keys).size, keys.length, "no receipt twice");
+    for (const item of successful) {
+      for (let index = 0; index < count; index++) {
+        const r = listed.body.receipts.find((x) => x.accountingEntryId === item.accountingEntryId && x.index === index);
+        assert.ok(r, `receipt ${item.accountingEntryId}/${index} listed`);
+        assert.equal(r.sha256, item.files[index].sha256, "the digest the ledger recorded is the stand-in's");
+        const response = await client.fetch(r.href);
+        assert.equal(response.status, 200);
+        assert.equal(response.headers.get("content-type"), "application/pdf");
+        const h = createHash("sha256");
+        for await (const chunk of response.body) h.update(chunk);
+        assert.equal(h.digest("hex"), item.files[index].sha256, "the bytes served are the stand-in's");
+      }
+      assert.equal(item.reports, 1, "Pleo heard of the item once");
+    }
+    return listed.body.receipts;
+  }
+
+  test("a job's receipts are stored in R2, listed and served byte for byte; without the session they are refused", async () => {
+    const { jobId } = stack.standin.createExportJob({ company: subject, entries: 6, receipts: { count: 2, size: 300_000 } });
+    const view = await finished(jobId);
+    const receipts = await assertStoredOnce(jobId, view, 2);
+    // No session: the list and the bytes are refused.
+    const anonymous = await fetch(new URL(`/export/jobs/${jobId}/receipts`, stack.base));
+    assert.equal(anonymous.status, 401);
+    const bytes = await fetch(new URL(receipts[0].href, stack.base));
+    assert.equal(bytes.status, 401);
+    await bytes.body?.cancel();
+    // Another company's session does not see them.
+    const other = await stack.connectedClient(1);
+    const foreign = await other.client.json(`/export/jobs/${jobId}/receipts`);
+    assert.equal(foreign.status, 404, foreign.text);
+    const foreignBytes = await other.client.fetch(receipts[0].href);
+    assert.equal(foreignBytes.status, 404);
+    await foreignBytes.body?.cancel();
+  });
+
+  test("a 26 MB receipt, and a kill of the worker mid-stream: afterwards every receipt is stored exactly once", async () => {
+    const size = 26 * MB;
+    const { jobId } = stack.standin.createExportJob({ company: subject, entries: 3, receipts: { count: 2, size } });
+    const { waitFor } = await import("./helpers/export-stack.mjs");
+    // Kill once the first receipt is in: the others are on their way.
+    await waitFor(async () => (await stack.ledger("SELECT COUNT(*) AS n FROM ledger_receipts WHERE job_id = ?1", jobId).catch(() => [{ n: 0 }]))[0].n >= 1, {
+      what: "the first receipt", timeoutMs: 120_000, intervalMs: 50,
+    });
+    await stack.restart();
+    const view = await finished(jobId);
+    const receipts = await assertStoredOnce(jobId, view, 2);
+    for (const r of receipts) assert.equal(r.size, size);
+  });
+});

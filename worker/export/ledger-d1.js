@@ -15,6 +15,7 @@
 // booking's voucher is returned again (ledger.js: "Contract").
 import { summariseEntry } from "./entry-summary.js";
 import { DEFAULT_CHART, judgeLines } from "./ledger-chart.js";
+import { r2Receipts } from "./ledger-receipts.js";
 
 /** @typedef {import("./ledger.js").Ledger} Ledger */
 /** @typedef {import("./ledger.js").LedgerEntry} LedgerEntry */
@@ -140,6 +141,8 @@ function lineStatements(db, accountingEntryId, entry) {
  */
 export function d1Ledger({ binding = LEDGER_BINDING, now = Date.now } = {}) {
   return {
+    // Receipts in R2 (binding RECEIPTS) with a row in this database (ledger-receipts.js).
+    ...r2Receipts(binding),
     async book(entries, { company, jobId, env }) {
       const db = env?.[binding];
       if (!db || typeof db.prepare !== "function") {

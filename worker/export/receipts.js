@@ -198,7 +198,8 @@ async function storeFile(o) {
  * @param {number} [o.backoffMs]
  */
 export async function storeReceipts({ ledger, entries, results, context, renew, fetchFile = (url) => fetch(url), idleMs = DEFAULT_IDLE_MS, backoffMs = 500 }) {
-  if (typeof ledger?.saveReceipt !== "function") return results;
+  // A ledger may have the method but no storage here (the demo's without an R2 bucket).
+  if (typeof ledger?.saveReceipt !== "function" || ledger.storesReceipts?.(context) === false) return results;
   const out = [];
   for (let i = 0; i < entries.length; i++) {
     const result = results[i];

@@ -47,6 +47,8 @@ export async function startWorkerd({ env, port = 8787, host = "127.0.0.1", build
     },
     // The demo ledger of the export runner (worker/export/ledger-d1.js).
     d1Databases: { LEDGER_DB: "pleo-oauth-ledger" },
+    // Its receipts (worker/export/ledger-receipts.js): local R2, persisted under defaultPersistRoot.
+    r2Buckets: { RECEIPTS: "pleo-oauth-receipts" },
     ...(persistDir ? { defaultPersistRoot: persistDir, durableObjectsPersist: path.join(persistDir, "durable-objects") } : {}),
     serviceBindings: { ASSETS: (request) => staticFiles.fetch(request) },
     port,

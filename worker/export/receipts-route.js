@@ -1,0 +1,46 @@
+// The demo ledger's receipts over HTTP (issue #18; api.md "Receipts"):
+//   GET /export/jobs/<id>/receipts                  {receipts:[{accountingEntryId, index, type, size, sha256, href}]}
+//   GET /export/jobs/<id>/receipts/<entryId>/<n>    the bytes, streamed from R2
+// The same rules as the other export routes: a session holding the selected
+// company (401/403), and the job must be that company's (the connection
+// object answers only for its own jobs); rows are filtered by company too.
+import { errorResponse, jsonResponse } from "../http.js";
+import { requireSession, selectCompany } from "../sessions.js";
+import { LEDGER_BINDING } from "./ledger-d1.js";
+import { listReceipts, openReceipt } from "./ledger-receipts.js";
+
+const ROUTE = /^\/export\/jobs\/([A-Za-z0-9_-]{1,100})\/receipts(?:\/([A-Za-z0-9_-]{1,100})\/(\d{1,4}))?$/;
+
+/** Whether this path is one of ours (export.js routes it here). */
+export const isReceiptsPath = (pathname) => ROUTE.test(pathname);
+
+export async function receiptsRoute(ctx) {
+  const { request, url, config, env } = ctx;
+  if (request.method !== "GET") return errorResponse(405, "method_not_allowed", "Use GET.", { Allow: "GET" });
+  const [, jobId, accountingEntryId, index] = ROUTE.exec(url.pathname);
+  const session = await requireSession(request, config);
+  const subject = selectCompany(request, session, url);
+  const job = await ctx.app.connections.call(subject, "exportJob", { sid: session.sid, jobId });
+  if (!job) return errorResponse(404, "not_found", "No such export job for this company.");
+  const headers = { "X-Pleo-Company": subject, "Cache-Control": "private, no-store" };
+  if (!accountingEntryId) {
+    const rows = await listReceipts(env, LEDGER_BINDING, { company: subject, jobId });
+    const receipts = rows.map((r) => ({
+      ...r,
+      href: `/export/jobs/${jobId}/receipts/${encodeURIComponent(r.accountingEntryId)}/${r.index}`,
+    }));
+    return jsonResponse({ receipts }, 200, headers);
+  }
+  const found = await openReceipt(env, LEDGER_BINDING, { company: subject, jobId, accountingEntryId, index: Number(index) });
+  if (!found) return errorResponse(404, "not_found", "No such receipt for this company's job.");
+  return new Response(found.body, {
+    headers: {
+      ...headers,
+      "Content-Type": found.type,
+      "Content-Length": String(found.size),
+      // Shown in the page (thumbnail, PDF link), never run as a document of our origin.
+      "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
+}
