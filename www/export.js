@@ -18,6 +18,7 @@ const view = {
   jobs: [],
   selectedJob: null,
   detail: null,
+  receipts: new Map(), // accountingEntryId → [{index, type, size, href}] of the selected job (demo ledger, R2)
   timer: null,
   busy: false,
   liveUntil: 0, // after "Create" or "Run now": keep polling while the webhook and the run get going
@@ -151,7 +152,7 @@ function entryRows(item) {
     h("td", {}, counterpart ?? h("span", { class: "muted" }, "no supplier")),
     h("td", { class: "num" }, formatMoney(item.amount)),
     h("td", {}, statusPill(item.status)),
-    h("td", { class: "mono small voucher" }, item.externalId ?? item.voucher ?? ""),
+    h("td", { class: "mono small voucher" }, item.externalId ?? item.voucher ?? "", receiptLinks(item.accountingEntryId)),
     h("td", { class: "small" }, item.failureReasonType ? `${item.failureReasonType}: ${item.failureReason ?? ""}` : ""),
   );
   const lineRows = lines.map((line) =>
@@ -166,6 +167,40 @@ function entryRows(item) {
     ),
   );
   return [entry, ...lineRows];
+}
+
+// The entry's receipts as the demo ledger stored them: a thumbnail for an
+// image, a link for a PDF (or anything else). `?company=` because an <img>
+// cannot send the X-Pleo-Company header.
+function receiptLinks(accountingEntryId) {
+  const receipts = view.receipts.get(accountingEntryId);
+  if (!receipts?.length) return null;
+  return h(
+    "div",
+    { class: "receipts" },
+    ...receipts.map((r) => {
+      const href = `${r.href}?company=${encodeURIComponent(view.company)}`;
+      const label = `Receipt ${r.index + 1} (${Math.max(1, Math.round(r.size / 1024))} KB)`;
+      return /^image\//.test(r.type)
+        ? h("a", { href, target: "_blank", rel: "noopener" }, h("img", { src: href, alt: label, class: "receipt-thumb", loading: "lazy", width: "48" }))
+        : h("a", { href, target: "_blank", rel: "noopener", class: "receipt-link" }, label);
+    }),
+  );
+}
+
+/** The selected job's receipts (GET /export/jobs/<id>/receipts); none when the ledger keeps none. */
+async function loadReceipts(jobId) {
+  const response = await fetch(`/export/jobs/${encodeURIComponent(jobId)}/receipts`, {
+    headers: { "X-Pleo-Company": view.company },
+    credentials: "same-origin",
+  }).catch(() => null);
+  const body = response?.ok ? await response.json().catch(() => null) : null;
+  const byEntry = new Map();
+  for (const r of body?.receipts ?? []) {
+    if (!byEntry.has(r.accountingEntryId)) byEntry.set(r.accountingEntryId, []);
+    byEntry.get(r.accountingEntryId).push(r);
+  }
+  view.receipts = byEntry;
 }
 
 function renderDetail() {
@@ -263,6 +298,7 @@ async function refresh() {
     const detail = await attempt(() => pleo.exportJob(view.selectedJob, { company: view.company }));
     if (detail) {
       view.detail = detail;
+      await loadReceipts(view.selectedJob);
       renderDetail();
     }
   }

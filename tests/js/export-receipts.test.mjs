@@ -8,6 +8,7 @@ import { createServer } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { RECEIPT_MAX_BYTES, storeReceipts } from "../../worker/export/receipts.js";
 import { Sha256 } from "../../worker/export/sha256.js";
+import { servedAs } from "../../worker/export/receipts-route.js";
 
 const MB = 1024 * 1024;
 
@@ -463,4 +464,15 @@ describe("receipts in the demo ledger (workerd + stand-in + R2)", { timeout: 300
     const receipts = await assertStoredOnce(jobId, view, 2);
     for (const r of receipts) assert.equal(r.size, size);
   });
+});
+
+test("a stored receipt is served inline only as a raster image (sandboxed) or a PDF; anything else is a download", () => {
+  assert.equal(servedAs("image/png")["Content-Type"], "image/png");
+  assert.match(servedAs("image/jpeg")["Content-Security-Policy"], /sandbox/);
+  assert.equal(servedAs("application/pdf")["Content-Disposition"], "inline");
+  for (const risky of ["text/html", "image/svg+xml", "application/xhtml+xml", ""]) {
+    assert.equal(servedAs(risky)["Content-Type"], "application/octet-stream", risky);
+    assert.equal(servedAs(risky)["Content-Disposition"], "attachment", risky);
+  }
+  for (const type of ["image/png", "application/pdf", "text/html"]) assert.equal(servedAs(type)["X-Content-Type-Options"], "nosniff");
 });

@@ -33,14 +33,19 @@ export async function receiptsRoute(ctx) {
   }
   const found = await openReceipt(env, LEDGER_BINDING, { company: subject, jobId, accountingEntryId, index: Number(index) });
   if (!found) return errorResponse(404, "not_found", "No such receipt for this company's job.");
-  return new Response(found.body, {
-    headers: {
-      ...headers,
-      "Content-Type": found.type,
-      "Content-Length": String(found.size),
-      // Shown in the page (thumbnail, PDF link), never run as a document of our origin.
-      "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
-      "X-Content-Type-Options": "nosniff",
-    },
-  });
+  return new Response(found.body, { headers: { ...headers, ...servedAs(found.type), "Content-Length": String(found.size) } });
+}
+
+// A receipt is content from outside served on our origin: only raster
+// images and PDFs are shown inline (thumbnail, PDF link); anything else (an
+// SVG or HTML could run script here) is a download.
+export function servedAs(type) {
+  const media = String(type).split(";")[0].trim().toLowerCase();
+  const base = { "X-Content-Type-Options": "nosniff" };
+  if (/^image\/(png|jpeg|gif|webp|heic|heif)$/.test(media)) {
+    return { ...base, "Content-Type": media, "Content-Security-Policy": "default-src 'none'; sandbox" };
+  }
+  // No sandbox for PDFs: Chromium will not open its PDF viewer in a sandboxed document.
+  if (media === "application/pdf") return { ...base, "Content-Type": media, "Content-Disposition": "inline" };
+  return { ...base, "Content-Type": "application/octet-stream", "Content-Disposition": "attachment" };
 }
