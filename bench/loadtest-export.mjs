@@ -7,6 +7,9 @@
 //   npm run loadtest -- --export [--faults] [--json]     20 companies × 500 entries, 2 restarts
 //   node bench/loadtest-export.mjs --quick               smoke: 3 companies × 60 entries, pages of 10
 //   options: --companies N --entries N --restarts N --timeout-s N --json --faults --quick
+//   npm run loadtest -- --export --receipts [--receipt-size BYTES] [--receipt-count N] --json
+//                                                        receipts (issue #18): 4 companies × 30 entries × 2
+//                                                        receipts of 1 MB by default; adds the receipt figures
 //
 // Phases: (1) connect every company over HTTP (the stand-in's sign-in and
 // consent, then the worker's callback), faults off; (2) faults on with
@@ -38,6 +41,7 @@ import { freePort, startStandinProcess } from "../dev/standin/process.mjs";
 import { completeAuthorization } from "../dev/standin/drive.mjs";
 import { localWorkerEnv } from "../worker/local/env.mjs";
 import { CookieBrowser } from "./loadtest-browser.mjs";
+import { receiptFigures, watchPeakRss } from "./loadtest-receipts.mjs";
 
 const FAULTS = { apiFailureRate: 0.2, apiRateLimitRate: 0.1 };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -48,6 +52,17 @@ export function parseExportArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split("=");
     if (flag === "--export") continue;
+    if (flag === "--receipts") {
+      // Fewer entries, each with receipts: the bytes are the load here.
+      Object.assign(opts, { companies: 4, entries: 30, receipts: { count: 2, size: 1024 * 1024, ...opts.receipts } });
+      continue;
+    }
+    if (flag === "--receipt-size" || flag === "--receipt-count") {
+      const value = Number(inline ?? argv[++i]);
+      if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} takes a whole number`);
+      opts.receipts = { count: 2, size: 1024 * 1024, ...opts.receipts, [flag === "--receipt-size" ? "size" : "count"]: value };
+      continue;
+    }
     if (flag === "--faults") opts.faults = true;
     else if (flag === "--json") opts.json = true;
     // Smoke: small jobs in pages of 10 so the restarts still land mid-run.
@@ -112,6 +127,7 @@ export async function runExportLoadtest(opts, log = (line) => process.stderr.wri
   const env = localWorkerEnv(info, { redirectUri, timeoutMs: 10_000, extra: { EXPORT_POLL_MINUTES: "60", ...pages } });
   const start = () => startWorkerd({ env, port, persistDir, build: false });
   let worker = await start();
+  const rss = opts.receipts ? watchPeakRss() : null; // the workerd process's peak resident memory
   try {
     // (1) connect
     const companies = info.companies.slice(0, opts.companies);
@@ -126,7 +142,7 @@ export async function runExportLoadtest(opts, log = (line) => process.stderr.wri
     if (opts.faults) await admin(info, "POST", "/faults", FAULTS);
     const jobs = [];
     for (const c of companies) {
-      const { jobId } = await admin(info, "POST", "/export-jobs", { company: c.subject, entries: opts.entries });
+      const { jobId } = await admin(info, "POST", "/export-jobs", { company: c.subject, entries: opts.entries, receipts: opts.receipts });
       jobs.push(jobId);
     }
     const items = jobs.length * opts.entries;
@@ -186,14 +202,17 @@ export async function runExportLoadtest(opts, log = (line) => process.stderr.wri
       }
     }
     const apiRequests = after.apiRequests - before.apiRequests;
+    const receipts = opts.receipts ? await receiptFigures({ db, views, plan: opts.receipts, peakRssMb: rss.stop() }) : {};
     return {
+      ...receipts,
       companies: companies.length,
       jobs: jobs.length,
       items,
       exported,
       failed_items: failedItems,
-      duplicates: ledgerDuplicates + mismatched,
-      lost,
+      // With --receipts: receipts stored twice, or missing / not byte-equal, count too.
+      duplicates: ledgerDuplicates + mismatched + (receipts.duplicates ?? 0),
+      lost: lost + (receipts.lost ?? 0),
       requests_per_1000_items: Math.round((apiRequests / items) * 1000 * 10) / 10,
       worker_restarts: restarts,
       p50_job_ms: percentile(jobMs, 50),
@@ -205,6 +224,7 @@ export async function runExportLoadtest(opts, log = (line) => process.stderr.wri
       wall_ms: Date.now() - started,
     };
   } finally {
+    rss?.stop();
     await worker.close().catch(() => {});
     standin.close();
     await rm(persistDir, { recursive: true, force: true }).catch(() => {});
