@@ -97,6 +97,13 @@ describe("Export tab in Chromium", { timeout: 180_000 }, () => {
     const amounts = await page.locator("#export-entries tbody tr.export-entry td.num").allTextContents();
     assert.ok(amounts.every((a) => /\d/.test(a)), "every entry shows its amount");
     assert.ok(amounts.some((a) => /\d[.,]\d{2}/.test(a)), "two-decimal currencies show two decimals");
+    // Receipts (issue #18): booked entries link their PDF receipts from the demo ledger's R2 bucket.
+    const receiptLinks = page.locator('#export-entries tbody tr.export-entry[data-status="successful"] a.receipt-link');
+    assert.ok((await receiptLinks.count()) > 0, "booked entries show their receipts");
+    const receipt = await page.request.get(new URL(await receiptLinks.first().getAttribute("href"), stack.base).href);
+    assert.equal(receipt.status(), 200);
+    assert.equal(receipt.headers()["content-type"], "application/pdf");
+    assert.ok((await receipt.body()).subarray(0, 5).toString("latin1") === "%PDF-", "the receipt is the PDF the stand-in served");
 
     // CSV download.
     const [download] = await Promise.all([page.waitForEvent("download"), job.getByRole("link", { name: "Download CSV" }).click()]);
