@@ -71,8 +71,22 @@ export type LedgerResult =
  * createWorker({ ledger }); default: the D1 demo ledger (binding LEDGER_DB).
  */
 export interface Ledger {
-  book(entries: LedgerEntry[], context: { company: string; jobId: string; env: Record<string, unknown> }): Promise<LedgerResult[]>;
+  book(entries: LedgerEntry[], context: LedgerContext): Promise<LedgerResult[]>;
+  /**
+   * Optional (docs/EXPORT.md "Receipts"): stores one receipt of a booked entry, streamed; read
+   * `body` to its end and store nothing if it errors. Idempotent on (accountingEntryId, index).
+   * `sha256` resolves with the body's hex SHA-256 once it was read to its end.
+   */
+  saveReceipt?(
+    receipt: { accountingEntryId: string; index: number; type: string; size: number; sha256: Promise<string>; body: ReadableStream<Uint8Array> },
+    context: LedgerContext,
+  ): Promise<void>;
+  /** Optional: true when that receipt is stored already (the run then skips its download). */
+  hasReceipt?(receipt: { accountingEntryId: string; index: number }, context: LedgerContext): Promise<boolean>;
+  /** Optional: false when this ledger keeps no receipts here (then none are fetched). */
+  storesReceipts?(context: LedgerContext): boolean;
 }
+export interface LedgerContext { company: string; jobId: string; env: Record<string, unknown> }
 
 export function createWorker<Options extends Record<string, unknown>>(
   options?: Options & { features?: Feature<Options>[]; builtins?: Feature<Options>[] },
