@@ -153,6 +153,22 @@ describe("receipts: fetch → check → streaming SHA-256 → ledger.saveReceipt
     assert.ok(ledger.maxChunk <= 1 * MB, `largest chunk handed to the ledger: ${ledger.maxChunk} bytes`);
   });
 
+  test("streaming a 26 MB receipt keeps the process's buffer memory far below the receipt's size", async () => {
+    const size = 26 * MB;
+    const base = process.memoryUsage().arrayBuffers;
+    let peak = 0;
+    const ledger = {
+      async saveReceipt({ body }) {
+        const reader = body.getReader();
+        while (!(await reader.read()).done) peak = Math.max(peak, process.memoryUsage().arrayBuffers - base);
+      },
+    };
+    const results = await run(ledger, [entry("mem", [file(host, "mem26", size)])]);
+    assert.equal(results[0].status, "successful");
+    // Holding the body whole would need ≥ 26 MB of buffers; measured ~4 MB.
+    assert.ok(peak < 16 * MB, `peak buffer memory above the start: ${(peak / MB).toFixed(1)} MB`);
+  });
+
   test("an expired link (403) is renewed by reading the item again, then fetched", async () => {
     const renewedFor = [];
     const ledger = digestLedger();
