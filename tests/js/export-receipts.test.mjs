@@ -253,6 +253,16 @@ describe("receipts: fetch → check → streaming SHA-256 → ledger.saveReceipt
     assert.deepEqual(ledger.writes, ["r/0", "r/1"], "each receipt written once");
   });
 
+  test("a ledger whose hasReceipt fails is asked to save (idempotent) instead of failing the run", async () => {
+    const ledger = digestLedger();
+    ledger.hasReceipt = async () => {
+      throw new Error("database unavailable");
+    };
+    const results = await run(ledger, [entry("h", [file(host, "h0", 100)])]);
+    assert.equal(results[0].status, "successful");
+    assert.equal(ledger.stored.get("h/0").sha256, expectedSha("h0", 100));
+  });
+
   test("a ledger that refuses the write reports receipt_upload_failure; a ledger without saveReceipt skips receipts", async () => {
     const refusing = { saveReceipt: async ({ body }) => { await body.cancel(); throw new Error("bucket full"); } };
     const entries = [entry("u", [file(host, "u0", 100)])];

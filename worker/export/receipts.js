@@ -207,7 +207,8 @@ export async function storeReceipts({ ledger, entries, results, context, renew, 
     const files = result?.status === "successful" ? filesOf(json) : [];
     let failure = null;
     for (let index = 0; index < files.length && !failure; index++) {
-      if (await ledger.hasReceipt?.({ accountingEntryId, index }, context)) continue;
+      // A failed look-up is "not stored yet": saving again is idempotent.
+      if (await Promise.resolve(ledger.hasReceipt?.({ accountingEntryId, index }, context)).catch(() => false)) continue;
       try {
         await storeFile({ ledger, file: files[index], accountingEntryId, index, context, fetchFile, idleMs, backoffMs, renew: () => renew(accountingEntryId) });
       } catch (err) {
