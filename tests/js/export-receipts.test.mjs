@@ -381,6 +381,44 @@ describe("receipts from the stand-in", { timeout: 180_000 }, () => {
     }
   });
 
+  test("the run's renewal (receipt-run.js) pages through GET /v3/export-items for the item's fresh link", async () => {
+    const { storeBatchReceipts } = await import("../../worker/export/receipt-run.js");
+    await admin("POST", "/settings", { receiptLinkTtl: 1 });
+    const jobId = await job({ count: 1, size: 2000 }, 130); // the last entries are on the second page of 100
+    try {
+      const pages = [];
+      const token = (await (await import("../../dev/standin/drive.mjs")).obtainTokens(info, { company: 0 })).access_token;
+      // sendToPleo's shape: the core's request sent with the company's token → {status, headers, body}.
+      const send = async (conn, request) => {
+        pages.push(new URL(request.url).searchParams.get("after"));
+        const res = await fetch(request.url, { method: request.method, headers: { ...request.headers, authorization: `Bearer ${token}` } });
+        return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
+      };
+      // An entry of page 2, with a link that has expired by the time it is fetched.
+      const page2 = await api("GET", `/v3/export-items?job_id=${jobId}&limit=100&offset=100`);
+      assert.equal(page2.status, 200, page2.text);
+      assert.equal(page2.body.data.length, 30, "30 entries on the second page");
+      const target = page2.body.data.at(-1);
+      const entries = [{ accountingEntryId: target.accountingEntryId, json: JSON.stringify(target) }];
+      await new Promise((r) => setTimeout(r, 2100));
+      const ledger = digestLedger();
+      const conn = { config: { apiBaseUrl: info.apiBaseUrl }, subject: company.subject, env: {} };
+      const results = await storeBatchReceipts({
+        conn, jobId, companyId: company.subject.split(":").pop(), entries, results: booked(entries), ledger, send, timeoutMs: 5000,
+      });
+      assert.equal(results[0].status, "successful", JSON.stringify(results[0]));
+      assert.equal(pages.length, 2, "read again: page 1, then page 2 after page 1's cursor");
+      assert.equal(pages[0], null);
+      assert.ok(pages[1], "the second read passes the first page's endCursor");
+      const view = (await admin("GET", `/export-jobs/${jobId}`)).body;
+      const listed = view.items.find((i) => i.accountingEntryId === target.accountingEntryId).files[0];
+      assert.equal(ledger.stored.get(`${target.accountingEntryId}/0`).sha256, listed.sha256);
+    } finally {
+      await admin("POST", "/settings", { receiptLinkTtl: 86400 });
+      await admin("POST", `/export-jobs/${jobId}/fail`, {});
+    }
+  });
+
   test("the receiptFailureRate fault fails downloads; the item is reported receipt_download_failure, nothing stored", async () => {
     await admin("POST", "/faults", { receiptFailureRate: 1 });
     const jobId = await job({ count: 1, size: 1000 }, 1);
