@@ -58,7 +58,7 @@ function webhookHeaders(headers) {
 
 /**
  * Verifies a Standard Webhooks delivery (as Pleo signs them) and parses its body.
- * See js/edge.d.ts and ../shared/api.md "Webhook verification".
+ * See js/edge.d.ts and docs/WEBHOOKS.md.
  */
 export function verifyWebhook(input) {
   if (input === null || typeof input !== "object") throw invalid("invalid_input", "verifyWebhook takes { headers, body, secret }");
