@@ -45,8 +45,8 @@ test("the CSV has a header, one row per entry, quoted fields and no formulas", (
   ]);
   const lines = csv.split("\r\n");
   assert.equal(lines[0], CSV_COLUMNS.join(","));
-  assert.equal(lines[1], 'a1,2026-10-01,card_purchase,"Joe ""& The"" Juice, Copenhagen",DKK,125.50,EUR,-16.82,successful,PLEO-000001,,,');
-  assert.ok(lines[2].startsWith(`a2,,,"'=HYPERLINK(""http://x"")",,,,,failed,,,vendor_unknown,"line1`), lines[2]);
+  assert.equal(lines[1], '"a1","2026-10-01","card_purchase","Joe ""& The"" Juice, Copenhagen",DKK,125.50,EUR,-16.82,"successful","PLEO-000001",,,');
+  assert.ok(lines[2].startsWith(`"a2",,,"'=HYPERLINK(""http://x"")",,,,,"failed",,,"vendor_unknown","line1`), lines[2]);
   assert.equal(lines.at(-1), "", "ends with CRLF");
 });
 

@@ -85,7 +85,7 @@ describe("export runner (workerd + stand-in)", { timeout: 240_000 }, () => {
     assert.equal(lines.length, 251);
     const byId = new Map(detail.body.items.map((i) => [i.accountingEntryId, i]));
     for (const line of lines.slice(1, 40)) {
-      const id = line.slice(0, line.indexOf(","));
+      const id = line.slice(1, line.indexOf('",')); // text cells are quoted
       const item = byId.get(id);
       const v = item.amount.value;
       const expected = `${Math.trunc(v / 100)}.${String(Math.abs(v) % 100).padStart(2, "0")}`;

@@ -1,0 +1,209 @@
+// Issue #16 "Safe by default, loud when misused": the worker's parts in Node,
+// each against the misuse or attack the review found. The export runner runs
+// here on a fake connection (storage in a Map, Pleo's export API answered by
+// a function), so a spin or a silent failure shows as numbers, not as a
+// slow end-to-end run.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { LOOKUP_KEY, RUN_KEY, jobKey } from "../../worker/export/job-store.js";
+import { lookupRetryDelay, onExportAlarm, runNow } from "../../worker/export/runner.js";
+import { MISSING_SCOPE_KEY } from "../../worker/export/missing-scope.js";
+import { ledgerResultProblem } from "../../worker/export/ledger-check.js";
+import { renderEntriesCsv } from "../../worker/export/csv.js";
+
+const SUBJECT = "urn:pleo:company:5b1f3a52-0c4e-4d0e-9a53-3f1c2f6a9e10";
+const COMPANY_ID = SUBJECT.slice(SUBJECT.lastIndexOf(":") + 1);
+
+class MapStorage {
+  data = new Map();
+  async get(k) {
+    if (Array.isArray(k)) return new Map(k.filter((x) => this.data.has(x)).map((x) => [x, structuredClone(this.data.get(x))]));
+    return this.data.has(k) ? structuredClone(this.data.get(k)) : undefined;
+  }
+  async put(k, v) {
+    if (typeof k === "string") this.data.set(k, structuredClone(v));
+    else for (const [key, value] of Object.entries(k)) this.data.set(key, structuredClone(value));
+  }
+  async delete(k) {
+    for (const key of Array.isArray(k) ? k : [k]) this.data.delete(key);
+  }
+  async list({ prefix = "", limit = Infinity } = {}) {
+    return new Map([...this.data].filter(([key]) => key.startsWith(prefix)).slice(0, limit));
+  }
+}
+
+/** A company's connection as the runner sees it; `pleo(method, path, body)` → {status, headers?, body}. */
+function fakeConnection({ pleo, ledger, scopes = ["export-jobs:read", "export-jobs:write", "export-items:read"], env = {} }) {
+  const calls = [];
+  const timers = {};
+  const conn = {
+    subject: SUBJECT,
+    env: { PLEO_ENV: "local", ...env },
+    options: ledger ? { ledger } : {},
+    storage: new MapStorage(),
+    config: { apiBaseUrl: "https://api.pleo.test" },
+    describe: async () => ({ subject: SUBJECT, scopes }),
+    schedule: async (name, at) => {
+      timers[name] = at;
+    },
+    cancel: async (name) => {
+      delete timers[name];
+    },
+    use: async (fn) =>
+      fn({
+        api: async (path, init) => {
+          calls.push(`${init.method} ${path}`);
+          const { status, headers = {}, body = "" } = pleo(init.method, path, init.body);
+          return new Response(status === 204 ? null : typeof body === "string" ? body : JSON.stringify(body), { status, headers });
+        },
+      }),
+  };
+  return { conn, calls, timers };
+}
+
+const page = (data) => ({ data, pagination: { hasNextPage: false, hasPreviousPage: false, endCursor: null } });
+
+/** Pleo with one pending job of `entries` entries that accepts every report. */
+function pleoWithOneJob(entries, reports = []) {
+  const job = { id: "job-1", companyId: COMPANY_ID, status: "pending", numberOfItems: entries, createdAt: "2026-12-01T10:00:00Z" };
+  const ids = Array.from({ length: entries }, (_, i) => `entry-${i}`);
+  return (method, path, body) => {
+    const p = path.split("?")[0];
+    if (method === "GET" && p === "/v3/export-jobs") return { status: 200, body: page([job]) };
+    if (method === "POST" && p === "/v3/export-job-events") {
+      const { event } = JSON.parse(body);
+      job.status = event === "started" ? "in_progress" : event === "completed" ? "completed" : "failed";
+      return { status: 202, body: {} };
+    }
+    if (method === "GET" && p === "/v3/export-jobs/job-1") return { status: 200, body: { data: job } };
+    if (method === "GET" && p === "/v3/export-jobs/job-1/items") return { status: 200, body: page([]) };
+    if (method === "GET" && p === "/v3/export-items") {
+      return { status: 200, body: page(ids.map((accountingEntryId) => ({ accountingEntryId, date: "2026-11-30", type: "card", lines: [] }))) };
+    }
+    if (method === "PUT" && p === "/v3/export-jobs/job-1/items") {
+      reports.push(...JSON.parse(body));
+      return { status: 200, body: { data: JSON.parse(body), errors: [] } };
+    }
+    return { status: 404, body: { type: "NOT_FOUND", message: `${method} ${p}` } };
+  };
+}
+
+/** Captures console.error/log lines while fn runs. */
+async function captureLogs(fn) {
+  const lines = [];
+  const { error, log } = console;
+  console.error = (...a) => lines.push(a.join(" "));
+  console.log = (...a) => lines.push(a.join(" "));
+  try {
+    await fn();
+  } finally {
+    console.error = error;
+    console.log = log;
+  }
+  return lines;
+}
+
+// ------------------------------------------------------------ item 1
+
+test("#16.1 a Retry-After: 0 on the look-up waits at least the backoff, never under a second, and keeps counting", async () => {
+  for (const [status, retryAfter] of [[429, "0"], [503, "0"], [429, "1"]]) {
+    const { conn, calls, timers } = fakeConnection({ pleo: () => ({ status, headers: { "Retry-After": retryAfter }, body: "" }) });
+    await conn.storage.put(LOOKUP_KEY, { reason: "webhook", at: Date.now() });
+    const waits = [];
+    await captureLogs(async () => {
+      for (let i = 0; i < 4; i++) {
+        const before = Date.now();
+        await onExportAlarm(conn);
+        waits.push(timers.export - before);
+      }
+    });
+    assert.equal(calls.length, 4, "one look-up per alarm");
+    for (const w of waits) assert.ok(w >= 1000, `${status}: waited ${w} ms`);
+    assert.ok(waits[3] > waits[0], `${status}: the backoff grows: ${waits}`);
+    assert.ok(await conn.storage.get(LOOKUP_KEY), "the look-up stays asked for");
+  }
+  assert.equal(lookupRetryDelay(1, 0), 2000);
+  assert.equal(lookupRetryDelay(1, 30_000), 30_000, "a longer Retry-After is honoured");
+  assert.equal(lookupRetryDelay(20, undefined), 60_000);
+});
+
+// ------------------------------------------------------------ item 11
+
+test("#16.11 a 403 on the look-up is missing_scope naming the scope, not pleo_unavailable, and is not retried with backoff", async () => {
+  const forbidden = () => ({ status: 403, body: { type: "FORBIDDEN", message: "insufficient scope" } });
+  const { conn, calls, timers } = fakeConnection({ pleo: forbidden, scopes: ["users:read"] });
+  let thrown;
+  await captureLogs(async () => {
+    thrown = await runNow(conn).catch((e) => e);
+  });
+  assert.equal(thrown?.status, 403);
+  assert.equal(thrown?.code, "missing_scope");
+  assert.match(thrown.message, /export-jobs:read/);
+  assert.deepEqual((await conn.storage.get(MISSING_SCOPE_KEY)).scopes, ["export-jobs:read", "export-jobs:write", "export-items:read"]);
+  assert.equal(await conn.storage.get(LOOKUP_KEY), undefined, "no background retry loop");
+
+  // The alarm: after a 403 it sleeps until the next poll, not a backoff of seconds.
+  await conn.storage.put(LOOKUP_KEY, { reason: "webhook", at: Date.now() });
+  const logs = await captureLogs(() => onExportAlarm(conn));
+  assert.ok(timers.export - Date.now() > 10 * 60_000, `next try at the poll (${timers.export - Date.now()} ms)`);
+  assert.ok(logs.some((l) => /export-jobs:read/.test(l)), "the log names the scope");
+  assert.equal(calls.length, 2);
+});
+
+// ------------------------------------------------------------ item 13
+
+test("#16.13 a ledger answering a wrong shape is logged naming the bad field", async () => {
+  assert.equal(ledgerResultProblem([{ accountingEntryId: "a" }], [{ accountingEntryId: "a", status: "successful", externalId: "V-1" }]), null);
+  assert.match(ledgerResultProblem([{ accountingEntryId: "a" }], { results: [] }), /array/);
+  assert.match(ledgerResultProblem([{ accountingEntryId: "a" }], [{ accountingEntryId: "a", status: "ok", externalId: "V" }]), /results\[0\]\.status/);
+  assert.match(ledgerResultProblem([{ accountingEntryId: "a" }], [{ id: "a", status: "successful" }]), /results\[0\]\.accountingEntryId/);
+  assert.match(ledgerResultProblem([{ accountingEntryId: "a" }], [{ accountingEntryId: "a", status: "successful", voucher: "V" }]), /results\[0\]\.externalId/);
+
+  const ledger = { book: async (entries) => entries.map((e) => ({ accountingEntryId: e.accountingEntryId, status: "successful", voucher: "V-1" })) };
+  const { conn } = fakeConnection({ pleo: pleoWithOneJob(2), ledger });
+  await conn.storage.put(LOOKUP_KEY, { reason: "webhook", at: Date.now() });
+  const logs = await captureLogs(() => onExportAlarm(conn));
+  assert.ok(logs.some((l) => /wrong shape/.test(l) && /externalId/.test(l)), `a clear error: ${logs.join("\n")}`);
+});
+
+test("#16.13 while the ledger throws, the job shows 'ledger unavailable since …'; it clears when the ledger books again", async () => {
+  let down = true;
+  const ledger = {
+    book: async (entries) => {
+      if (down) throw new Error("connection refused");
+      return entries.map((e) => ({ accountingEntryId: e.accountingEntryId, status: "successful", externalId: `V-${e.accountingEntryId}` }));
+    },
+  };
+  const reports = [];
+  const { conn } = fakeConnection({ pleo: pleoWithOneJob(2, reports), ledger });
+  await conn.storage.put(LOOKUP_KEY, { reason: "webhook", at: Date.now() });
+  await captureLogs(() => onExportAlarm(conn));
+  const job = await conn.storage.get(jobKey("job-1"));
+  assert.equal(job.status, "in_progress");
+  assert.equal(job.error?.code, "ledger_unavailable");
+  assert.match(job.error.message, /unavailable since \d{4}-\d\d-\d\dT/);
+  assert.equal(reports.length, 0);
+
+  down = false;
+  await captureLogs(() => onExportAlarm(conn));
+  const after = await conn.storage.get(jobKey("job-1"));
+  assert.equal(after.error, null, "cleared once the ledger booked");
+  assert.equal(reports.length, 2);
+  assert.equal(await conn.storage.get(RUN_KEY), undefined, "the run ended");
+});
+
+// ------------------------------------------------------------ item 2
+
+test("#16.2 every CSV text cell is quoted, so ; and tab cannot split a cell; formula starts are guarded, also full-width and after invisible characters", () => {
+  const row = (supplier) => renderEntriesCsv([{ accountingEntryId: "e1", supplier, status: "successful" }]).split("\r\n")[1];
+  assert.equal(row("Acme;=cmd|' /C calc'!A0"), `"e1",,,"Acme;=cmd|' /C calc'!A0",,,,,"successful",,,,`);
+  assert.match(row("a\tb"), /,"a\tb",/);
+  assert.match(row("=1+1"), /,"'=1\+1",/);
+  assert.match(row("＝1+1"), /,"'＝1\+1",/, "full-width equals sign");
+  assert.match(row("\u200b=1+1"), /,"'\u200b=1\+1",/, "zero-width space first");
+  assert.match(row(" =1+1"), /,"' =1\+1",/, "a space first");
+  assert.match(row('say "hi"'), /,"say ""hi""",/);
+  assert.match(row("-12"), /,"'-12",/);
+  const amounts = renderEntriesCsv([{ accountingEntryId: "e1", amount: { currency: "EUR", value: -1250 } }]).split("\r\n")[1];
+  assert.match(amounts, /,EUR,-12\.50,/, "numbers made by us stay unquoted numbers");
+});
