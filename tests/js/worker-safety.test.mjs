@@ -207,3 +207,124 @@ test("#16.2 every CSV text cell is quoted, so ; and tab cannot split a cell; for
   const amounts = renderEntriesCsv([{ accountingEntryId: "e1", amount: { currency: "EUR", value: -1250 } }]).split("\r\n")[1];
   assert.match(amounts, /,EUR,-12\.50,/, "numbers made by us stay unquoted numbers");
 });
+
+// ------------------------------------------------------------ items 3, 4
+
+/** A body of `total` bytes in 64 KiB chunks, without Content-Length; counts what the reader pulled. */
+function chunkedBody(total) {
+  const counter = { pulled: 0 };
+  const chunk = new Uint8Array(64 * 1024).fill(0x61);
+  const stream = new ReadableStream({
+    pull(controller) {
+      if (counter.pulled >= total) return controller.close();
+      counter.pulled += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+  });
+  return { stream, counter };
+}
+
+/** An env whose DIRECTORY is a real DirectoryObject on a Map, and a connections spy. */
+async function webhookStack(connected = []) {
+  const { DirectoryObject } = await import("../../worker/store/directory-object.js");
+  const directory = new DirectoryObject({ storage: new MapStorage() }, {});
+  for (const subject of connected) await directory.remember({ subject, name: null, status: "active" });
+  const env = { DIRECTORY: { idFromName: (n) => n, get: () => ({ fetch: (url, init) => directory.fetch(new Request(url, init)) }) } };
+  const addressed = [];
+  const app = { connections: { call: async (subject, method) => (addressed.push(`${subject} ${method}`), { outcome: "not_connected" }) } };
+  return { env, app, addressed };
+}
+
+test("#16.3 a chunked webhook body is cancelled at 256 KiB, not read whole before the 413", async () => {
+  const { webhookRoutes } = await import("../../worker/routes/webhooks.js");
+  const { env, app } = await webhookStack([SUBJECT]);
+  const { stream, counter } = chunkedBody(50 * 1024 * 1024);
+  const url = new URL(`https://worker.test/webhooks/pleo/${encodeURIComponent(SUBJECT)}`);
+  const request = new Request(url, { method: "POST", body: stream, duplex: "half" });
+  assert.equal(request.headers.get("content-length"), null);
+  const response = await captureLogs(async () => {}).then(() => webhookRoutes.handle({ request, url, env, app }));
+  assert.equal(response.status, 413);
+  assert.ok(counter.pulled <= 512 * 1024, `read ${counter.pulled} bytes of a 50 MiB body`);
+});
+
+test("#16.3 the worker's routes read bodies only through the byte-counting reader", async () => {
+  const { readFile, readdir } = await import("node:fs/promises");
+  const dir = new URL("../../worker/routes/", import.meta.url);
+  for (const name of await readdir(dir)) {
+    const source = await readFile(new URL(name, dir), "utf8");
+    assert.doesNotMatch(source, /request\.(arrayBuffer|json|text|formData|blob)\(/, `${name} reads a request body unbounded`);
+  }
+  const { readRequestBody } = await import("../../worker/read-body.js");
+  const { stream, counter } = chunkedBody(10 * 1024 * 1024);
+  const err = await readRequestBody(new Request("https://w.test/", { method: "POST", body: stream, duplex: "half" }), 1024 * 1024).catch((e) => e);
+  assert.equal(err?.status, 413);
+  assert.equal(err?.code, "body_too_large");
+  assert.ok(counter.pulled <= 1024 * 1024 + 128 * 1024, `read ${counter.pulled} bytes`);
+  const ok = await readRequestBody(new Request("https://w.test/", { method: "POST", body: "hello" }), 5);
+  assert.equal(new TextDecoder().decode(ok), "hello");
+});
+
+test("#16.4 an unsigned webhook for a company nobody connected addresses no company object", async () => {
+  const { webhookRoutes } = await import("../../worker/routes/webhooks.js");
+  const { env, app, addressed } = await webhookStack([SUBJECT]);
+  for (let i = 0; i < 20; i++) {
+    const subject = `urn:pleo:company:${crypto.randomUUID()}`;
+    const url = new URL(`https://worker.test/webhooks/pleo/${encodeURIComponent(subject)}`);
+    const request = new Request(url, { method: "POST", body: "{}" });
+    const response = await captureLogs(async () => {}).then(() => webhookRoutes.handle({ request, url, env, app }));
+    assert.equal(response.status, 410);
+  }
+  assert.deepEqual(addressed, [], "no Durable Object addressed");
+  // A connected company's deliveries still reach its object.
+  const url = new URL(`https://worker.test/webhooks/pleo/${encodeURIComponent(SUBJECT)}`);
+  await captureLogs(() => webhookRoutes.handle({ request: new Request(url, { method: "POST", body: "{}" }), url, env, app }));
+  assert.deepEqual(addressed, [`${SUBJECT} receiveWebhook`]);
+});
+
+// ------------------------------------------------------------ item 5
+
+test("#16.5 a login callback reads a bounded number of transactions, however many are open; expired ones are swept", async () => {
+  const { DirectoryObject } = await import("../../worker/store/directory-object.js");
+  const storage = new MapStorage();
+  let listed = 0;
+  const list = storage.list.bind(storage);
+  storage.list = async (opts) => {
+    const out = await list(opts);
+    listed += out.size;
+    return out;
+  };
+  const directory = new DirectoryObject({ storage }, {});
+  const now = Date.now();
+  for (let i = 0; i < 3000; i++) await directory.consumeTransaction({ txid: `open-${i}`, expiresAt: now + 600_000 });
+  listed = 0;
+  assert.equal(await directory.consumeTransaction({ txid: "real-user", expiresAt: now + 600_000 }), true);
+  assert.ok(listed <= 64, `one callback read ${listed} transaction keys`);
+  assert.equal(await directory.consumeTransaction({ txid: "real-user", expiresAt: now + 600_000 }), false, "still single use");
+
+  // Expired transactions go, oldest first, a batch per callback.
+  const old = new DirectoryObject({ storage: new MapStorage() }, {});
+  for (let i = 0; i < 100; i++) await old.consumeTransaction({ txid: `old-${i}`, expiresAt: now - 1000 + i });
+  await old.consumeTransaction({ txid: "next", expiresAt: now + 600_000 });
+  await old.consumeTransaction({ txid: "next-2", expiresAt: now + 600_000 });
+  assert.ok(old.storage.data.size < 40, `${old.storage.data.size} keys left of 102 transactions`);
+});
+
+// ------------------------------------------------------------ item 8
+
+test("#16.8 the API proxy allows the export API for GET only: a browser cannot create jobs or report item results", async () => {
+  const { upstreamUrl } = await import("../../worker/api-allow-list.js");
+  const base = "https://api.pleo.test";
+  for (const [method, path] of [
+    ["PUT", "/v3/export-jobs/j1/items"],
+    ["POST", "/v3/export-jobs"],
+    ["PATCH", "/v3/export-jobs/j1"],
+    ["POST", "/v3/export-items"],
+  ]) {
+    assert.throws(() => upstreamUrl(base, path, method, ""), (e) => e.status === 405, `${method} ${path}`);
+  }
+  assert.equal(upstreamUrl(base, "/v3/export-jobs/j1/items", "GET", "").href, `${base}/v3/export-jobs/j1/items`);
+  // A partner's own list (createWorker({ apiAllowList })) replaces it.
+  const custom = [{ path: "/v1/receipts", methods: ["GET"] }];
+  assert.equal(upstreamUrl(base, "/v1/receipts/1", "GET", "", custom).pathname, "/v1/receipts/1");
+  assert.throws(() => upstreamUrl(base, "/v2/employees", "GET", "", custom), (e) => e.status === 403);
+});

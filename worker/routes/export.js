@@ -18,6 +18,7 @@ import { renderEntriesCsv } from "../export/csv.js";
 import { listItems, listJobs, jobKey } from "../export/job-store.js";
 import { EXPORT_TIMER, onExportAlarm, requestLookup, runNow } from "../export/runner.js";
 import { exportSettings } from "../export/settings.js";
+import { readRequestJson } from "../read-body.js";
 import { deleteSubscription, ensureSubscription } from "../webhooks/subscriptions.js";
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
@@ -73,12 +74,8 @@ async function createDemoJob(ctx) {
   if (!admin) return errorResponse(404, "not_found", "Creating export jobs is only possible against the local stand-in.");
   const { subject } = await companyFor(ctx, { csrf: true });
   let entries = 25;
-  try {
-    const body = await request.json();
-    if (body && Number.isInteger(body.entries)) entries = body.entries;
-  } catch {
-    // no body: the default size
-  }
+  const body = await readRequestJson(request, 4096); // no body (null): the default size
+  if (body && Number.isInteger(body.entries)) entries = body.entries;
   if (entries < 1 || entries > MAX_DEMO_ENTRIES) throw new WorkerError(400, "invalid_request", `entries must be 1..${MAX_DEMO_ENTRIES}.`);
   const response = await fetch(`${admin.replace(/\/+$/, "")}/export-jobs`, {
     method: "POST",
