@@ -2,6 +2,7 @@
 // and judges every response; this module moves the bytes.
 import { WorkerError } from "./http.js";
 import { readLimitedBytes } from "./read-body.js";
+import { safeUpstreamCode } from "./upstream-code.js";
 
 const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
 
@@ -55,7 +56,7 @@ export function tokenResponseError(err, status) {
     return new WorkerError(502, "pleo_unavailable", `Pleo's token endpoint failed (HTTP ${status}). Please try again.`);
   }
   if (err.code === "token_error") {
-    return new WorkerError(502, "pleo_error", `Pleo's token endpoint refused the request (${err.error}).`);
+    return new WorkerError(502, "pleo_error", `Pleo's token endpoint refused the request (${safeUpstreamCode(err.error)}).`);
   }
   return new WorkerError(502, "pleo_error", `Pleo's token endpoint sent an unusable response (${err.code}).`);
 }

@@ -328,3 +328,36 @@ test("#16.8 the API proxy allows the export API for GET only: a browser cannot c
   assert.equal(upstreamUrl(base, "/v1/receipts/1", "GET", "", custom).pathname, "/v1/receipts/1");
   assert.throws(() => upstreamUrl(base, "/v2/employees", "GET", "", custom), (e) => e.status === 403);
 });
+
+// ------------------------------------------------------------ item 7
+
+test("#16.7 the token endpoint's error reaches /auth/refresh only when it is a code", async () => {
+  const { tokenResponseError } = await import("../../worker/pleo-http.js");
+  const oauth = (error) => Object.assign(new Error("x"), { name: "OAuthError", code: "token_error", error });
+  assert.match(tokenResponseError(oauth("invalid_scope"), 400).message, /\(invalid_scope\)/);
+  assert.match(tokenResponseError(oauth("RATE_LIMIT_EXCEEDED"), 400).message, /\(RATE_LIMIT_EXCEEDED\)/);
+  for (const raw of ["<html><body>Bad gateway</body></html>", "a\r\nX-Injected: 1", "x".repeat(65), "Invalid grant!"]) {
+    const message = tokenResponseError(oauth(raw), 400).message;
+    assert.ok(!message.includes(raw), message);
+    assert.match(message, /\(unrecognised\)/);
+  }
+});
+
+test("#16.7 an export job's error keeps Pleo's type only when it is a code (no 3 KB of HTML)", async () => {
+  for (const [type, expected] of [
+    [`<html>${"<p>Service Unavailable</p>".repeat(120)}</html>`, "the export API answered 400 unrecognised"],
+    ["EXPORT_JOB_IS_BROKEN", "the export API answered 400 EXPORT_JOB_IS_BROKEN"],
+  ]) {
+    const pleo = pleoWithOneJob(1);
+    const failingClaim = (method, path, body) =>
+      method === "POST" && path.startsWith("/v3/export-job-events") && JSON.parse(body).event === "started"
+        ? { status: 400, body: { type, message: "nope" } }
+        : pleo(method, path, body);
+    const { conn } = fakeConnection({ pleo: failingClaim });
+    await conn.storage.put(LOOKUP_KEY, { reason: "webhook", at: Date.now() });
+    await captureLogs(() => onExportAlarm(conn));
+    const job = await conn.storage.get(jobKey("job-1"));
+    assert.ok(job.error, JSON.stringify(job));
+    assert.equal(job.error.message, expected);
+  }
+});

@@ -19,6 +19,7 @@ import { LEDGER_BINDING, d1Ledger } from "./ledger-d1.js";
 import { memoryLedger } from "./ledger-memory.js";
 import { summariseEntry } from "./entry-summary.js";
 import { ledgerResultProblem } from "./ledger-check.js";
+import { safeExportErrorMessage } from "../upstream-code.js";
 import { MISSING_SCOPE_KEY, isAccessDenied, missingExportScopes, missingScopeMessage } from "./missing-scope.js";
 import { exportSettings } from "./settings.js";
 import { ensureSubscription } from "../webhooks/subscriptions.js";
@@ -399,7 +400,8 @@ async function finish(conn, run, action) {
     exported: action.counts?.successful ?? job.exported,
     failed: action.counts?.failed ?? job.failed,
     completedAt: ended ? new Date().toISOString() : job.completedAt,
-    error: action.error ? { code: action.error.code, message: action.error.message } : null,
+    // Pleo's error type is untrusted text: only a code-shaped one is kept.
+    error: action.error ? { code: action.error.code, message: safeExportErrorMessage(action.error.message) } : null,
   };
   await storage.put(jobKey(run.jobId), summary);
   await storage.delete(RUN_KEY);
