@@ -74,8 +74,8 @@ async function createDemoJob(ctx) {
   if (!admin) return errorResponse(404, "not_found", "Creating export jobs is only possible against the local stand-in.");
   const { subject } = await companyFor(ctx, { csrf: true });
   let entries = 25;
-  const body = await readRequestJson(request, 4096); // no body (null): the default size
-  if (body && Number.isInteger(body.entries)) entries = body.entries;
+  const asked = await readRequestJson(request, 4096); // no body (null): the default size
+  if (asked && Number.isInteger(asked.entries)) entries = asked.entries;
   if (entries < 1 || entries > MAX_DEMO_ENTRIES) throw new WorkerError(400, "invalid_request", `entries must be 1..${MAX_DEMO_ENTRIES}.`);
   const response = await fetch(`${admin.replace(/\/+$/, "")}/export-jobs`, {
     method: "POST",
