@@ -68,15 +68,33 @@ export type LedgerResult =
  * The partner's ledger for Pleo exports (docs/EXPORT.md): books a batch (≤ 100 entries) and
  * answers one result per entry. Must be idempotent on accountingEntryId (a batch may be handed
  * over again after a crash); throwing means "unavailable, try later". Pass it as
- * createWorker({ ledger }); default: the D1 demo ledger (binding LEDGER_DB).
+ * createWorker({ ledger }). Without one, an export-enabled worker refuses to serve, except with
+ * PLEO_ENV=local or `demoLedger: true` (the D1 demo ledger, binding LEDGER_DB).
  */
 export interface Ledger {
   book(entries: LedgerEntry[], context: { company: string; jobId: string; env: Record<string, unknown> }): Promise<LedgerResult[]>;
 }
 
-export function createWorker<Options extends Record<string, unknown>>(
-  options?: Options & { features?: Feature<Options>[]; builtins?: Feature<Options>[] },
-): WorkerApp;
+/** One entry of the /api/* allow-list: a path prefix (whole segments; `exact` for the path only) and its methods. */
+export interface ApiAllowRule { path: string; methods: string[]; exact?: boolean }
+/** The default /api/* allow-list (the export API is read-only through it). */
+export declare const API_ALLOW_LIST: readonly ApiAllowRule[];
+
+/** createWorker's options: any other name is refused (a TypeError at start, and a type error here). */
+export interface WorkerOptions {
+  /** The partner's features, tried before the built-in ones. */
+  features?: Feature<any>[];
+  /** Replaces BUILTIN_FEATURES (e.g. without export, which then needs no ledger). */
+  builtins?: Feature<any>[];
+  /** Where exported entries are booked. Required when export is on, unless demoLedger or PLEO_ENV=local. */
+  ledger?: Ledger;
+  /** true: book into the D1 demo ledger (binding LEDGER_DB) on purpose. */
+  demoLedger?: boolean;
+  /** The /api/* allow-list (default API_ALLOW_LIST). */
+  apiAllowList?: readonly ApiAllowRule[];
+}
+
+export function createWorker(options?: WorkerOptions): WorkerApp;
 export function createConnections(env: Record<string, unknown>): Connections;
 export declare const BUILTIN_FEATURES: Feature[];
 export declare class DirectoryObject { constructor(state: unknown, env: unknown) }

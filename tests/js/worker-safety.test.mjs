@@ -361,3 +361,58 @@ test("#16.7 an export job's error keeps Pleo's type only when it is a code (no 3
     assert.equal(job.error.message, expected);
   }
 });
+
+// ------------------------------------------------------------ item 10
+
+const STAGING_ENV = {
+  PLEO_ENV: "staging",
+  PLEO_CLIENT_ID: "partner-client",
+  PLEO_CLIENT_SECRET: "partner-secret",
+  PLEO_REDIRECT_URI: "https://partner.example/auth/callback",
+  SESSION_SECRET: "s".repeat(40),
+};
+
+test("#16.10 a misspelled or unknown createWorker option is refused, naming the likely one", async () => {
+  const { createWorker } = await import("../../worker/create-worker.js");
+  const ledger = { book: async () => [] };
+  assert.throws(() => createWorker({ leger: ledger }), (e) => e instanceof TypeError && /unknown option "leger" \(did you mean "ledger"\?\)/.test(e.message));
+  assert.throws(() => createWorker({ ledger: "my-ledger" }), (e) => e instanceof TypeError && /book/.test(e.message));
+  assert.throws(() => createWorker({ ledger, demoLedger: true }), TypeError);
+  assert.throws(() => createWorker({ apiAllowList: ["/v1/companies"] }), TypeError);
+  assert.doesNotThrow(() => createWorker({ ledger, features: [] }));
+});
+
+test("#16.10 an export-enabled worker without a ledger refuses to serve outside PLEO_ENV=local; the ledger in use is logged once", async () => {
+  const { createWorker, BUILTIN_FEATURES } = await import("../../worker/create-worker.js");
+  const session = () => new Request("https://partner.example/auth/session");
+  let response;
+  const logs = await captureLogs(async () => {
+    response = await createWorker().fetch(session(), STAGING_ENV);
+  });
+  assert.equal(response.status, 500);
+  assert.equal((await response.json()).error, "server_misconfigured");
+  assert.ok(logs.some((l) => /no ledger is configured/.test(l)), logs.join("\n"));
+
+  // With a ledger: served, and one log line names it, however many requests.
+  const app = createWorker({ ledger: { book: async () => [] } });
+  const served = await captureLogs(async () => {
+    for (let i = 0; i < 3; i++) assert.equal((await app.fetch(session(), STAGING_ENV)).status, 200);
+  });
+  assert.deepEqual(served.filter((l) => /export ledger=/.test(l)), ["worker: export ledger=partner (createWorker({ ledger }))"]);
+  // The demo ledger on purpose, or no export at all: no ledger needed.
+  await captureLogs(async () => {
+    assert.equal((await createWorker({ demoLedger: true }).fetch(session(), STAGING_ENV)).status, 200);
+    const noExport = BUILTIN_FEATURES.filter((f) => f.name !== "export");
+    assert.equal((await createWorker({ builtins: noExport }).fetch(session(), STAGING_ENV)).status, 200);
+  });
+});
+
+test("#16.10 the runner never books into the demo ledger by default", async () => {
+  const { conn } = fakeConnection({ pleo: pleoWithOneJob(1), env: { PLEO_ENV: "staging" } });
+  await conn.storage.put(LOOKUP_KEY, { reason: "webhook", at: Date.now() });
+  const logs = await captureLogs(() => onExportAlarm(conn));
+  assert.ok(logs.some((l) => /no ledger is configured/.test(l)), `the log says why: ${logs.join("\n")}`);
+  const job = await conn.storage.get(jobKey("job-1"));
+  assert.equal(job.status, "in_progress", "nothing reported as exported");
+  assert.equal(job.error?.code, "ledger_unavailable");
+});

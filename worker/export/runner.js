@@ -20,6 +20,7 @@ import { memoryLedger } from "./ledger-memory.js";
 import { summariseEntry } from "./entry-summary.js";
 import { ledgerResultProblem } from "./ledger-check.js";
 import { safeExportErrorMessage } from "../upstream-code.js";
+import { NO_LEDGER_MESSAGE, ledgerKind } from "../worker-options.js";
 import { MISSING_SCOPE_KEY, isAccessDenied, missingExportScopes, missingScopeMessage } from "./missing-scope.js";
 import { exportSettings } from "./settings.js";
 import { ensureSubscription } from "../webhooks/subscriptions.js";
@@ -55,10 +56,16 @@ export function companyIdOf(subject) {
   return typeof subject === "string" ? subject.slice(subject.lastIndexOf(":") + 1) : undefined;
 }
 
-/** The partner's ledger, else the D1 demo ledger (an in-memory one for local runs without D1, e.g. the Node adapter). */
+/**
+ * The partner's ledger; the D1 demo ledger only when chosen (demoLedger: true)
+ * or on the local stand-in (in memory there without D1, e.g. the Node
+ * adapter). No ledger is an error, never a silent demo booking (issue #16).
+ */
 function ledgerOf(conn) {
-  if (conn.options?.ledger) return conn.options.ledger;
-  if (!conn.env?.[LEDGER_BINDING] && conn.env?.PLEO_ENV === "local") return localLedger;
+  const kind = ledgerKind(conn.options, conn.env);
+  if (kind === "partner") return conn.options.ledger;
+  if (kind === null) throw new WorkerError(500, "server_misconfigured", NO_LEDGER_MESSAGE);
+  if (kind === "local" && !conn.env?.[LEDGER_BINDING]) return localLedger;
   return defaultLedger;
 }
 const defaultLedger = d1Ledger();
