@@ -416,3 +416,22 @@ test("#16.10 the runner never books into the demo ledger by default", async () =
   assert.equal(job.status, "in_progress", "nothing reported as exported");
   assert.equal(job.error?.code, "ledger_unavailable");
 });
+
+// ------------------------------------------------------------ item 16
+
+test("#16.16 npm run build without node_modules says to run npm ci, not a bare ENOENT", async () => {
+  const { mkdtemp, mkdir, copyFile, rm } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const { spawnSync } = await import("node:child_process");
+  const dir = await mkdtemp(`${tmpdir()}/pleo-fresh-clone-`);
+  try {
+    await mkdir(`${dir}/scripts`);
+    await copyFile(new URL("../../scripts/build.mjs", import.meta.url), `${dir}/scripts/build.mjs`);
+    const r = spawnSync(process.execPath, [`${dir}/scripts/build.mjs`], { encoding: "utf8", timeout: 60_000 });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /wasm-opt and esbuild not found in node_modules\/\.bin: run `npm ci`/);
+    assert.doesNotMatch(r.stderr, /ENOENT/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
