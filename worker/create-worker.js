@@ -28,6 +28,7 @@ export { DirectoryObject } from "./store/directory-object.js";
 export { WorkerError, errorResponse, jsonResponse } from "./http.js";
 export { checkCsrf, readSession, requireSession, selectCompany } from "./sessions.js";
 export { API_ALLOW_LIST } from "./api-allow-list.js";
+export { requireCompanyAccess } from "./company-access.js";
 
 export const BUILTIN_FEATURES = [authRoutes, apiRoutes, exportRoutes, webhookRoutes];
 

@@ -435,3 +435,53 @@ test("#16.16 npm run build without node_modules says to run npm ci, not a bare E
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+// ------------------------------------------------------------ item 12
+
+test("#16.12 requireCompanyAccess asks the company's object: an old cookie after a disconnect or logout elsewhere reads nothing", async () => {
+  const { requireCompanyAccess, requireSession, selectCompany } = await import("../../worker/create-worker.js");
+  const { sessionCookie } = await import("../../worker/sessions.js");
+  const config = { sessionSecret: "s".repeat(40), appOrigin: "https://partner.example" };
+  const setCookie = await sessionCookie(config, { sid: "sid-1", companies: [SUBJECT], expiresAt: Date.now() + 60_000 });
+  const cookie = setCookie.split(";")[0];
+  let state = { connected: true, held: true };
+  const asked = [];
+  const env = {
+    CONNECTIONS: {
+      idFromName: (n) => n,
+      get: (name) => ({
+        fetch: async (url, init) => {
+          asked.push(`${name} ${new URL(url).pathname} ${init.body}`);
+          const value = state.connected ? { connection: { subject: SUBJECT }, held: state.held } : null;
+          return Response.json({ value });
+        },
+      }),
+    },
+  };
+  const ctx = () => ({ request: new Request("https://partner.example/my/route", { headers: { Cookie: cookie } }), env, config });
+
+  const ok = await requireCompanyAccess(ctx());
+  assert.equal(ok.subject, SUBJECT);
+  assert.equal(ok.session.sid, "sid-1");
+  assert.deepEqual(asked, [`${SUBJECT} /describe {"sid":"sid-1"}`], "the company's object is asked, with this session");
+
+  state = { connected: false };
+  // The cookie alone still "works" (why partners need the helper) …
+  const c = ctx();
+  assert.equal(selectCompany(c.request, await requireSession(c.request, config)), SUBJECT);
+  // … the helper does not.
+  await assert.rejects(requireCompanyAccess(ctx()), (e) => e.status === 401 && e.code === "no_connection");
+  state = { connected: true, held: false };
+  await assert.rejects(requireCompanyAccess(ctx()), (e) => e.status === 401 && e.code === "no_session");
+  const post = { ...ctx(), request: new Request("https://partner.example/my/route", { method: "POST", headers: { Cookie: cookie } }) };
+  await assert.rejects(requireCompanyAccess(post, { csrf: true }), (e) => e.status === 403 && e.code === "csrf_rejected");
+});
+
+test("#16.12 the built-in company routes go through requireCompanyAccess", async () => {
+  const { readFile } = await import("node:fs/promises");
+  for (const name of ["export.js", "auth.js"]) {
+    const source = await readFile(new URL(`../../worker/routes/${name}`, import.meta.url), "utf8");
+    assert.match(source, /requireCompanyAccess\(ctx/, name);
+    assert.doesNotMatch(source, /selectCompany\(/, `${name} selects a company from the cookie alone`);
+  }
+});

@@ -14,12 +14,11 @@ import {
   checkCsrf,
   clearSessionCookie,
   readSession,
-  requireSession,
-  selectCompany,
   sessionCookie,
   sessionTtlMs,
 } from "../sessions.js";
 import { directoryStub } from "../store/directory-object.js";
+import { requireCompanyAccess } from "../company-access.js";
 import { callObject } from "../store/rpc.js";
 import { dispatch } from "./dispatch.js";
 
@@ -219,10 +218,9 @@ async function sessionInfo({ request, env, config }) {
 
 // ------------------------------------------- /auth/refresh, logout, disconnect
 
-async function refreshNow({ request, url, env, config, app }) {
-  checkCsrf(request, config);
-  const session = await requireSession(request, config);
-  const subject = selectCompany(request, session, url);
+async function refreshNow(ctx) {
+  const { env, app } = ctx;
+  const { session, subject } = await requireCompanyAccess(ctx, { csrf: true });
   app.cache.forget(session.sid, subject);
   const { connection } = await callObject(connectionStub(env, subject), "access", { sid: session.sid, force: true });
   const { history: _history, ...visible } = connection;
@@ -246,10 +244,9 @@ async function logout({ request, env, config, app }) {
 }
 
 /** Ends the selected company's connection for everyone (revoking where the provider can). */
-async function disconnect({ request, url, env, config, app }) {
-  checkCsrf(request, config);
-  const session = await requireSession(request, config);
-  const subject = selectCompany(request, session, url);
+async function disconnect(ctx) {
+  const { env, config, app } = ctx;
+  const { session, subject } = await requireCompanyAccess(ctx, { csrf: true });
   const { ended, revoked } = await callObject(connectionStub(env, subject), "disconnect", { sid: session.sid });
   app.cache.forgetCompany(subject);
   const companies = session.companies.filter((c) => c !== subject);

@@ -13,7 +13,7 @@
 // CSRF header. The browser never sees a token, the webhook secret or the
 // stand-in's admin URL.
 import { WorkerError, errorResponse, jsonResponse } from "../http.js";
-import { checkCsrf, requireSession, selectCompany } from "../sessions.js";
+import { requireCompanyAccess } from "../company-access.js";
 import { renderEntriesCsv } from "../export/csv.js";
 import { listItems, listJobs, jobKey } from "../export/job-store.js";
 import { EXPORT_TIMER, onExportAlarm, requestLookup, runNow } from "../export/runner.js";
@@ -24,13 +24,7 @@ import { deleteSubscription, ensureSubscription } from "../webhooks/subscription
 const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
 const MAX_DEMO_ENTRIES = 1000;
 
-async function companyFor(ctx, { csrf = false } = {}) {
-  const { request, url, config } = ctx;
-  if (csrf) checkCsrf(request, config);
-  const session = await requireSession(request, config);
-  const subject = selectCompany(request, session, url);
-  return { session, subject };
-}
+const companyFor = (ctx, { csrf = false } = {}) => requireCompanyAccess(ctx, { csrf });
 
 const call = (ctx, subject, method, arg) => ctx.app.connections.call(subject, method, arg);
 
