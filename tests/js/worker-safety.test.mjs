@@ -485,3 +485,23 @@ test("#16.12 the built-in company routes go through requireCompanyAccess", async
     assert.doesNotMatch(source, /selectCompany\(/, `${name} selects a company from the cookie alone`);
   }
 });
+
+test("#16.11 /auth/session shows per company the scopes its token lacks for exports", async () => {
+  const { authRoutes } = await import("../../worker/routes/auth.js");
+  const { sessionCookie } = await import("../../worker/sessions.js");
+  const config = { sessionSecret: "s".repeat(40), appOrigin: "https://partner.example", callbackPath: "/auth/callback", provider: {}, scopes: [] };
+  const cookie = (await sessionCookie(config, { sid: "sid-1", companies: [SUBJECT], expiresAt: Date.now() + 60_000 })).split(";")[0];
+  const env = {
+    CONNECTIONS: {
+      idFromName: (n) => n,
+      get: () => ({ fetch: async () => Response.json({ value: { held: true, connection: { subject: SUBJECT, status: "active", scopes: ["users:read", "export-jobs:read"], history: [] } } }) }),
+    },
+  };
+  const ask = async (options) => {
+    const request = new Request("https://partner.example/auth/session", { headers: { Cookie: cookie } });
+    const response = await authRoutes.handle({ request, url: new URL(request.url), env, config, app: { options } });
+    return (await response.json()).connections[0].missingScopes;
+  };
+  assert.deepEqual(await ask({}), ["export-jobs:write", "export-items:read"]);
+  assert.deepEqual(await ask({ builtins: [authRoutes] }), [], "no export, no export scopes needed");
+});

@@ -7,6 +7,8 @@ export interface Connection {
   name: string | null;
   status: ConnectionStatus;
   scopes: string[];
+  /** Scopes the features of this worker need that this company's token lacks (e.g. export-items:read); empty when none. */
+  missingScopes: string[];
   expiresAt: number | null;
   connectedAt: number;
   reconnectedAt: number | null;

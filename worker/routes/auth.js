@@ -19,6 +19,7 @@ import {
 } from "../sessions.js";
 import { directoryStub } from "../store/directory-object.js";
 import { requireCompanyAccess } from "../company-access.js";
+import { missingExportScopes } from "../export/missing-scope.js";
 import { callObject } from "../store/rpc.js";
 import { dispatch } from "./dispatch.js";
 
@@ -178,8 +179,11 @@ async function callback({ request, env, config, app }) {
 
 // -------------------------------------------------------------- /auth/session
 
-async function sessionInfo({ request, env, config }) {
+async function sessionInfo({ request, env, config, app }) {
   const session = await readSession(request, config);
+  // Per company, the scopes its token lacks for the features this worker runs (issue #16).
+  const builtins = app?.options?.builtins;
+  const exportsOn = !Array.isArray(builtins) || builtins.some((f) => f?.name === "export");
   const connections = [];
   const stillHeld = [];
   for (const subject of session?.companies ?? []) {
@@ -193,7 +197,8 @@ async function sessionInfo({ request, env, config }) {
     if (!described?.held) continue; // disconnected, or this session was logged out
     stillHeld.push(subject);
     const { history, ...visible } = described.connection;
-    connections.push({ ...visible, history: history.slice(-10), default: connections.length === 0 });
+    const missingScopes = exportsOn ? missingExportScopes(visible.scopes) : [];
+    connections.push({ ...visible, missingScopes, history: history.slice(-10), default: connections.length === 0 });
   }
   const headers = {};
   // Companies disconnected elsewhere leave the cookie too.
