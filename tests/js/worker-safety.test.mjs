@@ -505,3 +505,48 @@ test("#16.11 /auth/session shows per company the scopes its token lacks for expo
   assert.deepEqual(await ask({}), ["export-jobs:write", "export-items:read"]);
   assert.deepEqual(await ask({ builtins: [authRoutes] }), [], "no export, no export scopes needed");
 });
+
+// ------------------------------------------------------------ item 9
+
+test("#16.9 the Node adapter closes slow-header and idle sockets and caps connections", async () => {
+  const net = await import("node:net");
+  const { startNodeWorker } = await import("../../worker/local/node.mjs");
+  const worker = await startNodeWorker({ env: {}, port: 0, limits: { headersTimeoutMs: 300, requestTimeoutMs: 600, idleTimeoutMs: 400, maxConnections: 2 } });
+  const open = () =>
+    new Promise((resolve, reject) => {
+      const socket = net.connect(worker.port, "127.0.0.1", () => resolve(socket));
+      socket.resume(); // read (and drop) what the server sends, so its close is seen
+      socket.on("error", reject);
+    });
+  const closedWithin = (socket, ms) =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      socket.on("close", () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  try {
+    // Slowloris: headers begun, never finished.
+    const slow = await open();
+    slow.on("error", () => {});
+    slow.write("GET / HTTP/1.1\r\nHost: x\r\n");
+    assert.ok(await closedWithin(slow, 3000), "a request whose headers never end is closed");
+    // Idle: connected, nothing sent.
+    const idle = await open();
+    idle.on("error", () => {});
+    assert.ok(await closedWithin(idle, 3000), "an idle socket is closed");
+    // A cap: the third concurrent connection is refused.
+    const a = await open();
+    const b = await open();
+    a.on("error", () => {});
+    b.on("error", () => {});
+    const c = await open().catch(() => null);
+    c?.on("error", () => {});
+    assert.ok(c === null || (await closedWithin(c, 1000)), "over maxConnections is closed at once");
+    a.destroy();
+    b.destroy();
+  } finally {
+    await worker.close();
+  }
+});
