@@ -8,6 +8,7 @@ import { SUBJECT, connectionStub } from "../connections.js";
 import { apiFetch, sendOAuthRequest, tokenResponseError } from "../pleo-http.js";
 import { upstreamUrl } from "../api-allow-list.js";
 import { safeReturnTo } from "../return-to.js";
+import { loginBounce } from "../login-bounce.js";
 import {
   COMPANY_HEADER,
   MAX_COMPANIES_PER_SESSION,
@@ -46,6 +47,8 @@ function publicClientInfo(config) {
 async function login({ request, url, config }) {
   // The login cookie must be set on the origin Pleo will redirect back to.
   if (url.origin !== config.appOrigin) return redirectResponse(`${config.appOrigin}${url.pathname}${url.search}`);
+  const bounce = loginBounce(request, url); // from another site: once more, same-origin, with the session cookie
+  if (bounce) return bounce;
   const returnTo = safeReturnTo(url.searchParams.get("return_to"));
   const company = url.searchParams.get("company");
   const options = company && SUBJECT.test(company) ? { subject: company } : undefined;
