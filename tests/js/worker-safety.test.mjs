@@ -550,3 +550,24 @@ test("#16.9 the Node adapter closes slow-header and idle sockets and caps connec
     await worker.close();
   }
 });
+
+test("#16.16 every relative link in the package's Markdown files points at a file the package ships", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const { readFile } = await import("node:fs/promises");
+  const path = await import("node:path");
+  const root = new URL("../../", import.meta.url).pathname;
+  const r = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: root, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const shipped = new Set(JSON.parse(r.stdout)[0].files.map((f) => f.path));
+  const broken = [];
+  for (const md of [...shipped].filter((f) => f.endsWith(".md"))) {
+    const text = await readFile(path.join(root, md), "utf8");
+    for (const [, link] of text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)) {
+      if (/^[a-z][a-z0-9+.-]*:/i.test(link)) continue; // https:, mailto:
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(md), link)).replace(/\/$/, "");
+      if (!shipped.has(target) && ![...shipped].some((f) => f.startsWith(`${target}/`))) broken.push(`${md} → ${link}`);
+    }
+    assert.doesNotMatch(text, /\.\.\/shared/, `${md} points outside the repository`);
+  }
+  assert.deepEqual(broken, []);
+});
