@@ -571,3 +571,33 @@ test("#16.16 every relative link in the package's Markdown files points at a fil
   }
   assert.deepEqual(broken, []);
 });
+
+test("#16.16 `npm run standin` honours PORT, and a wrong redirect_uri page names STANDIN_REDIRECT_URIS", async () => {
+  const { spawn } = await import("node:child_process");
+  const { freePort } = await import("../../dev/standin/process.mjs");
+  const port = await freePort();
+  const cli = new URL("../../dev/standin/cli.mjs", import.meta.url).pathname;
+  const env = { ...process.env, PORT: String(port), STANDIN_API_PORT: "0" };
+  delete env.STANDIN_PORT;
+  const child = spawn(process.execPath, [cli], { env, stdio: ["ignore", "pipe", "pipe"] });
+  try {
+    const info = await new Promise((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (chunk) => {
+        out += chunk;
+        const m = /^STANDIN_READY (.*)$/m.exec(out);
+        if (m) resolve(JSON.parse(m[1]));
+      });
+      child.on("exit", (code) => reject(new Error(`stand-in exited ${code}`)));
+      setTimeout(() => reject(new Error("no STANDIN_READY")), 20_000);
+    });
+    assert.equal(new URL(info.issuer).port, String(port), "the issuer listens on PORT");
+    const authorize = new URL(info.authorizationEndpoint);
+    authorize.search = new URLSearchParams({ client_id: info.clientId, response_type: "code", redirect_uri: "http://localhost:9/not-registered", scope: "users:read", code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", code_challenge_method: "S256", state: "s" }).toString();
+    const page = await (await fetch(authorize, { redirect: "manual" })).text();
+    assert.match(page, /invalid_redirect_uri/);
+    assert.match(page, /STANDIN_REDIRECT_URIS/);
+  } finally {
+    child.kill();
+  }
+});
