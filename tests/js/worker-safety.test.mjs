@@ -601,3 +601,33 @@ test("#16.16 `npm run standin` honours PORT, and a wrong redirect_uri page names
     child.kill();
   }
 });
+
+test("#16.16 a rewritten return_to is logged, not silent", async () => {
+  const { authRoutes } = await import("../../worker/routes/auth.js");
+  const config = {
+    sessionSecret: "s".repeat(40),
+    appOrigin: "https://partner.example",
+    callbackPath: "/auth/callback",
+    client: { startAuthorization: () => ({ url: "https://pleo.test/authorize?x=1", pending: { state: "s" } }) },
+  };
+  const login = async (returnTo) => {
+    const url = new URL(`https://partner.example/auth/login?return_to=${encodeURIComponent(returnTo)}`);
+    let response;
+    const logs = await captureLogs(async () => {
+      const warn = console.warn;
+      console.warn = console.error;
+      try {
+        response = await authRoutes.handle({ request: new Request(url), url, env: {}, config, app: {} });
+      } finally {
+        console.warn = warn;
+      }
+    });
+    assert.equal(response.status, 302);
+    return logs;
+  };
+  const logs = await login("https://evil.example/steal");
+  assert.equal(logs.length, 1);
+  assert.match(logs[0], /return_to rewritten to \//);
+  assert.ok(!logs[0].includes("evil.example"), "the client's text is not logged");
+  assert.deepEqual(await login("/dashboard?tab=2"), [], "a good return_to is taken quietly");
+});

@@ -49,7 +49,13 @@ async function login({ request, url, config }) {
   if (url.origin !== config.appOrigin) return redirectResponse(`${config.appOrigin}${url.pathname}${url.search}`);
   const bounce = loginBounce(request, url); // from another site: once more, same-origin, with the session cookie
   if (bounce) return bounce;
-  const returnTo = safeReturnTo(url.searchParams.get("return_to"));
+  const askedReturnTo = url.searchParams.get("return_to");
+  const returnTo = safeReturnTo(askedReturnTo);
+  if (askedReturnTo !== null && returnTo !== askedReturnTo) {
+    // Not silent (issue #16): a partner whose SPA passes a full URL learns why the user lands on "/".
+    // The asked value is not logged (it is the client's text); its length is enough to find it.
+    console.warn(`login: return_to rewritten to ${returnTo} (only same-origin paths outside /auth and /api are kept; asked ${askedReturnTo.length} chars)`);
+  }
   const company = url.searchParams.get("company");
   const options = company && SUBJECT.test(company) ? { subject: company } : undefined;
   const { url: authorizeUrl, pending } = config.client.startAuthorization(options);
