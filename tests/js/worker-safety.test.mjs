@@ -631,3 +631,26 @@ test("#16.16 a rewritten return_to is logged, not silent", async () => {
   assert.ok(!logs[0].includes("evil.example"), "the client's text is not logged");
   assert.deepEqual(await login("/dashboard?tab=2"), [], "a good return_to is taken quietly");
 });
+
+test("#16.16 worker/local/dev-vars.mjs turns the stand-in's READY line into a .dev.vars for wrangler dev", async () => {
+  const { devVarsText } = await import("../../worker/local/dev-vars.mjs");
+  const info = {
+    clientId: "standin-client",
+    clientSecret: "standin-secret",
+    scopes: ["users:read", "export-jobs:read"],
+    issuer: "http://127.0.0.1:4010",
+    authorizationEndpoint: "http://127.0.0.1:4010/auth",
+    tokenEndpoint: "http://127.0.0.1:4010/token",
+    introspectionEndpoint: "http://127.0.0.1:4010/token/introspection",
+    revocationEndpoint: "http://127.0.0.1:4010/token/revocation",
+    apiBaseUrl: "http://127.0.0.1:4011",
+  };
+  const text = devVarsText(info, { redirectUri: "http://localhost:8787/auth/callback" });
+  const vars = Object.fromEntries(text.trim().split("\n").map((line) => [line.slice(0, line.indexOf("=")), JSON.parse(line.slice(line.indexOf("=") + 1))]));
+  assert.equal(vars.PLEO_ENV, "local");
+  assert.equal(vars.PLEO_CLIENT_SECRET, "standin-secret");
+  assert.equal(vars.PLEO_REDIRECT_URI, "http://localhost:8787/auth/callback");
+  assert.equal(vars.PLEO_API_BASE_URL, "http://127.0.0.1:4011");
+  assert.ok(vars.SESSION_SECRET.length >= 32);
+  assert.throws(() => devVarsText(info, {}), /redirect-uri/);
+});
