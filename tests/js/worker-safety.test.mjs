@@ -654,3 +654,29 @@ test("#16.16 worker/local/dev-vars.mjs turns the stand-in's READY line into a .d
   assert.ok(vars.SESSION_SECRET.length >= 32);
   assert.throws(() => devVarsText(info, {}), /redirect-uri/);
 });
+
+// ------------------------------------------------------------ item 15
+
+test("#16.15 a route may set its own Content-Security-Policy; every other response keeps the strict default", async () => {
+  const { createWorker } = await import("../../worker/create-worker.js");
+  const { CONTENT_SECURITY_POLICY } = await import("../../worker/http.js");
+  const page = {
+    name: "page",
+    prefix: "/partner/",
+    handle: () => new Response("<p>hi</p>", { headers: { "Content-Type": "text/html", "Content-Security-Policy": "default-src 'self'; img-src https://cdn.example" } }),
+  };
+  const app = createWorker({ features: [page], ledger: { book: async () => [] } });
+  await captureLogs(async () => {
+    const own = await app.fetch(new Request("https://partner.example/partner/x"), STAGING_ENV);
+    assert.equal(own.headers.get("Content-Security-Policy"), "default-src 'self'; img-src https://cdn.example");
+    assert.equal(own.headers.get("X-Frame-Options"), "DENY", "the other headers stay");
+    const builtin = await app.fetch(new Request("https://partner.example/auth/session"), STAGING_ENV);
+    assert.equal(builtin.headers.get("Content-Security-Policy"), CONTENT_SECURITY_POLICY);
+  });
+});
+
+test("#16.15 pleo-oauth/client refuses baseUrl (a cross-origin page cannot hold the worker's session) instead of failing in the browser", async () => {
+  const { createClient } = await import("../../worker/client/index.js");
+  assert.throws(() => createClient({ baseUrl: "https://worker.example" }), (e) => e instanceof TypeError && /same-origin only/.test(e.message));
+  assert.equal(typeof createClient({ fetch: async () => new Response("{}") }).session, "function");
+});

@@ -98,9 +98,11 @@ export interface PleoWorkerClient {
   exportCsvUrl(id: string, opts?: { company?: string }): string;
 }
 
+/**
+ * The page must be served from the worker's origin: the session cookie is same-origin only
+ * (SameSite=Strict, no CORS), so there is no `baseUrl` (passing one throws a TypeError).
+ */
 export function createClient(opts?: {
-  /** The worker's origin; default "" (same origin). */
-  baseUrl?: string;
   fetch?: typeof fetch;
   companyHeader?: string;
 }): PleoWorkerClient;
