@@ -158,12 +158,17 @@ export async function runExportLoadtest(opts, log = (line) => process.stderr.wri
 
     // Pleo's side and the ledger's.
     const db = await worker.miniflare.getD1Database("LEDGER_DB");
-    const rows = (await db.prepare("SELECT accounting_entry_id AS id, voucher, deliveries FROM ledger_entries").all()).results;
+    // The externalId is the voucher number: Pleo's reconciliationId (kept on the line rows), else PLEO-000123.
+    const rows = (await db.prepare(
+      `SELECT e.accounting_entry_id AS id, e.voucher, e.deliveries,
+         (SELECT voucher_number FROM ledger_lines l WHERE l.accounting_entry_id = e.accounting_entry_id AND l.line_no = 1) AS number
+       FROM ledger_entries e`,
+    ).all()).results;
     const voucher = new Map();
     let ledgerDuplicates = 0;
     for (const r of rows) {
       if (voucher.has(r.id)) ledgerDuplicates++;
-      voucher.set(r.id, `PLEO-${String(r.voucher).padStart(6, "0")}`);
+      voucher.set(r.id, r.number ?? `PLEO-${String(r.voucher).padStart(6, "0")}`);
     }
     let exported = 0;
     let failedItems = 0;

@@ -23,7 +23,7 @@ export interface VerifiedWebhook {
   id: string;
   /** `webhook-timestamp`, Unix seconds. */
   timestamp: number;
-  /** The payload's `type` when it is a string, e.g. `"v1.export-job.created"`. */
+  /** The body's `eventType` when it is a string, e.g. `"v1.export-job.created"` (Pleo delivers `{data, eventId, eventType}`). */
   type?: string;
   /** The body, parsed after the signature verified. */
   payload: unknown;
@@ -200,7 +200,7 @@ export type ExportAction =
   | { type: "wait"; until: number; reason: "rate_limited" | "backoff" }
   | {
       type: "done";
-      status: ExportJobStatus | "not_found" | "gave_up";
+      status: ExportJobStatus | "not_found" | "gave_up" | "unknown_status";
       counts: ExportCounts;
       error?: { code: string; message: string };
     };

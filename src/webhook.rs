@@ -86,7 +86,8 @@ pub struct VerifiedWebhook<'a> {
     pub id: &'a str,
     /// Unix seconds, as signed.
     pub timestamp: u64,
-    /// The payload's `type` member when it is a string (e.g. `v1.export-job.created`).
+    /// The payload's `eventType` member when it is a string (e.g.
+    /// `v1.export-job.created`): Pleo delivers `{data, eventId, eventType}`.
     pub event_type: Option<String>,
     /// The body, checked to be UTF-8 JSON.
     pub body: &'a str,
@@ -182,7 +183,7 @@ pub fn verify_webhook<'a>(
     let text =
         core::str::from_utf8(body).map_err(|_| invalid("the webhook body is not UTF-8 JSON"))?;
     let payload = json::parse(text).ok_or_else(|| invalid("the webhook body is not JSON"))?;
-    let event_type = match payload.get("type") {
+    let event_type = match payload.get("eventType") {
         Some(Value::String(t)) => Some(t.clone()),
         _ => None,
     };
@@ -228,6 +229,16 @@ mod tests {
             assert_eq!(v.timestamp, 1_614_265_330);
             assert_eq!(v.event_type, None);
         }
+    }
+
+    #[test]
+    fn the_event_type_is_read_from_event_type() {
+        let s = WebhookSecret::parse(SECRET).unwrap();
+        let body = r#"{"data":{"id":"b4c4d068-ebbe-45b7-b562-2f16f0deb8b9"},"eventId":"a257a31e-e8a6-4c36-a98d-451250e5b5c4","eventType":"v1.export-job.created"}"#;
+        let sig = crate::encoding::base64::standard(&s.sign_v1(ID, TS, body.as_bytes()));
+        let sig = ["v1,", &sig].concat();
+        let v = verify_webhook(&s, headers(&sig), body.as_bytes(), 1_614_265_330_000, 300).unwrap();
+        assert_eq!(v.event_type.as_deref(), Some("v1.export-job.created"));
     }
 
     #[test]

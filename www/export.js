@@ -131,6 +131,43 @@ function renderJobs() {
   );
 }
 
+// "I25 inclusive 25 %" for a line's tax; "" without one.
+function taxText(line) {
+  if (!line.taxCode && !line.taxType) return "";
+  const rate = typeof line.taxRate === "number" ? ` ${Math.round(line.taxRate * 10_000) / 100} %` : "";
+  return `${line.taxCode ?? "?"} ${line.taxType ?? ""}${rate}`.trim();
+}
+
+// One row per entry, then one per line: what the ledger booked (account, tax
+// code, type, rate and amount, net and gross), the voucher and the vendor.
+function entryRows(item) {
+  const lines = Array.isArray(item.lines) ? item.lines : [];
+  const counterpart = item.vendor ? `${item.vendor} (vendor)` : item.supplier;
+  const entry = h(
+    "tr",
+    { class: "export-entry", dataset: { status: item.status } },
+    h("td", {}, item.date ? item.date.slice(0, 10) : ""),
+    h("td", { class: "small" }, [item.type, item.subType].filter(Boolean).join(" · "), item.method ? h("div", { class: "muted" }, item.method) : null),
+    h("td", {}, counterpart ?? h("span", { class: "muted" }, "no supplier")),
+    h("td", { class: "num" }, formatMoney(item.amount)),
+    h("td", {}, statusPill(item.status)),
+    h("td", { class: "mono small voucher" }, item.externalId ?? item.voucher ?? ""),
+    h("td", { class: "small" }, item.failureReasonType ? `${item.failureReasonType}: ${item.failureReason ?? ""}` : ""),
+  );
+  const lineRows = lines.map((line) =>
+    h(
+      "tr",
+      { class: "export-line" },
+      h("td", {}, ""),
+      h("td", { class: "small" }, taxText(line), line.taxAmount ? h("div", { class: "muted" }, `tax ${formatMoney(line.taxAmount)}`) : null),
+      h("td", { class: "small" }, h("span", { class: "mono" }, line.account ?? "—"), line.accountName ? h("div", { class: "muted" }, line.accountName) : null),
+      h("td", { class: "num small" }, h("div", {}, `net ${formatMoney(line.net)}`), h("div", {}, `gross ${formatMoney(line.gross)}`)),
+      h("td", { colspan: "3" }, ""),
+    ),
+  );
+  return [entry, ...lineRows];
+}
+
 function renderDetail() {
   const box = $("export-entries");
   if (!view.detail) {
@@ -138,27 +175,79 @@ function renderDetail() {
     return;
   }
   const { items, ...job } = view.detail;
-  const rows = items.map((item) =>
-    h(
-      "tr",
-      { dataset: { status: item.status } },
-      h("td", {}, item.date ?? ""),
-      h("td", {}, item.supplier ?? h("span", { class: "muted" }, "no supplier")),
-      h("td", { class: "num" }, formatMoney(item.amount)),
-      h("td", {}, statusPill(item.status)),
-      h("td", { class: "mono small" }, item.externalId ?? ""),
-      h("td", { class: "small" }, item.failureReasonType ? `${item.failureReasonType}: ${item.failureReason ?? ""}` : ""),
-    ),
-  );
   box.replaceChildren(
     h("h2", {}, `Entries of job ${job.id}`),
     h(
       "table",
       { class: "export-table" },
-      h("thead", {}, h("tr", {}, ...["Date", "Supplier", "Amount", "Status", "External id", "Failure"].map((t) => h("th", {}, t)))),
-      h("tbody", {}, ...rows),
+      h("thead", {}, h("tr", {}, ...["Date", "Type · tax", "Supplier · account", "Amount · net, gross", "Status", "Voucher", "Failure"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, ...items.flatMap(entryRows)),
     ),
   );
+}
+
+// ------------------------------------------------------- demo ledger chart
+
+// The demo ledger's accounts and tax codes (GET/PUT /export/ledger/chart),
+// edited as text: "code name" per line, tax codes one per line.
+async function chartRequest(method, body) {
+  const response = await fetch("/export/ledger/chart", {
+    method,
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-Requested-With": "pleo-oauth-demo", "X-Pleo-Company": view.company },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  }).catch(() => null);
+  const json = await response?.json().catch(() => null);
+  return { response, json };
+}
+
+async function loadChart() {
+  const note = $("export-ledger-note");
+  const { response, json } = await chartRequest("GET");
+  if (!response || response.status !== 200) {
+    note.textContent = response?.status === 404 ? "This worker's ledger is not the demo ledger: it keeps its own chart." : "The chart could not be read.";
+    return;
+  }
+  $("export-ledger-accounts").value = json.accounts.map((a) => `${a.code} ${a.name}`.trim()).join("\n");
+  $("export-ledger-taxes").value = json.taxCodes.join("\n");
+  note.textContent = "";
+}
+
+async function saveChart() {
+  const accounts = $("export-ledger-accounts").value.split("\n").map((l) => l.trim()).filter(Boolean).map((l) => {
+    const [code, ...name] = l.split(/\s+/);
+    return { code, name: name.join(" ") };
+  });
+  const taxCodes = $("export-ledger-taxes").value.split(/\s+/).filter(Boolean);
+  const { response, json } = await chartRequest("PUT", { accounts, taxCodes });
+  if (!response || response.status !== 200) {
+    showWorkerError(json, response?.status ?? 0);
+    return;
+  }
+  showNotice("ok", "Ledger chart saved", `${json.accounts.length} accounts, ${json.taxCodes.length} tax codes. The next export books against it.`);
+  await loadChart();
+}
+
+function renderLedgerSettings() {
+  if ($("export-ledger")) return;
+  const panel = h(
+    "details",
+    { id: "export-ledger", class: "card export-ledger" },
+    h("summary", {}, "Demo ledger: chart of accounts and tax codes"),
+    h("p", { class: "small muted" }, "Lines whose account or tax code is missing here fail as account_unknown / tax_code_unknown; accounts payable without a vendor as vendor_unknown."),
+    h(
+      "div",
+      { class: "export-ledger-fields" },
+      h("label", { class: "small" }, "Accounts (code name, one per line)", h("textarea", { id: "export-ledger-accounts", rows: "10", spellcheck: "false" })),
+      h("label", { class: "small" }, "Tax codes (one per line)", h("textarea", { id: "export-ledger-taxes", rows: "10", spellcheck: "false" })),
+    ),
+    h("div", { class: "actions" }, h("button", { type: "button", id: "export-ledger-save", class: "button small" }, "Save chart"), h("span", { id: "export-ledger-note", class: "small muted" }, "")),
+  );
+  $("export-entries").before(panel);
+  panel.addEventListener("toggle", () => {
+    if (panel.open) loadChart();
+  });
+  $("export-ledger-save").addEventListener("click", (event) => withButton(event.currentTarget, saveChart));
 }
 
 // ----------------------------------------------------------------- loading
@@ -268,6 +357,7 @@ function bind() {
   });
   $("export-run").addEventListener("click", (event) => withButton(event.currentTarget, runNow));
   $("export-create").addEventListener("click", (event) => withButton(event.currentTarget, createJob));
+  renderLedgerSettings();
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible" && !panel.hidden) refresh();
   });

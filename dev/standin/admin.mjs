@@ -105,7 +105,7 @@ export function exportAdminRoutes({ exports, getSettings, setSettings }) {
     // that need the company free for another job).
     ['POST', /^\/export-jobs\/([\w-]{1,64})\/fail$/, wrap((m, body) => {
       const reason = typeof body?.failureReason === 'string' ? body.failureReason : 'Cancelled in the stand-in';
-      return [200, { job: exports.applyEvent(null, { event: 'failed', jobId: m[1], failureReason: reason, failureReasonType: 'unexpected_failure' }) }];
+      return [200, { job: exports.applyEvent(null, { event: 'failed', jobId: m[1], failureReason: reason, failureReasonType: 'canceled_by_user' }) }];
     })],
     ['PUT', /^\/companies\/([\w:-]{1,100})$/, wrap((m, body) => {
       if (body === null || typeof body !== 'object') throw new AdminError(400, 'BAD_REQUEST', 'body must be {"missingContraAccounts": bool}');

@@ -60,8 +60,8 @@ export async function readJson(req, { limit = 1024 * 1024, arrays = false } = {}
   return value;
 }
 
-/** Signed, time-limited receipt URLs (Pleo's are time-limited too). */
-export function createReceiptSigner(key, apiBaseUrl, lifetimeMs = 3_600_000) {
+/** Signed receipt URLs that work for 24 hours, as Pleo's (ExportItemFile.url). */
+export function createReceiptSigner(key, apiBaseUrl, lifetimeMs = 24 * 3_600_000) {
   const mac = (path, expires) => createHmac('sha256', key).update(`${path}\n${expires}`).digest('base64url');
   return {
     url(entryId, index) {
@@ -89,10 +89,11 @@ export function createReceiptSigner(key, apiBaseUrl, lifetimeMs = 3_600_000) {
  * @param {string} ctx.applicationName
  * @param {Array} ctx.routes more routes: [method, path regexp, handler({auth, query, match, req})]
  * @param {Array} ctx.publicRoutes routes without a bearer: [method, regexp, (match, query, res) => void]
+ * @param {object} [ctx.contract] contract-check.mjs: requests checked against Pleo's documents, answers recorded
  */
 export function createApiHandler(ctx) {
   const {
-    provider, resource, dataset, stats, getFaults, applicationName, routes: extra = [], publicRoutes = [],
+    provider, resource, dataset, stats, getFaults, applicationName, routes: extra = [], publicRoutes = [], contract,
   } = ctx;
 
   async function authenticate(req) {
@@ -140,9 +141,11 @@ export function createApiHandler(ctx) {
 
   return async function handleApi(req, res) {
     stats.apiRequests += 1;
+    let url = null;
     const send = (status, body, headers = {}) => {
       if (status === 401) stats.apiUnauthorized += 1;
       if (status === 403) stats.apiForbidden += 1;
+      if (contract && url) contract.response(req.method, url, status, body === undefined ? '' : JSON.stringify(body));
       if (body === undefined) {
         res.writeHead(status, { 'cache-control': 'no-store', 'content-length': '0', ...headers });
         res.end();
@@ -152,7 +155,7 @@ export function createApiHandler(ctx) {
       res.end(JSON.stringify(body));
     };
     try {
-      const url = new URL(req.url, 'http://api.invalid');
+      url = new URL(req.url, 'http://api.invalid');
       const publicRoute = publicRoutes.find(([method, re]) => method === req.method && re.test(url.pathname));
       if (publicRoute) return await publicRoute[2](publicRoute[1].exec(url.pathname), url.searchParams, res, url.pathname);
       const fault = await apiFault(getFaults(), stats);
@@ -166,8 +169,9 @@ export function createApiHandler(ctx) {
         });
       }
       const auth = await authenticate(req);
+      const checked = contract ? await contract.request(req, url) : req;
       const result = await route[2]({
-        auth, query: url.searchParams, match: route[1].exec(url.pathname), req,
+        auth, query: url.searchParams, match: route[1].exec(url.pathname), req: checked,
       });
       const [status, body] = Array.isArray(result) ? result : [200, result];
       return send(status, body);

@@ -1,4 +1,4 @@
-// Facts (../shared/pleo-export-facts.md): a job expires one hour (the store's
+// docs/PLEO-API.md "The workflow": a job expires one hour (the store's
 // ttlMs) after its last update and becomes failed with job_expired; its
 // unfinished items are abandoned. Checked lazily before every read or write.
 

@@ -1,11 +1,11 @@
-// An export job's life (../shared/pleo-export-facts.md): creation (one
+// An export job's life (docs/PLEO-API.md): creation (one
 // unfinished job per company, its entries chosen), then the partner's events
 // started → completed / completed_with_errors, or failed, per TRANSITIONS.
 
 import { sweep } from './export-expiry.mjs';
 import { findJob } from './export-queries.mjs';
 import {
-  DEFAULT_FAILURE_TYPE, ExportError, itemOp, jobOp, MAX_ENTRIES_PER_JOB, newItem, newJob, optionalText, TRANSITIONS,
+  DEFAULT_JOB_FAILURE_TYPE, ExportError, itemOp, jobOp, JOB_FAILURE_TYPES, MAX_ENTRIES_PER_JOB, newItem, newJob, optionalText, TRANSITIONS,
 } from './export-records.mjs';
 import {
   addJob, companyOps, companyState, entryIdAt, growEntries, unfinishedJob,
@@ -90,6 +90,10 @@ function requestedTransition(body) {
   if (!optionalText(body.failureReason) || !optionalText(body.failureReasonType, 100)) {
     throw new ExportError(400, 'BAD_REQUEST', 'failureReason and failureReasonType must be strings');
   }
+  // The job enum, not the item one: Pleo refuses e.g. accounting_system_validation_failure here.
+  if (body.failureReasonType !== undefined && body.failureReasonType !== null && !JOB_FAILURE_TYPES.includes(body.failureReasonType)) {
+    throw new ExportError(400, 'BAD_REQUEST', `failureReasonType must be one of ${JOB_FAILURE_TYPES.join(', ')}`);
+  }
   return transition;
 }
 
@@ -109,7 +113,7 @@ export function applyEvent(store, companyId, body) {
   else job.completedAt = t;
   if (event === 'failed') {
     job.failureReason = body.failureReason ?? 'The export failed';
-    job.failureReasonType = body.failureReasonType ?? DEFAULT_FAILURE_TYPE;
+    job.failureReasonType = body.failureReasonType ?? DEFAULT_JOB_FAILURE_TYPE;
   }
   store.journal.commit([jobOp(job)]);
   store.stats.exportEvents += 1;

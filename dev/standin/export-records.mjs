@@ -1,4 +1,4 @@
-// The records of Pleo's export workflow (../shared/pleo-export-facts.md):
+// The records of Pleo's export workflow (docs/PLEO-API.md):
 // job and item statuses, the allowed job transitions, the limits, the error
 // type, fresh job and item records and their journal operations. No state.
 
@@ -7,11 +7,21 @@ import { randomUUID } from 'node:crypto';
 export const JOB_STATUSES = Object.freeze(['pending', 'in_progress', 'failed', 'completed', 'completed_with_errors']);
 export const ITEM_STATUSES = Object.freeze(['pending', 'in_progress', 'failed', 'successful', 'abandoned']);
 export const UNFINISHED = new Set(['pending', 'in_progress']);
-// Statuses a partner may report for an item (pending is where items start).
-export const REPORTABLE = new Set(['in_progress', 'failed', 'successful', 'abandoned']);
+// Statuses a partner may report for an item (ExportJobItemStatus: all of them).
+export const REPORTABLE = new Set(['pending', 'in_progress', 'failed', 'successful', 'abandoned']);
 export const MAX_ITEMS_PER_UPDATE = 100;
 export const MAX_ENTRIES_PER_JOB = 5000;
-export const DEFAULT_FAILURE_TYPE = 'accounting_system_validation_failure';
+// failureReasonType has two enums in Pleo's documents: one for a job
+// (ExportJobFailureReasonType, on POST /v3/export-job-events) and one for an
+// item (ExportJobItemFailureReasonType, on PUT …/items).
+export const JOB_FAILURE_TYPES = Object.freeze([
+  'invalid_configuration', 'missing_configuration', 'authentication_failure', 'accounting_system_authentication_failure',
+  'pleo_rate_limit', 'accounting_system_rate_limit', 'service_unreachable', 'accounting_system_unreachable',
+  'validation_failure', 'authorization_failure', 'integration_unusable', 'job_expired', 'service_timeout',
+  'accounting_system_timeout', 'canceled_by_user',
+]);
+export const DEFAULT_JOB_FAILURE_TYPE = 'validation_failure';
+export const DEFAULT_ITEM_FAILURE_TYPE = 'accounting_system_validation_failure';
 
 // event → the statuses it may leave and the status it sets.
 export const TRANSITIONS = {

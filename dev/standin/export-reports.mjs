@@ -1,11 +1,13 @@
-// The partner's item reports (../shared/pleo-export-facts.md): at most
-// MAX_ITEMS_PER_UPDATE per request, only while the job is unfinished; each
-// item is accepted or answered with an error of its own, and any accepted
-// report keeps the job alive (its lastUpdatedAt moves).
+// The partner's item reports (PUT /v3/export-jobs/{jobId}/items, docs/PLEO-API.md):
+// at most MAX_ITEMS_PER_UPDATE per request, only while the job is unfinished;
+// each item is accepted or answered with an error of its own, typed as
+// Pleo's ExportJobItemUpdateErrorType (ACCOUNTING_ENTRY_DOES_NOT_EXIST,
+// EXPORT_ENTRY_STATUS_UPDATE_FAILED, ACCOUNTING_ENTRY_UPDATE_FAILED), and any
+// accepted report keeps the job alive (its lastUpdatedAt moves).
 
 import { findJob } from './export-queries.mjs';
 import {
-  DEFAULT_FAILURE_TYPE, ExportError, isText, itemOp, jobOp, MAX_ITEMS_PER_UPDATE, optionalText, REPORTABLE, UNFINISHED,
+  DEFAULT_ITEM_FAILURE_TYPE, ExportError, isText, itemOp, jobOp, MAX_ITEMS_PER_UPDATE, optionalText, REPORTABLE, UNFINISHED,
 } from './export-records.mjs';
 import { itemView } from './export-views.mjs';
 
@@ -37,12 +39,12 @@ function applyReport(job, jobItemsMap, u, t) {
   if (!item) {
     return {
       error: entryId === null
-        ? { accountingEntryId: null, message: 'accountingEntryId is required', type: 'INVALID_EXPORT_ITEM' }
+        ? { accountingEntryId: null, message: 'accountingEntryId is required', type: 'ACCOUNTING_ENTRY_UPDATE_FAILED' }
         : { accountingEntryId: entryId, message: `Accounting entry ${entryId.slice(0, 64)} does not exist in export job ${job.id}`, type: 'ACCOUNTING_ENTRY_DOES_NOT_EXIST' },
     };
   }
   const problem = checkReport(u);
-  if (problem) return { error: { accountingEntryId: entryId, message: problem, type: 'INVALID_EXPORT_ITEM' } };
+  if (problem) return { error: { accountingEntryId: entryId, message: problem, type: 'EXPORT_ENTRY_STATUS_UPDATE_FAILED' } };
   const failed = u.status === 'failed';
   Object.assign(item, {
     status: u.status,
@@ -50,7 +52,7 @@ function applyReport(job, jobItemsMap, u, t) {
     externalId: u.externalId ?? null,
     externalUrl: u.externalUrl ?? null,
     failureReason: failed ? u.failureReason ?? null : null,
-    failureReasonType: failed ? u.failureReasonType ?? DEFAULT_FAILURE_TYPE : null,
+    failureReasonType: failed ? u.failureReasonType ?? DEFAULT_ITEM_FAILURE_TYPE : null,
     reports: item.reports + 1,
   });
   return { item };

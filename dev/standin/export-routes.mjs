@@ -31,7 +31,8 @@ function companyOf(auth, value) {
  * @returns {{routes: Array, publicRoutes: Array}}
  */
 export function exportRoutes({ exports, receipts, apiBaseUrl }) {
-  // The data layer object as Pleo sends it: receipts as time-limited URLs.
+  // The data layer object as Pleo sends it (ExportItemV3): receipts as
+  // time-limited URLs, _links to the entry in Pleo's web and mobile apps and API.
   function renderEntry(entry, jobId) {
     const { receipts: files, ...rest } = entry;
     return {
@@ -41,7 +42,11 @@ export function exportRoutes({ exports, receipts, apiBaseUrl }) {
         type: f.type,
         size: receiptBytes(entry, i).length,
       })),
-      _links: { self: { href: `${apiBaseUrl}/v3/export-items?job_id=${jobId}` } },
+      _links: {
+        web: { href: `https://app.pleo.io/export/${entry.accountingEntryId}` },
+        mobile: { href: `pleo://export/${entry.accountingEntryId}` },
+        api: { href: `${apiBaseUrl}/v3/export-items?job_id=${jobId}` },
+      },
     };
   }
 
@@ -55,6 +60,10 @@ export function exportRoutes({ exports, receipts, apiBaseUrl }) {
       requireScope(auth, 'export-jobs:write');
       const body = await readJson(req);
       const companyId = companyOf(auth, body.companyId);
+      // Pleo refuses a job for a company without contra accounts (400, documented).
+      if (exports.missingContraAccounts(companyId)) {
+        throw new ApiError(400, 'MISSING_CONTRA_ACCOUNTS', 'Contra accounts are not fully configured. Please map contra accounts in the Accounting settings.');
+      }
       const job = exports.createJob(companyId, {
         accountingEntryIds: body.accountingEntryIds,
         isInteractive: body.isInteractive,

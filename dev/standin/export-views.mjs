@@ -1,11 +1,14 @@
-// How export records are shown: the job and item objects of
-// ../shared/pleo-export-facts.md (ISO dates, expiresIn) and the admin views.
+// How export records are shown: the job and item objects of Pleo's documents
+// (ExportJobV3, ExportJobItemV3; docs/PLEO-API.md) and the admin views.
 
 import { UNFINISHED } from './export-records.mjs';
 
 const iso = (ms) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
-/** The job object of the facts file; expiresIn counts from lastUpdatedAt. */
+/**
+ * ExportJobV3. expiresIn counts from lastUpdatedAt and is always an integer
+ * (0 once the job is finished); expiredAt is set on a job that expired.
+ */
 export function jobView(job, ttlMs, now) {
   const unfinished = UNFINISHED.has(job.status);
   return {
@@ -16,7 +19,8 @@ export function jobView(job, ttlMs, now) {
     lastUpdatedAt: iso(job.lastUpdatedAt),
     startedAt: iso(job.startedAt),
     completedAt: iso(job.completedAt),
-    expiresIn: unfinished ? Math.max(0, Math.ceil((job.lastUpdatedAt + ttlMs - now) / 1000)) : null,
+    expiresIn: unfinished ? Math.max(0, Math.ceil((job.lastUpdatedAt + ttlMs - now) / 1000)) : 0,
+    expiredAt: job.failureReasonType === 'job_expired' ? iso(job.completedAt) : null,
     numberOfItems: job.entryIds.length,
     isInteractive: job.isInteractive,
     createdBy: job.createdBy,
@@ -26,7 +30,7 @@ export function jobView(job, ttlMs, now) {
   };
 }
 
-/** A job item (the control layer) of the facts file. */
+/** ExportJobItemV3 (the control layer). */
 export function itemView(item) {
   return {
     accountingEntryId: item.accountingEntryId,

@@ -1,5 +1,5 @@
 // Pleo's export workflow as state: export jobs, their items, the company's
-// accounting entries, and the rules of ../shared/pleo-export-facts.md —
+// accounting entries, and the rules of docs/PLEO-API.md —
 // status transitions, one unfinished job per company, expiry one hour after
 // the last update, item reports of at most 100. No HTTP here: export-routes.mjs
 // maps requests onto these functions and ExportError onto Pleo's error bodies.
@@ -67,6 +67,8 @@ export function createExports({
     adminJob: (jobId) => adminJob(store, jobId),
     adminJobs: (companyId) => adminJobs(store, companyId),
     configureCompany: (companyId, config) => configureCompany(store, companyId, config),
+    /** Whether the company is configured without contra accounts (admin: PUT /companies/<subject>). */
+    missingContraAccounts: (companyId) => Boolean(companyState(store, companyId)?.missingContraAccounts),
     sweep: () => sweep(store),
   };
 }

@@ -23,6 +23,7 @@ import http from 'node:http';
 import { createTokenStore } from './adapter.mjs';
 import { createAdminHandler, exportAdminRoutes } from './admin.mjs';
 import { createApiHandler, createReceiptSigner } from './api.mjs';
+import { createContractCheck } from './contract-check.mjs';
 import {
   countProviderEvents, createProvider, installMiddleware, PATHS,
 } from './auth-server.mjs';
@@ -130,7 +131,7 @@ function exportControls(exports) {
     exportJob: (id) => exports.adminJob(id),
     /** Ends an unfinished job as failed, like POST {adminUrl}/export-jobs/<id>/fail; returns the job. */
     failExportJob: (id, failureReason = 'Cancelled in the stand-in') => exports.applyEvent(null, {
-      event: 'failed', jobId: id, failureReason, failureReasonType: 'unexpected_failure',
+      event: 'failed', jobId: id, failureReason, failureReasonType: 'canceled_by_user',
     }),
     configureCompany: (company, config) => exports.configureCompany(companyIdOf(company), config),
   };
@@ -207,8 +208,9 @@ export async function startStandin(opts = {}) {
   const { webhooks, exports, exportApi } = createExportSide({
     journal, dataset, stats, settings, closing, keys, apiBaseUrl,
   });
+  const contract = createContractCheck();
   attachHandlers({
-    handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exports, exportApi,
+    handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exports, exportApi, contract,
   });
 
   const info = readyInfo({
@@ -224,6 +226,9 @@ export async function startStandin(opts = {}) {
     setSettings: settings.set,
     settings: settings.get,
     ...exportControls(exports),
+    /** Requests refused and answers sent that Pleo's documents do not allow (contract-check.mjs). */
+    contractViolations: contract.violations,
+    resetContractViolations: contract.reset,
     dataDir: dataDir ?? null,
     provider,
     close: closer({
@@ -270,7 +275,7 @@ function createExportSide({
 // The auth server (oidc-provider behind the middleware: admin, interactions)
 // and the API server take over from bindServers' 503 placeholders.
 function attachHandlers({
-  handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exports, exportApi,
+  handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exports, exportApi, contract,
 }) {
   installMiddleware(provider, {
     issuer,
@@ -297,6 +302,7 @@ function attachHandlers({
     applicationName: 'Pleo OAuth demo',
     routes: [...exportApi.routes, ...subscriptionRoutes({ webhooks })],
     publicRoutes: exportApi.publicRoutes,
+    contract,
   });
 }
 

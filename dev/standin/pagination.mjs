@@ -1,8 +1,9 @@
-// Cursor pagination in the shape of Pleo's list endpoints
-// (../shared/pleo-export-facts.md, "Pagination"): query before / after
-// (opaque cursors), offset, limit, sorting_order; response pagination
-// {currentRequestPagination, hasNextPage, hasPreviousPage, startCursor,
-// endCursor, total}.
+// Cursor pagination in the shape of Pleo's list endpoints (CursorPageInfo in
+// dev/pleo-api/, docs/PLEO-API.md "Pagination"): query before / after
+// (opaque base32 cursors), offset, limit, sorting_keys, sorting_order;
+// response pagination {currentRequestPagination, hasNextPage,
+// hasPreviousPage, startCursor?, endCursor?, total}. Members that have no
+// value are left out, not null: the documents type them (string, integer).
 //
 // Lists arrive as [{key, value}] in ascending key order. A cursor names the
 // key of the element it stands for, not its position, so a page boundary stays
@@ -66,6 +67,14 @@ function intParam(query, name, { min, max, fallback }) {
   return n;
 }
 
+const PAGING_PARAMETERS = new Set(['before', 'after', 'offset', 'limit', 'page_limit', 'sorting_keys', 'sorting_order']);
+
+function otherParameters(query) {
+  const out = {};
+  for (const name of new Set(query.keys())) if (!PAGING_PARAMETERS.has(name)) out[name] = query.getAll(name);
+  return out;
+}
+
 /**
  * @param {{key: number, value: any}[]} list ascending by key
  * @param {URLSearchParams} query
@@ -97,17 +106,18 @@ export function paginate(list, query) {
     data: page.map((e) => e.value),
     pagination: {
       currentRequestPagination: {
-        before: query.get('before'),
-        after: query.get('after'),
-        offset,
+        ...(query.has('before') ? { before: query.get('before') } : {}),
+        ...(query.has('after') ? { after: query.get('after') } : {}),
+        ...(offset !== null ? { offset } : {}),
         limit,
+        // The request's other query parameters, each a list of its values.
+        parameters: otherParameters(query),
         sortingKeys: query.getAll('sorting_keys'),
         sortingOrder: [order.toUpperCase()],
       },
       hasNextPage: end < ordered.length,
       hasPreviousPage: start > 0,
-      startCursor: page.length ? encodeCursor(page[0].key) : null,
-      endCursor: page.length ? encodeCursor(page[page.length - 1].key) : null,
+      ...(page.length ? { startCursor: encodeCursor(page[0].key), endCursor: encodeCursor(page[page.length - 1].key) } : {}),
       total: ordered.length,
     },
   };

@@ -7,8 +7,11 @@ import { paginate } from './pagination.mjs';
 export function subscriptionRoutes({ webhooks }) {
   const ID = '([\\w-]{1,64})';
   return [
-    ['GET', /^\/v1\/subscriptions$/, ({ auth, query }) => paginate(webhooks.list(auth.companyId), query)],
-    ['POST', /^\/v1\/subscriptions$/, async ({ auth, req }) => [201, { data: webhooks.create(auth.companyId, await readJson(req)) }]],
+    ['GET', /^\/v1\/subscriptions$/, ({ auth, query }) => paginate(webhooks.list(auth.companyId, {
+      status: query.get('status'),
+      eventTypes: query.getAll('event_types'),
+    }), query)],
+    ['POST', /^\/v1\/subscriptions$/, async ({ auth, req }) => [200, { data: webhooks.create(auth.companyId, await readJson(req)) }]],
     ['GET', new RegExp(`^/v1/subscriptions/${ID}$`), ({ auth, match }) => ({ data: webhooks.get(auth.companyId, match[1]) })],
     ['PUT', new RegExp(`^/v1/subscriptions/${ID}$`), async ({ auth, match, req }) => ({
       data: webhooks.update(auth.companyId, match[1], await readJson(req)),
@@ -17,6 +20,10 @@ export function subscriptionRoutes({ webhooks }) {
       webhooks.remove(auth.companyId, match[1]);
       return [204, undefined];
     }],
+    ['GET', new RegExp(`^/v1/subscriptions/${ID}/activities$`), ({ auth, match, query }) => paginate(
+      webhooks.activities(auth.companyId, match[1], query.getAll('operation_types')),
+      query,
+    )],
     ['GET', new RegExp(`^/v1/subscriptions/${ID}/secret$`), ({ auth, match }) => ({
       data: { secretKey: webhooks.secret(auth.companyId, match[1]) },
     })],

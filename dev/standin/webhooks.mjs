@@ -1,5 +1,5 @@
 // Webhook subscriptions per company and signed delivery (Standard Webhooks,
-// the scheme of ../shared/pleo-export-facts.md "Webhooks"): headers
+// see docs/PLEO-API.md "Webhook delivery"): headers
 // webhook-id / webhook-timestamp / webhook-signature, the signature being
 // "v1," + base64(HMAC-SHA256(key, `${id}.${timestamp}.${body}`)) with key =
 // base64-decoded secret after "whsec_". Non-2xx answers, network errors and
@@ -29,21 +29,32 @@ export function sign(secret, id, timestamp, body) {
   return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
 
-function checkSubscription(body, { partial }) {
+// EndpointAuth: NONE, or BASIC with credentials {username, password} sent as
+// an Authorization header on every delivery.
+function checkEndpointAuth(auth, bad) {
+  if (auth === undefined || auth === null) return { type: 'NONE' };
+  const type = auth.type ?? 'NONE';
+  if (type === 'NONE') return { type };
+  const { username, password } = auth.credentials ?? {};
+  const printable = (v) => typeof v === 'string' && /^[\x20-\x7e]{1,200}$/.test(v);
+  if (type !== 'BASIC' || !printable(username) || username.includes(':') || !printable(password)) {
+    throw bad('endpointAuth must be {type: NONE} or {type: BASIC, credentials: {username, password}}');
+  }
+  return { type, credentials: { username, password } };
+}
+
+// A SubscriptionRequest: endpointUrl and eventTypes required, the rest defaulted.
+function checkSubscription(body) {
   const bad = (message) => new WebhookError(400, 'BAD_REQUEST', message);
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad('the body must be a JSON object');
   const out = {};
-  if (body.endpointUrl !== undefined || !partial) {
-    const url = typeof body.endpointUrl === 'string' && body.endpointUrl.length <= 2000 ? URL.parse(body.endpointUrl) : null;
-    if (!url || !['http:', 'https:'].includes(url.protocol)) throw bad('endpointUrl must be an http(s) URL');
-    out.endpointUrl = url.href;
+  const url = typeof body.endpointUrl === 'string' && body.endpointUrl.length <= 2000 ? URL.parse(body.endpointUrl) : null;
+  if (!url || !['http:', 'https:'].includes(url.protocol)) throw bad('endpointUrl must be an http(s) URL');
+  out.endpointUrl = url.href;
+  if (!Array.isArray(body.eventTypes) || !body.eventTypes.length || !body.eventTypes.every((t) => EVENT_TYPES.includes(t))) {
+    throw bad(`eventTypes must be a non-empty list of ${EVENT_TYPES.join(', ')}`);
   }
-  if (body.eventTypes !== undefined || !partial) {
-    if (!Array.isArray(body.eventTypes) || !body.eventTypes.length || !body.eventTypes.every((t) => EVENT_TYPES.includes(t))) {
-      throw bad(`eventTypes must be a non-empty list of ${EVENT_TYPES.join(', ')}`);
-    }
-    out.eventTypes = [...new Set(body.eventTypes)];
-  }
+  out.eventTypes = [...new Set(body.eventTypes)];
   if (body.customHeaders !== undefined && body.customHeaders !== null) {
     const h = body.customHeaders;
     const ok = typeof h === 'object' && !Array.isArray(h) && Object.entries(h).length <= 20
@@ -51,21 +62,36 @@ function checkSubscription(body, { partial }) {
         && typeof v === 'string' && /^[\x20-\x7e]{0,500}$/.test(v));
     if (!ok) throw bad('customHeaders must be an object of header names to printable strings (not webhook-* or content-*)');
     out.customHeaders = { ...h };
-  } else if (!partial) {
+  } else {
     out.customHeaders = {};
   }
-  if (body.status !== undefined || !partial) {
-    const status = body.status ?? 'ACTIVE';
-    if (!STATUSES.includes(status)) throw bad('status must be ACTIVE or INACTIVE');
-    out.status = status;
-  }
+  const status = body.status ?? 'ACTIVE';
+  if (!STATUSES.includes(status)) throw bad('status must be ACTIVE or INACTIVE');
+  out.status = status;
+  out.endpointAuth = checkEndpointAuth(body.endpointAuth, bad);
   return out;
 }
 
 // ---- subscriptions (journal namespace "subscription") ----------------------
 
-// A subscription as clients see it: never its secret.
-const view = ({ secret, seq, ...sub }) => ({ ...sub });
+// A subscription as clients see it (SubscriptionModel): never its secret, nor
+// the password of its endpoint's basic auth.
+const view = ({
+  secret, seq, activities, endpointAuth, ...sub
+}) => ({ ...sub, endpointAuth: { type: endpointAuth?.type ?? 'NONE' } });
+
+const MAX_ACTIVITIES = 100;
+// SubscriptionActivityModel: who did what to the subscription, newest last.
+function logActivity(sub, operationType, description) {
+  sub.activities = [...(sub.activities ?? []), {
+    id: randomUUID(),
+    subscriptionId: sub.id,
+    operationType,
+    actorUrn: `urn:pleo:company:${sub.companyId}`,
+    description,
+    createdAt: new Date().toISOString(),
+  }].slice(-MAX_ACTIVITIES);
+}
 const save = (subs, sub) => subs.journal.commit([['subscription', sub.id, sub]]);
 
 // Another company's subscription is as invisible as one that does not exist.
@@ -75,16 +101,19 @@ function find(subs, companyId, id) {
   return sub;
 }
 
-// pagination.mjs rows, keyed by creation order.
-function list(subs, companyId) {
+// pagination.mjs rows, keyed by creation order; optionally only one status
+// and only subscriptions to one of `eventTypes`.
+function list(subs, companyId, { status = null, eventTypes = [] } = {}) {
   return [...subs.subscriptions.values()]
     .filter((s) => s.companyId === companyId)
+    .filter((s) => status === null || s.status === status)
+    .filter((s) => !eventTypes.length || s.eventTypes.some((t) => eventTypes.includes(t)))
     .sort((a, b) => a.seq - b.seq)
     .map((s) => ({ key: s.seq, value: view(s) }));
 }
 
 function create(subs, companyId, body) {
-  const fields = checkSubscription(body, { partial: false });
+  const fields = checkSubscription(body);
   if (list(subs, companyId).length >= MAX_SUBSCRIPTIONS_PER_COMPANY) {
     throw new WebhookError(400, 'TOO_MANY_SUBSCRIPTIONS', `At most ${MAX_SUBSCRIPTIONS_PER_COMPANY} subscriptions per company`);
   }
@@ -94,14 +123,18 @@ function create(subs, companyId, body) {
     id: randomUUID(), seq, companyId, ...fields, createdAt: t, updatedAt: t,
     secret: `whsec_${randomBytes(24).toString('base64')}`,
   };
+  logActivity(sub, 'CREATE', `Subscription to ${sub.eventTypes.join(', ')} created`);
   subs.subscriptions.set(sub.id, sub);
   save(subs, sub);
   return view(sub);
 }
 
+// PUT takes the whole SubscriptionRequest (endpointUrl and eventTypes are
+// required) and replaces the subscription; only id, secret and createdAt stay.
 function update(subs, companyId, id, body) {
   const sub = find(subs, companyId, id);
-  Object.assign(sub, checkSubscription(body, { partial: true }), { updatedAt: new Date().toISOString() });
+  Object.assign(sub, checkSubscription(body), { updatedAt: new Date().toISOString() });
+  logActivity(sub, 'UPDATE', `Subscription updated (${sub.status})`);
   save(subs, sub);
   return view(sub);
 }
@@ -115,8 +148,10 @@ function remove(subs, companyId, id) {
 // ---- delivery ---------------------------------------------------------------
 
 function deliveryHeaders(sub, id, timestamp, body) {
+  const { type, credentials } = sub.endpointAuth ?? {};
   return {
     ...sub.customHeaders,
+    ...(type === 'BASIC' ? { authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}` } : {}),
     'content-type': 'application/json',
     'user-agent': 'pleo-standin-webhooks/1',
     'webhook-id': id,
@@ -175,13 +210,17 @@ function afterAttempt(delivery, message, n, record) {
   timers.add(timer);
 }
 
-/** Sends `type` with `data` to the company's active subscriptions for it. */
+/**
+ * Sends event `type` with `data` to the company's active subscriptions for
+ * it, in Pleo's delivery shape `{data, eventId, eventType}` (docs/PLEO-API.md
+ * "Webhook delivery"); the webhook-id header is per message, eventId per event.
+ */
 function deliver(subs, delivery, companyId, type, data) {
-  const timestamp = new Date().toISOString();
+  const eventId = randomUUID();
   for (const sub of subs.subscriptions.values()) {
     if (sub.companyId !== companyId || sub.status !== 'ACTIVE' || !sub.eventTypes.includes(type)) continue;
     const id = `msg_${randomUUID().replaceAll('-', '')}`;
-    const body = JSON.stringify({ type, timestamp, data });
+    const body = JSON.stringify({ data, eventId, eventType: type });
     delivery.stats.webhooksPending += 1;
     attempt(delivery, { sub: { ...sub }, id, body }, 1);
   }
@@ -208,7 +247,11 @@ export function createWebhooks({
   }, { once: true });
 
   return {
-    list: (companyId) => list(subs, companyId),
+    list: (companyId, filters) => list(subs, companyId, filters),
+    /** pagination.mjs rows of the subscription's activities, optionally of some operation types. */
+    activities: (companyId, id, operationTypes = []) => (find(subs, companyId, id).activities ?? [])
+      .filter((a) => !operationTypes.length || operationTypes.includes(a.operationType))
+      .map((value, key) => ({ key, value })),
     get: (companyId, id) => view(find(subs, companyId, id)),
     create: (companyId, body) => create(subs, companyId, body),
     update: (companyId, id, body) => update(subs, companyId, id, body),

@@ -270,7 +270,7 @@ fn api_request(kind: &str, opts: &str, now: u64) -> Result<ApiRequest> {
             };
             request::job_items(&base, &job_id()?, status, &page)?
         }
-        "exportItems" => request::export_items(&base, &job_id()?, company.as_deref(), &page)?,
+        "exportItems" => request::export_items(&base, &job_id()?, &page)?,
         "updateItems" => {
             let m = "opts.items must be an array of item reports";
             let mut items = o

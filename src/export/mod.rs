@@ -1,5 +1,5 @@
 //! Pleo's v3 export-job workflow as a sans-IO core (issue #10; facts in
-//! ../shared/pleo-export-facts.md), in the order data travels:
+//! docs/PLEO-API.md), in the order data travels:
 //! [`request`] builds the API calls, [`response`] validates what comes back,
 //! [`run`] is the state machine that drives one job from claim to finish.
 //! [`raw_json`] finds the raw text of each accounting entry so it reaches the

@@ -206,17 +206,12 @@ pub fn job_items(
     Ok(get(q.0))
 }
 
-/// `GET /v3/export-items?job_id=…` (the accounting data).
-pub fn export_items(
-    base: &ApiBase,
-    job_id: &str,
-    company_id: Option<&str>,
-    page: &Page<'_>,
-) -> Result<ApiRequest> {
+/// `GET /v3/export-items?job_id=…` (the accounting data). The operation
+/// declares no `company_id`: the job id already names the company.
+pub fn export_items(base: &ApiBase, job_id: &str, page: &Page<'_>) -> Result<ApiRequest> {
     path_segment(job_id, "jobId")?;
     let mut q = Query::new(base.url(&["/v3/export-items"]));
     q.pair("job_id", job_id)
-        .opt("company_id", company_id)
         .opt("after", page.after)
         .opt("before", page.before)
         .limit(page.limit)?;
@@ -327,7 +322,7 @@ mod tests {
         assert_eq!(r.body, None);
         let r = get_job(&b, "../x").unwrap();
         assert_eq!(r.url, "https://external.pleo.io/v3/export-jobs/..%2Fx");
-        let r = export_items(&b, "j1", None, &Page::default()).unwrap();
+        let r = export_items(&b, "j1", &Page::default()).unwrap();
         assert_eq!(r.url, "https://external.pleo.io/v3/export-items?job_id=j1");
         let r = job_items(&b, "j1", Some(ItemStatus::Pending), &Page::default()).unwrap();
         assert_eq!(
@@ -381,6 +376,6 @@ mod tests {
             limit: Some(101),
             ..Page::default()
         };
-        assert!(export_items(&base(), "j", None, &p).is_err());
+        assert!(export_items(&base(), "j", &p).is_err());
     }
 }

@@ -204,7 +204,10 @@ fn data_elements<'a, 'v>(res: &ApiResponse<'a>, v: &'v Value) -> Result<Vec<(&'a
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Job<'a> {
     pub id: String,
-    pub status: JobStatus,
+    /// `None` for a status this version does not know (Pleo adds enum
+    /// values over time); `status_text` has it.
+    pub status: Option<JobStatus>,
+    pub status_text: String,
     /// Seconds until the job expires, counted from its last update.
     pub expires_in: Option<u64>,
     pub number_of_items: Option<u64>,
@@ -212,18 +215,19 @@ pub struct Job<'a> {
 }
 
 fn job<'a>(raw: &'a str, v: &Value) -> Result<Job<'a>> {
-    let message = "an export job needs an id and a known status";
+    let message = "an export job needs an id and a status";
     let id = match v.get("id") {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
         _ => return Err(bad_shape(message)),
     };
-    let status = match v.get("status") {
-        Some(Value::String(s)) => JobStatus::parse(s).ok_or_else(|| bad_shape(message))?,
+    let status_text = match v.get("status") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
         _ => return Err(bad_shape(message)),
     };
     Ok(Job {
         id,
-        status,
+        status: JobStatus::parse(&status_text),
+        status_text,
         expires_in: opt_count(v, "expiresIn").map_err(|_| bad_shape(message))?,
         number_of_items: opt_count(v, "numberOfItems").map_err(|_| bad_shape(message))?,
         raw,
@@ -277,6 +281,9 @@ pub fn parse_job_items<'a>(res: &ApiResponse<'a>) -> Result<(Vec<JobItem<'a>>, P
         .map(|(raw, item)| {
             let status = match item.get("status") {
                 Some(Value::String(s)) => ItemStatus::parse(s).ok_or_else(|| bad_shape(message))?,
+                // Older job items carry `status: null` until an attempt has
+                // been made: not yet processed.
+                Some(Value::Null) => ItemStatus::Pending,
                 _ => return Err(bad_shape(message)),
             };
             Ok(JobItem {
@@ -512,9 +519,26 @@ mod tests {
             );
         }
         assert_eq!(
-            code(parse_job(&res(200, r#"{"data":{"id":"j","status":"weird"}}"#)).unwrap_err()),
+            code(parse_job(&res(200, r#"{"data":{"id":"j","status":7}}"#)).unwrap_err()),
             "invalid_api_response"
         );
+    }
+
+    #[test]
+    fn a_null_item_status_is_not_yet_processed() {
+        let body = r#"{"data":[{"accountingEntryId":"e","status":null}],"pagination":{"hasNextPage":false}}"#;
+        let (items, _) = parse_job_items(&res(200, body)).unwrap();
+        assert_eq!(items[0].status, ItemStatus::Pending);
+    }
+
+    #[test]
+    fn an_unknown_item_failure_type_is_kept_as_text() {
+        let body = r#"{"data":[{"accountingEntryId":"e","status":"failed","failureReasonType":"added_in_2030"}],"pagination":{"hasNextPage":false}}"#;
+        let (items, _) = parse_job_items(&res(200, body)).unwrap();
+        assert_eq!(items[0].status, ItemStatus::Failed);
+        assert!(items[0]
+            .raw
+            .contains(r#""failureReasonType":"added_in_2030""#));
     }
 
     #[test]
@@ -524,11 +548,16 @@ mod tests {
             r#"{"data":{"id":"j","status":"in_progress","expiresIn":120}}"#,
         ))
         .unwrap();
-        assert_eq!((j.status, j.expires_in), (JobStatus::InProgress, Some(120)));
+        assert_eq!(
+            (j.status, j.expires_in),
+            (Some(JobStatus::InProgress), Some(120))
+        );
         assert_eq!(
             j.raw,
             r#"{"id":"j","status":"in_progress","expiresIn":120}"#
         );
+        let j = parse_job(&res(200, r#"{"data":{"id":"j","status":"archived"}}"#)).unwrap();
+        assert_eq!((j.status, j.status_text.as_str()), (None, "archived"));
         let j = parse_job(&res(200, r#" {"id":"j","status":"pending"} "#)).unwrap();
         assert_eq!(j.raw, r#"{"id":"j","status":"pending"}"#);
         let u = parse_update_items(&res(200, r#"{"data":[{}],"errors":[{"accountingEntryId":"x","message":"m","type":"ACCOUNTING_ENTRY_DOES_NOT_EXIST"}]}"#)).unwrap();

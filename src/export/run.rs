@@ -34,7 +34,12 @@ const BACKOFF_BASE_MS: u64 = 500;
 const BACKOFF_CAP_MS: u64 = 60_000;
 /// Job items are scanned a full page at a time.
 const SCAN_PAGE: u32 = 100;
-const FAILED_REASON_TYPE: &str = "accounting_system_validation_failure";
+/// `failureReasonType` of `POST /v3/export-job-events` takes the *job* enum
+/// (`ExportJobFailureReasonType`), not the item enum: a job whose every item
+/// the ledger refused failed validation…
+const ALL_ITEMS_FAILED_REASON_TYPE: &str = "validation_failure";
+/// …and a company without contra accounts is missing configuration.
+const MISSING_CONTRA_REASON_TYPE: &str = "missing_configuration";
 
 /// How a run is set up.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -365,12 +370,7 @@ impl ExportRun {
                     before: None,
                     limit: Some(self.page_size),
                 };
-                let r = request::export_items(
-                    &self.base,
-                    &self.job_id,
-                    self.company_id.as_deref(),
-                    &page,
-                )?;
+                let r = request::export_items(&self.base, &self.job_id, &page)?;
                 Ok(self.request(Purpose::ExportItems, r))
             }
             Phase::Deliver => match &self.page {
@@ -560,7 +560,7 @@ impl ExportRun {
             FinishPlan {
                 event: JobEvent::Failed,
                 failure_reason: Some("every item of the job failed to export".into()),
-                failure_reason_type: Some(FAILED_REASON_TYPE.into()),
+                failure_reason_type: Some(ALL_ITEMS_FAILED_REASON_TYPE.into()),
             }
         } else {
             FinishPlan {
@@ -595,7 +595,26 @@ impl ExportRun {
             Ok(job) => {
                 self.attempt = 0;
                 self.total = self.total.or(job.number_of_items);
-                match job.status {
+                let Some(status) = job.status else {
+                    // A status added after this version: neither claim nor
+                    // finish a job whose state we cannot read; stop cleanly.
+                    let shown = if job.status_text.len() <= 64 {
+                        job.status_text.as_str()
+                    } else {
+                        "(too long to show)"
+                    };
+                    let e = Error::with_parts(
+                        ErrorCode::InvalidApiResponse,
+                        &[
+                            "the job has status \"",
+                            shown,
+                            "\", which this version does not know",
+                        ],
+                    );
+                    self.done("unknown_status", Some(&e));
+                    return;
+                };
+                match status {
                     JobStatus::Pending => self.phase = Phase::Claim,
                     JobStatus::InProgress => {
                         if let Some(left) = job.expires_in {
@@ -697,7 +716,7 @@ impl ExportRun {
                         "the company has not configured its contra accounts (MISSING_CONTRA_ACCOUNTS)"
                             .into(),
                     ),
-                    failure_reason_type: Some(FAILED_REASON_TYPE.into()),
+                    failure_reason_type: Some(MISSING_CONTRA_REASON_TYPE.into()),
                 });
                 self.phase = Phase::Finish;
             }

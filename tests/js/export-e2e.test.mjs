@@ -85,25 +85,29 @@ describe("Export tab in Chromium", { timeout: 180_000 }, () => {
     assert.equal(await job.locator(".export-count-booked").textContent(), `${booked} booked`);
     assert.equal(await job.getAttribute("data-status"), atPleo.job.status);
 
-    // Entries: one row per entry; amounts formatted from minor units with the currency.
+    // Entries: one row per entry, then one per line (account, tax, net, gross);
+    // amounts formatted from minor units with the currency's own decimals.
     await job.getByRole("button", { name: "Entries" }).click();
-    const rows = page.locator("#export-entries tbody tr");
-    await page.waitForFunction(() => document.querySelectorAll("#export-entries tbody tr").length === 200);
+    const rows = page.locator("#export-entries tbody tr.export-entry");
+    await page.waitForFunction(() => document.querySelectorAll("#export-entries tbody tr.export-entry").length === 200);
     assert.equal(await rows.count(), 200);
-    const failedRow = page.locator('#export-entries tbody tr[data-status="failed"]').first();
-    assert.match(await failedRow.textContent(), /vendor_unknown/);
-    const amounts = await page.locator("#export-entries tbody td.num").allTextContents();
-    assert.ok(amounts.every((a) => /\d[.,]\d{2}/.test(a)), "every amount has two decimals");
+    assert.ok((await page.locator("#export-entries tbody tr.export-line").count()) >= 200, "every entry shows its lines");
+    const failedRow = page.locator('#export-entries tbody tr.export-entry[data-status="failed"]').first();
+    assert.match(await failedRow.textContent(), /(account|tax_code|vendor)_unknown/);
+    const amounts = await page.locator("#export-entries tbody tr.export-entry td.num").allTextContents();
+    assert.ok(amounts.every((a) => /\d/.test(a)), "every entry shows its amount");
+    assert.ok(amounts.some((a) => /\d[.,]\d{2}/.test(a)), "two-decimal currencies show two decimals");
 
     // CSV download.
     const [download] = await Promise.all([page.waitForEvent("download"), job.getByRole("link", { name: "Download CSV" }).click()]);
     const csv = await readFile(await download.path(), "utf8");
     const lines = csv.trimEnd().split("\r\n");
-    assert.equal(lines.length, 201);
+    assert.equal(lines.length, 1 + (await page.locator("#export-entries tbody tr.export-line").count()), "one CSV row per entry line");
     assert.match(lines[0], /^accountingEntryId,date,type,supplier,currency,amount,/);
     await page.screenshot({ path: path.join(ARTIFACTS, "export-entries.png"), fullPage: true });
 
     assert.deepEqual(problems, [], "no CSP violation or page error");
+    assert.deepEqual(stack.standin.contractViolations(), [], "the worker sent and the stand-in answered only what Pleo's documents allow");
     const everything = bodies.join("\n");
     assert.ok(!everything.includes(stack.info.clientSecret), "the client secret never reaches the browser");
     assert.ok(!everything.includes("whsec_"), "no webhook secret reaches the browser");

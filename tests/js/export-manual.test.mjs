@@ -26,4 +26,8 @@ describe("exports on demand only (EXPORT_AUTOMATIC=off)", { timeout: 120_000 }, 
     const none = await client.post("/export/run");
     assert.deepEqual(none.body, { started: false, jobId: null }, "no job waiting");
   });
+
+  test("every request sent to the stand-in and every answer matched Pleo's published documents", () => {
+    assert.deepEqual(stack.standin.contractViolations(), []);
+  });
 });

@@ -48,4 +48,8 @@ describe("export poll (workerd + stand-in, no webhooks)", { timeout: 180_000 }, 
     const booked = await stack.ledger("SELECT count(*) AS n FROM ledger_entries WHERE job_id = ?1", jobId);
     assert.equal(booked[0].n, view.items.filter((i) => i.status === "successful" && !i.externalId.startsWith("EARLIER-")).length, "skipped entries were not booked");
   });
+
+  test("every request sent to the stand-in and every answer matched Pleo's published documents", () => {
+    assert.deepEqual(stack.standin.contractViolations(), []);
+  });
 });

@@ -21,11 +21,18 @@ async function assertExactlyOnce(stack, view) {
     assert.ok(FINAL.has(item.status), `item ${item.accountingEntryId} ended ${item.status}`);
     assert.equal(item.reports, 1, `item ${item.accountingEntryId} was reported ${item.reports} times`);
   }
-  const rows = await stack.ledger("SELECT accounting_entry_id AS id, voucher FROM ledger_entries WHERE job_id = ?1", view.job.id);
+  // The voucher number is Pleo's reconciliationId, kept on the entry's line rows.
+  const rows = await stack.ledger(
+    `SELECT e.accounting_entry_id AS id, (SELECT voucher_number FROM ledger_lines l WHERE l.accounting_entry_id = e.accounting_entry_id AND l.line_no = 1) AS voucher,
+       (SELECT COUNT(*) FROM ledger_lines l WHERE l.accounting_entry_id = e.accounting_entry_id) AS lines
+     FROM ledger_entries e WHERE e.job_id = ?1`,
+    view.job.id,
+  );
   const successful = view.items.filter((i) => i.status === "successful");
   assert.equal(rows.length, successful.length, "one ledger row per successful item");
   assert.equal(new Set(rows.map((r) => r.id)).size, rows.length, "no entry booked twice");
-  const voucherOf = new Map(rows.map((r) => [r.id, `PLEO-${String(r.voucher).padStart(6, "0")}`]));
+  for (const r of rows) assert.ok(r.lines >= 1, "each booked entry has its line rows");
+  const voucherOf = new Map(rows.map((r) => [r.id, r.voucher]));
   for (const item of successful) assert.equal(item.externalId, voucherOf.get(item.accountingEntryId), "Pleo shows the ledger's voucher");
 }
 
@@ -41,7 +48,7 @@ describe("export runner (workerd + stand-in)", { timeout: 240_000 }, () => {
   });
   after(() => stack?.close());
 
-  test("a 250-entry job completes with every item reported exactly once; entries without a supplier fail as vendor_unknown", async () => {
+  test("a 250-entry job completes with every item reported exactly once; the demo ledger refuses some as Pleo's item failure types", async () => {
     const { jobId, accountingEntryIds } = stack.standin.createExportJob({ company: subject, entries: 250 });
     assert.equal(accountingEntryIds.length, 250);
     // The stand-in's webhook starts the run: no other trigger here.
@@ -50,9 +57,7 @@ describe("export runner (workerd + stand-in)", { timeout: 240_000 }, () => {
     const statuses = countBy(view.items, "status");
     assert.ok(statuses.failed > 0 && statuses.successful > 0, `both outcomes: ${JSON.stringify(statuses)}`);
     assert.equal(view.job.status, "completed_with_errors");
-    for (const item of view.items.filter((i) => i.status === "failed")) {
-      assert.match(item.failureReason, /supplier/);
-    }
+    const LEDGER_FAILURES = ["account_unknown", "tax_code_unknown", "vendor_unknown"];
 
     // The worker's own view: the job, its counts and every entry.
     const listed = await client.json("/export/jobs");
@@ -71,8 +76,12 @@ describe("export runner (workerd + stand-in)", { timeout: 240_000 }, () => {
     for (const item of detail.body.items) {
       const atPleo = pleoById.get(item.accountingEntryId);
       assert.equal(item.status, atPleo.status);
-      if (item.status === "failed") assert.equal(item.failureReasonType, "vendor_unknown");
-      else assert.equal(item.externalId, atPleo.externalId);
+      if (item.status === "failed") assert.ok(LEDGER_FAILURES.includes(item.failureReasonType), item.failureReasonType);
+      else {
+        assert.equal(item.externalId, atPleo.externalId);
+        assert.equal(item.externalId, item.voucher, "the voucher number is Pleo's reconciliationId");
+      }
+      assert.ok(item.lines.length >= 1, "the entry's lines are kept");
       assert.ok(Number.isSafeInteger(item.amount.value), "amounts stay integer minor units");
     }
 
@@ -81,14 +90,17 @@ describe("export runner (workerd + stand-in)", { timeout: 240_000 }, () => {
     assert.equal(csv.status, 200);
     assert.match(csv.headers.get("content-type"), /^text\/csv/);
     const lines = (await csv.text()).trimEnd().split("\r\n");
-    assert.equal(lines[0], "accountingEntryId,date,type,supplier,currency,amount,walletCurrency,walletAmount,status,externalId,externalUrl,failureReasonType,failureReason");
-    assert.equal(lines.length, 251);
+    assert.equal(lines[0], "accountingEntryId,date,type,supplier,currency,amount,walletCurrency,walletAmount,status,externalId,externalUrl,failureReasonType,failureReason,voucher,bookkeeping,vendor,line,account,taxCode,taxType,taxRate,taxAmount,net,gross");
+    assert.equal(lines.length, 1 + detail.body.items.reduce((n, i) => n + i.lines.length, 0), "one row per entry line");
     const byId = new Map(detail.body.items.map((i) => [i.accountingEntryId, i]));
     for (const line of lines.slice(1, 40)) {
       const id = line.slice(1, line.indexOf('",')); // text cells are quoted
       const item = byId.get(id);
       const v = item.amount.value;
-      const expected = `${Math.trunc(v / 100)}.${String(Math.abs(v) % 100).padStart(2, "0")}`;
+      const sign = v < 0 ? "-" : "";
+      const expected = ["JPY", "ISK"].includes(item.amount.currency)
+        ? String(v)
+        : `${sign}${Math.trunc(Math.abs(v) / 100)}.${String(Math.abs(v) % 100).padStart(2, "0")}`;
       assert.ok(line.includes(`,${item.amount.currency},${expected},`), `${line} carries ${expected}`);
     }
   });
@@ -137,5 +149,38 @@ describe("export runner (workerd + stand-in)", { timeout: 240_000 }, () => {
     } finally {
       stack.standin.setFaults(null);
     }
+  });
+
+  test("the demo ledger's chart is read and edited at /export/ledger/chart (session + CSRF), and books against it", async () => {
+    const read = await client.json("/export/ledger/chart");
+    assert.equal(read.status, 200, read.text);
+    assert.ok(read.body.accounts.some((a) => a.code === "7140"));
+    assert.ok(!read.body.accounts.some((a) => a.code === "7330"), "the defaults lack the mileage account");
+    assert.ok(read.body.taxCodes.includes("I25"));
+    const put = (body, headers = { "X-Requested-With": "test" }) =>
+      client.json("/export/ledger/chart", { method: "PUT", headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
+    assert.equal((await put(read.body, {})).status, 403, "PUT needs the CSRF header");
+    assert.equal((await put({ accounts: [{ code: "bad code" }], taxCodes: [] })).status, 400);
+    assert.equal((await new WorkerClient(stack.base).json("/export/ledger/chart")).status, 401);
+    // Without the lodging account, a job's lodging lines fail as account_unknown.
+    const edited = { accounts: read.body.accounts.filter((a) => a.code !== "7145"), taxCodes: read.body.taxCodes };
+    const saved = await put(edited);
+    assert.equal(saved.status, 200, saved.text);
+    const codes = (chart) => [chart.accounts.map((x) => `${x.code} ${x.name}`).sort(), [...chart.taxCodes].sort()];
+    assert.deepEqual(codes(saved.body), codes(edited));
+    try {
+      const { jobId } = stack.standin.createExportJob({ company: subject, entries: 40 });
+      await waitFor(() => jobFinished(stack, jobId), { what: "the job booked against the edited chart" });
+      const detail = await client.json(`/export/jobs/${jobId}`);
+      const lodging = detail.body.items.filter((i) => i.lines.some((l) => l.account === "7145"));
+      assert.ok(lodging.length > 0, "the seed has lodging lines");
+      for (const item of lodging) assert.deepEqual([item.status, item.failureReasonType], ["failed", "account_unknown"]);
+    } finally {
+      assert.equal((await put(read.body)).status, 200);
+    }
+  });
+
+  test("every request the worker sent and every answer it got matched Pleo's published documents", () => {
+    assert.deepEqual(stack.standin.contractViolations(), []);
   });
 });

@@ -1,16 +1,17 @@
 // The stand-in's v3 export API, admin routes and API faults
-// (../shared/pleo-export-facts.md, ../shared/api.md "Local Pleo stand-in"),
+// (docs/PLEO-API.md, dev/standin/README.md),
 // driven over HTTP with tokens from the real OAuth flow.
 // Run: node --test tests/js/standin-export.test.mjs
 
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
 import { obtainTokens } from '../../dev/standin/drive.mjs';
 import { startStandin } from '../../dev/standin/index.mjs';
 import { standinApiAs } from './helpers/standin-api.mjs';
 
-const JOB_KEYS = ['id', 'companyId', 'status', 'createdAt', 'lastUpdatedAt', 'startedAt', 'completedAt', 'expiresIn',
+const JOB_KEYS = ['id', 'companyId', 'status', 'createdAt', 'lastUpdatedAt', 'startedAt', 'completedAt', 'expiresIn', 'expiredAt',
   'numberOfItems', 'isInteractive', 'createdBy', 'vendorBasedBookkeeping', 'failureReason', 'failureReasonType'].sort();
 const JOB_ITEM_KEYS = ['accountingEntryId', 'exportJobId', 'status', 'exportedAt', 'externalId', 'externalUrl',
   'failureReason', 'failureReasonType'].sort();
@@ -50,7 +51,8 @@ async function allPages(call, path, limit) {
     const sep = path.includes('?') ? '&' : '?';
     const res = await call('GET', `${path}${sep}limit=${limit}${cursor ? `&after=${cursor}` : ''}`);
     assert.equal(res.status, 200, res.text);
-    assert.deepEqual(Object.keys(res.body.pagination).sort(), PAGINATION_KEYS);
+    const cursors = res.body.data.length ? [] : ['startCursor', 'endCursor'];
+    assert.deepEqual(Object.keys(res.body.pagination).sort(), PAGINATION_KEYS.filter((k) => !cursors.includes(k)));
     out.push(...res.body.data);
     if (!res.body.pagination.hasNextPage) return out;
     cursor = res.body.pagination.endCursor;
@@ -93,13 +95,13 @@ describe('export jobs', () => {
       assert.deepEqual(Object.keys(job).sort(), JOB_KEYS);
       assert.equal(job.companyId, id);
       assert.ok(['completed', 'completed_with_errors', 'failed'].includes(job.status));
-      assert.equal(job.expiresIn, null);
+      assert.equal(job.expiresIn, 0, 'an integer, finished jobs included');
     }
     const created = res.body.data.map((j) => Date.parse(j.createdAt));
     assert.deepEqual(created, [...created].sort((x, y) => x - y), 'oldest first');
     assert.ok(res.body.data.some((j) => j.failureReasonType === 'job_expired'));
     assert.deepEqual(res.body.pagination.currentRequestPagination, {
-      before: null, after: null, offset: null, limit: 25, sortingKeys: [], sortingOrder: ['ASC'],
+      limit: 25, parameters: { company_id: [id] }, sortingKeys: [], sortingOrder: ['ASC'],
     });
     assert.equal(res.body.pagination.total, res.body.data.length);
     // statuses filter, comma-separated and repeated
@@ -119,7 +121,12 @@ describe('export jobs', () => {
   });
 
   test('create → 201, one unfinished job per company → 409, 404 for unknown and foreign jobs', async () => {
-    const created = await a('POST', '/v3/export-jobs', { companyId: companyIdOf(companies[0]), isInteractive: false, options: { vendorBasedBookkeeping: true } });
+    // CreateExportJob requires companyId and accountingEntryIds: here the entries of a seeded job, exported again.
+    const seeded = (await a('GET', `/v3/export-jobs?company_id=${companyIdOf(companies[0])}`)).body.data[0];
+    const accountingEntryIds = (await a('GET', `/v3/export-jobs/${seeded.id}/items?limit=100`)).body.data.map((i) => i.accountingEntryId);
+    const create = (over = {}) => ({ companyId: companyIdOf(companies[0]), accountingEntryIds, ...over });
+    assertPleoError(await a('POST', '/v3/export-jobs', { companyId: companyIdOf(companies[0]) }), 400, 'BAD_REQUEST');
+    const created = await a('POST', '/v3/export-jobs', create({ isInteractive: false, options: { vendorBasedBookkeeping: true } }));
     assert.equal(created.status, 201, created.text);
     const job = created.body.data;
     assert.deepEqual(Object.keys(job).sort(), JOB_KEYS);
@@ -129,7 +136,7 @@ describe('export jobs', () => {
     assert.ok(job.numberOfItems > 0);
     assert.ok(job.expiresIn > 3590 && job.expiresIn <= 3600, String(job.expiresIn));
     assert.equal(job.lastUpdatedAt, job.createdAt);
-    assertPleoError(await a('POST', '/v3/export-jobs', {}), 409, 'EXPORT_ALREADY_IN_PROGRESS');
+    assertPleoError(await a('POST', '/v3/export-jobs', create()), 409, 'EXPORT_ALREADY_IN_PROGRESS');
     const adminDup = await admin('POST', '/export-jobs', { company: companies[0].subject, entries: 2 });
     assert.equal(adminDup.status, 409);
     assert.equal(adminDup.body.type, 'EXPORT_ALREADY_IN_PROGRESS');
@@ -138,25 +145,26 @@ describe('export jobs', () => {
     assertPleoError(await b('GET', `/v3/export-jobs/${job.id}`), 404, 'EXPORT_NOT_FOUND');
     assertPleoError(await b('GET', `/v3/export-items?job_id=${job.id}`), 404, 'EXPORT_NOT_FOUND');
     assertPleoError(await b('POST', '/v3/export-job-events', { event: 'started', jobId: job.id }), 404, 'EXPORT_NOT_FOUND');
-    assertPleoError(await a('POST', '/v3/export-jobs', { companyId: companyIdOf(companies[1]) }), 403, 'Access_Denied');
+    assertPleoError(await a('POST', '/v3/export-jobs', create({ companyId: companyIdOf(companies[1]) })), 403, 'Access_Denied');
     // pending → failed is allowed; then the company may export again
     const failed = await a('POST', '/v3/export-job-events', { event: 'failed', jobId: job.id });
     assert.equal(failed.status, 202);
     assert.equal(failed.text, '');
     const after = (await a('GET', `/v3/export-jobs/${job.id}`)).body.data;
     assert.equal(after.status, 'failed');
-    assert.equal(after.failureReasonType, 'accounting_system_validation_failure');
-    assert.equal(after.expiresIn, null);
+    assert.equal(after.failureReasonType, 'validation_failure', "the stand-in's default is a job enum value");
+    assert.equal(after.expiresIn, 0);
     assert.ok(after.completedAt);
     // unknown entry ids
-    assertPleoError(await a('POST', '/v3/export-jobs', { accountingEntryIds: ['nope'] }), 400, 'ACCOUNTING_ENTRY_DOES_NOT_EXIST');
+    assertPleoError(await a('POST', '/v3/export-jobs', create({ accountingEntryIds: ['00000000-0000-4000-8000-000000000001'] })), 400, 'ACCOUNTING_ENTRY_DOES_NOT_EXIST');
+    assertPleoError(await a('POST', '/v3/export-jobs', create({ accountingEntryIds: ['nope'] })), 400, 'BAD_REQUEST');
   });
 
   test('scopes: export-jobs:write and export-items:read are enforced', async () => {
     assertPleoError(await readOnly('POST', '/v3/export-jobs', {}), 403, 'Access_Denied');
     assertPleoError(await readOnly('POST', '/v3/export-job-events', { event: 'started', jobId: 'x' }), 403, 'Access_Denied');
     assertPleoError(await readOnly('PUT', '/v3/export-jobs/x/items', []), 403, 'Access_Denied');
-    assertPleoError(await readOnly('GET', '/v3/export-items?job_id=x'), 403, 'Access_Denied');
+    assertPleoError(await readOnly('GET', '/v3/export-items?job_id=00000000-0000-4000-8000-000000000000'), 403, 'Access_Denied');
     assert.equal((await readOnly('GET', '/v3/export-jobs')).status, 200);
     const unauth = await fetch(`${info.apiBaseUrl}/v3/export-jobs`);
     assert.equal(unauth.status, 401);
@@ -179,14 +187,18 @@ describe('export jobs', () => {
     const running = (await b('GET', `/v3/export-jobs/${jobId}`)).body.data;
     assert.equal(running.status, 'in_progress');
     assert.ok(running.startedAt);
-    assert.deepEqual((await b('GET', '/v3/export-jobs?statuses=pending,in_progress')).body.data.map((j) => j.id), [jobId]);
+    assert.deepEqual((await b('GET', '/v3/export-jobs?statuses=pending&statuses=in_progress')).body.data.map((j) => j.id), [jobId]);
 
     // data layer: 57 entries over pages of 10, same order as the job
     const entries = await allPages(b, `/v3/export-items?job_id=${jobId}`, 10);
     assert.deepEqual(entries.map((e) => e.accountingEntryId), accountingEntryIds);
     const currencies = new Set();
+    const types = new Set();
+    const taxTypes = new Set();
+    const methods = new Set();
     let withoutSupplier = 0;
     let withVat = 0;
+    let multiLine = 0;
     for (const e of entries) {
       for (const k of REQUIRED_ITEM_KEYS) assert.ok(k in e, `export item has ${k}`);
       assert.equal(e.companyId, companyIdOf(companies[1]));
@@ -196,9 +208,26 @@ describe('export jobs', () => {
       }
       assert.equal(e.amount.inWalletCurrency.currency, 'NOK');
       currencies.add(e.amount.inSupplierCurrency.currency);
-      const line = e.accountingEntryLines[0];
-      assert.equal(line.netAmount.inSupplierCurrency.value + line.taxAmount.inSupplierCurrency.value, e.amount.inSupplierCurrency.value);
-      if (line.taxAmount.inSupplierCurrency.value > 0) withVat += 1;
+      types.add(e.type);
+      methods.add(e.bookkeeping.method);
+      if (e.accountingEntryLines.length > 1) multiLine += 1;
+      // The entry's amount is the sum of its lines, plus tax added on top of exclusive lines.
+      let total = 0;
+      for (const line of e.accountingEntryLines) {
+        const side = (m) => m.inSupplierCurrency.value;
+        total += side(line.lineAmount);
+        if (!line.tax) continue;
+        taxTypes.add(line.tax.type);
+        if (line.tax.type === 'inclusive') assert.equal(side(line.netAmount) + side(line.tax.amount), side(line.lineAmount), 'inclusive: net + tax = line');
+        else assert.equal(side(line.netAmount), side(line.lineAmount), `${line.tax.type}: net = line`);
+        if (line.tax.type === 'exclusive') total += side(line.tax.amount);
+        if (side(line.tax.amount) !== 0) withVat += 1;
+        assert.ok(line.tax.rate > 0 && line.tax.rate < 1, 'the rate is a fraction');
+      }
+      assert.equal(total, e.amount.inSupplierCurrency.value);
+      assert.match(e.additionalInformation.reconciliationId, /^(JE|AP)-\d{6}$/);
+      if (e.type === 'invoice') assert.ok(e.vendor?.defaultCurrency, 'an invoice names its vendor');
+      if (e.type === 'invoice') assert.ok(e.additionalInformation.invoiceInformation.invoiceNumber);
       if (!e.supplier) withoutSupplier += 1;
       else assert.deepEqual(Object.keys(e.supplier).sort(), ['account', 'categoryCode', 'code', 'country', 'name', 'taxIdentifier']);
       assert.deepEqual(Object.keys(e.user).sort(), ['code', 'id', 'name']);
@@ -208,6 +237,10 @@ describe('export jobs', () => {
     assert.ok(currencies.size >= 3, `several currencies: ${[...currencies]}`);
     assert.ok(withoutSupplier >= 5, 'some entries have no supplier');
     assert.ok(withVat >= 5, 'VAT lines');
+    assert.ok(multiLine >= 2, 'multi-line entries');
+    assert.deepEqual([...taxTypes].sort(), ['exclusive', 'inclusive', 'reverse']);
+    assert.deepEqual([...methods].sort(), ['accounts_payable', 'journal', 'none']);
+    assert.ok(types.size >= 16, `item types: ${[...types]}`);
 
     // receipts are served at their URLs, signed; a tampered link is refused
     const file = entries.find((e) => e.files.length).files[0];
@@ -217,7 +250,11 @@ describe('export jobs', () => {
     const bytes = Buffer.from(await receipt.arrayBuffer());
     assert.equal(bytes.length, file.size);
     assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
-    assert.equal((await fetch(file.url.replace(/signature=./, 'signature=A'))).status, 403);
+    // change the signature's first character to a different one (replacing it
+    // with a fixed letter would leave it unchanged one time in 64)
+    const tampered = file.url.replace(/signature=(.)/, (_, c) => `signature=${c === 'A' ? 'B' : 'A'}`);
+    assert.notEqual(tampered, file.url);
+    assert.equal((await fetch(tampered)).status, 403);
 
     // backwards with before=startCursor
     const page3 = await b('GET', `/v3/export-items?job_id=${jobId}&limit=10&offset=20`);
@@ -225,9 +262,9 @@ describe('export jobs', () => {
     const page2 = await b('GET', `/v3/export-items?job_id=${jobId}&limit=10&before=${page3.body.pagination.startCursor}`);
     assert.deepEqual(page2.body.data.map((e) => e.accountingEntryId), accountingEntryIds.slice(10, 20));
     assert.equal(page2.body.pagination.hasPreviousPage, true);
-    const desc = await b('GET', `/v3/export-items?job_id=${jobId}&limit=5&sorting_order=desc`);
+    const desc = await b('GET', `/v3/export-items?job_id=${jobId}&limit=5&sorting_order=DESC`);
     assert.deepEqual(desc.body.data.map((e) => e.accountingEntryId), accountingEntryIds.slice(-5).reverse());
-    const desc2 = await b('GET', `/v3/export-items?job_id=${jobId}&limit=5&sorting_order=desc&after=${desc.body.pagination.endCursor}`);
+    const desc2 = await b('GET', `/v3/export-items?job_id=${jobId}&limit=5&sorting_order=DESC&after=${desc.body.pagination.endCursor}`);
     assert.deepEqual(desc2.body.data.map((e) => e.accountingEntryId), accountingEntryIds.slice(-10, -5).reverse());
     assertPleoError(await b('GET', `/v3/export-items?job_id=${jobId}&after=not-a-cursor`), 400, 'BAD_REQUEST');
     assertPleoError(await b('GET', `/v3/export-items?job_id=${jobId}&limit=101`), 400, 'BAD_REQUEST');
@@ -241,18 +278,21 @@ describe('export jobs', () => {
       ...report(ok, 'successful', { externalId: 'X', externalUrl: 'https://ledger.example/x' }),
       { accountingEntryId: accountingEntryIds[50], status: 'failed', failureReason: 'No supplier', failureReasonType: 'vendor_unknown' },
       { accountingEntryId: '11111111-1111-4111-8111-111111111111', status: 'successful' },
-      { accountingEntryId: accountingEntryIds[51], status: 'done' },
     ]);
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(Object.keys(res.body).sort(), ['data', 'errors']);
     assert.equal(res.body.data.length, 51);
     assert.deepEqual(res.body.errors.map((e) => [e.accountingEntryId, e.type]), [
       ['11111111-1111-4111-8111-111111111111', 'ACCOUNTING_ENTRY_DOES_NOT_EXIST'],
-      [accountingEntryIds[51], 'INVALID_EXPORT_ITEM'],
     ]);
+    // A status outside ExportJobItemStatus, or a body that is not the documented array: 400, as from Pleo.
+    assertPleoError(await b('PUT', `/v3/export-jobs/${jobId}/items`, report([accountingEntryIds[51]], 'done')), 400, 'BAD_REQUEST');
+    assertPleoError(await b('PUT', `/v3/export-jobs/${jobId}/items`, { items: report([accountingEntryIds[51]], 'successful') }), 400, 'BAD_REQUEST');
+    // pending is a status a partner may report (e.g. to hand an item back)
+    assert.equal((await b('PUT', `/v3/export-jobs/${jobId}/items`, report([accountingEntryIds[56]], 'pending'))).status, 200);
     for (const e of res.body.errors) assert.deepEqual(Object.keys(e).sort(), ['accountingEntryId', 'message', 'type']);
-    // {"items": [...]} is accepted too; a repeated report counts again
-    const again = await b('PUT', `/v3/export-jobs/${jobId}/items`, { items: report(accountingEntryIds.slice(49, 57), 'successful') });
+    // a repeated report counts again
+    const again = await b('PUT', `/v3/export-jobs/${jobId}/items`, report(accountingEntryIds.slice(49, 57), 'successful'));
     assert.equal(again.body.data.length, 8);
     const failedItems = await b('GET', `/v3/export-jobs/${jobId}/items?status=failed`);
     assert.deepEqual(failedItems.body.data.map((i) => i.accountingEntryId), []); // 50 was re-reported successful
@@ -295,12 +335,16 @@ describe('export jobs', () => {
 
     const second = await admin('POST', '/export-jobs', { company: companies[1].subject, entries: 1 });
     await b('POST', '/v3/export-job-events', { event: 'started', jobId: second.body.jobId });
+    // An item failure type is not a job failure type: Pleo answers 400.
+    assertPleoError(await b('POST', '/v3/export-job-events', {
+      event: 'failed', jobId: second.body.jobId, failureReasonType: 'accounting_system_validation_failure',
+    }), 400, 'BAD_REQUEST');
     const failed = await b('POST', '/v3/export-job-events', {
-      event: 'failed', jobId: second.body.jobId, failureReason: 'ledger down', failureReasonType: 'unexpected_failure',
+      event: 'failed', jobId: second.body.jobId, failureReason: 'ledger down', failureReasonType: 'accounting_system_unreachable',
     });
     assert.equal(failed.status, 202);
     const job = (await b('GET', `/v3/export-jobs/${second.body.jobId}`)).body.data;
-    assert.deepEqual([job.status, job.failureReason, job.failureReasonType], ['failed', 'ledger down', 'unexpected_failure']);
+    assert.deepEqual([job.status, job.failureReason, job.failureReasonType], ['failed', 'ledger down', 'accounting_system_unreachable']);
   });
 
   test('MISSING_CONTRA_ACCOUNTS for a company configured so', async () => {
@@ -310,6 +354,8 @@ describe('export jobs', () => {
     const d = apiAs(tokens.access_token);
     const { body: { jobId } } = await admin('POST', '/export-jobs', { company: companies[3].subject, entries: 3 });
     assertPleoError(await d('GET', `/v3/export-items?job_id=${jobId}`), 400, 'MISSING_CONTRA_ACCOUNTS');
+    // POST /v3/export-jobs may answer it too
+    assertPleoError(await d('POST', '/v3/export-jobs', { companyId: companyIdOf(companies[3]), accountingEntryIds: [randomUUID()] }), 400, 'MISSING_CONTRA_ACCOUNTS');
     await admin('PUT', `/companies/${companyIdOf(companies[3])}`, { missingContraAccounts: false });
     assert.equal((await d('GET', `/v3/export-items?job_id=${jobId}`)).status, 200);
     await d('POST', '/v3/export-job-events', { event: 'failed', jobId });
@@ -325,7 +371,8 @@ describe('export jobs', () => {
       const expired = (await a('GET', `/v3/export-jobs/${idle.body.jobId}`)).body.data;
       assert.equal(expired.status, 'failed');
       assert.equal(expired.failureReasonType, 'job_expired');
-      assert.equal(expired.expiresIn, null);
+      assert.equal(expired.expiresIn, 0);
+      assert.equal(expired.expiredAt, expired.completedAt);
       assert.ok((await admin('GET', `/export-jobs/${idle.body.jobId}`)).body.items.every((i) => i.status === 'abandoned'));
       assertPleoError(await a('GET', `/v3/export-items?job_id=${idle.body.jobId}`), 422, 'EXPORT_JOB_STATUS_UNPROCESSABLE');
 

@@ -81,9 +81,10 @@ describe('subscriptions API', () => {
     const created = await a('POST', '/v1/subscriptions', {
       endpointUrl: receiver.url('/temp'), eventTypes: ['v1.export-job.created'], customHeaders: { 'x-partner': 'demo' },
     });
-    assert.equal(created.status, 201, created.text);
+    assert.equal(created.status, 200, created.text);
     const sub = created.body.data;
-    assert.deepEqual(Object.keys(sub).sort(), ['companyId', 'createdAt', 'customHeaders', 'endpointUrl', 'eventTypes', 'id', 'status', 'updatedAt']);
+    assert.deepEqual(Object.keys(sub).sort(), ['companyId', 'createdAt', 'customHeaders', 'endpointAuth', 'endpointUrl', 'eventTypes', 'id', 'status', 'updatedAt']);
+    assert.deepEqual(sub.endpointAuth, { type: 'NONE' });
     assert.equal(sub.status, 'ACTIVE');
     assert.equal(sub.companyId, info.companies[0].subject.split(':').pop());
     const list = await a('GET', '/v1/subscriptions');
@@ -98,11 +99,27 @@ describe('subscriptions API', () => {
     assert.equal((await b('GET', `/v1/subscriptions/${sub.id}/secret`)).body.type, 'SUBSCRIPTION_NOT_FOUND');
     assert.equal((await b('DELETE', `/v1/subscriptions/${sub.id}`)).status, 404);
     assert.deepEqual((await b('GET', '/v1/subscriptions')).body.data, []);
-    const updated = await a('PUT', `/v1/subscriptions/${sub.id}`, { status: 'INACTIVE' });
+    // PUT takes the whole SubscriptionRequest and replaces the subscription.
+    assert.equal((await a('PUT', `/v1/subscriptions/${sub.id}`, { status: 'INACTIVE' })).status, 400, 'endpointUrl and eventTypes are required');
+    const updated = await a('PUT', `/v1/subscriptions/${sub.id}`, { endpointUrl: sub.endpointUrl, eventTypes: sub.eventTypes, status: 'INACTIVE' });
     assert.equal(updated.status, 200);
     assert.equal(updated.body.data.status, 'INACTIVE');
     assert.equal(updated.body.data.endpointUrl, sub.endpointUrl);
-    assert.equal((await a('PUT', `/v1/subscriptions/${sub.id}`, { status: 'PAUSED' })).status, 400);
+    assert.deepEqual(updated.body.data.customHeaders, {}, 'a full replace: headers not sent are gone');
+    assert.equal((await a('PUT', `/v1/subscriptions/${sub.id}`, { endpointUrl: sub.endpointUrl, eventTypes: sub.eventTypes, status: 'PAUSED' })).status, 400);
+    // the status and event_types filters; the activity log
+    assert.deepEqual((await a('GET', '/v1/subscriptions?status=ACTIVE')).body.data, []);
+    assert.deepEqual((await a('GET', '/v1/subscriptions?status=INACTIVE&event_types=v1.export-job.created')).body.data.map((s) => s.id), [sub.id]);
+    const activities = await a('GET', `/v1/subscriptions/${sub.id}/activities`);
+    assert.equal(activities.status, 200);
+    assert.deepEqual(activities.body.data.map((x) => x.operationType), ['CREATE', 'UPDATE']);
+    assert.deepEqual((await a('GET', `/v1/subscriptions/${sub.id}/activities?operation_types=UPDATE`)).body.data.length, 1);
+    // basic auth on the endpoint: accepted, the password never shown
+    const withAuth = await a('PUT', `/v1/subscriptions/${sub.id}`, {
+      endpointUrl: sub.endpointUrl, eventTypes: sub.eventTypes, status: 'INACTIVE', endpointAuth: { type: 'BASIC', credentials: { username: 'u', password: 'p4ss' } },
+    });
+    assert.deepEqual(withAuth.body.data.endpointAuth, { type: 'BASIC' });
+    assert.ok(!withAuth.text.includes('p4ss'));
     assert.equal((await a('DELETE', `/v1/subscriptions/${sub.id}`)).status, 204);
     assert.equal((await a('GET', `/v1/subscriptions/${sub.id}`)).status, 404);
   });
@@ -119,7 +136,10 @@ describe('delivery of v1.export-job.created', () => {
     const made = await adminPost('/export-jobs', { company: info.companies[0].subject, entries: 4 });
     const msg = await until(() => receiver.received.find((r) => r.path === '/hook/active'), 'the delivery');
     const payload = new Webhook(secret).verify(msg.body, msg.headers); // throws unless the signature is right
-    assert.equal(payload.type, 'v1.export-job.created');
+    // Pleo's delivery body: {data, eventId, eventType}
+    assert.deepEqual(Object.keys(payload).sort(), ['data', 'eventId', 'eventType']);
+    assert.equal(payload.eventType, 'v1.export-job.created');
+    assert.match(payload.eventId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     assert.equal(payload.data.id, made.jobId);
     assert.equal(payload.data.status, 'pending');
     assert.equal(payload.data.numberOfItems, 4);
@@ -136,7 +156,7 @@ describe('delivery of v1.export-job.created', () => {
 
     // The API's own POST /v3/export-jobs fires it too (after the admin job is done).
     await a('POST', '/v3/export-job-events', { event: 'failed', jobId: made.jobId });
-    const viaApi = await a('POST', '/v3/export-jobs', {});
+    const viaApi = await a('POST', '/v3/export-jobs', { companyId: info.companies[0].subject.split(':').pop(), accountingEntryIds: made.accountingEntryIds });
     assert.equal(viaApi.status, 201, viaApi.text);
     const second = await until(() => receiver.received.find((r) => r.path === '/hook/active' && r.body.includes(viaApi.body.data.id)), 'the second delivery');
     assert.equal(new Webhook(secret).verify(second.body, second.headers).data.id, viaApi.body.data.id);
@@ -172,7 +192,7 @@ describe('delivery of v1.export-job.created', () => {
 
     // An endpoint that never answers 2xx is given up after webhookAttempts.
     await a('POST', '/v3/export-job-events', { event: 'failed', jobId: made.jobId });
-    await a('PUT', `/v1/subscriptions/${sub.id}`, { endpointUrl: 'http://127.0.0.1:1/closed' });
+    await a('PUT', `/v1/subscriptions/${sub.id}`, { endpointUrl: 'http://127.0.0.1:1/closed', eventTypes: ['v1.export-job.created'] });
     await adminPost('/export-jobs', { company: info.companies[0].subject, entries: 1 });
     const gaveUp = await until(() => standin.stats().webhooksFailed === 1 && standin.stats(), 'giving up');
     const failedTries = gaveUp.webhookDeliveries.filter((d) => d.url.endsWith('/closed'));

@@ -13,7 +13,8 @@ const vectors = JSON.parse(readFileSync(new URL("../vectors/webhook.json", impor
 
 const secret = "whsec_" + randomBytes(32).toString("base64");
 const id = "msg_2Qv3kTz8Wn4XbJrA9sLdF0pHcY1";
-const body = JSON.stringify({ type: "v1.export-job.created", data: { id: "job-1", status: "pending", numberOfItems: 3, note: "Café ✓ 😀" } });
+// Pleo's delivery body: {data, eventId, eventType}.
+const body = JSON.stringify({ data: { id: "job-1", status: "pending", numberOfItems: 3, note: "Café ✓ 😀" }, eventId: "a257a31e-e8a6-4c36-a98d-451250e5b5c4", eventType: "v1.export-job.created" });
 
 /** Signs with node:crypto, independently of both libraries. */
 function sign(key, msgId, ts, raw) {
@@ -198,7 +199,7 @@ export default { async fetch(request, env) {
     });
     try {
       const wh = new Webhook(secret);
-      const raw = JSON.stringify({ type: "v1.export-job.created", data: { id: "job-7" } });
+      const raw = JSON.stringify({ data: { id: "job-7" }, eventId: "a257a31e-e8a6-4c36-a98d-451250e5b5c4", eventType: "v1.export-job.created" });
       for (let i = 0; i < 3; i++) {
         const msgId = `msg_w${i}`;
         const date = new Date();

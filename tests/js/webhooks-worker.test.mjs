@@ -33,7 +33,8 @@ describe("webhooks at the worker (workerd + stand-in)", { timeout: 180_000 }, ()
     return fetch(to, { method: "POST", headers, body });
   }
 
-  const eventBody = (jobId) => JSON.stringify({ type: "v1.export-job.created", timestamp: new Date().toISOString(), data: { id: jobId, status: "pending" } });
+  // Pleo's delivery shape: {data, eventId, eventType} (docs/PLEO-API.md).
+  const eventBody = (jobId) => JSON.stringify({ data: { id: jobId, status: "pending" }, eventId: randomUUID(), eventType: "v1.export-job.created" });
 
   test("connecting made one ACTIVE subscription to the worker's URL for the company", async () => {
     const ours = await subscriptions();
@@ -45,7 +46,7 @@ describe("webhooks at the worker (workerd + stand-in)", { timeout: 180_000 }, ()
   test("forged, tampered, stale and replayed deliveries change nothing and start no run; a valid one three times at once starts one run", async () => {
     // Silence the stand-in's own delivery so only our hand-made ones arrive.
     const [sub] = await subscriptions();
-    await standinApi(stack, token, `/v1/subscriptions/${sub.id}`, { method: "PUT", body: JSON.stringify({ status: "INACTIVE" }) });
+    await standinApi(stack, token, `/v1/subscriptions/${sub.id}`, { method: "PUT", body: JSON.stringify({ endpointUrl: sub.endpointUrl, eventTypes: sub.eventTypes, status: "INACTIVE" }) });
     const secret = (await standinApi(stack, token, `/v1/subscriptions/${sub.id}/secret`)).data.secretKey;
     const { jobId } = stack.standin.createExportJob({ company: subject, entries: 30 });
     const body = eventBody(jobId);
@@ -100,6 +101,18 @@ describe("webhooks at the worker (workerd + stand-in)", { timeout: 180_000 }, ()
     await waitFor(() => jobFinished(stack, next.jobId), { what: "the second job" });
   });
 
+  test("an INACTIVE subscription of ours is reactivated in place with the whole SubscriptionRequest", async () => {
+    const [sub] = await subscriptions();
+    assert.equal(sub.status, "INACTIVE", "left so by the test before");
+    const { response } = await client.connect({ company: subject });
+    assert.equal(response.status, 302);
+    const now = await subscriptions();
+    assert.equal(now.length, 1);
+    assert.equal(now[0].id, sub.id, "the same subscription, not a new one");
+    assert.equal(now[0].status, "ACTIVE");
+    assert.deepEqual(now[0].eventTypes, ["v1.export-job.created"]);
+  });
+
   test("a subscription Pleo lost is made again (here on reconnect; the periodic poll runs the same check)", async () => {
     const [lost] = await subscriptions();
     await standinApi(stack, token, `/v1/subscriptions/${lost.id}`, { method: "DELETE" });
@@ -120,5 +133,9 @@ describe("webhooks at the worker (workerd + stand-in)", { timeout: 180_000 }, ()
     assert.deepEqual(await subscriptions(), [], "the subscription is gone at Pleo");
     const late = await deliver({ body: eventBody(randomUUID()), secret });
     assert.equal(late.status, 410);
+  });
+
+  test("every request the worker sent and every answer it got matched Pleo's published documents", () => {
+    assert.deepEqual(stack.standin.contractViolations(), []);
   });
 });

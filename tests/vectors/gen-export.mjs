@@ -1,6 +1,10 @@
 // Regenerates tests/vectors/export.json: node tests/vectors/gen-export.mjs tests/vectors/export.json
-// The expectations are written by hand below (from pleo-export-facts.md);
-// this script only spares escaping JSON bodies inside JSON by hand.
+// The expectations are written by hand below (from Pleo's OpenAPI documents,
+// docs/PLEO-API.md); this script only spares escaping JSON bodies inside JSON
+// by hand. Ids, cursors and bodies are shaped as Pleo's documents say (UUIDs,
+// base32 cursors, ExportItemV3 entries): tests/js/contract.test.mjs checks every
+// request and 2xx answer here against them, except vectors marked
+// `offContract` (with the reason).
 import { writeFileSync } from "node:fs";
 
 const BASE = "https://external.pleo.io";
@@ -9,48 +13,70 @@ const CO = "c0a8e3f2-1b4d-4e5f-8a9b-0c1d2e3f4a5b";
 const T0 = 1_796_056_800_000; // 2026-11-30T16:40:00.000Z
 const iso = (ms) => new Date(ms).toISOString();
 
-// Realistic export items: money in minor units, one with a number whose
-// text must survive (1.10 and 1.0e2 would change if re-serialised).
-const entry = (id, value, currency = "SEK", extra = "") =>
-  `{"accountingEntryId":"${id}","companyId":"${CO}","type":"card_expense","date":"2026-11-02",` +
-  `"amount":{"inSupplierCurrency":{"currency":"${currency}","value":${value}},"inWalletCurrency":{"currency":"SEK","value":${value}}},` +
-  `"accountingEntryLines":[{"amount":{"currency":"SEK","value":${value}},"account":{"code":"6540"},"vat":{"rate":25.00}}],` +
-  `"additionalInformation":{"note":"Café ✓"},"_links":{}${extra}}`;
-const E1 = entry("e1", 89696);
-const E2 = entry("e2", 1250, "EUR", ',"supplier":{"name":"Kaffe & Co","code":null},"exchangeRate":1.10,"x":1.0e2');
-const E3 = entry("e3", 0);
+// Entry ids (UUIDs, as in Pleo); written e1… below for readability.
+const ID = {
+  e1: "5d1c0f7a-8b2e-4c3d-9e4f-a1b2c3d4e5f6",
+  e2: "6e2d1a8b-9c3f-4d4e-8f5a-b2c3d4e5f6a7",
+  e3: "7f3e2b9c-ad4a-4e5f-9a6b-c3d4e5f6a7b8",
+  e9: "9a5a4dbe-cf6c-4a7b-8c8d-e5f6a7b8c9d0",
+};
+// Base32 cursors, as Pleo's `before`/`after` pattern ^[A-Z2-7=~]+$ says.
+const C = { start: "GEZDGNBV", end: "GEZDGNBW", next: "GEZDGNBX", far: "GEZDGNBY" };
+const lineId = (id) => id.slice(0, 24) + "0000000000a1";
+const money = (currency, value) => `{"currency":"${currency}","value":${value}}`;
+const both = (currency, value) => `{"inSupplierCurrency":${money(currency, value)},"inWalletCurrency":${money("SEK", value)}}`;
+
+// Realistic export items (ExportItemV3): money in minor units, one line with
+// inclusive 25 % tax, one entry with numbers whose text must survive (1.10
+// and 1.0e2 would change if re-serialised).
+const entry = (id, value, currency = "SEK", extra = "") => {
+  const tax = Math.round(value / 5);
+  return `{"accountingEntryId":"${id}","companyId":"${CO}","type":"card_purchase","date":"2026-11-02T09:14:00Z",` +
+    `"amount":${both(currency, value)},` +
+    `"accountingEntryLines":[{"accountingEntryLineId":"${lineId(id)}","lineAmount":${both(currency, value)},"netAmount":${both(currency, value - tax)},` +
+    `"account":{"id":"1a2b3c4d-0000-4000-8000-000000006540","name":"Software and subscriptions","code":"6540","identifier":null},` +
+    `"tax":{"id":"2b3c4d5e-0000-4000-8000-000000000025","code":"I25","type":"inclusive","rate":0.25,"amount":${both(currency, tax)}},"tags":[]}],` +
+    `"additionalInformation":{"reconciliationId":"V-${id.slice(0, 8)}","note":"Café ✓"},"bookkeeping":{"method":"journal"},` +
+    `"_links":{"web":{"href":"https://app.pleo.io/export/${id}"}}${extra}}`;
+};
+const E1 = entry(ID.e1, 89696);
+const E2 = entry(ID.e2, 1250, "EUR", ',"supplier":{"name":"Kaffe & Co","code":null},"exchangeRate":1.10,"x":1.0e2');
+const E3 = entry(ID.e3, 0);
+const requestInfo = '{"parameters":{},"limit":100}';
 const page = (entries, { next = null, total = entries.length } = {}) =>
-  `{"data":[${entries.join(",")}],"pagination":{"currentRequestPagination":{"limit":100},"hasNextPage":${next !== null},"hasPreviousPage":false,"startCursor":${entries.length ? '"b286MA"' : "null"},"endCursor":${next === null ? (entries.length ? '"b286Mg"' : "null") : JSON.stringify(next)},"total":${total}}}`;
-const job = (status, extra = {}) => JSON.stringify({ data: { id: JOB, companyId: CO, status, createdAt: iso(T0 - 60000), lastUpdatedAt: iso(T0 - 60000), expiresIn: 3540, numberOfItems: 3, ...extra } });
+  `{"data":[${entries.join(",")}],"pagination":{"currentRequestPagination":${requestInfo},"hasNextPage":${next !== null},"hasPreviousPage":false` +
+  (entries.length ? `,"startCursor":"${C.start}","endCursor":${JSON.stringify(next ?? C.end)}` : "") + `,"total":${total}}}`;
+const job = (status, extra = {}) => JSON.stringify({ data: { id: JOB, companyId: CO, status, createdAt: iso(T0 - 60000), lastUpdatedAt: iso(T0 - 60000), expiresIn: 3540, numberOfItems: 3, isInteractive: false, vendorBasedBookkeeping: false, ...extra } });
 const err = (type, message = "m") => JSON.stringify({ type, message });
 const items = (list, next = null) =>
-  JSON.stringify({ data: list.map(([id, status]) => ({ accountingEntryId: id, exportJobId: JOB, status })), pagination: { hasNextPage: next !== null, hasPreviousPage: false, endCursor: next, total: list.length } });
+  JSON.stringify({ data: list.map(([id, status]) => ({ accountingEntryId: id, exportJobId: JOB, status })), pagination: { currentRequestPagination: JSON.parse(requestInfo), hasNextPage: next !== null, hasPreviousPage: false, ...(next ? { endCursor: next } : {}), total: list.length } });
 const report = (list) => JSON.stringify(list.map(([id, status, ext]) => ({ accountingEntryId: id, status, exportedAt: iso(T0), ...ext })));
-const okUpdate = (n, errors = []) => JSON.stringify({ data: Array.from({ length: n }, () => ({})), errors });
+// PUT …/items answers the updated job items, and refusals in `errors`.
+const okUpdate = (n, errors = []) => JSON.stringify({ data: [ID.e1, ID.e2, ID.e3].slice(0, n).map((id) => ({ accountingEntryId: id, exportJobId: JOB, status: "successful" })), errors });
 
 const requests = [
   { name: "list pending and in_progress jobs of a company (statuses repeated)", kind: "listJobs", opts: { apiBaseUrl: BASE + "/", companyId: CO, statuses: ["pending", "in_progress"], limit: 100 }, expect: { method: "GET", url: `${BASE}/v3/export-jobs?company_id=${CO}&statuses=pending&statuses=in_progress&limit=100` } },
-  { name: "list jobs from a cursor", kind: "listJobs", opts: { apiBaseUrl: BASE, after: "b28+MTI=" }, expect: { method: "GET", url: `${BASE}/v3/export-jobs?after=b28%2BMTI%3D` } },
+  { name: "list jobs from a cursor", kind: "listJobs", opts: { apiBaseUrl: BASE, after: "MFRGG===" }, expect: { method: "GET", url: `${BASE}/v3/export-jobs?after=MFRGG%3D%3D%3D` } },
   { name: "get a job", kind: "getJob", opts: { apiBaseUrl: BASE, jobId: JOB }, expect: { method: "GET", url: `${BASE}/v3/export-jobs/${JOB}` } },
-  { name: "a job id cannot add a path segment", kind: "getJob", opts: { apiBaseUrl: BASE, jobId: "../../v1/x?y" }, expect: { method: "GET", url: `${BASE}/v3/export-jobs/..%2F..%2Fv1%2Fx%3Fy` } },
+  { name: "a job id cannot add a path segment", offContract: "a hostile job id, not a UUID, on purpose", kind: "getJob", opts: { apiBaseUrl: BASE, jobId: "../../v1/x?y" }, expect: { method: "GET", url: `${BASE}/v3/export-jobs/..%2F..%2Fv1%2Fx%3Fy` } },
   { name: "claim: event started", kind: "jobEvent", opts: { apiBaseUrl: BASE, jobId: JOB, event: "started" }, expect: { method: "POST", url: `${BASE}/v3/export-job-events`, body: `{"event":"started","jobId":"${JOB}"}` } },
-  { name: "fail with reason and type", kind: "jobEvent", opts: { apiBaseUrl: BASE, jobId: JOB, event: "failed", failureReason: "ledger down", failureReasonType: "accounting_system_validation_failure" }, expect: { method: "POST", url: `${BASE}/v3/export-job-events`, body: `{"event":"failed","jobId":"${JOB}","failureReason":"ledger down","failureReasonType":"accounting_system_validation_failure"}` } },
+  { name: "fail with reason and type", kind: "jobEvent", opts: { apiBaseUrl: BASE, jobId: JOB, event: "failed", failureReason: "ledger down", failureReasonType: "accounting_system_unreachable" }, expect: { method: "POST", url: `${BASE}/v3/export-job-events`, body: `{"event":"failed","jobId":"${JOB}","failureReason":"ledger down","failureReasonType":"accounting_system_unreachable"}` } },
   { name: "job items with a status filter", kind: "jobItems", opts: { apiBaseUrl: BASE, jobId: JOB, status: "pending", limit: 50 }, expect: { method: "GET", url: `${BASE}/v3/export-jobs/${JOB}/items?status=pending&limit=50` } },
-  { name: "export items of a job", kind: "exportItems", opts: { apiBaseUrl: BASE, jobId: JOB, companyId: CO, after: "b286OTk", limit: 100 }, expect: { method: "GET", url: `${BASE}/v3/export-items?job_id=${JOB}&company_id=${CO}&after=b286OTk&limit=100` } },
-  { name: "update items", kind: "updateItems", opts: { apiBaseUrl: BASE, jobId: JOB, now: T0, items: [{ accountingEntryId: "e1", status: "successful", externalId: "L-1", externalUrl: "https://ledger.example/L-1" }, { accountingEntryId: "e2", status: "failed", failureReason: "no supplier", failureReasonType: "vendor_unknown", exportedAt: "2026-01-01T00:00:00.000Z" }] }, expect: { method: "PUT", url: `${BASE}/v3/export-jobs/${JOB}/items`, body: report([["e1", "successful", { externalId: "L-1", externalUrl: "https://ledger.example/L-1" }]]).slice(0, -1) + `,{"accountingEntryId":"e2","status":"failed","exportedAt":"2026-01-01T00:00:00.000Z","failureReason":"no supplier","failureReasonType":"vendor_unknown"}]` } },
+  { name: "export items of a job (no company_id: the operation does not declare it)", kind: "exportItems", opts: { apiBaseUrl: BASE, jobId: JOB, companyId: CO, after: C.far, limit: 100 }, expect: { method: "GET", url: `${BASE}/v3/export-items?job_id=${JOB}&after=${C.far}&limit=100` } },
+  { name: "update items", kind: "updateItems", opts: { apiBaseUrl: BASE, jobId: JOB, now: T0, items: [{ accountingEntryId: ID.e1, status: "successful", externalId: "L-1", externalUrl: "https://ledger.example/L-1" }, { accountingEntryId: ID.e2, status: "failed", failureReason: "no supplier", failureReasonType: "vendor_unknown", exportedAt: "2026-01-01T00:00:00.000Z" }] }, expect: { method: "PUT", url: `${BASE}/v3/export-jobs/${JOB}/items`, body: report([[ID.e1, "successful", { externalId: "L-1", externalUrl: "https://ledger.example/L-1" }]]).slice(0, -1) + `,{"accountingEntryId":"${ID.e2}","status":"failed","exportedAt":"2026-01-01T00:00:00.000Z","failureReason":"no supplier","failureReasonType":"vendor_unknown"}]` } },
   { name: "more than 100 items in one update", kind: "updateItems", opts: { apiBaseUrl: BASE, jobId: JOB, items: Array.from({ length: 101 }, (_, i) => ({ accountingEntryId: `e${i}`, status: "successful" })) }, error: "too_many_items" },
   { name: "limit above 100", kind: "exportItems", opts: { apiBaseUrl: BASE, jobId: JOB, limit: 101 }, error: "invalid_input" },
   { name: "an unknown job status", kind: "listJobs", opts: { apiBaseUrl: BASE, statuses: ["done"] }, error: "invalid_input" },
   { name: "plain http to a remote host", kind: "getJob", opts: { apiBaseUrl: "http://external.pleo.io", jobId: JOB }, error: "invalid_input" },
-  { name: "http on loopback (the stand-in)", kind: "getJob", opts: { apiBaseUrl: "http://127.0.0.1:4011", jobId: "j" }, expect: { method: "GET", url: "http://127.0.0.1:4011/v3/export-jobs/j" } },
+  { name: "http on loopback (the stand-in)", offContract: "job id \"j\" is not a UUID; the test is about the base URL", kind: "getJob", opts: { apiBaseUrl: "http://127.0.0.1:4011", jobId: "j" }, expect: { method: "GET", url: "http://127.0.0.1:4011/v3/export-jobs/j" } },
 ];
 
 const responses = [
-  { name: "export items keep their exact text", kind: "exportItems", res: { status: 200, body: page([E1, E2], { next: "b286MQ", total: 3 }) }, expect: { entries: [{ accountingEntryId: "e1", json: E1 }, { accountingEntryId: "e2", json: E2 }], pagination: { hasNextPage: true, hasPreviousPage: false, startCursor: "b286MA", endCursor: "b286MQ", total: 3 } } },
+  { name: "export items keep their exact text", kind: "exportItems", res: { status: 200, body: page([E1, E2], { next: C.next, total: 3 }) }, expect: { entries: [{ accountingEntryId: ID.e1, json: E1 }, { accountingEntryId: ID.e2, json: E2 }], pagination: { hasNextPage: true, hasPreviousPage: false, startCursor: C.start, endCursor: C.next, total: 3 } } },
   { name: "a job, wrapped in data", kind: "getJob", res: { status: 200, body: job("pending") }, expect: JSON.parse(job("pending")).data },
-  { name: "a job with an unknown status", kind: "getJob", res: { status: 200, body: job("archived") }, error: "invalid_api_response" },
-  { name: "job items", kind: "jobItems", res: { status: 200, body: items([["e1", "successful"], ["e2", "pending"]]) }, expect: { items: JSON.parse(items([["e1", "successful"], ["e2", "pending"]])).data, pagination: { hasNextPage: false, hasPreviousPage: false, total: 2 } } },
-  { name: "update with one refused item inside a 200", kind: "updateItems", res: { status: 200, body: okUpdate(1, [{ accountingEntryId: "e9", message: "no such entry", type: "ACCOUNTING_ENTRY_DOES_NOT_EXIST" }]) }, expect: { updated: 1, errors: [{ accountingEntryId: "e9", message: "no such entry", type: "ACCOUNTING_ENTRY_DOES_NOT_EXIST" }] } },
+  { name: "a job with a status added after this version is read, not refused", kind: "getJob", res: { status: 200, body: job("archived") }, expect: JSON.parse(job("archived")).data },
+  { name: "job items", kind: "jobItems", res: { status: 200, body: items([[ID.e1, "successful"], [ID.e2, "pending"]]) }, expect: { items: JSON.parse(items([[ID.e1, "successful"], [ID.e2, "pending"]])).data, pagination: { hasNextPage: false, hasPreviousPage: false, total: 2 } } },
+  { name: "update with one refused item inside a 200", kind: "updateItems", res: { status: 200, body: okUpdate(1, [{ accountingEntryId: ID.e9, message: "no such entry", type: "ACCOUNTING_ENTRY_DOES_NOT_EXIST" }]) }, expect: { updated: 1, errors: [{ accountingEntryId: ID.e9, message: "no such entry", type: "ACCOUNTING_ENTRY_DOES_NOT_EXIST" }] } },
   { name: "event accepted (202)", kind: "jobEvent", res: { status: 202, body: "" }, expect: null },
   { name: "409 EXPORT_ALREADY_IN_PROGRESS", kind: "jobEvent", res: { status: 409, body: err("EXPORT_ALREADY_IN_PROGRESS") }, error: "export_already_in_progress", status: 409, pleoType: "EXPORT_ALREADY_IN_PROGRESS" },
   { name: "422 INVALID_EXPORT_JOB_STATUS_CHANGE", kind: "jobEvent", res: { status: 422, body: err("INVALID_EXPORT_JOB_STATUS_CHANGE") }, error: "invalid_status_change", status: 422, pleoType: "INVALID_EXPORT_JOB_STATUS_CHANGE" },
@@ -73,7 +99,7 @@ const responses = [
 // and `delivered` feed it. `now` (ms) carries over between steps.
 const req = (purpose, extra = {}) => ({ next: { type: "request", purpose, ...extra } });
 const ok = (status, body = "", headers) => ({ feed: { status, body, ...(headers ? { headers } : {}) } });
-const ITEMS_URL = (after) => `${BASE}/v3/export-items?job_id=${JOB}&company_id=${CO}${after ? `&after=${after}` : ""}&limit=100`;
+const ITEMS_URL = (after) => `${BASE}/v3/export-items?job_id=${JOB}${after ? `&after=${after}` : ""}&limit=100`;
 const START = { apiBaseUrl: BASE, jobId: JOB, companyId: CO, seed: 7, now: T0 };
 const runs = [
   {
@@ -86,9 +112,9 @@ const runs = [
       req("export_items", { method: "GET", url: ITEMS_URL() }),
       ok(200, page([E1, E2])),
       { state: { phase: "deliver", total: 2 } },
-      { next: { type: "deliver", entries: [{ accountingEntryId: "e1", json: E1 }, { accountingEntryId: "e2", json: E2 }] } },
-      { delivered: [{ accountingEntryId: "e1", status: "successful", externalId: "L-1" }, { accountingEntryId: "e2", status: "successful", externalId: "L-2", exportedAt: "2026-11-30T16:00:00.000Z" }] },
-      req("report", { method: "PUT", url: `${BASE}/v3/export-jobs/${JOB}/items`, body: `[{"accountingEntryId":"e1","status":"successful","exportedAt":"${iso(T0)}","externalId":"L-1"},{"accountingEntryId":"e2","status":"successful","exportedAt":"2026-11-30T16:00:00.000Z","externalId":"L-2"}]` }),
+      { next: { type: "deliver", entries: [{ accountingEntryId: ID.e1, json: E1 }, { accountingEntryId: ID.e2, json: E2 }] } },
+      { delivered: [{ accountingEntryId: ID.e1, status: "successful", externalId: "L-1" }, { accountingEntryId: ID.e2, status: "successful", externalId: "L-2", exportedAt: "2026-11-30T16:00:00.000Z" }] },
+      req("report", { method: "PUT", url: `${BASE}/v3/export-jobs/${JOB}/items`, body: `[{"accountingEntryId":"${ID.e1}","status":"successful","exportedAt":"${iso(T0)}","externalId":"L-1"},{"accountingEntryId":"${ID.e2}","status":"successful","exportedAt":"2026-11-30T16:00:00.000Z","externalId":"L-2"}]` }),
       ok(200, okUpdate(2)),
       req("finish", { body: `{"event":"completed","jobId":"${JOB}"}` }),
       ok(202),
@@ -101,15 +127,15 @@ const runs = [
     start: { ...START, jobStatus: "pending", pageSize: 2 },
     steps: [
       req("claim"), ok(202),
-      req("export_items", { url: `${BASE}/v3/export-items?job_id=${JOB}&company_id=${CO}&limit=2` }),
-      ok(200, page([E1, E2], { next: "b286MQ", total: 3 })),
+      req("export_items", { url: `${BASE}/v3/export-items?job_id=${JOB}&limit=2` }),
+      ok(200, page([E1, E2], { next: C.next, total: 3 })),
       { next: { type: "deliver" } },
-      { delivered: [{ accountingEntryId: "e1", status: "successful" }, { accountingEntryId: "e2", status: "failed", failureReason: "no supplier", failureReasonType: "vendor_unknown" }] },
+      { delivered: [{ accountingEntryId: ID.e1, status: "successful" }, { accountingEntryId: ID.e2, status: "failed", failureReason: "no supplier", failureReasonType: "vendor_unknown" }] },
       req("report"), ok(200, okUpdate(2)),
-      req("export_items", { url: `${BASE}/v3/export-items?job_id=${JOB}&company_id=${CO}&after=b286MQ&limit=2` }),
+      req("export_items", { url: `${BASE}/v3/export-items?job_id=${JOB}&after=${C.next}&limit=2` }),
       ok(200, page([E3])),
-      { next: { type: "deliver", entries: [{ accountingEntryId: "e3", json: E3 }] } },
-      { delivered: [{ accountingEntryId: "e3", status: "successful" }] },
+      { next: { type: "deliver", entries: [{ accountingEntryId: ID.e3, json: E3 }] } },
+      { delivered: [{ accountingEntryId: ID.e3, status: "successful" }] },
       req("report"), ok(200, okUpdate(1)),
       req("finish", { body: `{"event":"completed_with_errors","jobId":"${JOB}"}` }), ok(202),
       { next: { type: "done", status: "completed_with_errors", counts: { successful: 2, failed: 1, reportErrors: 0, skipped: 0 } } },
@@ -121,9 +147,9 @@ const runs = [
     steps: [
       req("claim"), ok(202), req("export_items"), ok(200, page([E1])),
       { next: { type: "deliver" } },
-      { delivered: [{ accountingEntryId: "e1", status: "failed", failureReason: "account 6540 unknown", failureReasonType: "account_unknown" }] },
+      { delivered: [{ accountingEntryId: ID.e1, status: "failed", failureReason: "account 6540 unknown", failureReasonType: "account_unknown" }] },
       req("report"), ok(200, okUpdate(1)),
-      req("finish", { body: `{"event":"failed","jobId":"${JOB}","failureReason":"every item of the job failed to export","failureReasonType":"accounting_system_validation_failure"}` }), ok(202),
+      req("finish", { body: `{"event":"failed","jobId":"${JOB}","failureReason":"every item of the job failed to export","failureReasonType":"validation_failure"}` }), ok(202),
       { next: { type: "done", status: "failed" } },
     ],
   },
@@ -143,6 +169,12 @@ const runs = [
     steps: [req("get_job"), ok(200, job("completed")), { next: { type: "done", status: "completed" } }],
   },
   {
+    name: "a job status added after this version ends the run unknown_status, untouched",
+    offContract: "\"archived\" is not (yet) in ExportJobStatus: forward compatibility",
+    start: START,
+    steps: [req("get_job"), ok(200, job("archived")), { next: { type: "done", status: "unknown_status", error: { code: "invalid_api_response" } } }],
+  },
+  {
     name: "an unknown job ends not_found",
     start: START,
     steps: [req("get_job"), ok(404, err("EXPORT_NOT_FOUND")), { next: { type: "done", status: "not_found", error: { code: "not_found" } } }],
@@ -154,15 +186,26 @@ const runs = [
       req("claim"), ok(422, err("INVALID_EXPORT_JOB_STATUS_CHANGE")),
       req("get_job"), ok(200, job("in_progress")),
       req("list_job_items", { url: `${BASE}/v3/export-jobs/${JOB}/items?limit=100` }),
-      ok(200, items([["e1", "successful"], ["e2", "pending"]], "b286MQ")),
-      req("list_job_items", { url: `${BASE}/v3/export-jobs/${JOB}/items?after=b286MQ&limit=100` }),
-      ok(200, items([["e3", "abandoned"]])),
+      ok(200, items([[ID.e1, "successful"], [ID.e2, "pending"]], C.next)),
+      req("list_job_items", { url: `${BASE}/v3/export-jobs/${JOB}/items?after=${C.next}&limit=100` }),
+      ok(200, items([[ID.e3, "abandoned"]])),
       req("export_items"), ok(200, page([E1, E2, E3])),
-      { next: { type: "deliver", entries: [{ accountingEntryId: "e2", json: E2 }] } },
-      { delivered: [{ accountingEntryId: "e2", status: "successful" }] },
+      { next: { type: "deliver", entries: [{ accountingEntryId: ID.e2, json: E2 }] } },
+      { delivered: [{ accountingEntryId: ID.e2, status: "successful" }] },
       req("report"), ok(200, okUpdate(1)),
       req("finish", { body: `{"event":"completed","jobId":"${JOB}"}` }), ok(202),
       { next: { type: "done", status: "completed", counts: { successful: 2, failed: 0, reportErrors: 0, skipped: 2 } } },
+    ],
+  },
+  {
+    name: "a job item with status null (older versions: no attempt made yet) is not yet processed",
+    offContract: "the v3 schema has no null status; the v0–v2 ones say null until an attempt was made",
+    start: START,
+    steps: [
+      req("get_job"), ok(200, job("in_progress")),
+      req("list_job_items"), ok(200, items([[ID.e1, "successful"], [ID.e2, null]])),
+      req("export_items"), ok(200, page([E1, E2])),
+      { next: { type: "deliver", entries: [{ accountingEntryId: ID.e2, json: E2 }] } },
     ],
   },
   {
@@ -204,7 +247,7 @@ const runs = [
     start: { ...START, jobStatus: "pending" },
     steps: [
       req("claim"), ok(202), req("export_items"), ok(400, err("MISSING_CONTRA_ACCOUNTS")),
-      req("finish", { body: `{"event":"failed","jobId":"${JOB}","failureReason":"the company has not configured its contra accounts (MISSING_CONTRA_ACCOUNTS)","failureReasonType":"accounting_system_validation_failure"}` }),
+      req("finish", { body: `{"event":"failed","jobId":"${JOB}","failureReason":"the company has not configured its contra accounts (MISSING_CONTRA_ACCOUNTS)","failureReasonType":"missing_configuration"}` }),
       ok(202), { next: { type: "done", status: "failed" } },
     ],
   },
@@ -218,10 +261,10 @@ const runs = [
     start: { ...START, jobStatus: "pending" },
     steps: [
       req("claim"), ok(202), req("export_items"), ok(200, page([E1, E2])), { next: { type: "deliver" } },
-      { delivered: [{ accountingEntryId: "e1", status: "successful" }, { accountingEntryId: "e2", status: "successful" }] },
+      { delivered: [{ accountingEntryId: ID.e1, status: "successful" }, { accountingEntryId: ID.e2, status: "successful" }] },
       req("report"), ok(413, err("EXPORT_JOB_ITEMS_UPDATE_LIMIT")),
-      req("report", { body: `[{"accountingEntryId":"e1","status":"successful","exportedAt":"${iso(T0)}"}]` }), ok(200, okUpdate(1)),
-      req("report", { body: `[{"accountingEntryId":"e2","status":"successful","exportedAt":"${iso(T0)}"}]` }), ok(200, okUpdate(1)),
+      req("report", { body: `[{"accountingEntryId":"${ID.e1}","status":"successful","exportedAt":"${iso(T0)}"}]` }), ok(200, okUpdate(1)),
+      req("report", { body: `[{"accountingEntryId":"${ID.e2}","status":"successful","exportedAt":"${iso(T0)}"}]` }), ok(200, okUpdate(1)),
       req("finish"),
     ],
   },
@@ -230,8 +273,8 @@ const runs = [
     start: { ...START, jobStatus: "pending" },
     steps: [
       req("claim"), ok(202), req("export_items"), ok(200, page([E1, E2])), { next: { type: "deliver" } },
-      { delivered: [{ accountingEntryId: "e1", status: "successful" }, { accountingEntryId: "e2", status: "successful" }] },
-      req("report"), ok(200, okUpdate(1, [{ accountingEntryId: "e2", message: "gone", type: "ACCOUNTING_ENTRY_DOES_NOT_EXIST" }])),
+      { delivered: [{ accountingEntryId: ID.e1, status: "successful" }, { accountingEntryId: ID.e2, status: "successful" }] },
+      req("report"), ok(200, okUpdate(1, [{ accountingEntryId: ID.e2, message: "gone", type: "ACCOUNTING_ENTRY_DOES_NOT_EXIST" }])),
       req("finish", { body: `{"event":"completed_with_errors","jobId":"${JOB}"}` }), ok(202),
       { next: { type: "done", status: "completed_with_errors", counts: { successful: 1, failed: 0, reportErrors: 1, skipped: 0 } } },
     ],
@@ -241,11 +284,11 @@ const runs = [
     start: { ...START, jobStatus: "pending" },
     steps: [
       req("claim"), ok(202), req("export_items"), ok(200, page([E1, E2])),
-      { next: { type: "deliver", entries: [{ accountingEntryId: "e1", json: E1 }, { accountingEntryId: "e2", json: E2 }] } },
-      { delivered: [{ accountingEntryId: "e2", status: "successful" }] },
-      { next: { type: "deliver", entries: [{ accountingEntryId: "e1", json: E1 }] } },
-      { delivered: [{ accountingEntryId: "e1", status: "successful" }] },
-      req("report", { body: `[{"accountingEntryId":"e2","status":"successful","exportedAt":"${iso(T0)}"},{"accountingEntryId":"e1","status":"successful","exportedAt":"${iso(T0)}"}]` }),
+      { next: { type: "deliver", entries: [{ accountingEntryId: ID.e1, json: E1 }, { accountingEntryId: ID.e2, json: E2 }] } },
+      { delivered: [{ accountingEntryId: ID.e2, status: "successful" }] },
+      { next: { type: "deliver", entries: [{ accountingEntryId: ID.e1, json: E1 }] } },
+      { delivered: [{ accountingEntryId: ID.e1, status: "successful" }] },
+      req("report", { body: `[{"accountingEntryId":"${ID.e2}","status":"successful","exportedAt":"${iso(T0)}"},{"accountingEntryId":"${ID.e1}","status":"successful","exportedAt":"${iso(T0)}"}]` }),
     ],
   },
   {
@@ -255,7 +298,7 @@ const runs = [
       req("claim"), ok(202), req("export_items"), ok(200, page([E1, E2])),
       { now: T0 + 20 * 60_000 - 1 }, { next: { type: "deliver" } },
       { now: T0 + 20 * 60_000 },
-      req("keep_alive", { method: "PUT", body: `[{"accountingEntryId":"e1","status":"in_progress"},{"accountingEntryId":"e2","status":"in_progress"}]` }),
+      req("keep_alive", { method: "PUT", body: `[{"accountingEntryId":"${ID.e1}","status":"in_progress"},{"accountingEntryId":"${ID.e2}","status":"in_progress"}]` }),
       ok(200, okUpdate(2)),
       { next: { type: "deliver" } },
     ],
@@ -267,7 +310,7 @@ const runs = [
       req("get_job"), ok(200, job("in_progress", { expiresIn: 2400 })),
       req("list_job_items"), ok(200, items([])),
       req("export_items"), ok(200, page([E1])),
-      req("keep_alive", { body: `[{"accountingEntryId":"e1","status":"in_progress"}]` }),
+      req("keep_alive", { body: `[{"accountingEntryId":"${ID.e1}","status":"in_progress"}]` }),
     ],
   },
   {
@@ -283,7 +326,7 @@ const runs = [
   {
     name: "a ledger result for an entry that was not delivered is invalid_input",
     start: { ...START, jobStatus: "pending" },
-    steps: [req("claim"), ok(202), req("export_items"), ok(200, page([E1])), { next: { type: "deliver" } }, { delivered: [{ accountingEntryId: "e9", status: "successful" }], error: "invalid_input" }, { delivered: [{ accountingEntryId: "e1", status: "pending" }], error: "invalid_input" }, { delivered: [{ accountingEntryId: "e1", status: "successful" }] }, req("report")],
+    steps: [req("claim"), ok(202), req("export_items"), ok(200, page([E1])), { next: { type: "deliver" } }, { delivered: [{ accountingEntryId: ID.e9, status: "successful" }], error: "invalid_input" }, { delivered: [{ accountingEntryId: ID.e1, status: "pending" }], error: "invalid_input" }, { delivered: [{ accountingEntryId: ID.e1, status: "successful" }] }, req("report")],
   },
 ];
 

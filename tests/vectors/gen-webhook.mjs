@@ -15,7 +15,8 @@ for (const p of published) if ("v1," + sign(p.secret, p.id, p.timestamp, p.body)
 const PLEO_SECRET = "whsec_" + Buffer.from("pleo-oauth webhook vector key 32").toString("base64");
 const PID = "msg_2Qv3kTz8Wn4XbJrA9sLdF0pHcY1";
 const PTS = 1796056834;
-const PBODY = JSON.stringify({ type: "v1.export-job.created", timestamp: "2026-11-30T16:40:34.000Z", data: { id: "7a4c2d7e-7f7b-4f0e-9c7e-3f1e7d2b9a10", companyId: "c0a8e3f2-1b4d-4e5f-8a9b-0c1d2e3f4a5b", status: "pending", numberOfItems: 250, note: "Café ✓ 😀" } });
+// Pleo's delivery body: {data, eventId, eventType} (docs/PLEO-API.md "Webhook delivery").
+const PBODY = JSON.stringify({ data: { id: "7a4c2d7e-7f7b-4f0e-9c7e-3f1e7d2b9a10", companyId: "c0a8e3f2-1b4d-4e5f-8a9b-0c1d2e3f4a5b", status: "pending", numberOfItems: 250, note: "Café ✓ 😀" }, eventId: "a257a31e-e8a6-4c36-a98d-451250e5b5c4", eventType: "v1.export-job.created" });
 const psig = "v1," + sign(PLEO_SECRET, PID, PTS, PBODY);
 const H = (id, ts, sig) => { const h = {}; if (id !== null) h["webhook-id"] = id; if (ts !== null) h["webhook-timestamp"] = ts; if (sig !== null) h["webhook-signature"] = sig; return h; };
 const cases = [];
@@ -62,8 +63,10 @@ const notJson = "not json at all";
 add("a correctly signed body that is not JSON", { secret: PLEO_SECRET, headers: H(PID, String(PTS), "v1," + sign(PLEO_SECRET, PID, PTS, notJson)), body: notJson, now, error: "invalid_webhook" });
 const latin1 = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xe9, 0x22, 0x7d]);
 add("a correctly signed body that is not UTF-8", { secret: PLEO_SECRET, headers: H(PID, String(PTS), "v1," + sign(PLEO_SECRET, PID, PTS, latin1)), bodyBase64: latin1.toString("base64"), now, error: "invalid_webhook" });
-const noType = '{"data":{"id":"j"},"type":7}';
-add("a payload whose type is not a string has no type", { secret: PLEO_SECRET, headers: H(PID, String(PTS), "v1," + sign(PLEO_SECRET, PID, PTS, noType)), body: noType, now, expect: { id: PID, timestamp: PTS } });
+const noType = '{"data":{"id":"j"},"eventType":7}';
+add("a payload whose eventType is not a string has no type", { secret: PLEO_SECRET, headers: H(PID, String(PTS), "v1," + sign(PLEO_SECRET, PID, PTS, noType)), body: noType, now, expect: { id: PID, timestamp: PTS } });
+const ownShape = '{"type":"v1.export-job.created","data":{"id":"j"}}';
+add("a body with `type` instead of Pleo's `eventType` has no type", { secret: PLEO_SECRET, headers: H(PID, String(PTS), "v1," + sign(PLEO_SECRET, PID, PTS, ownShape)), body: ownShape, now, expect: { id: PID, timestamp: PTS } });
 writeFileSync(process.argv[2], JSON.stringify({
   description: "Standard Webhooks verification (src/webhook.rs, verifyWebhook). `published`: signatures published by the Standard Webhooks project (standard-webhooks/standard-webhooks, libraries/javascript and libraries/rust tests). `cases`: signed with node:crypto's HMAC-SHA256 (an independent implementation); `now` in ms; `body` is UTF-8 text, `bodyBase64` raw bytes; `expect` is the result, `error` the OAuthError code.",
   published, cases }, null, 2) + "\n");

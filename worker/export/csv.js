@@ -1,6 +1,7 @@
-// GET /export/jobs/<id>/entries.csv: one row per accounting entry of the job
-// with the ledger's outcome. RFC 4180 (CRLF line ends, every text field
-// quoted, quotes doubled). Amounts are decimal strings made from the
+// GET /export/jobs/<id>/entries.csv: one row per accounting entry line of the
+// job (an entry without lines gets one row), the entry's columns repeated on
+// each of its lines, with the ledger's outcome. RFC 4180 (CRLF line ends,
+// every text field quoted, quotes doubled). Amounts are decimal strings made from the
 // integer minor units (money.js), never from floats.
 import { minorUnitsToDecimal } from "./money.js";
 
@@ -18,6 +19,17 @@ export const CSV_COLUMNS = [
   "externalUrl",
   "failureReasonType",
   "failureReason",
+  "voucher",
+  "bookkeeping",
+  "vendor",
+  "line",
+  "account",
+  "taxCode",
+  "taxType",
+  "taxRate",
+  "taxAmount",
+  "net",
+  "gross",
 ];
 
 // OWASP "CSV injection": a text cell starting with = + - @ (or tab/CR) is a
@@ -43,11 +55,29 @@ function amountCells(m) {
   return [m.currency, minorUnitsToDecimal(m.value, m.currency) ?? ""];
 }
 
+// A line's amounts in its own currency (the entry's supplier currency).
+const lineAmount = (m) => (m ? (minorUnitsToDecimal(m.value, m.currency) ?? "") : "");
+
+function lineCells(line, n) {
+  if (!line) return ["", "", "", "", "", "", "", ""];
+  return [
+    String(n),
+    textCell(line.account),
+    textCell(line.taxCode),
+    textCell(line.taxType),
+    typeof line.taxRate === "number" && Number.isFinite(line.taxRate) ? String(line.taxRate) : "",
+    lineAmount(line.taxAmount),
+    lineAmount(line.net),
+    lineAmount(line.gross),
+  ];
+}
+
 /**
  * @param {Array<{accountingEntryId: string, date?: string|null, type?: string|null, supplier?: string|null,
  *   amount?: {currency: string, value: number}|null, walletAmount?: {currency: string, value: number}|null,
  *   status?: string, externalId?: string|null, externalUrl?: string|null,
- *   failureReasonType?: string|null, failureReason?: string|null}>} items
+ *   failureReasonType?: string|null, failureReason?: string|null,
+ *   voucher?: string|null, method?: string|null, vendor?: string|null, lines?: object[]}>} items
  * @returns {string} the CSV text (header row first)
  */
 export function renderEntriesCsv(items) {
@@ -69,8 +99,12 @@ export function renderEntriesCsv(items) {
       textCell(item.externalUrl),
       textCell(item.failureReasonType),
       textCell(item.failureReason),
+      textCell(item.voucher),
+      textCell(item.method),
+      textCell(item.vendor),
     ];
-    rows.push(cells.join(","));
+    const lines = Array.isArray(item.lines) && item.lines.length ? item.lines : [null];
+    lines.forEach((line, i) => rows.push([...cells, ...lineCells(line, i + 1)].join(",")));
   }
   return `${rows.join("\r\n")}\r\n`;
 }

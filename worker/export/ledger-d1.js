@@ -1,17 +1,20 @@
 // The demo's default ledger: a real database, Cloudflare D1 (binding
 // `LEDGER_DB`; workerd's own SQLite under `npm start`, persisted in .data/).
 //
-// Booking rule, kept readable on purpose so `completed_with_errors` shows:
-//   an entry without a supplier name cannot be booked (no vendor to post the
-//   purchase to) → failed, `vendor_unknown`;
-//   an entry whose amount is not integer minor units → failed,
-//   `accounting_system_validation_failure`;
-//   everything else is booked: one row, voucher number = the row's key,
-//   externalId `PLEO-000123`.
+// Booking rule (ledger-chart.js), line by line against the ledger's chart of
+// accounts and tax codes, so `completed_with_errors` shows for realistic
+// reasons: accounts payable without a vendor → `vendor_unknown`; a line's
+// account or tax code missing from the chart → `account_unknown` /
+// `tax_code_unknown`; an amount that is not integer minor units →
+// `accounting_system_validation_failure`. Everything else is booked: one
+// entry row and one row per line (account, tax code/type/rate/amount, net,
+// gross). The voucher number is Pleo's `reconciliationId` (externalId), else
+// `PLEO-000123` from the row's key.
 // Idempotent on accountingEntryId: the UNIQUE key makes a second delivery of
 // the same entry a no-op that only counts `deliveries`, and the first
 // booking's voucher is returned again (ledger.js: "Contract").
 import { summariseEntry } from "./entry-summary.js";
+import { DEFAULT_CHART, judgeLines } from "./ledger-chart.js";
 
 /** @typedef {import("./ledger.js").Ledger} Ledger */
 /** @typedef {import("./ledger.js").LedgerEntry} LedgerEntry */
@@ -34,6 +37,28 @@ const SCHEMA = [
     deliveries INTEGER NOT NULL DEFAULT 1
   )`,
   "CREATE INDEX IF NOT EXISTS ledger_entries_job ON ledger_entries (job_id)",
+  // One row per accounting entry line; amounts are integer minor units in the supplier currency.
+  `CREATE TABLE IF NOT EXISTS ledger_lines (
+    accounting_entry_id TEXT NOT NULL,
+    line_no INTEGER NOT NULL,
+    voucher_number TEXT,
+    account_code TEXT,
+    tax_code TEXT,
+    tax_type TEXT,
+    tax_rate REAL,
+    currency TEXT,
+    tax_minor INTEGER,
+    net_minor INTEGER,
+    gross_minor INTEGER,
+    PRIMARY KEY (accounting_entry_id, line_no)
+  )`,
+  // The chart: kind 'account' (code, name) or 'tax' (code).
+  `CREATE TABLE IF NOT EXISTS ledger_chart (
+    kind TEXT NOT NULL,
+    code TEXT NOT NULL,
+    name TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (kind, code)
+  )`,
 ];
 
 const ready = new WeakMap(); // database binding → schema promise (once per isolate)
@@ -56,26 +81,56 @@ export function voucherId(voucher) {
 }
 
 /**
- * The booking rule (see the top of this file).
- * @returns {{ok: true, summary: object} | {ok: false, failureReason: string, failureReasonType: string}}
+ * The booking rule (see the top of this file and ledger-chart.js).
+ * @returns {{ok: true, summary: object, entry: object} | {ok: false, failureReason: string, failureReasonType: string}}
  */
-export function judgeEntry(json) {
-  const summary = summariseEntry(json);
-  if (!summary.supplier) {
-    return {
-      ok: false,
-      failureReasonType: "vendor_unknown",
-      failureReason: "The entry has no supplier; the ledger books purchases against a vendor.",
-    };
+export function judgeEntry(json, chart = DEFAULT_CHART) {
+  let parsed = null;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    // judged below as not bookable
   }
-  if (!summary.amount) {
-    return {
-      ok: false,
-      failureReasonType: "accounting_system_validation_failure",
-      failureReason: "The entry's amount is not an integer number of minor units.",
-    };
-  }
-  return { ok: true, summary };
+  const verdict = judgeLines(parsed, chart);
+  if (!verdict.ok) return verdict;
+  return { ok: true, summary: summariseEntry(json), entry: verdict.entry };
+}
+
+/** The chart stored in the database; the defaults when it is empty. */
+export async function readChart(db) {
+  await ensureSchema(db);
+  const { results } = await db.prepare("SELECT kind, code, name FROM ledger_chart ORDER BY kind, code").all();
+  const rows = results ?? [];
+  if (!rows.length) return { accounts: DEFAULT_CHART.accounts.map((a) => ({ ...a })), taxCodes: [...DEFAULT_CHART.taxCodes] };
+  return {
+    accounts: rows.filter((r) => r.kind === "account").map((r) => ({ code: r.code, name: r.name })),
+    taxCodes: rows.filter((r) => r.kind === "tax").map((r) => r.code),
+  };
+}
+
+/** Replaces the stored chart (a checked one: ledger-chart.js parseChart). */
+export async function writeChart(db, chart) {
+  await ensureSchema(db);
+  await db.batch([
+    db.prepare("DELETE FROM ledger_chart"),
+    ...chart.accounts.map((a) => db.prepare("INSERT INTO ledger_chart (kind, code, name) VALUES ('account', ?1, ?2)").bind(a.code, a.name)),
+    ...chart.taxCodes.map((t) => db.prepare("INSERT INTO ledger_chart (kind, code) VALUES ('tax', ?1)").bind(t)),
+  ]);
+}
+
+/** The line rows of one booked entry. */
+function lineStatements(db, accountingEntryId, entry) {
+  return entry.lines.map((line, i) =>
+    db
+      .prepare(
+        `INSERT OR IGNORE INTO ledger_lines
+           (accounting_entry_id, line_no, voucher_number, account_code, tax_code, tax_type, tax_rate, currency, tax_minor, net_minor, gross_minor)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)`,
+      )
+      .bind(accountingEntryId, i + 1, entry.voucher, line.account?.code ?? null, line.taxCode, line.taxType, line.taxRate,
+        line.gross?.currency ?? line.net?.currency ?? null,
+        line.taxAmount ? String(line.taxAmount.value) : null, line.net ? String(line.net.value) : null, line.gross ? String(line.gross.value) : null),
+  );
 }
 
 /**
@@ -90,13 +145,14 @@ export function d1Ledger({ binding = LEDGER_BINDING, now = Date.now } = {}) {
       if (!db || typeof db.prepare !== "function") {
         throw new Error(`The ledger database binding ${binding} is missing.`);
       }
-      await ensureSchema(db);
+      const chart = await readChart(db);
       const bookedAt = new Date(now()).toISOString();
       const results = new Map();
+      const vouchers = new Map(); // accountingEntryId → Pleo's reconciliationId
       const statements = [];
       const toBook = [];
       for (const entry of entries) {
-        const verdict = judgeEntry(entry.json);
+        const verdict = judgeEntry(entry.json, chart);
         if (!verdict.ok) {
           results.set(entry.accountingEntryId, {
             accountingEntryId: entry.accountingEntryId,
@@ -108,6 +164,7 @@ export function d1Ledger({ binding = LEDGER_BINDING, now = Date.now } = {}) {
         }
         const { summary } = verdict;
         toBook.push(entry.accountingEntryId);
+        vouchers.set(entry.accountingEntryId, verdict.entry.voucher);
         statements.push(
           db
             .prepare(
@@ -118,8 +175,9 @@ export function d1Ledger({ binding = LEDGER_BINDING, now = Date.now } = {}) {
             )
             // The amount goes in as a string of digits: SQLite's INTEGER
             // affinity stores it as an exact 64-bit integer, no float on the way.
-            .bind(entry.accountingEntryId, company, jobId, summary.date, summary.supplier, summary.amount.currency,
+            .bind(entry.accountingEntryId, company, jobId, summary.date, summary.supplier ?? "", summary.amount.currency,
               String(summary.amount.value), entry.json, bookedAt),
+          ...lineStatements(db, entry.accountingEntryId, verdict.entry),
         );
       }
       if (toBook.length) {
@@ -131,7 +189,7 @@ export function d1Ledger({ binding = LEDGER_BINDING, now = Date.now } = {}) {
         // One batch = one transaction: every booking of the page or none.
         const outcome = await db.batch(statements);
         for (const row of outcome[outcome.length - 1].results ?? []) {
-          results.set(row.id, { accountingEntryId: row.id, status: "successful", externalId: voucherId(row.voucher) });
+          results.set(row.id, { accountingEntryId: row.id, status: "successful", externalId: vouchers.get(row.id) ?? voucherId(row.voucher) });
         }
       }
       return entries.map(

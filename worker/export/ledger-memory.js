@@ -19,7 +19,7 @@ export function memoryLedger() {
         let row = rows.get(accountingEntryId);
         if (row) row.deliveries += 1;
         else rows.set(accountingEntryId, (row = { voucher: rows.size + 1, deliveries: 1 }));
-        return { accountingEntryId, status: "successful", externalId: voucherId(row.voucher) };
+        return { accountingEntryId, status: "successful", externalId: verdict.entry.voucher ?? voucherId(row.voucher) };
       });
     },
   };

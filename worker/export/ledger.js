@@ -14,8 +14,14 @@
 //   ignored.
 // - Throwing means "the ledger is unavailable": nothing of the batch is
 //   reported, the batch is retried later with backoff.
-// - `json` is the entry exactly as Pleo sent it. Money in it is integer minor
-//   units; parse it with care (JSON.parse keeps integers exact up to 2^53).
+// - `json` is the entry exactly as Pleo sent it (ExportItemV3, docs/PLEO-API.md).
+//   Money in it is integer minor units; parse it with care (JSON.parse keeps
+//   integers exact up to 2^53). entry-lines.js reads it line by line (account,
+//   tax code/type/rate/amount, net, gross; vendor; reconciliationId as the
+//   voucher number) and passes unknown types through.
+// - A refusal uses Pleo's item failure types: `account_unknown`,
+//   `tax_code_unknown`, `vendor_unknown`, `tag_unknown`,
+//   `accounting_system_validation_failure`, … (never a job failure type).
 
 /**
  * @typedef {object} LedgerEntry

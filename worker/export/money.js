@@ -1,7 +1,7 @@
 // Money as Pleo sends it: `{currency, value}` with `value` in integer minor
 // units (896.96 SEK is {"currency":"SEK","value":89696}). Everything here is
 // integer and string arithmetic: an amount is never rounded through a float
-// (../shared/pleo-export-facts.md, "Export items").
+// (docs/PLEO-API.md, "Export items").
 
 // ISO 4217 minor-unit exponents that differ from the usual 2.
 const EXPONENT = {

@@ -6,6 +6,7 @@
 //   POST /export/run                       202 { started, jobId }
 //   GET  /export/jobs/<id>                 { id, status, …, items: [{accountingEntryId, status, externalId, failureReason, failureReasonType, date, supplier, amount, …}] }
 //   GET  /export/jobs/<id>/entries.csv     text/csv, one row per accounting entry
+//   GET/PUT /export/ledger/chart           the demo ledger's accounts and tax codes (export/ledger-chart-route.js)
 //   POST /export/dev/create-job            stand-in only (PLEO_ENV=local with STANDIN_ADMIN_URL):
 //                                          what a Pleo user's "Export" button does, for the demo
 //
@@ -15,6 +16,7 @@
 import { WorkerError, errorResponse, jsonResponse } from "../http.js";
 import { requireCompanyAccess } from "../company-access.js";
 import { renderEntriesCsv } from "../export/csv.js";
+import { ledgerChart } from "../export/ledger-chart-route.js";
 import { listItems, listJobs, jobKey } from "../export/job-store.js";
 import { EXPORT_TIMER, onExportAlarm, requestLookup, runNow } from "../export/runner.js";
 import { exportSettings } from "../export/settings.js";
@@ -94,6 +96,7 @@ function handle(ctx) {
   if (pathname === "/export/jobs") return allow(["GET"], () => jobs(ctx));
   if (pathname === "/export/run") return allow(["POST"], () => run(ctx));
   if (pathname === "/export/dev/create-job") return allow(["POST"], () => createDemoJob(ctx));
+  if (pathname === "/export/ledger/chart") return allow(["GET", "PUT"], () => ledgerChart(ctx));
   const m = /^\/export\/jobs\/([^/]+)(\/entries\.csv)?$/.exec(pathname);
   if (m && JOB_ID.test(m[1])) return allow(["GET"], () => job(ctx, m[1], Boolean(m[2])));
   return errorResponse(404, "not_found", "No such route.");

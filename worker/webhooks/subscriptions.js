@@ -31,6 +31,11 @@ async function json(response, what) {
   }
 }
 
+// A whole SubscriptionRequest: Pleo's PUT replaces the subscription, so the
+// reactivation sends the same body as the creation (endpointUrl and
+// eventTypes are required by both).
+const subscriptionRequest = (endpointUrl) => ({ endpointUrl, eventTypes: [EVENT_TYPE], status: "ACTIVE" });
+
 const isOurs = (sub, endpointUrl) => sub && typeof sub === "object" && sub.endpointUrl === endpointUrl;
 
 /**
@@ -52,7 +57,7 @@ export async function ensureSubscription(conn) {
           return { id: stored.id, created: false };
         }
         if (isOurs(data, endpointUrl)) {
-          await json(await api(`/v1/subscriptions/${encodeURIComponent(stored.id)}`, { ...jsonBody({ status: "ACTIVE" }), method: "PUT" }), "reactivating the subscription");
+          await json(await api(`/v1/subscriptions/${encodeURIComponent(stored.id)}`, { ...jsonBody(subscriptionRequest(endpointUrl)), method: "PUT" }), "reactivating the subscription");
           await conn.storage.put(SUBSCRIPTION_KEY, { ...stored, checkedAt: Date.now() });
           return { id: stored.id, created: false };
         }
@@ -74,7 +79,7 @@ export async function ensureSubscription(conn) {
     let created = false;
     if (!keep) {
       const made = await json(
-        await api("/v1/subscriptions", jsonBody({ endpointUrl, eventTypes: [EVENT_TYPE], status: "ACTIVE" })),
+        await api("/v1/subscriptions", jsonBody(subscriptionRequest(endpointUrl))),
         "creating the subscription",
       );
       keep = made?.data;
