@@ -682,3 +682,14 @@ test("#16.15 pleo-oauth/client refuses baseUrl (a cross-origin page cannot hold 
   assert.throws(() => createClient({ baseUrl: "https://worker.example" }), (e) => e instanceof TypeError && /same-origin only/.test(e.message));
   assert.equal(typeof createClient({ fetch: async () => new Response("{}") }).session, "function");
 });
+
+test("#16.10 the demo worker (demoLedger: true) on the Node adapter without D1 books into the in-memory demo ledger", async () => {
+  const reports = [];
+  const { conn } = fakeConnection({ pleo: pleoWithOneJob(2, reports), env: { PLEO_ENV: "local" } });
+  conn.options = { demoLedger: true };
+  await conn.storage.put(LOOKUP_KEY, { reason: "webhook", at: Date.now() });
+  await captureLogs(() => onExportAlarm(conn));
+  assert.equal(reports.length, 2, "both entries reported");
+  assert.ok(reports.every((r) => r.status === "successful" || r.status === "failed"));
+  assert.equal((await conn.storage.get(jobKey("job-1"))).error?.code ?? null, null, "no ledger outage");
+});

@@ -65,7 +65,7 @@ function ledgerOf(conn) {
   const kind = ledgerKind(conn.options, conn.env);
   if (kind === "partner") return conn.options.ledger;
   if (kind === null) throw new WorkerError(500, "server_misconfigured", NO_LEDGER_MESSAGE);
-  if (kind === "local" && !conn.env?.[LEDGER_BINDING]) return localLedger;
+  if (!conn.env?.[LEDGER_BINDING] && conn.env?.PLEO_ENV === "local") return localLedger; // the demo's, in memory
   return defaultLedger;
 }
 const defaultLedger = d1Ledger();
