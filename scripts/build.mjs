@@ -17,6 +17,15 @@ const dist = join(root, "dist");
 const staging = join(root, "build", "wasm-bindgen");
 const step = (msg) => console.log(`[build] ${msg}`);
 
+// The build needs two tools from node_modules (wasm-opt from binaryen,
+// esbuild). Checked first, so a fresh clone without `npm ci` learns what to
+// run instead of meeting a bare `ENOENT …/wasm-opt` after the Rust build.
+const missingTools = ["wasm-opt", "esbuild"].filter((tool) => !existsSync(join(root, "node_modules", ".bin", tool)));
+if (missingTools.length) {
+  console.error(`[build] ${missingTools.join(" and ")} not found in node_modules/.bin: run \`npm ci\` (or \`npm install\`) in ${root} first.`);
+  process.exit(1);
+}
+
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", ...opts });
   if (r.error) throw r.error;
