@@ -121,10 +121,7 @@ pub fn parse(query: &str) -> Option<Vec<(Cow<'_, str>, Cow<'_, str>)>> {
         if segment.is_empty() {
             continue;
         }
-        let (name, value) = match segment.find('=') {
-            Some(i) => (segment.get(..i)?, segment.get(i + 1..)?),
-            None => (segment, ""),
-        };
+        let (name, value) = segment.split_once('=').unwrap_or((segment, ""));
         pairs.push((decode(name)?, decode(value)?));
     }
     Some(pairs)
