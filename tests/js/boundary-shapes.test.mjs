@@ -49,6 +49,8 @@ function table(text, prefix) {
 
 /** The property names a JS encoder reads, in order: `const putX = (p) => … p.a … p.b …;`. */
 function encoderFields(source, name) {
+  const alias = source.match(new RegExp(`const ${name} = (put\\w+);`));
+  if (alias) return encoderFields(source, alias[1]);
   const start = source.indexOf(`const ${name} = (`);
   assert.ok(start >= 0, `${name} not found`);
   const param = source.slice(start).match(/= \((\w)\) =>/)[1];
@@ -64,8 +66,10 @@ function decoderFields(source, name) {
   return m[1].split(",").map((s) => s.trim());
 }
 
-/** A `const NAME: &[&str] = &["a", "b"];` in Rust. */
+/** A `const NAME: &[&str] = &["a", "b"];` in Rust, or `= OTHER;` (the same list). */
 function rustNames(source, name) {
+  const alias = source.match(new RegExp(`const ${name}: &\\[&str\\] = ([A-Z_]+);`));
+  if (alias) return rustNames(source, alias[1]);
   const m = source.match(new RegExp(`const ${name}: &\\[&str\\] = &\\[([^\\]]*)\\]`));
   assert.ok(m, `${name} not found`);
   return [...m[1].matchAll(/"([^"]+)"/g)].map((x) => x[1]);
@@ -110,6 +114,11 @@ test("the edge's export shapes: src/export/js.rs's constants = js/edge.js's enco
     assert.deepEqual(encoderFields(edgeJs, fn), rust, `${constant}: js/edge.js ${fn}`);
     assert.deepEqual(docs.get(row), rust, `${constant}: docs/BOUNDARY.md "${row}"`);
   }
+});
+
+test("a LedgerResult is an ItemReport's fields in its order (one shape, one encoder)", () => {
+  assert.deepEqual(rustNames(exportJsRs, "LEDGER_RESULT"), rustNames(exportJsRs, "ITEM_REPORT"));
+  assert.match(edgeJs, /const putLedgerResult = putItemReport;/);
 });
 
 test("the checker itself sees a moved field (it can fail)", () => {
