@@ -115,10 +115,8 @@ const putRunOptions = (o) =>
   putObject(o, (o) =>
     putStr(o.apiBaseUrl) + putStr(o.jobId) + putStr(o.companyId) + putStr(o.jobStatus) + putNum(o.pageSize) +
     putNum(o.reportBatch) + putNum(o.keepAliveMs) + putNum(o.maxAttempts) + putNum(o.seed));
-const putLedgerResult = (r) =>
-  putObject(r, (r) =>
-    putStr(r.accountingEntryId) + putStr(r.status) + putStr(r.externalId) + putStr(r.externalUrl) +
-    putStr(r.failureReason) + putStr(r.failureReasonType) + putStr(r.exportedAt));
+// A LedgerResult has an ItemReport's fields in its order (src/export/js.rs).
+const putLedgerResult = putItemReport;
 
 /** The run state, a JSON document by contract (the host persists it). */
 function json(value, name) {

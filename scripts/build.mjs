@@ -53,12 +53,13 @@ if (!output("rustup", ["target", "list", "--installed"]).includes("wasm32-unknow
 // 2. Compile twice: the browser wasm (OAuth only) and the server/edge wasm
 // (OAuth + webhooks + exports, the `edge` feature). Both no_std. The release
 // artifact has one path, so each is copied aside before the next build.
-const releaseWasm = join(root, "target", "wasm32-unknown-unknown", "release", "pleo_oauth.wasm");
+const builtWasm = (profile) => join(root, "target", "wasm32-unknown-unknown", profile, "pleo_oauth.wasm");
 const compiled = join(root, "build", "compiled");
 mkdirSync(compiled, { recursive: true });
 const variants = [
-  { name: "browser", features: [], outName: "pleo_oauth" },
-  { name: "edge", features: ["--features", "edge"], outName: "edge_pleo_oauth" },
+  { name: "browser", features: [], outName: "pleo_oauth", profile: "release" },
+  // The edge profile (Cargo.toml) is release with SHA-256/HMAC at opt-level 3.
+  { name: "edge", features: ["--features", "edge"], outName: "edge_pleo_oauth", profile: "edge" },
 ];
 // Panic locations put source paths into the wasm's data; the panic handler
 // never prints them, but the strings stay. The registry's machine-specific
@@ -75,9 +76,9 @@ const remaps = existsSync(registrySrc)
   : [];
 const rustflags = ["--config", `target.wasm32-unknown-unknown.rustflags=${JSON.stringify(remaps)}`];
 for (const v of variants) {
-  step(`cargo build --target wasm32-unknown-unknown --release --no-default-features ${v.features.join(" ")} (${v.name}, no_std)`.replace("  ", " "));
-  run("cargo", ["build", ...rustflags, "--target", "wasm32-unknown-unknown", "--release", "--lib", "--no-default-features", ...v.features]);
-  copyFileSync(releaseWasm, join(compiled, `${v.outName}.wasm`));
+  step(`cargo build --target wasm32-unknown-unknown --profile ${v.profile} --no-default-features ${v.features.join(" ")} (${v.name}, no_std)`.replace("  ", " "));
+  run("cargo", ["build", ...rustflags, "--target", "wasm32-unknown-unknown", "--profile", v.profile, "--lib", "--no-default-features", ...v.features]);
+  copyFileSync(builtWasm(v.profile), join(compiled, `${v.outName}.wasm`));
 }
 
 // 3. wasm-bindgen-cli, pinned to the wasm-bindgen in Cargo.lock.
