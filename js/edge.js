@@ -58,7 +58,7 @@ function webhookHeaders(headers) {
 
 /**
  * Verifies a Standard Webhooks delivery (as Pleo signs them) and parses its body.
- * See js/edge.d.ts and ../shared/api.md "Webhook verification".
+ * See js/edge.d.ts and docs/WEBHOOKS.md.
  */
 export function verifyWebhook(input) {
   if (input === null || typeof input !== "object") throw invalid("invalid_input", "verifyWebhook takes { headers, body, secret }");
@@ -115,10 +115,8 @@ const putRunOptions = (o) =>
   putObject(o, (o) =>
     putStr(o.apiBaseUrl) + putStr(o.jobId) + putStr(o.companyId) + putStr(o.jobStatus) + putNum(o.pageSize) +
     putNum(o.reportBatch) + putNum(o.keepAliveMs) + putNum(o.maxAttempts) + putNum(o.seed));
-const putLedgerResult = (r) =>
-  putObject(r, (r) =>
-    putStr(r.accountingEntryId) + putStr(r.status) + putStr(r.externalId) + putStr(r.externalUrl) +
-    putStr(r.failureReason) + putStr(r.failureReasonType) + putStr(r.exportedAt));
+// A LedgerResult has an ItemReport's fields in its order (src/export/js.rs).
+const putLedgerResult = putItemReport;
 
 /** The run state, a JSON document by contract (the host persists it). */
 function json(value, name) {

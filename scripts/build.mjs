@@ -17,6 +17,15 @@ const dist = join(root, "dist");
 const staging = join(root, "build", "wasm-bindgen");
 const step = (msg) => console.log(`[build] ${msg}`);
 
+// The build needs two tools from node_modules (wasm-opt from binaryen,
+// esbuild). Checked first, so a fresh clone without `npm ci` learns what to
+// run instead of meeting a bare `ENOENT …/wasm-opt` after the Rust build.
+const missingTools = ["wasm-opt", "esbuild"].filter((tool) => !existsSync(join(root, "node_modules", ".bin", tool)));
+if (missingTools.length) {
+  console.error(`[build] ${missingTools.join(" and ")} not found in node_modules/.bin: run \`npm ci\` (or \`npm install\`) in ${root} first.`);
+  process.exit(1);
+}
+
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: "inherit", ...opts });
   if (r.error) throw r.error;
@@ -44,27 +53,32 @@ if (!output("rustup", ["target", "list", "--installed"]).includes("wasm32-unknow
 // 2. Compile twice: the browser wasm (OAuth only) and the server/edge wasm
 // (OAuth + webhooks + exports, the `edge` feature). Both no_std. The release
 // artifact has one path, so each is copied aside before the next build.
-const releaseWasm = join(root, "target", "wasm32-unknown-unknown", "release", "pleo_oauth.wasm");
+const builtWasm = (profile) => join(root, "target", "wasm32-unknown-unknown", profile, "pleo_oauth.wasm");
 const compiled = join(root, "build", "compiled");
 mkdirSync(compiled, { recursive: true });
 const variants = [
-  { name: "browser", features: [], outName: "pleo_oauth" },
-  { name: "edge", features: ["--features", "edge"], outName: "edge_pleo_oauth" },
+  { name: "browser", features: [], outName: "pleo_oauth", profile: "release" },
+  // The edge profile (Cargo.toml) is release with SHA-256/HMAC at opt-level 3.
+  { name: "edge", features: ["--features", "edge"], outName: "edge_pleo_oauth", profile: "edge" },
 ];
 // Panic locations put source paths into the wasm's data; the panic handler
 // never prints them, but the strings stay. The registry's machine-specific
 // prefix is cut (68 B gzipped, and the wasm no longer depends on where
 // CARGO_HOME is). Passed with --config, which cargo merges with the
 // rustflags of .cargo/config.toml (RUSTFLAGS would replace them).
+// The crates are fetched first: on a fresh machine the registry's source
+// folder does not exist until they are, and a build without the remap came
+// out 68 B gzipped over the browser budget.
+run("cargo", ["fetch"]);
 const registrySrc = join(process.env.CARGO_HOME ?? join(homedir(), ".cargo"), "registry", "src");
 const remaps = existsSync(registrySrc)
   ? readdirSync(registrySrc).map((index) => `--remap-path-prefix=${join(registrySrc, index)}=crates`)
   : [];
 const rustflags = ["--config", `target.wasm32-unknown-unknown.rustflags=${JSON.stringify(remaps)}`];
 for (const v of variants) {
-  step(`cargo build --target wasm32-unknown-unknown --release --no-default-features ${v.features.join(" ")} (${v.name}, no_std)`.replace("  ", " "));
-  run("cargo", ["build", ...rustflags, "--target", "wasm32-unknown-unknown", "--release", "--lib", "--no-default-features", ...v.features]);
-  copyFileSync(releaseWasm, join(compiled, `${v.outName}.wasm`));
+  step(`cargo build --target wasm32-unknown-unknown --profile ${v.profile} --no-default-features ${v.features.join(" ")} (${v.name}, no_std)`.replace("  ", " "));
+  run("cargo", ["build", ...rustflags, "--target", "wasm32-unknown-unknown", "--profile", v.profile, "--lib", "--no-default-features", ...v.features]);
+  copyFileSync(builtWasm(v.profile), join(compiled, `${v.outName}.wasm`));
 }
 
 // 3. wasm-bindgen-cli, pinned to the wasm-bindgen in Cargo.lock.

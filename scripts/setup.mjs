@@ -21,10 +21,10 @@ export function ensureNodeModules() {
   const marker = join(root, "node_modules", ".package-lock.json");
   const lock = join(root, "package-lock.json");
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
-  // npm install follows package-lock.json; npm ci would refuse it because a
-  // Windows-only optional dependency of vite is missing from the registry.
-  say("installing npm packages (npm install)");
-  run("npm", ["install", "--no-audit", "--no-fund"]);
+  // npm ci installs exactly package-lock.json and fails on a lock that has
+  // drifted from package.json, rather than quietly rewriting it.
+  say("installing npm packages (npm ci)");
+  run("npm", ["ci", "--no-audit", "--no-fund"]);
 }
 
 export const CHROMIUM = "/usr/bin/chromium";

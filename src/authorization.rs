@@ -218,7 +218,11 @@ mod tests {
     }
 
     fn params(url: &str) -> Vec<(String, String)> {
-        form::parse(url.split_once('?').unwrap().1).unwrap()
+        form::parse(url.split_once('?').unwrap().1)
+            .unwrap()
+            .into_iter()
+            .map(|(n, v)| (n.into_owned(), v.into_owned()))
+            .collect()
     }
 
     fn get<'a>(p: &'a [(String, String)], name: &str) -> &'a str {

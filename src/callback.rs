@@ -6,7 +6,7 @@ use crate::error::{echoable_error, Error, ErrorCode, Result, ServerError};
 use crate::form;
 use crate::provider::Client;
 use crate::url::split_callback;
-use alloc::borrow::ToOwned;
+use alloc::borrow::{Cow, ToOwned};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -49,18 +49,18 @@ fn callback_error(message: &'static str) -> Error {
     Error::new(ErrorCode::InvalidCallback, message)
 }
 
-struct Params(Vec<(String, String)>);
+struct Params<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
 
-impl Params {
+impl Params<'_> {
     fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 }
 
-fn parse_params(query: &str) -> Result<Params> {
+fn parse_params(query: &str) -> Result<Params<'_>> {
     let pairs = form::parse(query)
         .ok_or_else(|| callback_error("callback query is not valid form encoding or UTF-8"))?;
     // RFC 6749 §3.1: "Request and response parameters MUST NOT be included
@@ -135,7 +135,7 @@ impl Client {
             })?;
             if pairs
                 .iter()
-                .any(|(n, _)| RESPONSE_PARAMS.contains(&n.as_str()))
+                .any(|(n, _)| RESPONSE_PARAMS.contains(&n.as_ref()))
             {
                 return Err(callback_error(
                     "callback carries response parameters in the URL fragment",

@@ -86,7 +86,7 @@ impl Provider {
                 .ok_or_else(|| Error::new(code, "authorizationEndpoint has a malformed query"))?;
             if pairs
                 .iter()
-                .any(|(name, _)| RESERVED_PARAMS.contains(&name.as_str()))
+                .any(|(name, _)| RESERVED_PARAMS.contains(&name.as_ref()))
             {
                 return Err(Error::new(
                     code,

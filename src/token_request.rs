@@ -248,7 +248,11 @@ mod tests {
         let r = c.token_request("the-code", &pending).unwrap();
         assert_eq!(r.method, "POST");
         assert_eq!(r.url, "https://auth.staging.pleo.io/oauth/token");
-        let body = form::parse(&r.body).unwrap();
+        let body: Vec<(String, String)> = form::parse(&r.body)
+            .unwrap()
+            .into_iter()
+            .map(|(n, v)| (n.into_owned(), v.into_owned()))
+            .collect();
         let expected: Vec<(String, String)> = vec![
             ("grant_type".into(), "authorization_code".into()),
             ("code".into(), "the-code".into()),

@@ -59,15 +59,7 @@ const RUN_OPTIONS: &[(&str, Kind)] = &[
     ("maxAttempts", Kind::Num),
     ("seed", Kind::Num),
 ];
-const LEDGER_RESULT: &[(&str, Kind)] = &[
-    ("accountingEntryId", Kind::Str),
-    ("status", Kind::Str),
-    ("externalId", Kind::Str),
-    ("externalUrl", Kind::Str),
-    ("failureReason", Kind::Str),
-    ("failureReasonType", Kind::Str),
-    ("exportedAt", Kind::Str),
-];
+const LEDGER_RESULT: &[(&str, Kind)] = ITEM_REPORT;
 
 fn str_record(s: &str) -> String {
     format!("{}:{s}", s.encode_utf16().count())

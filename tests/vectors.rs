@@ -340,7 +340,7 @@ fn check_authorize(name: &str, ok: &Value, url: &str) {
     let pairs = pleo_oauth::encoding::form::parse(query).unwrap();
     let expected = ok["params"].as_object().unwrap();
     for (k, v) in expected {
-        let got = pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let got = pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_ref());
         match v.as_str().unwrap() {
             "*" => assert!(got.is_some_and(|g| !g.is_empty()), "{name}: {k} missing"),
             exact => assert_eq!(got, Some(exact), "{name}: {k}"),
@@ -349,7 +349,7 @@ fn check_authorize(name: &str, ok: &Value, url: &str) {
     // Nothing beyond the expected parameters and the endpoint's own query.
     for (n, _) in &pairs {
         assert!(
-            expected.contains_key(n) || n == "tenant",
+            expected.contains_key(n.as_ref()) || n == "tenant",
             "{name}: unexpected {n}"
         );
     }

@@ -4,13 +4,17 @@ import { WorkerError } from "./http.js";
 /**
  * Pleo API paths the demo may reach (prefix match on whole segments), with
  * the methods allowed on each. Everything else is refused with 403.
+ * The export API is read-only here: the worker owns the export workflow, and
+ * a browser that could POST jobs or PUT item results could mark entries
+ * exported with made-up vouchers, which a resumed run then skips (issue #16).
+ * A partner passes its own list as `createWorker({ apiAllowList })`.
  */
 export const API_ALLOW_LIST = [
   { path: "/v1/introspect", methods: ["GET"], exact: true },
   { path: "/v1/companies", methods: ["GET"] },
   { path: "/v2/employees", methods: ["GET"] },
-  { path: "/v3/export-jobs", methods: ["GET", "POST", "PUT", "PATCH"] },
-  { path: "/v3/export-items", methods: ["GET", "POST", "PUT", "PATCH"] },
+  { path: "/v3/export-jobs", methods: ["GET"] },
+  { path: "/v3/export-items", methods: ["GET"] },
   { path: "/v1/accounts", methods: ["GET"] },
   { path: "/v1/tax-codes", methods: ["GET"] },
   { path: "/v1/tag-groups", methods: ["GET"] },
@@ -29,7 +33,7 @@ function forbidden(message) {
  * Validates the part after "/api" of the (already URL-normalised) request
  * path and returns the upstream URL on the API base's origin.
  */
-export function upstreamUrl(apiBaseUrl, apiPath, method, search) {
+export function upstreamUrl(apiBaseUrl, apiPath, method, search, allowList = API_ALLOW_LIST) {
   if (!apiBaseUrl) throw new WorkerError(500, "server_misconfigured", "No Pleo API base URL is configured.");
   if (apiPath.length > 512) throw forbidden("The API path is too long.");
   if (!apiPath.startsWith("/")) throw forbidden("The API path must start with a slash.");
@@ -39,7 +43,7 @@ export function upstreamUrl(apiBaseUrl, apiPath, method, search) {
       throw forbidden("The API path contains a character or segment that is not allowed.");
     }
   }
-  const entry = API_ALLOW_LIST.find((rule) =>
+  const entry = allowList.find((rule) =>
     rule.exact ? apiPath === rule.path : apiPath === rule.path || apiPath.startsWith(`${rule.path}/`),
   );
   if (!entry) throw forbidden("This Pleo API path is not on the worker's allow-list.");

@@ -51,12 +51,39 @@ export interface Connections {
   disconnect(subject: string): Promise<{ ended: boolean; revoked: boolean }>;
 }
 
-export interface WorkerApp {
-  fetch(request: Request, env: Record<string, unknown>, ctx?: unknown): Promise<Response>;
-  ConnectionObject: new (state: unknown, env: unknown) => unknown;
-  DirectoryObject: new (state: unknown, env: unknown) => unknown;
+/**
+ * A Durable Object class made by createWorker. Its instances are typed `any` so that the
+ * runtime types of `wrangler types` (DurableObjectNamespace<…>, the Durable Object brand)
+ * accept it without this package depending on @cloudflare/workers-types.
+ */
+export interface DurableObjectClass { new (state: any, env: any): any }
+
+export interface WorkerApp<Env = Record<string, unknown>> {
+  fetch(request: Request, env: Env, ctx?: unknown): Promise<Response>;
+  ConnectionObject: DurableObjectClass;
+  DirectoryObject: DurableObjectClass;
   features: Feature[];
-  connections(env: Record<string, unknown>): Connections;
+  connections(env: Env): Connections;
+}
+
+/**
+ * An export item as Pleo sends it (`GET /v3/export-items`, schema ExportItemV3 of Pleo's export
+ * OpenAPI document): what `JSON.parse(entry.json)` gives a ledger. The required fields are typed;
+ * the optional ones (supplier, vendor, files, note, bookkeeping, team, user, contraAccount, …)
+ * are left `unknown` to check before use. Money is integer minor units.
+ */
+export interface ExportItem {
+  accountingEntryId: string;
+  companyId: string;
+  /** ISO date. */
+  date: string;
+  /** One of Pleo's ExportItemTypeV3 values. */
+  type: string;
+  amount: unknown;
+  accountingEntryLines: unknown[];
+  additionalInformation: unknown;
+  _links: unknown;
+  [field: string]: unknown;
 }
 
 /** One accounting entry handed to the ledger: its id and the export item exactly as Pleo sent it (raw JSON text; money in integer minor units). */
@@ -68,7 +95,8 @@ export type LedgerResult =
  * The partner's ledger for Pleo exports (docs/EXPORT.md): books a batch (≤ 100 entries) and
  * answers one result per entry. Must be idempotent on accountingEntryId (a batch may be handed
  * over again after a crash); throwing means "unavailable, try later". Pass it as
- * createWorker({ ledger }); default: the D1 demo ledger (binding LEDGER_DB).
+ * createWorker({ ledger }). Without one, an export-enabled worker refuses to serve, except with
+ * PLEO_ENV=local or `demoLedger: true` (the D1 demo ledger, binding LEDGER_DB).
  */
 export interface Ledger {
   book(entries: LedgerEntry[], context: LedgerContext): Promise<LedgerResult[]>;
@@ -88,12 +116,30 @@ export interface Ledger {
 }
 export interface LedgerContext { company: string; jobId: string; env: Record<string, unknown> }
 
-export function createWorker<Options extends Record<string, unknown>>(
-  options?: Options & { features?: Feature<Options>[]; builtins?: Feature<Options>[] },
-): WorkerApp;
+/** One entry of the /api/* allow-list: a path prefix (whole segments; `exact` for the path only) and its methods. */
+export interface ApiAllowRule { path: string; methods: string[]; exact?: boolean }
+/** The default /api/* allow-list (the export API is read-only through it). */
+export declare const API_ALLOW_LIST: readonly ApiAllowRule[];
+
+/** createWorker's options: any other name is refused (a TypeError at start, and a type error here). */
+export interface WorkerOptions {
+  /** The partner's features, tried before the built-in ones. */
+  features?: Feature<any>[];
+  /** Replaces BUILTIN_FEATURES (e.g. without export, which then needs no ledger). */
+  builtins?: Feature<any>[];
+  /** Where exported entries are booked. Required when export is on, unless demoLedger or PLEO_ENV=local. */
+  ledger?: Ledger;
+  /** true: book into the D1 demo ledger (binding LEDGER_DB) on purpose. */
+  demoLedger?: boolean;
+  /** The /api/* allow-list (default API_ALLOW_LIST). */
+  apiAllowList?: readonly ApiAllowRule[];
+}
+
+/** `Env`: your bindings' type (e.g. the `Env` of `wrangler types`); default a plain record. */
+export function createWorker<Env = Record<string, unknown>>(options?: WorkerOptions): WorkerApp<Env>;
 export function createConnections(env: Record<string, unknown>): Connections;
 export declare const BUILTIN_FEATURES: Feature[];
-export declare class DirectoryObject { constructor(state: unknown, env: unknown) }
+export declare const DirectoryObject: DurableObjectClass;
 export declare class WorkerError extends Error {
   constructor(status: number, code: string, message: string);
   status: number;
@@ -105,3 +151,12 @@ export function checkCsrf(request: Request, config: Record<string, unknown>): vo
 export function readSession(request: Request, config: Record<string, unknown>): Promise<Session | null>;
 export function requireSession(request: Request, config: Record<string, unknown>): Promise<Session>;
 export function selectCompany(request: Request, session: Session, url?: URL): string;
+/**
+ * The whole check before a route acts for a company: CSRF (with `csrf: true`), the session, the
+ * selected company, and the company's own object (does this session still hold it?). Throws a
+ * WorkerError (401 no_session / no_connection, 403 csrf_rejected / company_not_allowed).
+ */
+export function requireCompanyAccess(
+  ctx: { request: Request; url?: URL; env: Record<string, unknown>; config: Record<string, unknown> },
+  options?: { csrf?: boolean },
+): Promise<{ session: Session; subject: string; connection: Record<string, unknown> }>;

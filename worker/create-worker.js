@@ -21,11 +21,14 @@ import { exportRoutes } from "./routes/export.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { defineConnectionObject } from "./store/connection-object.js";
 import { DirectoryObject } from "./store/directory-object.js";
+import { NO_LEDGER_MESSAGE, checkWorkerOptions, ledgerKind } from "./worker-options.js";
 
 export { createConnections } from "./connections.js";
 export { DirectoryObject } from "./store/directory-object.js";
 export { WorkerError, errorResponse, jsonResponse } from "./http.js";
 export { checkCsrf, readSession, requireSession, selectCompany } from "./sessions.js";
+export { API_ALLOW_LIST } from "./api-allow-list.js";
+export { requireCompanyAccess } from "./company-access.js";
 
 export const BUILTIN_FEATURES = [authRoutes, apiRoutes, exportRoutes, webhookRoutes];
 
@@ -33,10 +36,25 @@ export const BUILTIN_FEATURES = [authRoutes, apiRoutes, exportRoutes, webhookRou
  * @param {object} [options]
  * @param {Array}  [options.features]  the partner's features (routes and connection parts), tried first
  * @param {Array}  [options.builtins]  replaces BUILTIN_FEATURES (e.g. to drop export)
- * Every other option (e.g. `ledger`) is passed to features as `ctx.app.options` and `conn.options`.
+ * @param {object} [options.ledger]    the partner's ledger (exports need one, or demoLedger: true, or PLEO_ENV=local)
+ * Unknown options are refused (worker-options.js). All options reach features as `ctx.app.options` and `conn.options`.
  */
 export function createWorker(options = {}) {
+  checkWorkerOptions(options);
   const features = [...(options.features ?? []), ...(options.builtins ?? BUILTIN_FEATURES)];
+  const exportsOn = features.includes(exportRoutes);
+  let ledgerLogged = false;
+  /** Exports without a ledger refuse to serve; the ledger in use is logged once per isolate. */
+  function checkLedger(env) {
+    if (!exportsOn) return;
+    const kind = ledgerKind(options, env);
+    if (!ledgerLogged) {
+      ledgerLogged = true;
+      if (kind) console.log(`worker: export ledger=${kind === "partner" ? "partner (createWorker({ ledger }))" : kind === "demo" ? "demo (D1, demoLedger: true)" : "demo (PLEO_ENV=local)"}`);
+      else console.error(`worker: ${NO_LEDGER_MESSAGE}`);
+    }
+    if (!kind) throw new WorkerError(500, "server_misconfigured", NO_LEDGER_MESSAGE);
+  }
   const routeGroups = features.filter((f) => typeof f.handle === "function" && typeof f.prefix === "string");
   const cache = new AccessCache();
   const ConnectionObject = defineConnectionObject(features, options);
@@ -47,6 +65,7 @@ export function createWorker(options = {}) {
     const group = routeGroups.find((g) => pathname.startsWith(g.prefix));
     // The callback path comes from PLEO_REDIRECT_URI; loadConfig only when needed.
     const config = group || pathname.startsWith("/auth/") || pathname === "/api" ? loadConfig(env) : null;
+    if (config) checkLedger(env);
     const callbackHere = config && pathname === config.callbackPath;
     if (group || callbackHere) {
       const app = { cache, cacheTtlMs: accessCacheTtlMs(env), options, connections: createConnections(env) };

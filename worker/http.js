@@ -28,7 +28,9 @@ export const CONTENT_SECURITY_POLICY = [
 ].join("; ");
 
 export function withSecurityHeaders(headers) {
-  headers.set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+  // A route may set its own policy (a partner's page with its own needs,
+  // issue #16); every other response gets the strict default.
+  if (!headers.has("Content-Security-Policy")) headers.set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
   headers.set("X-Content-Type-Options", "nosniff");
   headers.set("X-Frame-Options", "DENY");
   // RFC 9700 §4.2.4: keep codes and state out of Referer headers.

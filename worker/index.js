@@ -4,7 +4,9 @@
 // Runs unchanged on workerd / Cloudflare Workers and on Node (local/node.mjs).
 import { createWorker } from "./create-worker.js";
 
-const app = createWorker();
+// The demo books into its D1 ledger (binding LEDGER_DB) on purpose; a
+// partner's worker passes its own `ledger` instead (README "Extending").
+const app = createWorker({ demoLedger: true });
 
 export const { ConnectionObject, DirectoryObject } = app;
 export default app;

@@ -1,6 +1,8 @@
 // The worker's only I/O towards Pleo. pleo-oauth builds every OAuth request
 // and judges every response; this module moves the bytes.
 import { WorkerError } from "./http.js";
+import { readLimitedBytes } from "./read-body.js";
+import { safeUpstreamCode } from "./upstream-code.js";
 
 const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
 
@@ -9,26 +11,7 @@ function unavailable(what) {
 }
 
 async function readLimited(response, limit) {
-  const reader = response.body?.getReader();
-  if (!reader) return "";
-  const chunks = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new WorkerError(502, "pleo_error", "Pleo sent an oversized response.");
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readLimitedBytes(response.body, limit, () => new WorkerError(502, "pleo_error", "Pleo sent an oversized response."));
   return new TextDecoder().decode(bytes);
 }
 
@@ -73,7 +56,7 @@ export function tokenResponseError(err, status) {
     return new WorkerError(502, "pleo_unavailable", `Pleo's token endpoint failed (HTTP ${status}). Please try again.`);
   }
   if (err.code === "token_error") {
-    return new WorkerError(502, "pleo_error", `Pleo's token endpoint refused the request (${err.error}).`);
+    return new WorkerError(502, "pleo_error", `Pleo's token endpoint refused the request (${safeUpstreamCode(err.error)}).`);
   }
   return new WorkerError(502, "pleo_error", `Pleo's token endpoint sent an unusable response (${err.code}).`);
 }

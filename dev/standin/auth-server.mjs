@@ -110,7 +110,9 @@ export async function createProvider({
     renderError: async (ctx, out) => {
       ctx.type = 'html';
       ctx.set(PAGE_HEADERS);
-      ctx.body = errorPage({ error: out.error, description: out.error_description });
+      // A partner's first mistake: say where the stand-in's redirect URIs come from.
+      const hint = out.error === 'invalid_redirect_uri' ? ' Register it with STANDIN_REDIRECT_URIS (comma-separated) when starting the stand-in.' : '';
+      ctx.body = errorPage({ error: out.error, description: `${out.error_description ?? ''}${hint}` });
     },
     // Grant ≥ refresh token, or introspection turns inactive when the grant expires.
     ttl: {

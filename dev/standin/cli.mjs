@@ -33,7 +33,8 @@ let standin;
 try {
   const faults = process.env.STANDIN_FAULTS ? JSON.parse(process.env.STANDIN_FAULTS) : {};
   standin = await startStandin({
-    port: intFromEnv('STANDIN_PORT', 4010, { min: 0, max: 65535 }),
+    // PORT too (what hosts and `PORT=… npm run standin` set), when STANDIN_PORT is not.
+    port: intFromEnv(process.env.STANDIN_PORT === undefined && process.env.PORT !== undefined ? 'PORT' : 'STANDIN_PORT', 4010, { min: 0, max: 65535 }),
     apiPort: intFromEnv('STANDIN_API_PORT', 4011, { min: 0, max: 65535 }),
     accessTtl: intFromEnv('STANDIN_ACCESS_TTL', 900, { min: 1, max: 365 * 86400 }),
     redirectUris: (process.env.STANDIN_REDIRECT_URIS ?? '').split(',').map((s) => s.trim()).filter(Boolean),

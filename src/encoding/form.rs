@@ -2,7 +2,7 @@
 //! standard §5), used for query strings, token request bodies and the
 //! `client_secret_basic` credentials of RFC 6749 §2.3.1.
 
-use alloc::borrow::ToOwned;
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 fn hex_digit(n: u8) -> char {
@@ -89,10 +89,13 @@ fn hex_value(b: u8) -> Option<u8> {
 /// Decodes one form-encoded component. Unlike browsers, which keep a broken
 /// `%` sequence literally, this rejects it: a callback that needs guessing
 /// is not one to trust. Invalid UTF-8 is rejected too.
-pub fn decode(input: &str) -> Option<String> {
+///
+/// A component without `%` or `+` (most callback values: codes, states) is
+/// returned borrowed, so parsing a callback allocates only the list.
+pub fn decode(input: &str) -> Option<Cow<'_, str>> {
     let bytes = input.as_bytes();
     if !bytes.iter().any(|&b| b == b'%' || b == b'+') {
-        return Some(input.to_owned());
+        return Some(Cow::Borrowed(input));
     }
     let mut out = Vec::with_capacity(bytes.len());
     let mut iter = bytes.iter();
@@ -107,21 +110,18 @@ pub fn decode(input: &str) -> Option<String> {
             _ => out.push(b),
         }
     }
-    String::from_utf8(out).ok()
+    String::from_utf8(out).ok().map(Cow::Owned)
 }
 
 /// Splits a query string into decoded pairs. `None` when any part does not
 /// decode. Empty segments (`a=1&&b=2`) are skipped, as browsers do.
-pub fn parse(query: &str) -> Option<Vec<(String, String)>> {
+pub fn parse(query: &str) -> Option<Vec<(Cow<'_, str>, Cow<'_, str>)>> {
     let mut pairs = Vec::new();
     for segment in query.split('&') {
         if segment.is_empty() {
             continue;
         }
-        let (name, value) = match segment.find('=') {
-            Some(i) => (segment.get(..i)?, segment.get(i + 1..)?),
-            None => (segment, ""),
-        };
+        let (name, value) = segment.split_once('=').unwrap_or((segment, ""));
         pairs.push((decode(name)?, decode(value)?));
     }
     Some(pairs)
@@ -135,6 +135,19 @@ mod tests {
     fn rfc6749_appendix_b_encoding_vector() {
         // RFC 6749 Appendix B: " %&+£€" → "+%25%26%2B%C2%A3%E2%82%AC"
         assert_eq!(encode(" %&+£€"), "+%25%26%2B%C2%A3%E2%82%AC");
+    }
+
+    #[test]
+    fn plain_components_are_borrowed_not_copied() {
+        assert!(matches!(
+            decode("abc-123_~."),
+            Some(Cow::Borrowed("abc-123_~."))
+        ));
+        assert!(matches!(decode("a%21"), Some(Cow::Owned(s)) if s == "a!"));
+        let pairs = parse("code=abc&state=xyz").unwrap();
+        assert!(pairs
+            .iter()
+            .all(|(n, v)| matches!(n, Cow::Borrowed(_)) && matches!(v, Cow::Borrowed(_))));
     }
 
     #[test]

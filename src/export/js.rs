@@ -77,16 +77,9 @@ const RUN_OPTIONS: &[&str] = &[
     "maxAttempts",
     "seed",
 ];
-/// One of `exportRunDelivered`'s results.
-const LEDGER_RESULT: &[&str] = &[
-    "accountingEntryId",
-    "status",
-    "externalId",
-    "externalUrl",
-    "failureReason",
-    "failureReasonType",
-    "exportedAt",
-];
+/// One of `exportRunDelivered`'s results: the same fields as an ItemReport,
+/// in the same order (one shape, one encoder in js/edge.js).
+const LEDGER_RESULT: &[&str] = ITEM_REPORT;
 
 /// One object read from its record, fields by name in `shape`'s order.
 struct Obj<'f, 'a> {

@@ -30,6 +30,8 @@ fn bad_shape(message: &'static str) -> ExportError {
 
 /// `Retry-After` as delta-seconds (RFC 9110 §10.2.3), capped at one hour.
 /// An HTTP-date is not interpreted (no clock of our own): `None`.
+/// `0` is no hint either: taken as given it makes a caller retry at once, in
+/// a loop (issue #16); the caller's own backoff applies instead.
 pub fn retry_after_ms(value: &str) -> Option<u64> {
     let v = value.trim();
     if v.is_empty() || v.len() > 9 || !v.bytes().all(|b| b.is_ascii_digit()) {
@@ -39,6 +41,9 @@ pub fn retry_after_ms(value: &str) -> Option<u64> {
         .bytes()
         .fold(0u64, |n, d| n * 10 + u64::from(d - b'0'))
         .min(3600);
+    if secs == 0 {
+        return None;
+    }
     Some(secs * 1000)
 }
 
@@ -470,6 +475,18 @@ mod tests {
         };
         assert_eq!(api_error(&r).retry_after_ms, None);
         assert_eq!(retry_after_ms("999999"), Some(3_600_000));
+    }
+
+    #[test]
+    fn retry_after_zero_is_no_hint() {
+        for zero in ["0", "00", " 0 "] {
+            let r = ApiResponse {
+                status: 503,
+                body: "",
+                retry_after: Some(zero),
+            };
+            assert_eq!(api_error(&r).retry_after_ms, None, "{zero:?}");
+        }
     }
 
     #[test]

@@ -53,10 +53,10 @@ test("the CSV has a header, one row per entry line (one for an entry without lin
   ]);
   const lines = csv.split("\r\n");
   assert.equal(lines[0], CSV_COLUMNS.join(","));
-  const entryCells = 'a1,2026-10-01,card_purchase,"Joe ""& The"" Juice, Copenhagen",DKK,125.50,EUR,-16.82,successful,JE-000001,,,,JE-000001,journal,';
-  assert.equal(lines[1], `${entryCells},1,7145,I25,inclusive,0.25,15.10,60.20,75.30`);
-  assert.equal(lines[2], `${entryCells},2,7140,US-ST,exclusive,0.0875,4.39,50.20,54.59`);
-  assert.ok(lines[3].startsWith(`a2,,,"'=HYPERLINK(""http://x"")",,,,,failed,,,vendor_unknown,"line1`), lines[3]);
+  const entryCells = '"a1","2026-10-01","card_purchase","Joe ""& The"" Juice, Copenhagen",DKK,125.50,EUR,-16.82,"successful","JE-000001",,,,"JE-000001","journal",';
+  assert.equal(lines[1], `${entryCells},1,"7145","I25","inclusive",0.25,15.10,60.20,75.30`);
+  assert.equal(lines[2], `${entryCells},2,"7140","US-ST","exclusive",0.0875,4.39,50.20,54.59`);
+  assert.ok(lines[3].startsWith(`"a2",,,"'=HYPERLINK(""http://x"")",,,,,"failed",,,"vendor_unknown","line1`), lines[3]);
   assert.ok(lines[3].endsWith("\",,,,,,,,,,,"), "no lines: one row, its line columns empty");
   assert.equal(lines.at(-1), "", "ends with CRLF");
 });

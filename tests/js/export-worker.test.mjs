@@ -94,7 +94,7 @@ describe("export runner (workerd + stand-in)", { timeout: 240_000 }, () => {
     assert.equal(lines.length, 1 + detail.body.items.reduce((n, i) => n + i.lines.length, 0), "one row per entry line");
     const byId = new Map(detail.body.items.map((i) => [i.accountingEntryId, i]));
     for (const line of lines.slice(1, 40)) {
-      const id = line.slice(0, line.indexOf(","));
+      const id = line.slice(1, line.indexOf('",')); // text cells are quoted
       const item = byId.get(id);
       const v = item.amount.value;
       const sign = v < 0 ? "-" : "";

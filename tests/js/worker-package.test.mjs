@@ -84,7 +84,7 @@ test("pleo-oauth/client and pleo-oauth/worker type-check (tsc --strict on a prog
     await writeFile(
       path.join(dir, "use.ts"),
       `import { createClient, WorkerRequestError, type SessionInfo } from "pleo-oauth/client";
-import { createWorker, createConnections, type Feature } from "pleo-oauth/worker";
+import { createWorker, createConnections, type Feature, type Ledger } from "pleo-oauth/worker";
 const pleo = createClient();
 async function main(): Promise<string> {
   const s: SessionInfo = await pleo.session();
@@ -93,11 +93,14 @@ async function main(): Promise<string> {
   try { await pleo.api<{ data: unknown }>("/v1/introspect"); } catch (e) { if (e instanceof WorkerRequestError) return e.code; }
   return "ok";
 }
-const feature: Feature<{ ledger: string }> = {
-  name: "x", prefix: "/x/", handle: (ctx) => new Response(ctx.app.options.ledger),
+const feature: Feature<{ greeting: string }> = {
+  name: "x", prefix: "/x/", handle: (ctx) => new Response(ctx.app.options.greeting),
   connection: { methods: { async ping(conn) { return conn.subject; } }, alarms: { tick: async (conn) => { await conn.schedule("tick", Date.now() + 1000); } } },
 };
-const app = createWorker({ ledger: "l", features: [feature] });
+const ledger: Ledger = { book: async (entries) => entries.map((e) => ({ accountingEntryId: e.accountingEntryId, status: "successful" as const, externalId: "V-1" })) };
+const app = createWorker({ ledger, features: [feature] });
+// @ts-expect-error a misspelled option is a type error (issue #16)
+createWorker({ leger: ledger });
 export const { ConnectionObject } = app;
 export default { fetch: app.fetch, main, list: (env: Record<string, unknown>) => createConnections(env).list() };
 `,

@@ -7,6 +7,8 @@ export interface Connection {
   name: string | null;
   status: ConnectionStatus;
   scopes: string[];
+  /** Scopes the features of this worker need that this company's token lacks (e.g. export-items:read); empty when none. */
+  missingScopes: string[];
   expiresAt: number | null;
   connectedAt: number;
   reconnectedAt: number | null;
@@ -77,28 +79,30 @@ export declare class WorkerRequestError extends Error {
 
 export interface CallOptions {
   /** The company (subject URN) to act for; default the session's newest. */
-  company?: string;
-  method?: string;
-  body?: unknown;
-  headers?: Record<string, string>;
+  company?: string | undefined;
+  method?: string | undefined;
+  body?: unknown | undefined;
+  headers?: Record<string, string> | undefined;
 }
 
 export interface PleoWorkerClient {
   session(): Promise<SessionInfo>;
-  connectUrl(opts?: { returnTo?: string; company?: string }): string;
+  connectUrl(opts?: { returnTo?: string | undefined; company?: string | undefined }): string;
   api<T = unknown>(path: string, opts?: CallOptions): Promise<T>;
-  refresh(opts?: { company?: string }): Promise<{ refreshed: true; connection: Omit<Connection, "history" | "default">; now: number }>;
+  refresh(opts?: { company?: string | undefined }): Promise<{ refreshed: true; connection: Omit<Connection, "history" | "default">; now: number }>;
   logout(): Promise<{ connected: false; left: number }>;
-  disconnect(opts?: { company?: string }): Promise<{ disconnected: string; ended: boolean; revoked: boolean; connected: boolean }>;
-  exportJobs(opts?: { company?: string }): Promise<{ jobs: ExportJobSummary[] }>;
-  exportJob(id: string, opts?: { company?: string }): Promise<ExportJobDetail>;
-  runExport(opts?: { company?: string }): Promise<{ started: boolean; jobId: string | null }>;
-  exportCsvUrl(id: string, opts?: { company?: string }): string;
+  disconnect(opts?: { company?: string | undefined }): Promise<{ disconnected: string; ended: boolean; revoked: boolean; connected: boolean }>;
+  exportJobs(opts?: { company?: string | undefined }): Promise<{ jobs: ExportJobSummary[] }>;
+  exportJob(id: string, opts?: { company?: string | undefined }): Promise<ExportJobDetail>;
+  runExport(opts?: { company?: string | undefined }): Promise<{ started: boolean; jobId: string | null }>;
+  exportCsvUrl(id: string, opts?: { company?: string | undefined }): string;
 }
 
+/**
+ * The page must be served from the worker's origin: the session cookie is same-origin only
+ * (SameSite=Strict, no CORS), so there is no `baseUrl` (passing one throws a TypeError).
+ */
 export function createClient(opts?: {
-  /** The worker's origin; default "" (same origin). */
-  baseUrl?: string;
-  fetch?: typeof fetch;
-  companyHeader?: string;
+  fetch?: typeof fetch | undefined;
+  companyHeader?: string | undefined;
 }): PleoWorkerClient;

@@ -14,8 +14,19 @@ export class WorkerRequestError extends Error {
   }
 }
 
-export function createClient({ baseUrl = "", fetch: fetchImpl = globalThis.fetch.bind(globalThis), companyHeader = "X-Pleo-Company" } = {}) {
-  const base = baseUrl.replace(/\/+$/, "");
+// A page on another origin is not supported: the worker's cookies are
+// `__Host-`, SameSite=Strict, and it never answers CORS. Serve the page from
+// the worker's origin (its ASSETS binding, or a route that proxies /auth,
+// /api and /export to it). The former `baseUrl` option is refused loudly
+// rather than failing later in the browser (issue #16).
+export function createClient(options = {}) {
+  if (Object.hasOwn(options, "baseUrl")) {
+    throw new TypeError(
+      "pleo-oauth/client: `baseUrl` is not supported. The worker's session cookie is same-origin only (SameSite=Strict, no CORS): serve your page from the worker's origin.",
+    );
+  }
+  const { fetch: fetchImpl = globalThis.fetch.bind(globalThis), companyHeader = "X-Pleo-Company" } = options;
+  const base = "";
 
   async function call(path, { method = "GET", company, body, headers = {}, raw = false } = {}) {
     const init = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers } };

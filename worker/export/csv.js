@@ -1,7 +1,7 @@
 // GET /export/jobs/<id>/entries.csv: one row per accounting entry line of the
 // job (an entry without lines gets one row), the entry's columns repeated on
-// each of its lines, with the ledger's outcome. RFC 4180 (CRLF line ends, fields with `"`, `,`,
-// CR or LF quoted, quotes doubled). Amounts are decimal strings made from the
+// each of its lines, with the ledger's outcome. RFC 4180 (CRLF line ends,
+// every text field quoted, quotes doubled). Amounts are decimal strings made from the
 // integer minor units (money.js), never from floats.
 import { minorUnitsToDecimal } from "./money.js";
 
@@ -34,14 +34,20 @@ export const CSV_COLUMNS = [
 
 // OWASP "CSV injection": a text cell starting with = + - @ (or tab/CR) is a
 // formula to spreadsheet programs; prefix it with ' so it stays text.
+// Spreadsheets normalise before they judge: they skip leading spaces and
+// invisible characters (zero-width space, BOM, word joiner) and read the
+// full-width ＝ ＋ － ＠ as their ASCII twins, so those starts are guarded too.
+const FORMULA_START = /^[\s\u200b-\u200d\u2060\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20]|^[\t\r]/u;
+
+// Every text cell is quoted, not only those with `"`, `,`, CR or LF: Excel in
+// Danish, Norwegian, Swedish or German splits unquoted cells on `;` (and a
+// tab may split them too), which put `=cmd…` of "Acme;=cmd…" in a cell of its
+// own, past the guard above (issue #16).
 function textCell(value) {
   if (value === null || value === undefined) return "";
   const s = String(value);
-  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-}
-
-function quote(cell) {
-  return /[",\r\n]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell;
+  const guarded = FORMULA_START.test(s) ? `'${s}` : s;
+  return `"${guarded.replaceAll('"', '""')}"`;
 }
 
 function amountCells(m) {
@@ -84,7 +90,7 @@ export function renderEntriesCsv(items) {
       textCell(item.date),
       textCell(item.type),
       textCell(item.supplier),
-      currency,
+      currency, // an ISO 4217 code (money.js checks it): three letters, never quoted
       amount, // a number made by us: "-12.50" must stay a number, not get a quote
       walletCurrency,
       walletAmount,
@@ -98,7 +104,7 @@ export function renderEntriesCsv(items) {
       textCell(item.vendor),
     ];
     const lines = Array.isArray(item.lines) && item.lines.length ? item.lines : [null];
-    lines.forEach((line, i) => rows.push([...cells, ...lineCells(line, i + 1)].map(quote).join(",")));
+    lines.forEach((line, i) => rows.push([...cells, ...lineCells(line, i + 1)].join(",")));
   }
   return `${rows.join("\r\n")}\r\n`;
 }

@@ -4,25 +4,23 @@
 // Needs a session holding a company; PUT also the CSRF header. The chart is
 // the database's, shared by the companies booked into it.
 import { WorkerError, jsonResponse } from "../http.js";
-import { checkCsrf, requireSession, selectCompany } from "../sessions.js";
+import { requireCompanyAccess } from "../company-access.js";
+import { readRequestBody } from "../read-body.js";
 import { parseChart } from "./ledger-chart.js";
 import { LEDGER_BINDING, readChart, writeChart } from "./ledger-d1.js";
 
 const MAX_BODY = 64 * 1024;
 
 export async function ledgerChart(ctx) {
-  const { request, url, config, env } = ctx;
+  const { request, env } = ctx;
   const put = request.method === "PUT";
-  if (put) checkCsrf(request, config);
-  const session = await requireSession(request, config);
-  selectCompany(request, session, url);
+  await requireCompanyAccess(ctx, { csrf: put }); // the company's object, not the cookie alone (issue #16)
   const db = env?.[LEDGER_BINDING];
   if (!db || typeof db.prepare !== "function") {
     throw new WorkerError(404, "not_found", "The demo ledger's database is not bound here; a partner's ledger keeps its own chart.");
   }
   if (put) {
-    const text = await request.text();
-    if (text.length > MAX_BODY) throw new WorkerError(413, "invalid_request", "The chart is too large.");
+    const text = new TextDecoder().decode(await readRequestBody(request, MAX_BODY)); // 413 body_too_large past it
     let body;
     try {
       body = JSON.parse(text);

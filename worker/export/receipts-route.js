@@ -5,7 +5,7 @@
 // company (401/403), and the job must be that company's (the connection
 // object answers only for its own jobs); rows are filtered by company too.
 import { errorResponse, jsonResponse } from "../http.js";
-import { requireSession, selectCompany } from "../sessions.js";
+import { requireCompanyAccess } from "../company-access.js";
 import { LEDGER_BINDING } from "./ledger-d1.js";
 import { listReceipts, openReceipt } from "./ledger-receipts.js";
 
@@ -15,11 +15,10 @@ const ROUTE = /^\/export\/jobs\/([A-Za-z0-9_-]{1,100})\/receipts(?:\/([A-Za-z0-9
 export const isReceiptsPath = (pathname) => ROUTE.test(pathname);
 
 export async function receiptsRoute(ctx) {
-  const { request, url, config, env } = ctx;
+  const { request, url, env } = ctx;
   if (request.method !== "GET") return errorResponse(405, "method_not_allowed", "Use GET.", { Allow: "GET" });
   const [, jobId, accountingEntryId, index] = ROUTE.exec(url.pathname);
-  const session = await requireSession(request, config);
-  const subject = selectCompany(request, session, url);
+  const { session, subject } = await requireCompanyAccess(ctx);
   const job = await ctx.app.connections.call(subject, "exportJob", { sid: session.sid, jobId });
   if (!job) return errorResponse(404, "not_found", "No such export job for this company.");
   const headers = { "X-Pleo-Company": subject, "Cache-Control": "private, no-store" };

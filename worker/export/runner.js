@@ -19,6 +19,10 @@ import { LEDGER_BINDING, d1Ledger } from "./ledger-d1.js";
 import { memoryLedger } from "./ledger-memory.js";
 import { summariseEntry } from "./entry-summary.js";
 import { storeBatchReceipts } from "./receipt-run.js";
+import { ledgerResultProblem } from "./ledger-check.js";
+import { safeExportErrorMessage } from "../upstream-code.js";
+import { NO_LEDGER_MESSAGE, ledgerKind } from "../worker-options.js";
+import { MISSING_SCOPE_KEY, isAccessDenied, missingExportScopes, missingScopeMessage } from "./missing-scope.js";
 import { exportSettings } from "./settings.js";
 import { ensureSubscription } from "../webhooks/subscriptions.js";
 import {
@@ -53,14 +57,41 @@ export function companyIdOf(subject) {
   return typeof subject === "string" ? subject.slice(subject.lastIndexOf(":") + 1) : undefined;
 }
 
-/** The partner's ledger, else the D1 demo ledger (an in-memory one for local runs without D1, e.g. the Node adapter). */
+/**
+ * The partner's ledger; the D1 demo ledger only when chosen (demoLedger: true)
+ * or on the local stand-in (in memory there without D1, e.g. the Node
+ * adapter). No ledger is an error, never a silent demo booking (issue #16).
+ */
 function ledgerOf(conn) {
-  if (conn.options?.ledger) return conn.options.ledger;
-  if (!conn.env?.[LEDGER_BINDING] && conn.env?.PLEO_ENV === "local") return localLedger;
+  const kind = ledgerKind(conn.options, conn.env);
+  if (kind === "partner") return conn.options.ledger;
+  if (kind === null) throw new WorkerError(500, "server_misconfigured", NO_LEDGER_MESSAGE);
+  if (!conn.env?.[LEDGER_BINDING] && conn.env?.PLEO_ENV === "local") return localLedger; // the demo's, in memory
   return defaultLedger;
 }
 const defaultLedger = d1Ledger();
 const localLedger = memoryLedger();
+
+/**
+ * How long to wait after the n-th failed look-up in a row: the backoff
+ * schedule, longer when Pleo's Retry-After asks for more, never less than a
+ * second. A `Retry-After: 0` taken as given made the look-up spin (issue #16).
+ */
+export function lookupRetryDelay(failures, retryAfterMs) {
+  const backoff = Math.min(60_000, 1000 * 2 ** Math.max(1, failures));
+  return Math.max(1000, backoff, Number.isFinite(retryAfterMs) ? retryAfterMs : 0);
+}
+
+/** A 403 on the look-up: remembered (shown by /auth/session) and not retried until the next poll. */
+async function rememberMissingScope(conn) {
+  const granted = (await conn.describe())?.scopes;
+  const missing = missingExportScopes(granted);
+  const record = { scopes: missing.length ? missing : null, since: Date.now() };
+  await conn.storage.put({ [MISSING_SCOPE_KEY]: record, [LAST_LOOKUP_KEY]: Date.now() });
+  await conn.storage.delete(LOOKUP_KEY);
+  console.error(`export: ${missingScopeMessage(missing)} company=${conn.subject}`);
+  return missing;
+}
 
 const connectionGone = (err) =>
   err instanceof WorkerError && (err.code === "no_connection" || err.code === "connection_expired");
@@ -118,6 +149,10 @@ export async function runNow(conn) {
     outcome = await lookupOnce(conn, "run");
   } catch (err) {
     if (connectionGone(err)) throw err;
+    if (isAccessDenied(err)) {
+      const missing = await rememberMissingScope(conn);
+      throw new WorkerError(403, "missing_scope", missingScopeMessage(missing));
+    }
     // Pleo failed the look-up: the alarm keeps trying in the background.
     await requestLookup(conn, "run");
     if (err?.code === "rate_limited") return { started: false, jobId: null, retryAfterMs: err.retryAfterMs ?? 1000 };
@@ -151,7 +186,8 @@ async function lookup(conn, trigger) {
   // Oldest first; in_progress too, to recover a run a crash or a give-up left behind.
   const request = exportRequests.listJobs({ apiBaseUrl, companyId, statuses: ["pending", "in_progress"], limit: 100 });
   const response = await sendToPleo(conn, request, settings.timeoutMs);
-  const { jobs } = exportResponses.listJobs(response); // throws OAuthError (rate_limited, api_unavailable, …)
+  const { jobs } = exportResponses.listJobs(response); // throws OAuthError (rate_limited, api_unavailable, access_denied, …)
+  await storage.delete(MISSING_SCOPE_KEY); // the token has the scopes (again)
   const now = Date.now();
   const open = jobs.filter((j) => j.status === "pending" || j.status === "in_progress");
   open.sort((a, b) => (a.createdAt ?? "").localeCompare(b.createdAt ?? ""));
@@ -223,12 +259,17 @@ async function drive(conn) {
           m.lookupFailures = 0;
         } catch (err) {
           if (connectionGone(err)) throw err;
-          // 429/5xx/no answer: try again with backoff; the flag stays set.
           m.lookupFailures += 1;
-          await storage.put(LOOKUP_KEY, asked ?? { reason: "poll", at: Date.now() });
-          const delay = Number.isFinite(err?.retryAfterMs) ? err.retryAfterMs : Math.min(60_000, 1000 * 2 ** m.lookupFailures);
-          console.log(`export: look-up failed company=${conn.subject} code=${err?.code ?? err?.name}; again in ${delay} ms`);
-          wake = Date.now() + delay;
+          if (isAccessDenied(err)) {
+            // 403: a scope is missing; backing off cannot help. The next poll (or a reconnect) tries again.
+            await rememberMissingScope(conn);
+          } else {
+            // 429/5xx/no answer: try again with backoff; the flag stays set.
+            await storage.put(LOOKUP_KEY, asked ?? { reason: "poll", at: Date.now() });
+            const delay = lookupRetryDelay(m.lookupFailures, err?.retryAfterMs);
+            console.log(`export: look-up failed company=${conn.subject} code=${err?.code ?? err?.name}; again in ${delay} ms`);
+            wake = Date.now() + delay;
+          }
         }
       }
     }
@@ -280,7 +321,10 @@ async function advance(conn, run, settings) {
       let results;
       try {
         const raw = await ledgerOf(conn).book(action.entries, { company: conn.subject, jobId: run.jobId, env: conn.env });
+        const problem = ledgerResultProblem(action.entries, raw);
+        if (problem) console.error(`export: the ledger answered a wrong shape company=${conn.subject} job=${run.jobId}: ${problem}`);
         results = normaliseLedgerResults(action.entries, raw);
+        if (m.ledgerFailures > 0) await markLedgerDown(storage, run.jobId, null);
         m.ledgerFailures = 0;
       } catch (err) {
         // The ledger is unavailable: nothing of the batch is reported; try
@@ -288,8 +332,10 @@ async function advance(conn, run, settings) {
         // honestly instead of keeping the job open forever.
         m.ledgerFailures += 1;
         console.error(`export: ledger failed company=${conn.subject} job=${run.jobId}:`, err?.name, err?.message);
+        if (m.ledgerFailures === 1) await markLedgerDown(storage, run.jobId, Date.now());
         if (m.ledgerFailures < LEDGER_RETRIES) return Date.now() + Math.min(60_000, 1000 * 2 ** m.ledgerFailures);
         m.ledgerFailures = 0;
+        await markLedgerDown(storage, run.jobId, null);
         results = action.entries.map(({ accountingEntryId }) => ({
           accountingEntryId,
           status: "failed",
@@ -308,6 +354,18 @@ async function advance(conn, run, settings) {
       await save();
     }
   }
+}
+
+/**
+ * While the ledger throws, the job says so ("ledger unavailable since …")
+ * instead of `in_progress, error: null`; cleared when a batch is booked.
+ */
+async function markLedgerDown(storage, jobId, since) {
+  const job = await storage.get(jobKey(jobId));
+  if (!job) return;
+  const error = since === null ? null : { code: "ledger_unavailable", message: `The ledger has been unavailable since ${new Date(since).toISOString()}; the worker keeps trying.`, since: new Date(since).toISOString() };
+  if (since === null && job.error?.code !== "ledger_unavailable") return;
+  await storage.put(jobKey(jobId), { ...job, error });
 }
 
 /** Item records for a delivered batch, and the job's running counts. */
@@ -352,7 +410,8 @@ async function finish(conn, run, action) {
     exported: action.counts?.successful ?? job.exported,
     failed: action.counts?.failed ?? job.failed,
     completedAt: ended ? new Date().toISOString() : job.completedAt,
-    error: action.error ? { code: action.error.code, message: action.error.message } : null,
+    // Pleo's error type is untrusted text: only a code-shaped one is kept.
+    error: action.error ? { code: action.error.code, message: safeExportErrorMessage(action.error.message) } : null,
   };
   await storage.put(jobKey(run.jobId), summary);
   await storage.delete(RUN_KEY);

@@ -22,6 +22,16 @@ const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 class BodyTooLarge extends Error {}
 
+// A slow or idle client must not hold a socket forever (issue #16): workerd
+// has its own limits; node:http's defaults leave headers 60 s, no idle
+// timeout and no connection cap. Overridable for tests with `limits`.
+export const NODE_LIMITS = {
+  headersTimeoutMs: 10_000, // the request line and headers must arrive within this
+  requestTimeoutMs: 30_000, // the whole request, body included
+  idleTimeoutMs: 30_000, // a socket with no traffic is closed
+  maxConnections: 256, // further connections are refused (closed at once)
+};
+
 async function readBody(req) {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) throw new BodyTooLarge();
@@ -65,7 +75,8 @@ async function writeResponse(res, response, method) {
  * the worker (default: worker/index.js); `store` provides the Durable Object
  * namespaces (default: in memory, for tests); `assets` the static files.
  */
-export async function startNodeWorker({ env, port = 8787, host = "127.0.0.1", app = defaultApp, store, assets } = {}) {
+export async function startNodeWorker({ env, port = 8787, host = "127.0.0.1", app = defaultApp, store, assets, limits = {} } = {}) {
+  const { headersTimeoutMs, requestTimeoutMs, idleTimeoutMs, maxConnections } = { ...NODE_LIMITS, ...limits };
   const workerEnv = { ...env };
   const objects = store ?? createMemoryStore();
   Object.assign(workerEnv, objects.bindings(workerEnv, app));
@@ -73,7 +84,13 @@ export async function startNodeWorker({ env, port = 8787, host = "127.0.0.1", ap
   const worker = app;
   const ctx = { waitUntil() {}, passThroughOnException() {} };
 
-  const server = http.createServer(async (req, res) => {
+  const serverOptions = {
+    headersTimeout: headersTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+    // How often node:http checks the two timeouts above (default 30 s).
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeoutMs / 4))),
+  };
+  const server = http.createServer(serverOptions, async (req, res) => {
     // Origin-form targets only ("/path?query"): an absolute-form target
     // ("http://other.host/path") must not choose the URL the worker sees.
     if (!req.url?.startsWith("/") || req.url.startsWith("//")) {
@@ -104,7 +121,9 @@ export async function startNodeWorker({ env, port = 8787, host = "127.0.0.1", ap
       res.end(JSON.stringify({ error: "internal_error", message: "The Node adapter failed." }));
     }
   });
-  server.keepAliveTimeout = 5000;
+  server.keepAliveTimeout = Math.min(5000, idleTimeoutMs);
+  server.maxConnections = maxConnections;
+  server.setTimeout(idleTimeoutMs, (socket) => socket.destroy());
   await new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, resolve);

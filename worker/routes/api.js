@@ -6,9 +6,10 @@
 import { WorkerError, errorResponse } from "../http.js";
 import { connectionStub } from "../connections.js";
 import { apiFetch } from "../pleo-http.js";
-import { upstreamUrl } from "../api-allow-list.js";
+import { API_ALLOW_LIST, upstreamUrl } from "../api-allow-list.js";
 import { COMPANY_HEADER, checkCsrf, requireSession, selectCompany } from "../sessions.js";
 import { callObject } from "../store/rpc.js";
+import { readRequestBody } from "../read-body.js";
 
 const MAX_API_BODY_BYTES = 1024 * 1024;
 
@@ -38,14 +39,13 @@ async function proxy(ctx) {
   const params = new URLSearchParams(url.search);
   params.delete("company");
   const search = params.toString();
-  const target = upstreamUrl(config.apiBaseUrl, url.pathname.slice("/api".length), request.method, search ? `?${search}` : "");
+  const allowList = ctx.app.options?.apiAllowList ?? API_ALLOW_LIST;
+  const target = upstreamUrl(config.apiBaseUrl, url.pathname.slice("/api".length), request.method, search ? `?${search}` : "", allowList);
 
   let body;
   const headers = { Accept: "application/json" };
   if (!["GET", "HEAD"].includes(request.method)) {
-    const buffer = await request.arrayBuffer();
-    if (buffer.byteLength > MAX_API_BODY_BYTES) throw new WorkerError(413, "body_too_large", "The request body is too large.");
-    body = buffer;
+    body = await readRequestBody(request, MAX_API_BODY_BYTES);
     headers["Content-Type"] = request.headers.get("Content-Type") ?? "application/json";
   }
   // Only these headers go upstream: never the browser's cookies.

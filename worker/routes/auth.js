@@ -8,18 +8,19 @@ import { SUBJECT, connectionStub } from "../connections.js";
 import { apiFetch, sendOAuthRequest, tokenResponseError } from "../pleo-http.js";
 import { upstreamUrl } from "../api-allow-list.js";
 import { safeReturnTo } from "../return-to.js";
+import { loginBounce } from "../login-bounce.js";
 import {
   COMPANY_HEADER,
   MAX_COMPANIES_PER_SESSION,
   checkCsrf,
   clearSessionCookie,
   readSession,
-  requireSession,
-  selectCompany,
   sessionCookie,
   sessionTtlMs,
 } from "../sessions.js";
 import { directoryStub } from "../store/directory-object.js";
+import { requireCompanyAccess } from "../company-access.js";
+import { missingExportScopes } from "../export/missing-scope.js";
 import { callObject } from "../store/rpc.js";
 import { dispatch } from "./dispatch.js";
 
@@ -46,7 +47,15 @@ function publicClientInfo(config) {
 async function login({ request, url, config }) {
   // The login cookie must be set on the origin Pleo will redirect back to.
   if (url.origin !== config.appOrigin) return redirectResponse(`${config.appOrigin}${url.pathname}${url.search}`);
-  const returnTo = safeReturnTo(url.searchParams.get("return_to"));
+  const bounce = loginBounce(request, url); // from another site: once more, same-origin, with the session cookie
+  if (bounce) return bounce;
+  const askedReturnTo = url.searchParams.get("return_to");
+  const returnTo = safeReturnTo(askedReturnTo);
+  if (askedReturnTo !== null && returnTo !== askedReturnTo) {
+    // Not silent (issue #16): a partner whose SPA passes a full URL learns why the user lands on "/".
+    // The asked value is not logged (it is the client's text); its length is enough to find it.
+    console.warn(`login: return_to rewritten to ${returnTo} (only same-origin paths outside /auth and /api are kept; asked ${askedReturnTo.length} chars)`);
+  }
   const company = url.searchParams.get("company");
   const options = company && SUBJECT.test(company) ? { subject: company } : undefined;
   const { url: authorizeUrl, pending } = config.client.startAuthorization(options);
@@ -179,8 +188,11 @@ async function callback({ request, env, config, app }) {
 
 // -------------------------------------------------------------- /auth/session
 
-async function sessionInfo({ request, env, config }) {
+async function sessionInfo({ request, env, config, app }) {
   const session = await readSession(request, config);
+  // Per company, the scopes its token lacks for the features this worker runs (issue #16).
+  const builtins = app?.options?.builtins;
+  const exportsOn = !Array.isArray(builtins) || builtins.some((f) => f?.name === "export");
   const connections = [];
   const stillHeld = [];
   for (const subject of session?.companies ?? []) {
@@ -194,7 +206,8 @@ async function sessionInfo({ request, env, config }) {
     if (!described?.held) continue; // disconnected, or this session was logged out
     stillHeld.push(subject);
     const { history, ...visible } = described.connection;
-    connections.push({ ...visible, history: history.slice(-10), default: connections.length === 0 });
+    const missingScopes = exportsOn ? missingExportScopes(visible.scopes) : [];
+    connections.push({ ...visible, missingScopes, history: history.slice(-10), default: connections.length === 0 });
   }
   const headers = {};
   // Companies disconnected elsewhere leave the cookie too.
@@ -219,10 +232,9 @@ async function sessionInfo({ request, env, config }) {
 
 // ------------------------------------------- /auth/refresh, logout, disconnect
 
-async function refreshNow({ request, url, env, config, app }) {
-  checkCsrf(request, config);
-  const session = await requireSession(request, config);
-  const subject = selectCompany(request, session, url);
+async function refreshNow(ctx) {
+  const { env, app } = ctx;
+  const { session, subject } = await requireCompanyAccess(ctx, { csrf: true });
   app.cache.forget(session.sid, subject);
   const { connection } = await callObject(connectionStub(env, subject), "access", { sid: session.sid, force: true });
   const { history: _history, ...visible } = connection;
@@ -246,10 +258,9 @@ async function logout({ request, env, config, app }) {
 }
 
 /** Ends the selected company's connection for everyone (revoking where the provider can). */
-async function disconnect({ request, url, env, config, app }) {
-  checkCsrf(request, config);
-  const session = await requireSession(request, config);
-  const subject = selectCompany(request, session, url);
+async function disconnect(ctx) {
+  const { env, config, app } = ctx;
+  const { session, subject } = await requireCompanyAccess(ctx, { csrf: true });
   const { ended, revoked } = await callObject(connectionStub(env, subject), "disconnect", { sid: session.sid });
   app.cache.forgetCompany(subject);
   const companies = session.companies.filter((c) => c !== subject);

@@ -15,25 +15,20 @@
 // CSRF header. The browser never sees a token, the webhook secret or the
 // stand-in's admin URL.
 import { WorkerError, errorResponse, jsonResponse } from "../http.js";
-import { checkCsrf, requireSession, selectCompany } from "../sessions.js";
+import { requireCompanyAccess } from "../company-access.js";
 import { renderEntriesCsv } from "../export/csv.js";
 import { ledgerChart } from "../export/ledger-chart-route.js";
 import { isReceiptsPath, receiptsRoute } from "../export/receipts-route.js";
 import { listItems, listJobs, jobKey } from "../export/job-store.js";
 import { EXPORT_TIMER, onExportAlarm, requestLookup, runNow } from "../export/runner.js";
 import { exportSettings } from "../export/settings.js";
+import { readRequestJson } from "../read-body.js";
 import { deleteSubscription, ensureSubscription } from "../webhooks/subscriptions.js";
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
 const MAX_DEMO_ENTRIES = 1000;
 
-async function companyFor(ctx, { csrf = false } = {}) {
-  const { request, url, config } = ctx;
-  if (csrf) checkCsrf(request, config);
-  const session = await requireSession(request, config);
-  const subject = selectCompany(request, session, url);
-  return { session, subject };
-}
+const companyFor = (ctx, { csrf = false } = {}) => requireCompanyAccess(ctx, { csrf });
 
 const call = (ctx, subject, method, arg) => ctx.app.connections.call(subject, method, arg);
 
@@ -77,12 +72,8 @@ async function createDemoJob(ctx) {
   if (!admin) return errorResponse(404, "not_found", "Creating export jobs is only possible against the local stand-in.");
   const { subject } = await companyFor(ctx, { csrf: true });
   let entries = 25;
-  try {
-    const body = await request.json();
-    if (body && Number.isInteger(body.entries)) entries = body.entries;
-  } catch {
-    // no body: the default size
-  }
+  const asked = await readRequestJson(request, 4096); // no body (null): the default size
+  if (asked && Number.isInteger(asked.entries)) entries = asked.entries;
   if (entries < 1 || entries > MAX_DEMO_ENTRIES) throw new WorkerError(400, "invalid_request", `entries must be 1..${MAX_DEMO_ENTRIES}.`);
   const response = await fetch(`${admin.replace(/\/+$/, "")}/export-jobs`, {
     method: "POST",

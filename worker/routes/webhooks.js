@@ -7,13 +7,17 @@
 // the look-up and the run continue in the object's alarm.
 //   2xx  accepted, or a repeat of a webhook-id already accepted (nothing done)
 //   401  signature or timestamp refused, or no secret on record to check it (nothing done)
-//   410  the company is not connected here (nothing done)
+//   410  the company is not connected here (nothing done; the directory is asked
+//        first, so no Durable Object is created for an unknown company)
 //   413  body over 256 KiB
 // No session and no CSRF header: the signature is the authentication.
 import { errorResponse, jsonResponse } from "../http.js";
 import { SUBJECT } from "../connections.js";
 import { requestLookup } from "../export/runner.js";
 import { receiveWebhook } from "../webhooks/receive.js";
+import { readRequestBody } from "../read-body.js";
+import { directoryStub } from "../store/directory-object.js";
+import { callObject } from "../store/rpc.js";
 
 const MAX_BODY_BYTES = 256 * 1024;
 const HEADERS = ["webhook-id", "webhook-timestamp", "webhook-signature"];
@@ -46,10 +50,21 @@ async function receive(ctx, encodedCompany) {
     log(encodedCompany, id, "unknown_company", started);
     return errorResponse(410, "not_connected", "No such company is connected here.");
   }
-  const declared = Number(request.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) return errorResponse(413, "body_too_large", "The webhook body is too large.");
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.byteLength > MAX_BODY_BYTES) return errorResponse(413, "body_too_large", "The webhook body is too large.");
+  // Ask the directory first: addressing the company's object would create a
+  // Durable Object (and a SQLite file) for every random id (issue #16).
+  if (!(await callObject(directoryStub(ctx.env), "isConnected", { subject: company }))) {
+    await request.body?.cancel().catch(() => {});
+    log(company, id, "not_connected", started);
+    return errorResponse(410, "not_connected", "No such company is connected here.");
+  }
+  let bytes;
+  try {
+    bytes = await readRequestBody(request, MAX_BODY_BYTES);
+  } catch (err) {
+    if (err?.code !== "body_too_large") throw err;
+    log(company, id, "body_too_large", started);
+    return errorResponse(413, "body_too_large", "The webhook body is too large.");
+  }
   const headers = {};
   for (const name of HEADERS) {
     const value = request.headers.get(name);

@@ -55,8 +55,10 @@ export async function connect(conn, { subject, name, tokens, sid, dropSid, sessi
   await conn.storage.sync?.();
   await saveSessions(conn);
   await conn.scheduler.schedule("keepalive", now + keepAliveMs(conn.env));
-  for (const hook of onConnect) await runHook(conn, "onConnect", hook, { reconnected });
+  // The directory first: webhooks are refused for companies it does not list,
+  // and an onConnect hook (the webhook subscription) may cause one at once.
   await announce(conn);
+  for (const hook of onConnect) await runHook(conn, "onConnect", hook, { reconnected });
   return describeConnection(conn.record);
 }
 

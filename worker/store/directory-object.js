@@ -6,8 +6,18 @@
 // status changes and disconnect; read by list() and at each callback.
 //
 // Storage: "c:<subject>" → { subject, name, status, updatedAt };
-//          "tx:<id>" → expiresAt (ms epoch), swept when a transaction is consumed.
+//          "tx:<id>" → expiresAt (ms epoch): a used login transaction;
+//          "txx:<expiresAt, 15 digits>:<id>" → id: the same, ordered by expiry.
+// The sweep (at each consume) reads only the oldest few of the ordered keys
+// and stops at the first one not yet expired: it never lists them all. (It
+// did: after 20,000 unauthenticated login/callback pairs a real callback took
+// 58 ms, issue #16.) Keys "tx:" written before the index existed expire
+// unswept; they are few and small.
 import { serveObject } from "./rpc.js";
+
+const SWEEP_BATCH = 60; // ≤ 128 keys per delete: two per transaction
+const expiryKey = (expiresAt, txid) => `txx:${String(Math.max(0, Math.floor(expiresAt))).padStart(15, "0")}:${txid}`;
+const expiryOf = (key) => Number(key.slice(4, 19));
 
 export function directoryStub(env) {
   const namespace = env.DIRECTORY;
@@ -23,12 +33,24 @@ export class DirectoryObject {
   async consumeTransaction({ txid, expiresAt }) {
     const key = `tx:${txid}`;
     if ((await this.storage.get(key)) !== undefined) return false;
-    const now = Date.now();
-    const stale = [];
-    for (const [name, until] of await this.storage.list({ prefix: "tx:" })) if (until <= now) stale.push(name);
-    if (stale.length) await this.storage.delete(stale);
-    await this.storage.put(key, expiresAt);
+    await this.sweepTransactions(Date.now());
+    await this.storage.put({ [key]: expiresAt, [expiryKey(expiresAt, txid)]: txid });
     return true;
+  }
+
+  /** Forgets the oldest expired transactions, a bounded batch per call. */
+  async sweepTransactions(now) {
+    const gone = [];
+    for (const [name, txid] of await this.storage.list({ prefix: "txx:", limit: SWEEP_BATCH })) {
+      if (expiryOf(name) > now) break; // ordered by expiry: the rest are younger
+      gone.push(name, `tx:${txid}`);
+    }
+    if (gone.length) await this.storage.delete(gone);
+  }
+
+  /** Is this company connected here? Asked before a webhook addresses the company's object (issue #16). */
+  async isConnected({ subject }) {
+    return typeof subject === "string" && (await this.storage.get(`c:${subject}`)) !== undefined;
   }
 
   async remember({ subject, name, status }) {
@@ -48,6 +70,7 @@ export class DirectoryObject {
       consumeTransaction: (arg) => this.consumeTransaction(arg),
       remember: (arg) => this.remember(arg),
       forget: (arg) => this.forget(arg),
+      isConnected: (arg) => this.isConnected(arg),
       list: () => this.list(),
     });
   }

@@ -43,9 +43,12 @@ class MemoryStorage {
     this.data.clear();
   }
 
-  async list({ prefix = "" } = {}) {
+  async list({ prefix = "", limit = Infinity } = {}) {
     const out = new Map();
-    for (const key of [...this.data.keys()].sort()) if (key.startsWith(prefix)) out.set(key, structuredClone(this.data.get(key)));
+    for (const key of [...this.data.keys()].sort()) {
+      if (out.size >= limit) break;
+      if (key.startsWith(prefix)) out.set(key, structuredClone(this.data.get(key)));
+    }
     return out;
   }
 

@@ -25,10 +25,13 @@ pub fn parse(text: &str) -> Option<Value> {
 }
 
 impl Parser<'_> {
+    // Inlined by hand: at opt-level "z" these stay calls, one per byte.
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
 
+    #[inline(always)]
     fn next(&mut self) -> Option<u8> {
         let b = self.peek()?;
         self.pos += 1;
@@ -135,12 +138,12 @@ impl Parser<'_> {
         loop {
             // Copy the run of plain characters at once.
             let start = self.pos;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
+            let rest = self.bytes.get(start..)?;
+            let run = rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(rest.len());
+            self.pos = start + run;
             // The input is a &str and runs stop only at ASCII bytes, so the
             // slice is on character boundaries.
             out.push_str(core::str::from_utf8(self.bytes.get(start..self.pos)?).ok()?);
