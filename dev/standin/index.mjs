@@ -21,7 +21,7 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 
 import { createTokenStore } from './adapter.mjs';
-import { createAdminHandler, exportAdminRoutes } from './admin.mjs';
+import { createAdminHandler, exportAdminRoutes, revokeAdminRoutes } from './admin.mjs';
 import { createApiHandler, createReceiptSigner } from './api.mjs';
 import {
   countProviderEvents, createProvider, installMiddleware, PATHS,
@@ -209,6 +209,7 @@ export async function startStandin(opts = {}) {
   });
   attachHandlers({
     handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exports, exportApi,
+    revokeSubject: store.revokeSubject,
   });
 
   const info = readyInfo({
@@ -271,6 +272,7 @@ function createExportSide({
 // and the API server take over from bindServers' 503 placeholders.
 function attachHandlers({
   handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exports, exportApi,
+  revokeSubject,
 }) {
   installMiddleware(provider, {
     issuer,
@@ -283,7 +285,10 @@ function attachHandlers({
       stats,
       getFaults: faults.get,
       setFaults: faults.set,
-      routes: exportAdminRoutes({ exports, getSettings: settings.get, setSettings: settings.set }),
+      routes: [
+        ...exportAdminRoutes({ exports, getSettings: settings.get, setSettings: settings.set }),
+        ...revokeAdminRoutes(revokeSubject),
+      ],
     }),
     interaction: createInteractionHandler({ provider, dataset, resource }),
   });
