@@ -3,8 +3,8 @@
 // needs_reconnect for every browser, and Reconnect restores it in place.
 // Real parts: the stand-in over HTTP, the worker on workerd through miniflare.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { WorkerClient, startStack } from "./helpers/worker-harness.mjs";
+import { after, before, describe, test } from "node:test";
+import { WorkerClient, sleep, startStack } from "./helpers/worker-harness.mjs";
 import { completeAuthorization } from "../../dev/standin/drive.mjs";
 
 let stack;
@@ -46,4 +46,29 @@ test("revoke at the stand-in → needs_reconnect on the next refresh → Reconne
     assert.equal((await browser.api("/v1/introspect")).status, 200);
   }
   await a.post("/auth/disconnect");
+});
+
+describe("revoke seen by the keep-alive alarm", () => {
+  let alarmed;
+  before(async () => {
+    alarmed = await startStack({ runtime: "workerd", accessTtl: 3600, timeoutMs: 1500, extraEnv: { KEEPALIVE_SECONDS: "2" } });
+  });
+  after(async () => {
+    await alarmed?.close();
+  });
+
+  test("an idle connection whose grant was revoked goes needs_reconnect at its next keep-alive, with no browser request", async () => {
+    const browser = new WorkerClient(alarmed.base);
+    await browser.connect({ company: 1 });
+    const subject = alarmed.info.companies[1].subject;
+    const revoked = await fetch(`${alarmed.info.adminUrl}/companies/${encodeURIComponent(subject)}/revoke`, { method: "POST" });
+    assert.equal(revoked.status, 200);
+    let status = "active";
+    const t0 = Date.now();
+    while (status !== "needs_reconnect" && Date.now() - t0 < 12_000) {
+      await sleep(500);
+      status = (await sessionOf(browser)).connections[0].status;
+    }
+    assert.equal(status, "needs_reconnect", "the alarm's refresh met invalid_grant");
+  });
 });
