@@ -3,6 +3,9 @@
 // integration would), so the next refresh gets invalid_grant, while other
 // companies' grants keep working.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import * as pleo from 'pleo-oauth';
@@ -19,23 +22,27 @@ let client;
 before(async () => {
   standin = await startStandin();
   ({ info } = standin);
-  client = new OAuthClient({
-    provider: {
-      issuer: info.issuer,
-      authorizationEndpoint: info.authorizationEndpoint,
-      tokenEndpoint: info.tokenEndpoint,
-      introspectionEndpoint: info.introspectionEndpoint,
-      revocationEndpoint: info.revocationEndpoint,
-      apiBaseUrl: info.apiBaseUrl,
-      issParameterSupported: true,
-    },
-    clientId: info.clientId,
-    clientSecret: info.clientSecret,
-    redirectUri: info.redirectUris[0],
-    scopes: ['users:read', 'companies:read'],
-  });
+  client = new OAuthClient(clientOptionsOf(info));
 });
 after(() => standin.close());
+
+function clientOptionsOf(at) {
+  return {
+    provider: {
+      issuer: at.issuer,
+      authorizationEndpoint: at.authorizationEndpoint,
+      tokenEndpoint: at.tokenEndpoint,
+      introspectionEndpoint: at.introspectionEndpoint,
+      revocationEndpoint: at.revocationEndpoint,
+      apiBaseUrl: at.apiBaseUrl,
+      issParameterSupported: true,
+    },
+    clientId: at.clientId,
+    clientSecret: at.clientSecret,
+    redirectUri: at.redirectUris[0],
+    scopes: ['users:read', 'companies:read'],
+  };
+}
 
 async function send(req) {
   const res = await fetch(req.url, {
@@ -44,14 +51,15 @@ async function send(req) {
   return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
 }
 
-async function connect(company) {
-  const { url, pending } = client.startAuthorization();
+async function connect(company, oauth = client) {
+  const c = oauth;
+  const { url, pending } = c.startAuthorization();
   const callback = await completeAuthorization(url, { company, jar: new CookieJar() });
-  const { code } = client.handleCallback(callback, pending);
-  return client.parseTokenResponse(await send(client.tokenRequest(code, pending)));
+  const { code } = c.handleCallback(callback, pending);
+  return c.parseTokenResponse(await send(c.tokenRequest(code, pending)));
 }
 
-const revoke = (subject) => fetch(`${info.adminUrl}/companies/${encodeURIComponent(subject)}/revoke`, { method: 'POST' });
+const revoke = (subject, at = info) => fetch(`${at.adminUrl}/companies/${encodeURIComponent(subject)}/revoke`, { method: 'POST' });
 
 test('revoke: every grant of the company goes, the next refresh gets invalid_grant, other companies keep theirs', async () => {
   const target = info.companies[0].subject;
@@ -80,4 +88,25 @@ test('revoke: a subject that is not valid percent-encoding is a 400, not a crash
   const res = await fetch(`${info.adminUrl}/companies/urn%ZZ/revoke`, { method: 'POST' });
   assert.equal(res.status, 400);
   assert.equal((await res.json()).error, 'invalid_request');
+});
+
+test('revoke: the revocation is journalled, so a restarted stand-in still refuses the refresh', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'standin-revoke-'));
+  let durable = await startStandin({ dataDir });
+  try {
+    const oauth = new OAuthClient(clientOptionsOf(durable.info));
+    const subject = durable.info.companies[0].subject;
+    const tokens = await connect(subject, oauth);
+    assert.deepEqual(await (await revoke(subject, durable.info)).json(), { revoked: 1 });
+    const ports = { port: Number(new URL(durable.info.issuer).port), apiPort: Number(new URL(durable.info.apiBaseUrl).port) };
+    await durable.close();
+    await new Promise((r) => setTimeout(r, 200));
+    durable = await startStandin({ dataDir, ...ports });
+    const answer = await send(oauth.refreshRequest(tokens.refreshToken));
+    assert.equal(answer.status, 400);
+    assert.equal(JSON.parse(answer.body).error, 'invalid_grant');
+  } finally {
+    await durable.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
