@@ -141,6 +141,27 @@ class StoreAdapter {
   }
 }
 
+// Every grant of one company (oidc-provider's accountId is the company's
+// subject URN here), with the tokens issued under it: what a Pleo admin
+// removing the integration does. Returns how many grants went.
+function revokeSubject(store, subject) {
+  const grantIds = new Set();
+  for (const [key, e] of store.entries) {
+    if (e.value?.accountId !== subject) continue;
+    if (key.startsWith('Grant:')) grantIds.add(key.slice('Grant:'.length));
+    else if (e.value.grantId) grantIds.add(e.value.grantId);
+  }
+  const gone = [];
+  for (const grantId of grantIds) {
+    for (const key of [...(store.grants.get(grantId) ?? []), `Grant:${grantId}`]) {
+      if (store.entries.delete(key)) gone.push([NS, key]);
+    }
+    store.grants.delete(grantId);
+  }
+  store.journal.commit(gone);
+  return grantIds.size;
+}
+
 export function createTokenStore(journal) {
   const store = newStore(journal);
   load(store);
@@ -157,6 +178,7 @@ export function createTokenStore(journal) {
 
   return {
     Adapter,
+    revokeSubject: (subject) => revokeSubject(store, subject),
     size: () => store.entries.size,
     close: () => clearInterval(sweeper),
   };

@@ -122,3 +122,21 @@ export function exportAdminRoutes({ exports, getSettings, setSettings }) {
     ['POST', /^\/settings$/, wrap((m, body) => [200, setSettings(body ?? {})])],
   ];
 }
+
+/**
+ * `POST /companies/<subject>/revoke` → `{revoked: n}`: revokes every grant of
+ * that company, so its next refresh gets invalid_grant.
+ * @param {(subject: string) => number} revokeSubject
+ */
+export function revokeAdminRoutes(revokeSubject) {
+  return [['POST', /^\/companies\/([\w:%.-]{1,200})\/revoke$/, (m) => {
+    let subject;
+    try {
+      subject = decodeURIComponent(m[1]);
+    } catch {
+      throw new AdminError(400, 'invalid_request', 'the company subject is not valid percent-encoding');
+    }
+    const revoked = revokeSubject(subject);
+    return [200, { revoked }];
+  }]];
+}

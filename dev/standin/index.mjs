@@ -21,7 +21,7 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 
 import { createTokenStore } from './adapter.mjs';
-import { createAdminHandler, exportAdminRoutes } from './admin.mjs';
+import { createAdminHandler, exportAdminRoutes, revokeAdminRoutes } from './admin.mjs';
 import { createApiHandler, createReceiptSigner } from './api.mjs';
 import { createContractCheck } from './contract-check.mjs';
 import {
@@ -212,6 +212,7 @@ export async function startStandin(opts = {}) {
   const contract = createContractCheck();
   attachHandlers({
     handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exports, exportApi, contract,
+    revokeSubject: store.revokeSubject,
   });
 
   const info = readyInfo({
@@ -278,6 +279,7 @@ function createExportSide({
 // and the API server take over from bindServers' 503 placeholders.
 function attachHandlers({
   handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exports, exportApi, contract,
+  revokeSubject,
 }) {
   installMiddleware(provider, {
     issuer,
@@ -290,7 +292,10 @@ function attachHandlers({
       stats,
       getFaults: faults.get,
       setFaults: faults.set,
-      routes: exportAdminRoutes({ exports, getSettings: settings.get, setSettings: settings.set }),
+      routes: [
+        ...exportAdminRoutes({ exports, getSettings: settings.get, setSettings: settings.set }),
+        ...revokeAdminRoutes(revokeSubject),
+      ],
     }),
     interaction: createInteractionHandler({ provider, dataset, resource }),
   });
