@@ -7,6 +7,8 @@
 //            buffer per chunk, freed only when V8 collects garbage
 //   hash     the same plus the export run's SHA-256 (worker/export/sha256.js)
 //   byob     a BYOB reader filling one reused 64 KiB buffer
+//   digest   piped natively into workerd's crypto.DigestStream
+//   r2       piped natively into a (local) R2 bucket through a FixedLengthStream
 // Usage: node bench/stream-memory.mjs [--json]
 import http from "node:http";
 import { dirname, join } from "node:path";
@@ -44,7 +46,7 @@ const idleMb = async (ms = 300) => {
 };
 
 const rows = [];
-for (const mode of ["default", "hash", "byob"]) {
+for (const mode of ["default", "hash", "byob", "digest", "r2"]) {
   for (const sizeMb of [1, 26]) {
     const mf = new Miniflare({
       modules: true,
@@ -53,6 +55,7 @@ for (const mode of ["default", "hash", "byob"]) {
       modulesRules: [{ type: "ESModule", include: ["**/*.js"] }],
       compatibilityDate: "2025-01-01",
       bindings: { ORIGIN: origin },
+      r2Buckets: ["RECEIPTS"],
     });
     await mf.ready;
     await (await mf.dispatchFetch(`http://bench/?mode=${mode}&size=1000`)).text(); // warm
