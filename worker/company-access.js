@@ -8,23 +8,57 @@
 // this (the /api/* proxy makes the same check in its one hop, "access").
 // The one place to extend when access is granted by other means (accounts).
 import { WorkerError } from "./http.js";
-import { connectionStub } from "./connections.js";
-import { checkCsrf, requireSession, selectCompany } from "./sessions.js";
+import { SUBJECT, connectionStub } from "./connections.js";
+import { COMPANY_HEADER, checkCsrf, requireSession, selectCompany } from "./sessions.js";
 import { callObject } from "./store/rpc.js";
+import { accountSession, identifyRequest } from "./accounts.js";
+
+const notAllowed = () => new WorkerError(403, "company_not_allowed", "Your account did not connect that company.");
+
+/**
+ * Who acts and for which company, before the company's object is asked:
+ * with createWorker({ identify }) and a signed-in partner user, the user's
+ * account (a company it names is checked by the company's object; without
+ * one, the account's newest company from the directory); otherwise the
+ * browser session from the sealed cookie, as without identify.
+ * @returns {Promise<{session: object, subject: string}>}
+ */
+export async function selectActor(ctx, url = new URL(ctx.request.url)) {
+  const { request, config } = ctx;
+  const identity = await identifyRequest(ctx);
+  if (identity) {
+    const wanted = request.headers.get(COMPANY_HEADER) ?? url.searchParams.get("company");
+    const named = wanted !== null && wanted !== "";
+    if (named && !SUBJECT.test(wanted)) throw notAllowed();
+    const session = await accountSession(ctx, identity, { listCompanies: !named });
+    if (named) return { session, subject: wanted };
+    if (session.companies.length === 0) throw new WorkerError(401, "no_connection", "Your account has no Pleo company connected. Connect to Pleo first.");
+    return { session, subject: session.companies[0] };
+  }
+  const session = await requireSession(request, config);
+  return { session, subject: selectCompany(request, session, url) };
+}
+
+/** An account that does not hold the company is 403 company_not_allowed (a browser session: 401 no_session, as before). */
+export function accessError(session, err) {
+  return session?.account !== undefined && err?.code === "no_session" ? notAllowed() : err;
+}
 
 /**
  * @param {{request: Request, url?: URL, env: object, config: object}} ctx a route's context
  * @param {{csrf?: boolean}} [options] csrf: also require the CSRF header (POST routes)
+ * With createWorker({ identify }) and a signed-in user, `session` is the account's
+ * (`{ sid: "account:<id>", account, user, companies }`): the company's object
+ * checks that the account holds the company (else 403 company_not_allowed).
  * @returns {Promise<{session: {sid: string, companies: string[], expiresAt: number}, subject: string, connection: object}>}
  * @throws {WorkerError} 401 no_session / no_connection, 403 csrf_rejected / company_not_allowed
  */
 export async function requireCompanyAccess(ctx, { csrf = false } = {}) {
   const { request, url = new URL(request.url), env, config } = ctx;
   if (csrf) checkCsrf(request, config);
-  const session = await requireSession(request, config);
-  const subject = selectCompany(request, session, url);
+  const { session, subject } = await selectActor(ctx, url);
   const described = await callObject(connectionStub(env, subject), "describe", { sid: session.sid });
-  if (!described) throw new WorkerError(401, "no_connection", "This company is not connected.");
-  if (!described.held) throw new WorkerError(401, "no_session", "This browser session has ended for that company. Connect to Pleo again.");
+  if (!described) throw session.account !== undefined ? notAllowed() : new WorkerError(401, "no_connection", "This company is not connected.");
+  if (!described.held) throw accessError(session, new WorkerError(401, "no_session", "This browser session has ended for that company. Connect to Pleo again."));
   return { session, subject, connection: described.connection };
 }

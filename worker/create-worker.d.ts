@@ -133,6 +133,17 @@ export interface WorkerOptions {
   demoLedger?: boolean;
   /** The /api/* allow-list (default API_ALLOW_LIST). */
   apiAllowList?: readonly ApiAllowRule[];
+  /**
+   * Partner accounts: the partner's signed-in user from its own auth (cookie, JWT), or null.
+   * Connections are then granted to the account that connected them; without it, anonymous browser sessions.
+   */
+  identify?: (request: Request, env: any) => PartnerIdentity | null | Promise<PartnerIdentity | null>;
+}
+
+/** The partner's signed-in user, as `identify` returns it. */
+export interface PartnerIdentity {
+  user: string;
+  account: string;
 }
 
 /** `Env`: your bindings' type (e.g. the `Env` of `wrangler types`); default a plain record. */

@@ -46,7 +46,10 @@ export function checkWorkerOptions(options) {
     const guess = closest(name);
     throw new TypeError(`createWorker: unknown option "${name}"${guess ? ` (did you mean "${guess}"?)` : ""}. Known options: ${WORKER_OPTIONS.join(", ")}.`);
   }
-  const { ledger, demoLedger, apiAllowList, features, builtins } = options;
+  const { ledger, demoLedger, apiAllowList, features, builtins, identify } = options;
+  if (identify !== undefined && typeof identify !== "function") {
+    throw new TypeError("createWorker: `identify` must be a function (request, env) => ({ user, account }) | null.");
+  }
   if (ledger !== undefined && typeof ledger?.book !== "function") {
     throw new TypeError("createWorker: `ledger` must be an object with a book(entries, context) method.");
   }

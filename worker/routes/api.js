@@ -8,6 +8,12 @@ import { connectionStub } from "../connections.js";
 import { apiFetch } from "../pleo-http.js";
 import { API_ALLOW_LIST, upstreamUrl } from "../api-allow-list.js";
 import { COMPANY_HEADER, checkCsrf, requireSession, selectCompany } from "../sessions.js";
+import { accessError, selectActor } from "../company-access.js";
+
+async function sessionActor(request, config, url) {
+  const session = await requireSession(request, config);
+  return { session, subject: selectCompany(request, session, url) };
+}
 import { callObject } from "../store/rpc.js";
 import { readRequestBody } from "../read-body.js";
 
@@ -27,15 +33,16 @@ async function accessToken(ctx, session, subject, rejectedToken = null) {
     return token.accessToken;
   } catch (err) {
     if (err instanceof WorkerError) app.cache.forgetCompany(subject);
-    throw err;
+    throw accessError(session, err);
   }
 }
 
 async function proxy(ctx) {
   const { request, url, config } = ctx;
   checkCsrf(request, config);
-  const session = await requireSession(request, config);
-  const subject = selectCompany(request, session, url);
+  // Without identify: the sealed cookie, then the one hop below. With it, the
+  // partner's identify first (and the directory when no company is named).
+  const { session, subject } = ctx.app.options?.identify ? await selectActor(ctx, url) : await sessionActor(request, config, url);
   const params = new URLSearchParams(url.search);
   params.delete("company");
   const search = params.toString();

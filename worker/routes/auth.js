@@ -23,6 +23,7 @@ import { requireCompanyAccess } from "../company-access.js";
 import { missingExportScopes } from "../export/missing-scope.js";
 import { callObject } from "../store/rpc.js";
 import { dispatch } from "./dispatch.js";
+import { accountSession, identifyRequest } from "../accounts.js";
 
 const LOGIN_TTL_MS = 10 * 60 * 1000;
 
@@ -44,7 +45,8 @@ function publicClientInfo(config) {
 
 // ---------------------------------------------------------------- /auth/login
 
-async function login({ request, url, config }) {
+async function login(ctx) {
+  const { request, url, config } = ctx;
   // The login cookie must be set on the origin Pleo will redirect back to.
   if (url.origin !== config.appOrigin) return redirectResponse(`${config.appOrigin}${url.pathname}${url.search}`);
   const bounce = loginBounce(request, url); // from another site: once more, same-origin, with the session cookie
@@ -65,8 +67,13 @@ async function login({ request, url, config }) {
   // connecting a second company continues this browser's session.
   const current = await readSession(request, config);
   const session = current ? { sid: current.sid, companies: current.companies } : null;
+  // Partner accounts: the account of the user who starts the flow is granted
+  // the company at the callback (identify runs here, on the same-site request
+  // that carries the partner's own cookies).
+  const identity = await identifyRequest(ctx);
+  const account = identity ? identity.account : null;
   const expiresAt = Date.now() + LOGIN_TTL_MS;
-  const sealed = await seal(config.sessionSecret, LOGIN_COOKIE, { txid: randomId(), pending, returnTo, session }, expiresAt);
+  const sealed = await seal(config.sessionSecret, LOGIN_COOKIE, { txid: randomId(), pending, returnTo, session, account }, expiresAt);
   // SameSite=Lax: the redirect back from Pleo is a cross-site top-level GET.
   return redirectResponse(authorizeUrl, [setCookie(LOGIN_COOKIE, sealed, { maxAgeSeconds: LOGIN_TTL_MS / 1000, sameSite: "Lax" })]);
 }
@@ -156,6 +163,21 @@ async function callback({ request, env, config, app }) {
     return fail(code);
   }
 
+  // Partner accounts: the company is granted to the account that started the
+  // flow; the browser session (and its cookie) stays as it was.
+  const account = typeof tx.account === "string" && tx.account ? tx.account : null;
+  if (account) {
+    try {
+      await callObject(connectionStub(env, subject), "connect", { subject, name, tokens, account });
+      await callObject(directoryStub(env), "grantAccount", { account, subject });
+    } catch (err) {
+      console.error("storing the connection failed:", err?.name, err?.code ?? "");
+      return fail("server_error");
+    }
+    app.cache.forgetCompany(subject);
+    return redirectResponse(tx.returnTo ? safeReturnTo(tx.returnTo) : "/", [clearLogin]);
+  }
+
   // A fresh session id on every login (session fixation); the companies of
   // the session this browser had when it started the flow move over.
   const previous = tx.session && typeof tx.session.sid === "string" ? tx.session : null;
@@ -188,7 +210,10 @@ async function callback({ request, env, config, app }) {
 
 // -------------------------------------------------------------- /auth/session
 
-async function sessionInfo({ request, env, config, app }) {
+async function sessionInfo(ctx) {
+  const { request, env, config, app } = ctx;
+  const identity = await identifyRequest(ctx);
+  if (identity) return accountSessionInfo(ctx, identity);
   const session = await readSession(request, config);
   // Per company, the scopes its token lacks for the features this worker runs (issue #16).
   const builtins = app?.options?.builtins;
@@ -230,6 +255,34 @@ async function sessionInfo({ request, env, config, app }) {
   );
 }
 
+/** /auth/session for a partner's signed-in user: the companies of the user's account. */
+async function accountSessionInfo(ctx, identity) {
+  const { env, config, app } = ctx;
+  const builtins = app?.options?.builtins;
+  const exportsOn = !Array.isArray(builtins) || builtins.some((f) => f?.name === "export");
+  const session = await accountSession(ctx, identity);
+  const described = await Promise.all(
+    session.companies.map((subject) => callObject(connectionStub(env, subject), "describe", { sid: session.sid }).catch(() => null)),
+  );
+  const connections = [];
+  for (const one of described) {
+    if (!one?.held) continue;
+    const { history, ...visible } = one.connection;
+    const missingScopes = exportsOn ? missingExportScopes(visible.scopes) : [];
+    connections.push({ ...visible, missingScopes, history: history.slice(-10), default: connections.length === 0 });
+  }
+  return jsonResponse({
+    connected: connections.some((c) => c.status === "active"),
+    connections,
+    account: identity.account,
+    user: identity.user,
+    companyHeader: COMPANY_HEADER,
+    sessionExpiresAt: null,
+    now: Date.now(),
+    client: publicClientInfo(config),
+  });
+}
+
 // ------------------------------------------- /auth/refresh, logout, disconnect
 
 async function refreshNow(ctx) {
@@ -263,6 +316,7 @@ async function disconnect(ctx) {
   const { session, subject } = await requireCompanyAccess(ctx, { csrf: true });
   const { ended, revoked } = await callObject(connectionStub(env, subject), "disconnect", { sid: session.sid });
   app.cache.forgetCompany(subject);
+  if (session.account !== undefined) return jsonResponse({ disconnected: subject, ended, revoked, connected: false });
   const companies = session.companies.filter((c) => c !== subject);
   const cookie = companies.length ? await sessionCookie(config, { ...session, companies }) : clearSessionCookie();
   return jsonResponse({ disconnected: subject, ended, revoked, connected: companies.length > 0 }, 200, { "Set-Cookie": cookie });

@@ -40,7 +40,7 @@ function connectedRecord(previous, { subject, name, tokens }, now) {
 }
 
 /** Stores a new token set for the company (first connect or reconnect) and admits session `sid`. */
-export async function connect(conn, { subject, name, tokens, sid, dropSid, sessionExpiresAt }, onConnect) {
+export async function connect(conn, { subject, name, tokens, sid, dropSid, sessionExpiresAt, account }, onConnect) {
   await conn.load();
   if (conn.inflight) await conn.inflight.catch(() => {});
   const now = Date.now();
@@ -51,7 +51,9 @@ export async function connect(conn, { subject, name, tokens, sid, dropSid, sessi
   conn.record = connectedRecord(previous, { subject, name, tokens }, now);
   if (dropSid) delete conn.sessions[dropSid];
   if (sid) conn.sessions[sid] = sessionExpiresAt;
-  await conn.storage.put({ record: conn.record, sessions: conn.sessions });
+  // Partner accounts: the account that connected holds the company (not the browser session).
+  if (typeof account === "string" && account) conn.accounts = { ...conn.accounts, [account]: now };
+  await conn.storage.put({ record: conn.record, sessions: conn.sessions, accounts: conn.accounts });
   await conn.storage.sync?.();
   await saveSessions(conn);
   await conn.scheduler.schedule("keepalive", now + keepAliveMs(conn.env));
@@ -74,11 +76,13 @@ export async function disconnect(conn, { sid } = {}, onDisconnect) {
   const revoked = tokens ? await revokeTokens(conn.config, tokens) : false;
   conn.record = null;
   conn.sessions = {};
+  const accounts = Object.keys(conn.accounts ?? {});
+  conn.accounts = {};
   conn.scheduler.reset();
   await conn.storage.deleteAlarm();
   await conn.storage.deleteAll();
   await conn.storage.sync?.();
-  await callObject(directoryStub(conn.env), "forget", { subject: record.subject }).catch(() => {});
+  await callObject(directoryStub(conn.env), "forget", { subject: record.subject, accounts }).catch(() => {});
   return { ended: true, revoked };
 }
 

@@ -13,6 +13,8 @@
 //                for this company. Checking it here makes the API hot path a
 //                single hop: "may this session act for this company" and
 //                "a fresh access token" are answered by one call.
+//   "accounts" { [partner account id]: grantedAt } — with createWorker({ identify }),
+//                the partner accounts that connected this company (accounts.js).
 //   "timers"   the alarm scheduler's named timers (scheduler.js)
 //   anything an extension stores (keys prefixed with its name).
 //
@@ -48,6 +50,7 @@ export function defineConnectionObject(features = [], options = {}) {
       this.env = env;
       this.record = undefined; // undefined: not loaded; null: no connection
       this.sessions = {};
+      this.accounts = {};
       this.inflight = null; // the one refresh in flight (connection-refresh.js)
       const handlers = {
         keepalive: () => this.keepAlive(),
@@ -64,9 +67,10 @@ export function defineConnectionObject(features = [], options = {}) {
 
     async load() {
       if (this.record !== undefined) return this.record;
-      const stored = await this.storage.get(["record", "sessions"]);
+      const stored = await this.storage.get(["record", "sessions", "accounts"]);
       let record = stored.get("record") ?? null;
       this.sessions = stored.get("sessions") ?? {};
+      this.accounts = stored.get("accounts") ?? {};
       if (record?.refreshStartedAt) {
         // The previous instance stopped (crash, kill, eviction) while a
         // refresh was in flight. The token on disk is the last one Pleo gave

@@ -2,9 +2,15 @@
 // { [session id]: expiresAt }, stored under "sessions"; the "sessions" alarm
 // prunes the expired ones. `conn` is the ConnectionObject.
 
-/** May session `sid` act for this company at `now`? (call after conn.load()) */
+// Partner accounts (accounts.js): `conn.accounts` is { [account id]: grantedAt },
+// stored under "accounts"; an account is asked for as the id "account:<id>".
+const ACCOUNT_SID_PREFIX = "account:";
+
+/** May session `sid` (or account "account:<id>") act for this company at `now`? (call after conn.load()) */
 export function holdsSession(conn, sid, now = Date.now()) {
-  return typeof sid === "string" && (conn.sessions[sid] ?? 0) > now;
+  if (typeof sid !== "string") return false;
+  if (sid.startsWith(ACCOUNT_SID_PREFIX)) return Object.hasOwn(conn.accounts ?? {}, sid.slice(ACCOUNT_SID_PREFIX.length));
+  return (conn.sessions[sid] ?? 0) > now;
 }
 
 /** Stores the sessions and sets the prune alarm to the earliest expiry. */

@@ -6,6 +6,7 @@
 // status changes and disconnect; read by list() and at each callback.
 //
 // Storage: "c:<subject>" → { subject, name, status, updatedAt };
+//          "a:<account>\u0000<subject>" → grantedAt: partner accounts' companies (accounts.js);
 //          "tx:<id>" → expiresAt (ms epoch): a used login transaction;
 //          "txx:<expiresAt, 15 digits>:<id>" → id: the same, ordered by expiry.
 // The sweep (at each consume) reads only the oldest few of the ordered keys
@@ -18,6 +19,8 @@ import { serveObject } from "./rpc.js";
 const SWEEP_BATCH = 60; // ≤ 128 keys per delete: two per transaction
 const expiryKey = (expiresAt, txid) => `txx:${String(Math.max(0, Math.floor(expiresAt))).padStart(15, "0")}:${txid}`;
 const expiryOf = (key) => Number(key.slice(4, 19));
+
+const accountKey = (account, subject) => `a:${account}\u0000${subject}`;
 
 export function directoryStub(env) {
   const namespace = env.DIRECTORY;
@@ -57,8 +60,22 @@ export class DirectoryObject {
     await this.storage.put(`c:${subject}`, { subject, name: name ?? null, status, updatedAt: Date.now() });
   }
 
-  async forget({ subject }) {
-    await this.storage.delete(`c:${subject}`);
+  async forget({ subject, accounts = [] }) {
+    await this.storage.delete([`c:${subject}`, ...accounts.filter((a) => typeof a === "string").map((a) => accountKey(a, subject))]);
+  }
+
+  /** Partner accounts: `account` connected `subject`. */
+  async grantAccount({ account, subject }) {
+    await this.storage.put(accountKey(account, subject), Date.now());
+  }
+
+  /** The companies granted to `account` that are still connected, newest grant first. */
+  async accountCompanies({ account }) {
+    const prefix = accountKey(account, "");
+    const granted = [...(await this.storage.list({ prefix }))].map(([key, at]) => ({ subject: key.slice(prefix.length), at }));
+    if (!granted.length) return [];
+    const connected = await this.storage.get(granted.map((g) => `c:${g.subject}`));
+    return granted.filter((g) => connected.has(`c:${g.subject}`)).sort((a, b) => b.at - a.at).map((g) => g.subject);
   }
 
   async list() {
@@ -72,6 +89,8 @@ export class DirectoryObject {
       forget: (arg) => this.forget(arg),
       isConnected: (arg) => this.isConnected(arg),
       list: () => this.list(),
+      grantAccount: (arg) => this.grantAccount(arg),
+      accountCompanies: (arg) => this.accountCompanies(arg),
     });
   }
 }
