@@ -4,6 +4,7 @@
 // plus the notices and address-bar hygiene here. Talks only to the worker on
 // this origin; never sees a token.
 import { bindConnections, currentSession, loadSession } from "./connections.js";
+import { bindDemoIdentity } from "./demo-identity.js";
 import { $, hideNotice, showNotice } from "./dom.js";
 import { AUTH_ERRORS } from "./messages.js";
 import { bindPlayground, fillPlaygroundDefaults, loadLibrary, usePlaygroundSession } from "./playground.js";
@@ -67,6 +68,7 @@ function init() {
   $("notice-close").addEventListener("click", hideNotice);
   bindTabs();
   bindConnections();
+  bindDemoIdentity();
   usePlaygroundSession(currentSession);
   bindPlayground();
   loadSession().then(fillPlaygroundDefaults);

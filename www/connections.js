@@ -40,6 +40,7 @@ export async function loadSession() {
   $("loading").hidden = true;
   if (!session) return;
   state.session = session;
+  document.dispatchEvent(new CustomEvent("pleo:session", { detail: session }));
   state.clockOffsetMs = typeof session.now === "number" ? session.now - Date.now() : 0;
   const subjects = session.connections.map((c) => c.subject);
   if (!subjects.includes(state.activeSubject)) state.activeSubject = subjects[0] ?? null;
