@@ -80,6 +80,7 @@ export async function startStack({
   sessionSecret,
   extraEnv = {},
   store,
+  app,
 } = {}) {
   const port = await freePort();
   const base = `http://localhost:${port}`;
@@ -99,7 +100,7 @@ export async function startStack({
     // The OAuth/connection suites count API and token requests: no background
     // exports here (subscriptions, look-ups); the export tests have their own stack.
     const env = localWorkerEnv(info, { redirectUri, timeoutMs, sessionSecret, extra: { EXPORT_AUTOMATIC: "off", ...extraEnv } });
-    const worker = await startWorkerRuntime(runtime, env, port, { store });
+    const worker = await startWorkerRuntime(runtime, env, port, { store, app }); // app: node only (default worker/index.js)
     closers.push(() => worker.close());
     return {
       runtime,
