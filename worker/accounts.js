@@ -13,7 +13,6 @@ import { callObject } from "./store/rpc.js";
 export const ACCOUNT_SID_PREFIX = "account:";
 const MAX_ID_LENGTH = 200;
 
-// eslint-disable-next-line no-control-regex
 const validId = (v) => typeof v === "string" && v.length > 0 && v.length <= MAX_ID_LENGTH && !/[\u0000-\u001f]/.test(v);
 
 /** The partner's signed-in user for this request, `{ user, account }`, or null (no identify, nobody signed in). Asked once per request. */

@@ -12,6 +12,7 @@ import { SUBJECT, connectionStub } from "./connections.js";
 import { COMPANY_HEADER, checkCsrf, requireSession, selectCompany } from "./sessions.js";
 import { callObject } from "./store/rpc.js";
 import { accountSession, identifyRequest } from "./accounts.js";
+import { directoryStub } from "./store/directory-object.js";
 
 const notAllowed = () => new WorkerError(403, "company_not_allowed", "Your account did not connect that company.");
 
@@ -31,7 +32,14 @@ export async function selectActor(ctx, url = new URL(ctx.request.url)) {
     const named = wanted !== null && wanted !== "";
     if (named && !SUBJECT.test(wanted)) throw notAllowed();
     const session = await accountSession(ctx, identity, { listCompanies: !named });
-    if (named) return { session, subject: wanted };
+    if (named) {
+      // The directory's index first, so a name the account does not hold never
+      // reaches (or creates) a company's object; skipped while the access cache
+      // has a young answer for this account and company (the /api/* hot path).
+      const cached = ctx.app?.cache?.get(session.sid, wanted, ctx.app.cacheTtlMs);
+      if (!cached && !(await callObject(directoryStub(ctx.env), "accountHolds", { account: identity.account, subject: wanted }))) throw notAllowed();
+      return { session, subject: wanted };
+    }
     if (session.companies.length === 0) throw new WorkerError(401, "no_connection", "Your account has no Pleo company connected. Connect to Pleo first.");
     return { session, subject: session.companies[0] };
   }
@@ -39,9 +47,13 @@ export async function selectActor(ctx, url = new URL(ctx.request.url)) {
   return { session, subject: selectCompany(request, session, url) };
 }
 
-/** An account that does not hold the company is 403 company_not_allowed (a browser session: 401 no_session, as before). */
+/**
+ * An account that does not hold the company is 403 company_not_allowed,
+ * whether or not it is connected for someone else (no probing which companies
+ * are connected); a browser session keeps its 401s, as before.
+ */
 export function accessError(session, err) {
-  return session?.account !== undefined && err?.code === "no_session" ? notAllowed() : err;
+  return session?.account !== undefined && (err?.code === "no_session" || err?.code === "no_connection") ? notAllowed() : err;
 }
 
 /**

@@ -99,6 +99,7 @@ for (const runtime of ["node", "workerd"]) {
         assert.equal(named.status, 200);
       }
       assert.equal((await call(bob, "/auth/session")).json.user, "bob");
+      assert.equal((await call(bob, "/export/jobs", { company: subject })).status, 200, "export routes accept the account too");
       assert.equal(stack.tokens.size, consentsBefore, "bob needed no consent (no new token)");
 
       // Another account: nothing listed, 403 for the company by name.
@@ -110,6 +111,9 @@ for (const runtime of ["node", "workerd"]) {
         assert.equal(denied.status, 403, path);
         assert.equal(denied.json.error, "company_not_allowed");
       }
+      const unknown = await call(carol, "/api/v1/companies", { company: "urn:pleo:company:not-connected-here" });
+      assert.equal(unknown.status, 403, "a company connected nowhere looks the same as another account's");
+      assert.equal(unknown.json.error, "company_not_allowed");
       const refresh = await call(carol, "/auth/refresh", { method: "POST", company: subject });
       assert.equal(refresh.status, 403);
       assert.equal(refresh.json.error, "company_not_allowed");

@@ -23,6 +23,9 @@ export interface SessionInfo {
   connections: Connection[];
   companyHeader: string;
   sessionExpiresAt: number | null;
+  /** With createWorker({ identify }) and a signed-in partner user: their account and user id. */
+  account?: string;
+  user?: string;
   now: number;
   client: {
     environment: string;

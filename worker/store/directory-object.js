@@ -69,6 +69,12 @@ export class DirectoryObject {
     await this.storage.put(accountKey(account, subject), Date.now());
   }
 
+  /** Was `subject` granted to `account`, and is it still connected? */
+  async accountHolds({ account, subject }) {
+    const found = await this.storage.get([accountKey(account, subject), `c:${subject}`]);
+    return found.size === 2;
+  }
+
   /** The companies granted to `account` that are still connected, newest grant first. */
   async accountCompanies({ account }) {
     const prefix = accountKey(account, "");
@@ -91,6 +97,7 @@ export class DirectoryObject {
       list: () => this.list(),
       grantAccount: (arg) => this.grantAccount(arg),
       accountCompanies: (arg) => this.accountCompanies(arg),
+      accountHolds: (arg) => this.accountHolds(arg),
     });
   }
 }
