@@ -19,8 +19,8 @@ const notAllowed = () => new WorkerError(403, "company_not_allowed", "Your accou
 /**
  * Who acts and for which company, before the company's object is asked:
  * with createWorker({ identify }) and a signed-in partner user, the user's
- * account (a company it names is checked by the company's object; without
- * one, the account's newest company from the directory); otherwise the
+ * account (a company it names must be in the directory's index for the
+ * account; without one, the account's newest company there); otherwise the
  * browser session from the sealed cookie, as without identify.
  * @returns {Promise<{session: object, subject: string}>}
  */

@@ -9,15 +9,16 @@ import { apiFetch } from "../pleo-http.js";
 import { API_ALLOW_LIST, upstreamUrl } from "../api-allow-list.js";
 import { COMPANY_HEADER, checkCsrf, requireSession, selectCompany } from "../sessions.js";
 import { accessError, selectActor } from "../company-access.js";
-
-async function sessionActor(request, config, url) {
-  const session = await requireSession(request, config);
-  return { session, subject: selectCompany(request, session, url) };
-}
 import { callObject } from "../store/rpc.js";
 import { readRequestBody } from "../read-body.js";
 
 const MAX_API_BODY_BYTES = 1024 * 1024;
+
+/** Without identify: the browser session from the sealed cookie and the company it selects (no hop). */
+async function sessionActor(request, config, url) {
+  const session = await requireSession(request, config);
+  return { session, subject: selectCompany(request, session, url) };
+}
 
 async function accessToken(ctx, session, subject, rejectedToken = null) {
   const { app, env } = ctx;
