@@ -128,8 +128,12 @@ for (const runtime of ["node", "workerd"]) {
       const anonymous = await call(bob, "/api/v1/companies", { company: subject });
       assert.ok([401, 403].includes(anonymous.status), `signed out: ${anonymous.status}`);
       assert.deepEqual((await call(bob, "/auth/session")).json.connections, []);
-      // Alice still has it.
+      // Alice still has it; when she disconnects it, it is gone for the account.
       assert.equal((await call(alice, "/api/v1/companies")).status, 200);
+      const ended = await call(alice, "/auth/disconnect", { method: "POST", company: subject });
+      assert.equal(ended.status, 200);
+      assert.equal(ended.json.connected, false);
+      assert.deepEqual((await call(alice, "/auth/session")).json.connections, []);
 
       for (const page of [alice, bob, carol]) await page.context().close();
     });

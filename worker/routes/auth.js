@@ -23,7 +23,7 @@ import { requireCompanyAccess } from "../company-access.js";
 import { missingExportScopes } from "../export/missing-scope.js";
 import { callObject } from "../store/rpc.js";
 import { dispatch } from "./dispatch.js";
-import { accountSession, identifyRequest } from "../accounts.js";
+import { accountCompanies, accountSession, identifyRequest } from "../accounts.js";
 
 const LOGIN_TTL_MS = 10 * 60 * 1000;
 
@@ -316,7 +316,10 @@ async function disconnect(ctx) {
   const { session, subject } = await requireCompanyAccess(ctx, { csrf: true });
   const { ended, revoked } = await callObject(connectionStub(env, subject), "disconnect", { sid: session.sid });
   app.cache.forgetCompany(subject);
-  if (session.account !== undefined) return jsonResponse({ disconnected: subject, ended, revoked, connected: false });
+  if (session.account !== undefined) {
+    const left = await accountCompanies(env, session.account);
+    return jsonResponse({ disconnected: subject, ended, revoked, connected: left.length > 0 });
+  }
   const companies = session.companies.filter((c) => c !== subject);
   const cookie = companies.length ? await sessionCookie(config, { ...session, companies }) : clearSessionCookie();
   return jsonResponse({ disconnected: subject, ended, revoked, connected: companies.length > 0 }, 200, { "Set-Cookie": cookie });
