@@ -3,6 +3,14 @@
 //! panic; every state survives its own JSON round trip; only documented
 //! codes come out; and an entry whose final result was accepted by a 2xx
 //! answer to a report is never delivered again.
+//!
+//! The fake API behaves like a cursor-paged list: an entry lives on one page
+//! (one request URL). Asked for the same page again (a retry, or after a
+//! crash) it may answer with that page's entries again; a different page
+//! never repeats an entry served on another one. (The run does not promise
+//! to recognise an entry that Pleo serves again on a later page: it keeps
+//! the results of the current page only, and the ledger's idempotency on
+//! `accountingEntryId` covers that case.)
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -10,7 +18,7 @@ use libfuzzer_sys::fuzz_target;
 use pleo_oauth::export::run::{Action, ExportRun, LedgerResult, Purpose, RunOptions};
 use pleo_oauth::export::{ApiResponse, ItemStatus, JobStatus};
 use pleo_oauth::ErrorCode;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Arbitrary, Debug)]
 enum Step {
@@ -63,6 +71,8 @@ fuzz_target!(|input: Input| {
     let mut run = ExportRun::start(options, now).expect("valid options");
     let mut persisted: String;
     let mut reported: HashSet<String> = HashSet::new();
+    // Which page (request URL) served each entry id first.
+    let mut served_on: HashMap<String, String> = HashMap::new();
 
     for step in input.steps.into_iter().take(200) {
         let action = run.next(now).expect("next never fails on a valid state");
@@ -115,9 +125,17 @@ fuzz_target!(|input: Input| {
                 }
             }
             Step::Page { ids, has_next } => {
+                let page_key = match &action {
+                    Action::Request { request, .. } => request.url.clone(),
+                    _ => String::new(),
+                };
                 let data: Vec<String> = ids
                     .iter()
                     .take(120)
+                    .filter(|i| {
+                        let id = format!("e{i}");
+                        served_on.entry(id).or_insert_with(|| page_key.clone()) == &page_key
+                    })
                     .map(|i| format!(r#"{{"accountingEntryId":"e{i}","amount":{{"value":{i}}}}}"#))
                     .collect();
                 let body = format!(
