@@ -8,7 +8,8 @@
 //! - an entry whose result was reported to Pleo is never delivered again:
 //!   results are kept in the state from the moment they arrive until their
 //!   `PUT` succeeded, and the export-items cursor only moves past a page once
-//!   all its results are reported;
+//!   all its results are reported (an entry Pleo serves again on a later
+//!   page is not recognised: the ledger's idempotency covers it);
 //! - every delivered entry is reported before the job is finished;
 //! - the job is written to (reported, or its next entries marked
 //!   `in_progress`) at least every `keep_alive_ms`, well inside Pleo's
