@@ -9,6 +9,7 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { leakedSecrets, startStack } from "./helpers/worker-harness.mjs";
+import { passStandin as passStandinAt } from "./helpers/standin-pages.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const ARTIFACTS = path.join(ROOT, "test-artifacts", "e2e");
@@ -44,18 +45,7 @@ describe("demo page in Chromium", () => {
 
   const shot = (page, name) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 
-  /** On the stand-in: log in if asked, then allow (or deny) on the consent page, back to the demo. */
-  async function passStandin(page, { deny = false, company } = {}) {
-    await page.waitForSelector("form#login, form#consent");
-    if (await page.$("form#login")) {
-      await page.click("form#login button[type=submit]");
-      await page.waitForSelector("form#consent");
-    }
-    if (company !== undefined) await page.check(`form#consent input#company-${company}`);
-    await page.click(deny ? "form#consent button[value=deny]" : "form#consent button[value=allow]");
-    await page.waitForURL((url) => url.href.startsWith(`${stack.base}/`));
-    await page.waitForLoadState("load");
-  }
+  const passStandin = (page, options = {}) => passStandinAt(page, { ...options, base: stack.base });
 
   async function connect(page, options = {}) {
     await page.getByRole("link", { name: "Connect to Pleo" }).click();

@@ -9,6 +9,7 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { startExportStack } from "./helpers/export-stack.mjs";
+import { passStandin } from "./helpers/standin-pages.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const ARTIFACTS = path.join(ROOT, "test-artifacts", "e2e");
@@ -44,14 +45,7 @@ describe("Export tab in Chromium", { timeout: 180_000 }, () => {
     await page.goto(`${stack.base}/`);
 
     await page.getByRole("link", { name: "Connect to Pleo" }).click();
-    await page.waitForSelector("form#login, form#consent");
-    if (await page.$("form#login")) {
-      await page.click("form#login button[type=submit]");
-      await page.waitForSelector("form#consent");
-    }
-    await page.check("form#consent input#company-3");
-    await page.click("form#consent button[value=allow]");
-    await page.waitForURL((url) => url.href.startsWith(`${stack.base}/`));
+    await passStandin(page, { base: stack.base, company: 3 });
     await page.getByRole("button", { name: "Disconnect" }).first().waitFor();
 
     await page.getByRole("tab", { name: "Export" }).click();

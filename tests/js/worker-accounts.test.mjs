@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { chromium } from "playwright-core";
 import { startStack } from "./helpers/worker-harness.mjs";
+import { passStandin } from "./helpers/standin-pages.mjs";
 import { createWorker } from "../../worker/create-worker.js";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -41,15 +42,8 @@ const call = (page, path, { method = "GET", body, company } = {}) =>
 const signIn = (page, user, account) => call(page, "/demo/sign-in", { method: "POST", body: { user, account } });
 
 async function consentAt(base, page, company) {
-      await page.goto(`${base}/auth/login?return_to=%2F`);
-      await page.waitForSelector("form#login, form#consent");
-      if (await page.$("form#login")) {
-        await page.click("form#login button[type=submit]");
-        await page.waitForSelector("form#consent");
-      }
-      await page.check(`form#consent input#company-${company}`);
-      await page.click("form#consent button[value=allow]");
-      await page.waitForURL((url) => url.href.startsWith(`${base}/`));
+  await page.goto(`${base}/auth/login?return_to=%2F`);
+  await passStandin(page, { base, company });
 }
 
 for (const runtime of ["node", "workerd"]) {

@@ -8,6 +8,7 @@ import http from "node:http";
 import { after, before, describe, test } from "node:test";
 import { chromium } from "playwright-core";
 import { startStack } from "./helpers/worker-harness.mjs";
+import { passStandin } from "./helpers/standin-pages.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"];
@@ -35,16 +36,7 @@ describe("login from a link on another site (Chromium)", { timeout: 120_000 }, (
     await stack?.close();
   });
 
-  async function passStandin(page, company) {
-    await page.waitForSelector("form#login, form#consent");
-    if (await page.$("form#login")) {
-      await page.click("form#login button[type=submit]");
-      await page.waitForSelector("form#consent");
-    }
-    await page.check(`form#consent input#company-${company}`);
-    await page.click("form#consent button[value=allow]");
-    await page.waitForURL((url) => url.href.startsWith(`${stack.base}/`));
-  }
+  const consent = (page, company) => passStandin(page, { base: stack.base, company });
 
   const sessionCompanies = async (page) =>
     page.evaluate(async () => (await (await fetch("/auth/session")).json()).connections.map((c) => c.subject).sort());
@@ -56,12 +48,12 @@ describe("login from a link on another site (Chromium)", { timeout: 120_000 }, (
     const [first, second] = stack.info.companies.map((c) => c.subject);
 
     await page.goto(`${stack.base}/auth/login?return_to=%2F`);
-    await passStandin(page, 0);
+    await consent(page, 0);
     assert.deepEqual(await sessionCompanies(page), [first]);
 
     await page.goto(`${otherOrigin}/`);
     await page.click("#connect");
-    await passStandin(page, 1);
+    await consent(page, 1);
     assert.equal(new URL(page.url()).pathname, "/after", "return_to survives the bounce");
     assert.deepEqual(await sessionCompanies(page), [first, second].sort(), "both companies in this browser's session");
     await context.close();
