@@ -1,8 +1,8 @@
 // The npm package as users get it, shared by package.test.mjs and
-// runtimes.test.mjs: the README's runnable examples, and the `npm pack`
+// runtimes.test.mjs: the documentation's runnable examples, and the `npm pack`
 // tarball installed into a scratch project.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,11 +10,20 @@ import { fileURLToPath } from "node:url";
 /** The repository root. */
 export const root = fileURLToPath(new URL("../../..", import.meta.url));
 
-/** The README's code blocks marked `<!-- example: kind -->`. */
+/**
+ * The documentation's files that hold runnable examples: README.md (the
+ * front door), then docs/*.md and worker/README.md, where the longer
+ * examples live.
+ */
+export function exampleFiles() {
+  const docs = readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => join("docs", f));
+  return ["README.md", ...docs, join("worker", "README.md")];
+}
+
+/** The code blocks marked `<!-- example: kind -->` in the documentation (exampleFiles), in that order. */
 export function readmeExamples(kind) {
-  const readme = readFileSync(join(root, "README.md"), "utf8");
   const re = new RegExp(`<!-- example: ${kind} -->\\s*\`\`\`js\\n([\\s\\S]*?)\`\`\``, "g");
-  return [...readme.matchAll(re)].map((m) => m[1]);
+  return exampleFiles().flatMap((file) => [...readFileSync(join(root, file), "utf8").matchAll(re)].map((m) => m[1]));
 }
 
 /**
