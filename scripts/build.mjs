@@ -199,6 +199,9 @@ writeFileSync(join(dist, "edge_public.js"), toEdge(minified(join(root, "js", "pu
 for (const f of ["node.js", "workerd.js"]) writeFileSync(join(dist, f), toEdge(minified(join(root, "js", f)), f));
 // `pleo-oauth/edge` in browsers and bundlers: the web entry over the edge build.
 writeFileSync(join(dist, "edge_web.js"), toEdge(minified(join(root, "js", "web.js")), "web.js") + 'export*from"./edge.js";\n');
+// Types per entry: web.d.ts (browser, OAuth only); index.d.ts (node, workerd,
+// pleo-oauth/edge) re-exports web.d.ts and edge.d.ts.
+copyFileSync(join(root, "js", "web.d.ts"), join(dist, "web.d.ts"));
 copyFileSync(join(root, "js", "index.d.ts"), join(dist, "index.d.ts"));
 copyFileSync(join(root, "js", "edge.d.ts"), join(dist, "edge.d.ts"));
 writeFileSync(join(dist, "BUILD_INFO.json"), JSON.stringify({ wasmBindgen: wbVersion }, null, 2) + "\n");

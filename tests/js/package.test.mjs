@@ -27,7 +27,7 @@ after(() => {
 describe("the packed tarball", () => {
   test("ships dist/ with the wasm, every entry and the types, and no sources", () => {
     const out = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).split("\n").filter(Boolean);
-    for (const f of ["dist/pleo_oauth_bg.wasm", "dist/pleo_oauth.js", "dist/node.js", "dist/web.js", "dist/workerd.js", "dist/index.d.ts", "README.md", "CHANGELOG.md", "package.json"]) {
+    for (const f of ["dist/pleo_oauth_bg.wasm", "dist/pleo_oauth.js", "dist/node.js", "dist/web.js", "dist/workerd.js", "dist/index.d.ts", "dist/web.d.ts", "dist/edge.d.ts", "README.md", "CHANGELOG.md", "package.json"]) {
       assert.ok(out.includes(`package/${f}`), `${f} missing from the tarball`);
     }
     assert.ok(!out.some((f) => f.startsWith("package/src/") || f.startsWith("package/dev/") || f.endsWith(".rs")), "sources leaked into the tarball");
@@ -44,8 +44,8 @@ describe("the packed tarball", () => {
     });
   });
 
-  test("every export named in index.d.ts exists at runtime in Node, and nothing else", async () => {
-    const dts = ["index.d.ts", "edge.d.ts"].map((f) => readFileSync(join(scratch, "app", "node_modules", "pleo-oauth", "dist", f), "utf8")).join("\n");
+  test("every export named in index.d.ts (web.d.ts + edge.d.ts) exists at runtime in Node, and nothing else", async () => {
+    const dts = ["web.d.ts", "edge.d.ts"].map((f) => readFileSync(join(scratch, "app", "node_modules", "pleo-oauth", "dist", f), "utf8")).join("\n");
     const declared = [...dts.matchAll(/^export (?:declare )?(?:function|class|const) (\w+)/gm)].map((m) => m[1]).sort();
     const script = `import * as m from "pleo-oauth"; console.log(JSON.stringify(Object.keys(m).sort()))`;
     const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: join(scratch, "app"), encoding: "utf8" });
