@@ -31,8 +31,10 @@ function pleoOauthPackage(root) {
     setup(b) {
       b.onResolve({ filter: /^pleo-oauth$/ }, async () => {
         const pkg = JSON.parse(await readFile(path.join(root, "package.json"), "utf8"));
-        const target = pkg.exports["."].workerd ?? pkg.exports["."].worker ?? pkg.exports["."].browser;
-        return { path: path.join(root, target) };
+        const entry = pkg.exports["."];
+        const target = entry.workerd ?? entry.worker ?? entry.browser;
+        // A condition is a path or, with its own types, { types, default }.
+        return { path: path.join(root, typeof target === "string" ? target : target.default) };
       });
       // The wasm stays a separate module: workerd compiles it at deploy time
       // (a WebAssembly.Module import; workers may not compile wasm at runtime).
