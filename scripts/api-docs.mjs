@@ -230,7 +230,7 @@ function renderIndex() {
     "| `pleo-oauth/worker` | Cloudflare Workers, Node | worker/create-worker.d.ts | [the edge worker](worker.md) |",
     "| `pleo-oauth/client` | browsers | worker/client/index.d.ts | [the worker's browser client](client.md) |",
     "",
-    "Every function throws `OAuthError` (stable `code`) on bad input; the codes are listed in [docs/OAUTH.md](../OAUTH.md#errors), [docs/WEBHOOKS.md](../WEBHOOKS.md) and [docs/EXPORT-CORE.md](../EXPORT-CORE.md).",
+    "Every function throws `OAuthError` (stable `code`) on bad input; the codes are listed in [SECURITY.md](../../SECURITY.md#error-codes) (OAuth and webhooks) and [docs/EXPORT-CORE.md](../EXPORT-CORE.md) (exports).",
     "",
   ];
   return lines.join("\n");
