@@ -151,10 +151,10 @@ describe("identify option", () => {
   });
 });
 
-// README.md "Use it in your own worker": the partner worker whose identify
+// worker/README.md "Partner accounts": the partner worker whose identify
 // verifies the partner's own JWT cookie with jose (the block marked
 // `<!-- example: identify -->`), run as written on the Node adapter.
-describe("README: identify from a partner's JWT cookie (jose, Chromium)", { timeout: 120_000 }, () => {
+describe("worker/README.md: identify from a partner's JWT cookie (jose, Chromium)", { timeout: 120_000 }, () => {
   const SECRET = "partner-jwt-secret-for-tests-0123456789";
   let dir;
   let example;
@@ -173,7 +173,7 @@ describe("README: identify from a partner's JWT cookie (jose, Chromium)", { time
 
   before(async () => {
     const [code] = readmeExamples("identify");
-    assert.ok(code, "README.md has the identify example");
+    assert.ok(code, "worker/README.md has the identify example");
     dir = await mkdtemp(path.join(tmpdir(), "pleo-identify-"));
     const file = path.join(dir, "worker.mjs");
     // The package's own paths for the names a partner imports.
