@@ -1,5 +1,5 @@
 // The npm package as users get it: `npm pack`, installed into a scratch
-// project, then imported in Node (the README's examples), in workerd through
+// project, then imported in Node (the documentation's examples), in workerd through
 // miniflare (the README's worker example, bundled the way wrangler does), in
 // a Vite production build and in a plain <script type="module"> in headless
 // Chromium, where the shared vectors run too.

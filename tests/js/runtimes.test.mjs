@@ -1,5 +1,6 @@
-// The packed package under the other server runtimes: the README's usage
-// examples (the blocks marked `<!-- example: node -->`, which use only
+// The packed package under the other server runtimes: the documentation's usage
+// examples (the blocks marked `<!-- example: node -->` in README.md, docs/*.md
+// and worker/README.md, which use only
 // `node:assert` and the package) run from the `npm pack` tarball, installed
 // into a scratch project, under Bun (npm package `bun`) and Deno (npm package
 // `@deno/linux-x64-glibc`, `deno run -A`, which resolves node_modules).
