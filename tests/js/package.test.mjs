@@ -1,6 +1,6 @@
 // The npm package as users get it: `npm pack`, installed into a scratch
 // project, then imported in Node (the documentation's examples), in workerd through
-// miniflare (the README's worker example, bundled the way wrangler does), in
+// miniflare (docs/OAUTH.md's worker example, bundled the way wrangler does), in
 // a Vite production build and in a plain <script type="module"> in headless
 // Chromium, where the shared vectors run too.
 import assert from "node:assert/strict";
