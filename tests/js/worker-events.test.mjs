@@ -155,6 +155,7 @@ describe("events through onEvent, logged as JSON lines", { timeout: 240_000 }, (
     assert.equal(failed.length, 1, "one refresh.failed");
     assert.equal(failed[0].final, true);
     assert.equal(failed[0].code, "connection_expired");
+    assert.equal(failed[0].during, "refresh");
     assert.equal(needs.reason, "invalid_grant");
     // Logged: exactly one JSON line per event, the same event that was delivered.
     await waitFor(() => loggedEvents(logs.lines).some((e) => e.id === needs.id), { what: "the needs_reconnect log line" });
@@ -231,6 +232,40 @@ describe("events through onEvent, logged as JSON lines", { timeout: 240_000 }, (
     for (const event of loggedEvents(logs.lines)) {
       for (const key of Object.keys(event)) assert.ok(!/token|secret/i.test(key) || key === "tokens_never", `member ${key}`);
     }
+  });
+});
+
+describe("events from the keep-alive alarm, with no browser request", { timeout: 240_000 }, () => {
+  let stack;
+  let sink;
+  before(async () => {
+    sink = await startSink();
+    stack = await startStack({
+      runtime: "workerd",
+      accessTtl: 3600,
+      timeoutMs: 1500,
+      extraEnv: { EVENT_SINK_URL: sink.url, KEEPALIVE_SECONDS: "2" },
+      workerd: { build: false, buildDir },
+    });
+  });
+  after(async () => {
+    await stack?.close();
+    await sink?.close();
+  });
+
+  test("keepalive.refreshed, then after a revoke: refresh.failed and connection.needs_reconnect during the keep-alive", async () => {
+    const browser = new WorkerClient(stack.base);
+    await browser.connect({ company: 1 });
+    const subject = stack.info.companies[1].subject;
+    const refreshed = await waitFor(() => ofType(sink.accepted("onEvent"), "keepalive.refreshed", subject)[0], { what: "keepalive.refreshed" });
+    assert.ok(Date.parse(refreshed.nextKeepAliveAt) > Date.parse(refreshed.at));
+    const revoked = await fetch(`${stack.info.adminUrl}/companies/${encodeURIComponent(subject)}/revoke`, { method: "POST" });
+    assert.equal(revoked.status, 200);
+    const needs = await waitFor(() => ofType(sink.accepted("onEvent"), "connection.needs_reconnect", subject)[0], { what: "connection.needs_reconnect" });
+    assert.equal(needs.during, "keepalive");
+    const failed = ofType(sink.accepted("onEvent"), "refresh.failed", subject);
+    assert.deepEqual(failed.map((e) => [e.during, e.final]), [["keepalive", true]]);
+    assert.deepEqual(leakedSecrets(sink.received.map((r) => r.text).join("\n"), stack), []);
   });
 });
 

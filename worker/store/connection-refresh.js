@@ -90,6 +90,7 @@ async function refresh(conn, record, reason) {
 
 /** What a failed refresh leaves on record: needs_reconnect on invalid_grant, else the old tokens. */
 async function keepRecordAfterFailedRefresh(conn, record, err, reason) {
+  const during = reason === "keep-alive refresh" ? "keepalive" : "refresh";
   if (err instanceof WorkerError && err.code === "connection_expired") {
     // invalid_grant: the authorisation is gone. Drop the tokens, keep
     // the record (name, history) and the sessions, show Reconnect.
@@ -102,8 +103,8 @@ async function keepRecordAfterFailedRefresh(conn, record, err, reason) {
     };
     await conn.emit(
       [
-        { type: "refresh.failed", during: reason, code: err.code, final: true },
-        { type: "connection.needs_reconnect", during: reason, reason: "invalid_grant" },
+        { type: "refresh.failed", during, code: err.code, final: true },
+        { type: "connection.needs_reconnect", during, reason: "invalid_grant" },
       ],
       { record: conn.record },
     );
@@ -114,7 +115,7 @@ async function keepRecordAfterFailedRefresh(conn, record, err, reason) {
     // have; keep it (the next refresh finds out whether it still works).
     conn.record = { ...record, refreshStartedAt: null };
     const code = err instanceof WorkerError ? err.code : "internal_error";
-    await conn.emit([{ type: "refresh.failed", during: reason, code, final: false }], { record: conn.record });
+    await conn.emit([{ type: "refresh.failed", during, code, final: false }], { record: conn.record });
   }
 }
 
