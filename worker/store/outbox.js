@@ -88,7 +88,7 @@ export class Outbox {
     const entries = { ...keep, ...changes };
     let alarmAt = null;
     if (built.length && sinks.length) {
-      if (this.seq === null) this.seq = (await storage.get(SEQ_KEY)) ?? 0;
+      if (this.seq === null) await this.loadSeq();
       for (const event of built) entries[keyOf(++this.seq)] = { event, accepted: [] };
       entries[SEQ_KEY] = this.seq;
       if (deleteAll) scheduler.reset();
@@ -105,6 +105,14 @@ export class Outbox {
     for (const event of built) console.log(JSON.stringify({ event }));
     if (built.length && sinks.length) this.deliverSoon();
     return built;
+  }
+
+  /** The last sequence number: the stored one, or the last entry's if that is higher. */
+  async loadSeq() {
+    const { storage } = this.conn;
+    const keys = [...(await storage.list({ prefix: PREFIX })).keys()];
+    const last = keys.length ? Number(keys[keys.length - 1].slice(PREFIX.length)) : 0;
+    this.seq = Math.max((await storage.get(SEQ_KEY)) ?? 0, last);
   }
 
   /** The undelivered entries, to carry over a wipe of the object's storage (disconnect). */
@@ -159,9 +167,9 @@ export class Outbox {
     } else {
       this.failures = 0;
       if (this.conn.record === null && (await storage.list({ prefix: PREFIX, limit: 1 })).size === 0) {
-        // Disconnected and everything delivered: nothing of the company is left.
+        // Disconnected and everything delivered: nothing of the company is left
+        // (the numbering goes on in memory; a new instance continues after the last entry).
         await storage.delete(SEQ_KEY);
-        this.seq = null;
       }
     }
   }
