@@ -15,9 +15,12 @@ import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { buildWorker } from "../../worker/local/build.mjs";
 import { startWorkerd } from "../../worker/local/workerd.mjs";
-import { completeAuthorization } from "../../dev/standin/drive.mjs";
+import { chromium } from "playwright-core";
 import { WorkerClient, leakedSecrets, sleep, startStack } from "./helpers/worker-harness.mjs";
+import { passStandin } from "./helpers/standin-pages.mjs";
 
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"];
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ENTRY = path.join(HERE, "fixtures", "events-worker.js");
 
@@ -137,38 +140,56 @@ describe("events through onEvent, logged as JSON lines", { timeout: 240_000 }, (
     await sink?.close();
   });
 
-  test("revoke → refresh.failed + connection.needs_reconnect delivered and logged → Reconnect → connection.reconnected follows", async () => {
-    const browser = new WorkerClient(stack.base);
-    await browser.connect({ company: 2 });
-    const subject = stack.info.companies[2].subject;
-    const [connected] = await waitFor(() => ofType(sink.accepted("onEvent"), "connection.connected", subject).length && ofType(sink.accepted(), "connection.connected", subject), { what: "connection.connected" });
-    assert.match(connected.id, /^[0-9a-f-]{36}$/);
-    assert.ok(!Number.isNaN(Date.parse(connected.at)));
+  test("revoke → refresh.failed + connection.needs_reconnect delivered and logged → Reconnect (Chromium, the stand-in's pages) → connection.reconnected follows", async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    try {
+      const context = await browser.newContext();
+      context.setDefaultTimeout(20_000);
+      const page = await context.newPage();
+      const base = stack.base;
+      const call = (route, method = "GET") =>
+        page.evaluate(async ({ route, method }) => {
+          const r = await fetch(route, { method, headers: { "X-Requested-With": "fetch" } });
+          return { status: r.status, json: await r.json().catch(() => null) };
+        }, { route, method });
 
-    const revoked = await fetch(`${stack.info.adminUrl}/companies/${encodeURIComponent(subject)}/revoke`, { method: "POST" });
-    assert.equal(revoked.status, 200);
-    const refresh = await browser.post("/auth/refresh");
-    assert.equal(refresh.status, 401, refresh.text);
+      await page.goto(`${base}/auth/login?return_to=%2F`);
+      await passStandin(page, { base, company: 2 });
+      const subject = stack.info.companies[2].subject;
+      const [connected] = await waitFor(() => ofType(sink.accepted("onEvent"), "connection.connected", subject).length && ofType(sink.accepted(), "connection.connected", subject), { what: "connection.connected" });
+      assert.match(connected.id, /^[0-9a-f-]{36}$/);
+      assert.ok(!Number.isNaN(Date.parse(connected.at)));
 
-    const needs = await waitFor(() => ofType(sink.accepted("onEvent"), "connection.needs_reconnect", subject)[0], { what: "connection.needs_reconnect" });
-    const failed = ofType(sink.accepted("onEvent"), "refresh.failed", subject);
-    assert.equal(failed.length, 1, "one refresh.failed");
-    assert.equal(failed[0].final, true);
-    assert.equal(failed[0].code, "connection_expired");
-    assert.equal(failed[0].during, "refresh");
-    assert.equal(needs.reason, "invalid_grant");
-    // Logged: exactly one JSON line per event, the same event that was delivered.
-    await waitFor(() => loggedEvents(logs.lines).some((e) => e.id === needs.id), { what: "the needs_reconnect log line" });
-    for (const event of [connected, failed[0], needs]) {
-      assert.deepEqual(loggedEvents(logs.lines).filter((e) => e.id === event.id), [event], `${event.type} logged once, as delivered`);
+      const revoked = await fetch(`${stack.info.adminUrl}/companies/${encodeURIComponent(subject)}/revoke`, { method: "POST" });
+      assert.equal(revoked.status, 200);
+      const refresh = await call("/auth/refresh", "POST");
+      assert.equal(refresh.status, 401, JSON.stringify(refresh.json));
+      assert.equal(refresh.json?.error, "connection_expired");
+
+      const needs = await waitFor(() => ofType(sink.accepted("onEvent"), "connection.needs_reconnect", subject)[0], { what: "connection.needs_reconnect" });
+      const failed = ofType(sink.accepted("onEvent"), "refresh.failed", subject);
+      assert.equal(failed.length, 1, "one refresh.failed");
+      assert.equal(failed[0].final, true);
+      assert.equal(failed[0].code, "connection_expired");
+      assert.equal(failed[0].during, "refresh");
+      assert.equal(needs.reason, "invalid_grant");
+      // Logged: exactly one JSON line per event, the same event that was delivered.
+      await waitFor(() => loggedEvents(logs.lines).some((e) => e.id === needs.id), { what: "the needs_reconnect log line" });
+      for (const event of [connected, failed[0], needs]) {
+        assert.deepEqual(loggedEvents(logs.lines).filter((e) => e.id === event.id), [event], `${event.type} logged once, as delivered`);
+      }
+
+      // The demo page shows Reconnect; pressing it goes through the stand-in's login and consent pages.
+      await page.goto(`${base}/`);
+      await page.click("a:has-text('Reconnect')");
+      await passStandin(page, { base, company: 2 });
+      const reconnected = await waitFor(() => ofType(sink.accepted("onEvent"), "connection.reconnected", subject)[0], { what: "connection.reconnected" });
+      assert.equal(reconnected.previousStatus, "needs_reconnect");
+      assert.equal((await call("/auth/session")).json.connections[0].status, "active");
+    } finally {
+      await browser.close();
     }
-
-    // Reconnect through the stand-in's login and consent pages.
-    const hinted = await browser.fetch(`/auth/login?return_to=%2F&company=${encodeURIComponent(subject)}`);
-    const callback = await browser.fetch(await completeAuthorization(hinted.headers.get("location"), { company: 2 }));
-    assert.equal(callback.status, 302);
-    const reconnected = await waitFor(() => ofType(sink.accepted("onEvent"), "connection.reconnected", subject)[0], { what: "connection.reconnected" });
-    assert.equal(reconnected.previousStatus, "needs_reconnect");
+    const subject = stack.info.companies[2].subject;
 
     // In the company's order, each once here (nothing failed, nothing was killed).
     const order = sink.accepted("onEvent").filter((e) => e.company === subject).map((e) => e.type);
