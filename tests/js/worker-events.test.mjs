@@ -124,6 +124,7 @@ describe("events through onEvent, logged as JSON lines", { timeout: 240_000 }, (
   let stack;
   let sink;
   let logs;
+  let exportBrowser;
   before(async () => {
     sink = await startSink();
     logs = captureLogs();
@@ -213,6 +214,26 @@ describe("events through onEvent, logged as JSON lines", { timeout: 240_000 }, (
     assert.equal(finished.counts.exported + finished.counts.failed, 3);
     const types = sink.accepted("onEvent").filter((e) => e.company === subject).map((e) => e.type);
     assert.ok(types.indexOf("export.job.started") < types.indexOf("export.job.finished"));
+    exportBrowser = browser;
+  });
+
+  test("export.run.gave_up: Pleo answers 409 in the middle of a run", async () => {
+    const subject = stack.info.companies[1].subject;
+    const { jobId } = stack.standin.createExportJob({ company: subject, entries: 40 });
+    stack.standin.setFaults({ apiDelayMs: 150 });
+    try {
+      const run = await exportBrowser.post("/export/run");
+      assert.equal(run.status, 202, run.text);
+      await waitFor(() => ofType(sink.accepted("onEvent"), "export.job.started", subject).some((e) => e.jobId === jobId), { what: "the run to start" });
+      stack.standin.setFaults({ apiDelayMs: 0, apiStatus: 409 });
+      const gaveUp = await waitFor(() => ofType(sink.accepted("onEvent"), "export.run.gave_up", subject)[0], { what: "export.run.gave_up" });
+      assert.equal(gaveUp.jobId, jobId);
+      assert.equal(gaveUp.reason, "gave_up");
+      assert.equal(typeof gaveUp.counts.exported, "number");
+      assert.ok(!ofType(sink.accepted("onEvent"), "export.job.finished", subject).some((e) => e.jobId === jobId), "the job did not finish");
+    } finally {
+      stack.standin.setFaults({ apiDelayMs: 0, apiStatus: 0 });
+    }
   });
 
   test("webhook.rejected: a refused delivery for a connected company, at most one event a minute per company", async () => {
