@@ -138,6 +138,40 @@ export interface WorkerOptions {
    * Connections are then granted to the account that connected them; without it, anonymous browser sessions.
    */
   identify?: (request: Request, env: any) => PartnerIdentity | null | Promise<PartnerIdentity | null>;
+  /**
+   * Events (docs/EVENTS.md): called at least once per event, in each company's order, from the
+   * company's Durable Object. Throwing (or not settling within 15 s) means "not accepted": the
+   * event stays in the company's outbox and is offered again with backoff. De-duplicate on `event.id`.
+   * With an `EVENTS` queue binding, each event is also sent to that Cloudflare Queue.
+   */
+  onEvent?: (event: WorkerEvent, env: any) => void | Promise<void>;
+}
+
+/** The event types (docs/EVENTS.md). */
+export type WorkerEventType =
+  | "connection.connected"
+  | "connection.reconnected"
+  | "connection.needs_reconnect"
+  | "connection.disconnected"
+  | "refresh.failed"
+  | "keepalive.refreshed"
+  | "export.job.started"
+  | "export.job.finished"
+  | "export.run.gave_up"
+  | "webhook.rejected";
+
+/** One event: never a token or a secret. The other members depend on `type` (docs/EVENTS.md). */
+export interface WorkerEvent {
+  /** Unique per event: de-duplicate on it (delivery is at least once). */
+  id: string;
+  type: WorkerEventType;
+  /** ISO 8601 time of the change. */
+  at: string;
+  /** The company's subject URN. */
+  company: string;
+  /** The company's name, when known. */
+  name?: string;
+  [detail: string]: unknown;
 }
 
 /** The partner's signed-in user, as `identify` returns it. */

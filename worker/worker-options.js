@@ -46,7 +46,10 @@ export function checkWorkerOptions(options) {
     const guess = closest(name);
     throw new TypeError(`createWorker: unknown option "${name}"${guess ? ` (did you mean "${guess}"?)` : ""}. Known options: ${WORKER_OPTIONS.join(", ")}.`);
   }
-  const { ledger, demoLedger, apiAllowList, features, builtins, identify } = options;
+  const { ledger, demoLedger, apiAllowList, features, builtins, identify, onEvent } = options;
+  if (onEvent !== undefined && typeof onEvent !== "function") {
+    throw new TypeError("createWorker: `onEvent` must be a function (event, env) => void | Promise<void> (docs/EVENTS.md).");
+  }
   if (identify !== undefined && typeof identify !== "function") {
     throw new TypeError("createWorker: `identify` must be a function (request, env) => ({ user, account }) | null.");
   }

@@ -43,6 +43,13 @@ function fakeConnection({ pleo, ledger, scopes = ["export-jobs:read", "export-jo
     storage: new MapStorage(),
     config: { apiBaseUrl: "https://api.pleo.test" },
     describe: async () => ({ subject: SUBJECT, scopes }),
+    // The object's emit (worker/store/outbox.js): the changes and the events in one write.
+    emit: async (events, changes = {}, { deleteKeys = [] } = {}) => {
+      if (deleteKeys.length) await conn.storage.delete(deleteKeys);
+      await conn.storage.put(changes);
+      conn.events.push(...events);
+    },
+    events: [],
     schedule: async (name, at) => {
       timers[name] = at;
     },

@@ -201,8 +201,12 @@ async function lookup(conn, trigger) {
   const run = { jobId: job.id, state, trigger, startedAt: now };
   const previous = await storage.get(jobKey(job.id));
   const summary = { ...jobSummary(job, previous), status: "in_progress", startedAt: previous?.startedAt ?? new Date(now).toISOString(), error: null };
-  await storage.put({ [RUN_KEY]: run, [jobKey(job.id)]: summary, [LAST_LOOKUP_KEY]: now });
-  await storage.delete(LOOKUP_KEY);
+  // export.job.started in the same write as the run (worker/store/outbox.js).
+  await conn.emit(
+    [{ type: "export.job.started", jobId: job.id, trigger, items: summary.numberOfItems ?? null }],
+    { [RUN_KEY]: run, [jobKey(job.id)]: summary, [LAST_LOOKUP_KEY]: now },
+    { deleteKeys: [LOOKUP_KEY] },
+  );
   await rememberJob(storage, job.id, settings.jobsKept);
   console.log(`export: run started company=${conn.subject} job=${job.id} trigger=${trigger} items=${summary.numberOfItems ?? "?"}`);
   return { run, started: true };
@@ -413,10 +417,23 @@ async function finish(conn, run, action) {
     // Pleo's error type is untrusted text: only a code-shaped one is kept.
     error: action.error ? { code: action.error.code, message: safeExportErrorMessage(action.error.message) } : null,
   };
-  await storage.put(jobKey(run.jobId), summary);
-  await storage.delete(RUN_KEY);
+  // The job's outcome and its event in one write, the run removed with them (worker/store/outbox.js).
+  await conn.emit([finishEvent(run, action, summary)], { [jobKey(run.jobId)]: summary }, { deleteKeys: [RUN_KEY] });
   console.log(
     `export: run ended company=${conn.subject} job=${run.jobId} status=${action.status} exported=${summary.exported} failed=${summary.failed}` +
       (action.error ? ` error=${action.error.code}` : ""),
   );
+}
+
+/**
+ * The event a run's end is: export.job.finished with the job's status and
+ * counts, or export.run.gave_up (the job stays in_progress at Pleo; a later
+ * poll picks it up again).
+ */
+function finishEvent(run, action, summary) {
+  const counts = { exported: summary.exported ?? 0, failed: summary.failed ?? 0, items: summary.numberOfItems ?? null };
+  if (action.status === "gave_up" || action.status === "unknown_status") {
+    return { type: "export.run.gave_up", jobId: run.jobId, reason: action.status, error: action.error?.code ?? null, counts };
+  }
+  return { type: "export.job.finished", jobId: run.jobId, status: action.status, counts, error: action.error?.code ?? null };
 }

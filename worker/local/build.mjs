@@ -43,13 +43,14 @@ function pleoOauthPackage(root) {
   };
 }
 
-export async function buildWorker({ root = ROOT, outdir = BUILD_DIR, log = () => {} } = {}) {
+/** `entry`: the worker module to bundle (default worker/index.js; tests bundle their own createWorker options). */
+export async function buildWorker({ root = ROOT, outdir = BUILD_DIR, entry = path.join(root, "worker", "index.js"), log = () => {} } = {}) {
   const dist = path.join(root, "dist");
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [path.join(root, "worker", "index.js")],
+    entryPoints: [entry],
     outfile: path.join(outdir, "worker.js"),
     bundle: true,
     format: "esm",

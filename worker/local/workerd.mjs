@@ -24,17 +24,20 @@ export async function compatibilityDate(root = ROOT) {
 
 /**
  * Starts workerd. `env` holds the worker's string settings. Builds the bundle
- * first unless `build: false` (then worker/build/ must exist).
+ * first unless `build: false` (then worker/build/, or `buildDir`, must exist).
+ * `eventsQueue`: a local Cloudflare Queue bound as EVENTS (docs/EVENTS.md),
+ * `{ name, consumer?: { script, bindings } }` — the consumer a second worker.
+ * `handleRuntimeStdio(stdout, stderr)`: workerd's output (default: this process's).
  */
-export async function startWorkerd({ env, port = 8787, host = "127.0.0.1", build = true, assets, persistDir, logLevel = LogLevel.WARN } = {}) {
-  if (build) await buildWorker();
+export async function startWorkerd({ env, port = 8787, host = "127.0.0.1", build = true, buildDir = BUILD_DIR, assets, persistDir, eventsQueue, handleRuntimeStdio, logLevel = LogLevel.WARN } = {}) {
+  if (build) await buildWorker({ outdir: buildDir });
   const bindings = {};
   for (const [name, value] of Object.entries(env)) if (typeof value === "string") bindings[name] = value;
   const staticFiles = assets ?? createAssets();
-  const mf = new Miniflare({
+  const main = {
     modules: true,
-    scriptPath: path.join(BUILD_DIR, "worker.js"),
-    modulesRoot: BUILD_DIR,
+    scriptPath: path.join(buildDir, "worker.js"),
+    modulesRoot: buildDir,
     modulesRules: [
       { type: "ESModule", include: ["**/*.js"] },
       { type: "CompiledWasm", include: ["**/*.wasm"] },
@@ -49,13 +52,21 @@ export async function startWorkerd({ env, port = 8787, host = "127.0.0.1", build
     d1Databases: { LEDGER_DB: "pleo-oauth-ledger" },
     // Its receipts (worker/export/ledger-receipts.js): local R2, persisted under defaultPersistRoot.
     r2Buckets: { RECEIPTS: "pleo-oauth-receipts" },
-    ...(persistDir ? { defaultPersistRoot: persistDir, durableObjectsPersist: path.join(persistDir, "durable-objects") } : {}),
     serviceBindings: { ASSETS: (request) => staticFiles.fetch(request) },
+    ...(eventsQueue ? { queueProducers: { EVENTS: { queueName: eventsQueue.name } } } : {}),
+  };
+  const consumer = eventsQueue?.consumer
+    ? [{ name: "events-consumer", modules: true, script: eventsQueue.consumer.script, bindings: eventsQueue.consumer.bindings ?? {}, queueConsumers: { [eventsQueue.name]: { maxBatchTimeout: 1 } } }]
+    : [];
+  const shared = {
     port,
     host,
     log: new Log(logLevel),
     cf: false, // offline: no request.cf download from Cloudflare
-  });
+    ...(persistDir ? { defaultPersistRoot: persistDir, durableObjectsPersist: path.join(persistDir, "durable-objects") } : {}),
+    ...(handleRuntimeStdio ? { handleRuntimeStdio } : {}),
+  };
+  const mf = new Miniflare(consumer.length ? { ...shared, workers: [{ name: "pleo-oauth", ...main }, ...consumer] } : { ...shared, ...main });
   const url = await mf.ready;
   return {
     url: url.href,

@@ -53,7 +53,11 @@ export async function connect(conn, { subject, name, tokens, sid, dropSid, sessi
   if (sid) conn.sessions[sid] = sessionExpiresAt;
   // Partner accounts: the account that connected holds the company (not the browser session).
   if (typeof account === "string" && account) conn.accounts = { ...conn.accounts, [account]: now };
-  await conn.storage.put({ record: conn.record, sessions: conn.sessions, accounts: conn.accounts });
+  // The event in the same write as the record (outbox.js).
+  const event = reconnected
+    ? { type: "connection.reconnected", previousStatus: previous.status, scopes: conn.record.scopes }
+    : { type: "connection.connected", scopes: conn.record.scopes };
+  await conn.emit([event], { record: conn.record, sessions: conn.sessions, accounts: conn.accounts });
   await conn.storage.sync?.();
   await saveSessions(conn);
   await conn.scheduler.schedule("keepalive", now + keepAliveMs(conn.env));
@@ -74,13 +78,17 @@ export async function disconnect(conn, { sid } = {}, onDisconnect) {
   // Hooks run while the tokens still work (e.g. deleting a webhook subscription).
   for (const hook of onDisconnect) await runHook(conn, "onDisconnect", hook, { tokens: Boolean(tokens) });
   const revoked = tokens ? await revokeTokens(conn.config, tokens) : false;
+  // Everything goes but the events not yet delivered, which stay with
+  // connection.disconnected (one write: wipe, then put them back).
+  const event = { type: "connection.disconnected", company: record.subject, name: record.name ?? undefined, revoked };
+  const undelivered = await conn.outbox.pending();
   conn.record = null;
   conn.sessions = {};
   const accounts = Object.keys(conn.accounts ?? {});
   conn.accounts = {};
   conn.scheduler.reset();
   await conn.storage.deleteAlarm();
-  await conn.storage.deleteAll();
+  await conn.emit([event], {}, { deleteAll: true, keep: undelivered });
   await conn.storage.sync?.();
   await callObject(directoryStub(conn.env), "forget", { subject: record.subject, accounts }).catch(() => {});
   return { ended: true, revoked };

@@ -16,6 +16,7 @@
 //   "accounts" { [partner account id]: grantedAt } — with createWorker({ identify }),
 //                the partner accounts that connected this company (accounts.js).
 //   "timers"   the alarm scheduler's named timers (scheduler.js)
+//   "outbox:<seq>", "outboxSeq"  events not yet delivered to every sink (outbox.js)
 //   anything an extension stores (keys prefixed with its name).
 //
 // The class only loads state and wires; each concern is its own module:
@@ -32,6 +33,7 @@ import { adoptSession, holdsSession, leaveSession, pruneSessions } from "./conne
 import { announce, connect, disconnect } from "./connection-lifecycle.js";
 import { connectionRpcMethods, extensionContext } from "./connection-rpc.js";
 import { serveObject } from "./rpc.js";
+import { OUTBOX_TIMER, Outbox } from "./outbox.js";
 
 export { keepAliveMs } from "./connection-refresh.js";
 
@@ -52,9 +54,11 @@ export function defineConnectionObject(features = [], options = {}) {
       this.sessions = {};
       this.accounts = {};
       this.inflight = null; // the one refresh in flight (connection-refresh.js)
+      this.outbox = new Outbox(this, options); // events (outbox.js, docs/EVENTS.md)
       const handlers = {
         keepalive: () => this.keepAlive(),
         sessions: () => this.pruneSessions(),
+        [OUTBOX_TIMER]: () => this.outbox.deliver(),
       };
       for (const [name, fn] of Object.entries(alarms)) handlers[name] = (firedAt) => fn(this.context, firedAt);
       this.scheduler = new AlarmScheduler(this.storage, handlers);
@@ -81,6 +85,14 @@ export function defineConnectionObject(features = [], options = {}) {
       }
       this.record = record;
       return record;
+    }
+
+    /**
+     * Writes `changes` and the events (`[{ type, ...detail }]`) as one storage
+     * write, logs them, and starts their delivery (outbox.js).
+     */
+    emit(events, changes = {}, opts = {}) {
+      return this.outbox.commit(changes, events, opts);
     }
 
     holds(sid, now = Date.now()) {

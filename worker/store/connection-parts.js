@@ -4,7 +4,7 @@
 // "keepalive" and "sessions" alarms).
 
 /** Alarm names the ConnectionObject itself uses. */
-const OWN_ALARMS = ["keepalive", "sessions"];
+const OWN_ALARMS = ["keepalive", "sessions", "outbox"];
 
 /**
  * Merges `feature.connection` parts:

@@ -62,7 +62,7 @@ async function refresh(conn, record, reason) {
     tokens = await requestRefresh(conn.config, record.tokens);
   } catch (err) {
     if (conn.record === null) throw err; // disconnected meanwhile
-    await keepRecordAfterFailedRefresh(conn, record, err);
+    await keepRecordAfterFailedRefresh(conn, record, err, reason);
     throw err;
   }
   if (conn.record === null) return; // disconnected while the refresh was in flight
@@ -78,14 +78,19 @@ async function refresh(conn, record, reason) {
   };
   // security.md: the rotated refresh token is on disk before anyone gets
   // the new access token (sync() waits for the write to be durable).
-  await conn.storage.put("record", next);
+  // A keep-alive refresh is an event, written with the record (outbox.js).
+  const events = reason === "keep-alive refresh"
+    ? [{ type: "keepalive.refreshed", expiresAt: isoTime(tokens.expiresAt), nextKeepAliveAt: isoTime(now + keepAliveMs(conn.env)) }]
+    : [];
+  await conn.emit(events, { record: next });
   await conn.storage.sync?.();
   conn.record = next;
   await conn.scheduler.schedule("keepalive", now + keepAliveMs(conn.env));
 }
 
 /** What a failed refresh leaves on record: needs_reconnect on invalid_grant, else the old tokens. */
-async function keepRecordAfterFailedRefresh(conn, record, err) {
+async function keepRecordAfterFailedRefresh(conn, record, err, reason) {
+  const during = reason === "keep-alive refresh" ? "keepalive" : "refresh";
   if (err instanceof WorkerError && err.code === "connection_expired") {
     // invalid_grant: the authorisation is gone. Drop the tokens, keep
     // the record (name, history) and the sessions, show Reconnect.
@@ -96,16 +101,25 @@ async function keepRecordAfterFailedRefresh(conn, record, err) {
       refreshStartedAt: null,
       history: addHistory(record, "Pleo rejected the refresh token: needs reconnect"),
     };
-    await conn.storage.put("record", conn.record);
+    await conn.emit(
+      [
+        { type: "refresh.failed", during, code: err.code, final: true },
+        { type: "connection.needs_reconnect", during, reason: "invalid_grant" },
+      ],
+      { record: conn.record },
+    );
     await conn.scheduler.cancel("keepalive");
     await conn.announce();
   } else {
     // Not sent, or no usable answer: the old refresh token is all we
     // have; keep it (the next refresh finds out whether it still works).
     conn.record = { ...record, refreshStartedAt: null };
-    await conn.storage.put("record", conn.record);
+    const code = err instanceof WorkerError ? err.code : "internal_error";
+    await conn.emit([{ type: "refresh.failed", during, code, final: false }], { record: conn.record });
   }
 }
+
+const isoTime = (ms) => (Number.isFinite(ms) ? new Date(ms).toISOString() : null);
 
 /** Keep-alive alarm: refresh a refresh token unused for KEEPALIVE_DAYS so Pleo never expires it. */
 export async function keepAlive(conn) {

@@ -54,6 +54,8 @@ export function extensionContext(conn, options) {
     },
     /** May this browser session act for this company? (routes pass the session id) */
     holds: async (sid) => Boolean(await conn.load()) && holdsSession(conn, sid),
+    /** Writes `changes` and the events in one storage write, then delivers them (outbox.js). */
+    emit: (events, changes, opts) => conn.emit(events, changes, opts),
     schedule: (name, at) => conn.scheduler.schedule(name, at),
     cancel: (name) => conn.scheduler.cancel(name),
     /** Runs fn({ subject, accessToken, api }) with this company's token, no hop (see connections.js). */

@@ -31,6 +31,18 @@ export class AlarmScheduler {
     await this.persist();
   }
 
+  /**
+   * For a caller's own atomic write (outbox.js): moves the timer `name` to
+   * `at` unless it fires earlier already, in memory only, and returns the
+   * storage entries and the alarm time to write together with its change.
+   */
+  async stage(name, at) {
+    if (!this.handlers[name]) throw new Error(`no alarm handler named ${name}`);
+    const timers = await this.load();
+    if (!(name in timers) || timers[name] > at) timers[name] = at;
+    return { entries: { [TIMERS_KEY]: { ...timers } }, alarmAt: Math.min(...Object.values(timers)) };
+  }
+
   async cancel(name) {
     const timers = await this.load();
     if (!(name in timers)) return;

@@ -8,6 +8,13 @@ import { verifyWebhook } from "pleo-oauth";
 import { SUBSCRIPTION_KEY } from "./subscriptions.js";
 
 export const SEEN_PREFIX = "webhooks:seen:";
+// webhook.rejected (docs/EVENTS.md): anyone can POST a bad signature, so at
+// most one event per company per REJECTED_WINDOW_MS (carrying how many
+// rejections it stands for), and none while 100 events wait undelivered.
+const REJECTED_KEY = "webhooks:lastRejectedEvent";
+const REJECTED_WINDOW_MS = 60_000;
+const REJECTED_OUTBOX_CAP = 100;
+const unreported = new WeakMap(); // per object (its storage): rejections since the last event
 const SWEEP_KEY = "webhooks:lastSweep";
 const DEFAULT_DEDUP_SECONDS = 24 * 3600;
 
@@ -36,7 +43,7 @@ export async function receiveWebhook(conn, delivery, startLookup) {
   if (!connection) return { outcome: "not_connected" };
   // Connected, but no subscription secret on record (e.g. setting it up failed):
   // nothing can be verified, so nothing is accepted (401, the sender retries).
-  if (!subscription?.secret) return { outcome: "no_subscription_secret" };
+  if (!subscription?.secret) return rejected(conn, delivery, "no_subscription_secret");
 
   let verified;
   try {
@@ -47,7 +54,7 @@ export async function receiveWebhook(conn, delivery, startLookup) {
       now: Date.now(),
     });
   } catch (err) {
-    if (err?.name === "OAuthError") return { outcome: err.code };
+    if (err?.name === "OAuthError") return rejected(conn, delivery, err.code);
     throw err;
   }
 
@@ -65,6 +72,24 @@ export async function receiveWebhook(conn, delivery, startLookup) {
     await startLookup(conn, "webhook");
   }
   return { outcome: "accepted", id: verified.id, type: verified.type };
+}
+
+// The webhook-id is the sender's text: kept only as a short printable token.
+const printableId = (s) => (typeof s === "string" ? s.replace(/[^\w.:-]/g, "?").slice(0, 80) : null);
+
+/** A refused delivery: reported as webhook.rejected, rate-limited per company (see REJECTED_WINDOW_MS). */
+async function rejected(conn, delivery, outcome) {
+  const now = Date.now();
+  const count = (unreported.get(conn.storage) ?? 0) + 1;
+  const last = await conn.storage.get(REJECTED_KEY);
+  if (typeof last === "number" && now - last < REJECTED_WINDOW_MS && now >= last) {
+    unreported.set(conn.storage, count);
+    return { outcome };
+  }
+  const event = { type: "webhook.rejected", reason: outcome, webhookId: printableId(delivery.headers?.["webhook-id"]), rejections: count };
+  await conn.emit([event], { [REJECTED_KEY]: now }, { unlessHolding: REJECTED_OUTBOX_CAP });
+  unreported.set(conn.storage, 0);
+  return { outcome };
 }
 
 /** Forgets webhook-ids older than the dedup window, at most once an hour. */

@@ -10,13 +10,13 @@ import { freePort } from "../../../dev/standin/process.mjs";
 export { freePort };
 
 /** The edge worker on the Node adapter or on workerd (miniflare). */
-export async function startWorkerRuntime(runtime, env, port, { store, app, persistDir } = {}) {
+export async function startWorkerRuntime(runtime, env, port, { store, app, persistDir, workerd = {} } = {}) {
   if (runtime === "node") {
     const { startNodeWorker } = await import("../../../worker/local/node.mjs");
     return startNodeWorker({ env, port, store, app });
   }
   const { startWorkerd } = await import("../../../worker/local/workerd.mjs");
-  return startWorkerd({ env, port, persistDir });
+  return startWorkerd({ env, port, persistDir, ...workerd });
 }
 
 
@@ -68,7 +68,8 @@ async function startTokenRecorder(upstreamOrigin) {
  * Starts stand-in + worker. runtime: "workerd" | "node".
  * `startRecorder(standinInfo)` replaces the default token recorder; a
  * recorder with `proxiesApi` also stands in front of the stand-in's API.
- * Returns { runtime, base, redirectUri, standin, info, env, worker, recorder,
+ * `workerd`: more startWorkerd options (buildDir, persistDir, eventsQueue, handleRuntimeStdio).
+ * Returns { runtime, base, port, redirectUri, standin, info, env, worker, recorder,
  * sessionSecret, tokens (Set), close() }.
  */
 export async function startStack({
@@ -81,6 +82,7 @@ export async function startStack({
   extraEnv = {},
   store,
   app,
+  workerd,
 } = {}) {
   const port = await freePort();
   const base = `http://localhost:${port}`;
@@ -100,11 +102,12 @@ export async function startStack({
     // The OAuth/connection suites count API and token requests: no background
     // exports here (subscriptions, look-ups); the export tests have their own stack.
     const env = localWorkerEnv(info, { redirectUri, timeoutMs, sessionSecret, extra: { EXPORT_AUTOMATIC: "off", ...extraEnv } });
-    const worker = await startWorkerRuntime(runtime, env, port, { store, app }); // app: node only (default worker/index.js)
+    const worker = await startWorkerRuntime(runtime, env, port, { store, app, workerd }); // app: node only (default worker/index.js)
     closers.push(() => worker.close());
     return {
       runtime,
       base,
+      port,
       redirectUri,
       standin,
       info: standin.info,
