@@ -8,39 +8,38 @@
 // a small API server with Pleo's paths and dummy data per company, plus fault
 // injection and counters for tests and load tests.
 //
-// This file wires the parts together; each concern lives in its own module:
-// auth-server.mjs (oidc-provider configuration and middleware),
-// interactions.mjs (sign-in and consent), api.mjs (the API server),
-// admin.mjs (loopback admin routes), faults.mjs, stats.mjs, adapter.mjs
-// (token storage), journal.mjs (persistence), data.mjs (seeded companies),
-// entries.mjs (accounting entries), exports.mjs + export-routes.mjs (the v3
-// export workflow), webhooks.mjs + subscription-routes.mjs (webhooks),
-// pagination.mjs.
+// This file wires the parts together; the parts live in five rooms, each
+// with an index.mjs that is its only door: oauth/ (the authorization server,
+// sign-in and consent, token storage), api/ (the API server, pagination, the
+// contract check, seeded companies), export/ (the v3 export workflow),
+// webhooks/ (subscriptions and signed delivery) and runtime/ (journal,
+// faults, counters, admin routes, settings). README.md has the file map.
 
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 
-import { createTokenStore } from './adapter.mjs';
-import { createAdminHandler, exportAdminRoutes, revokeAdminRoutes } from './admin.mjs';
-import { createApiHandler, createReceiptSigner } from './api.mjs';
-import { createContractCheck } from './contract-check.mjs';
 import {
-  countProviderEvents, createProvider, installMiddleware, PATHS,
-} from './auth-server.mjs';
-import { createDataset, DEMO_USER, SCOPES } from './data.mjs';
-import { exportRoutes } from './export-routes.mjs';
-import { createExports } from './exports.mjs';
-import { createFaultSwitch } from './faults.mjs';
-import { listen } from './http-util.mjs';
-import { openJournal } from './journal.mjs';
-import { createInteractionHandler } from './interactions.mjs';
-import { receiptPlan, withFileDigests } from './receipt-files.mjs';
-import { createSettings } from './settings.mjs';
-import { newStats, resetStats, snapshotStats } from './stats.mjs';
-import { subscriptionRoutes } from './subscription-routes.mjs';
-import { createWebhooks } from './webhooks.mjs';
+  createApiHandler, createContractCheck, createDataset, createReceiptSigner, DEMO_USER, SCOPES,
+} from './api/index.mjs';
+import {
+  createExports, exportRoutes, receiptPlan, withFileDigests,
+} from './export/index.mjs';
+import {
+  countProviderEvents, createInteractionHandler, createProvider, createTokenStore, installMiddleware, PATHS,
+} from './oauth/index.mjs';
+import {
+  createAdminHandler, createFaultSwitch, createSettings, exportAdminRoutes, listen, newStats, openJournal,
+  resetStats, revokeAdminRoutes, snapshotStats,
+} from './runtime/index.mjs';
+import { createWebhooks, subscriptionRoutes } from './webhooks/index.mjs';
 
 export { SCOPES, DEMO_USER };
+// Drivers for tests and load tests: the sign-in and consent pages over HTTP,
+// the whole token flow, and the stand-in in a child process.
+export {
+  completeAuthorization, CookieJar, obtainTokens, refreshTokens,
+} from './oauth/index.mjs';
+export { freePort, startStandinProcess } from './runtime/index.mjs';
 
 export const DEFAULT_CLIENT_ID = 'pleo-demo-client';
 // A dummy secret for a local dev server: not a credential for anything real.

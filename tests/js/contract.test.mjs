@@ -19,8 +19,7 @@ import { after, before, describe, test } from 'node:test';
 import { exportRunDelivered, exportRunFeed, exportRunNext, exportRunStart } from 'pleo-oauth';
 
 import { checkWebhookDelivery, loadContract } from '../../dev/pleo-api/contract.mjs';
-import { obtainTokens } from '../../dev/standin/drive.mjs';
-import { startStandin } from '../../dev/standin/index.mjs';
+import { obtainTokens, startStandin } from '../../dev/standin/index.mjs';
 import { standinApiAs } from './helpers/standin-api.mjs';
 
 const contract = loadContract();

@@ -14,20 +14,20 @@
 //   export-queries.mjs   reads, as pagination.mjs rows
 //   export-views.mjs     the job and item objects clients see
 
-import { sweep } from './export-expiry.mjs';
-import { applyEvent, createJob } from './export-lifecycle.mjs';
+import { sweep } from './expiry.mjs';
+import { applyEvent, createJob } from './lifecycle.mjs';
 import {
   adminJob, adminJobs, companyIdOf, exportItems, getJob, jobItems, listJobs,
-} from './export-queries.mjs';
-import { updateItems } from './export-reports.mjs';
-import { seedExports } from './export-seed.mjs';
+} from './queries.mjs';
+import { updateItems } from './reports.mjs';
+import { seedExports } from './seed.mjs';
 import {
   companyOps, companyState, createExportStore, entryById, loadExports,
-} from './export-store.mjs';
+} from './store.mjs';
 
 export {
   ExportError, ITEM_STATUSES, JOB_STATUSES, MAX_ITEMS_PER_UPDATE,
-} from './export-records.mjs';
+} from './records.mjs';
 
 // Sets a company's export settings (the admin's switch for MISSING_CONTRA_ACCOUNTS).
 function configureCompany(store, companyId, { missingContraAccounts }) {

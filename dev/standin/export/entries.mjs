@@ -13,7 +13,7 @@
 
 import { createHash } from 'node:crypto';
 
-import { prng, uuid } from './data.mjs';
+import { prng, uuid } from '../api/index.mjs';
 
 // Value of one major unit of each currency in millionths of a DKK (fixed demo rates).
 const RATE = {

@@ -3,7 +3,7 @@
 
 import http from 'node:http';
 
-import { gatewayErrorPage } from './pages.mjs';
+import { gatewayErrorPage } from '../oauth/index.mjs';
 
 export const FAULT_DEFAULTS = Object.freeze({
   tokenDelayMs: 0, // delay every token request by this many ms

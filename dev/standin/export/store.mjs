@@ -4,7 +4,7 @@
 // Loading from the journal lives here; seeding in export-seed.mjs.
 
 import { accountingEntry } from './entries.mjs';
-import { UNFINISHED } from './export-records.mjs';
+import { UNFINISHED } from './records.mjs';
 
 /**
  * @param {object} o see createExports (exports.mjs)

@@ -2,8 +2,8 @@
 // its event counters, and the koa middleware in front of it (admin routes,
 // sign-in/consent interactions, token-endpoint faults, the iss switch).
 
-import { SCOPES } from './data.mjs';
-import { injectTokenFault } from './faults.mjs';
+import { SCOPES } from '../api/index.mjs';
+import { injectTokenFault } from '../runtime/index.mjs';
 import { errorPage, PAGE_HEADERS } from './pages.mjs';
 
 export const PATHS = {

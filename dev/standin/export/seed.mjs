@@ -3,10 +3,10 @@
 
 import {
   itemOp, jobOp, newItem, newJob,
-} from './export-records.mjs';
+} from './records.mjs';
 import {
   addJob, companyOps, entryById, entryIdAt, growEntries,
-} from './export-store.mjs';
+} from './store.mjs';
 
 const SEED_POOL = 48; // unexported entries per company at first start
 const SEED_HISTORY = [ // finished jobs every company starts with

@@ -1,11 +1,10 @@
 // Pleo's v3 export API over exports.mjs: routes, scopes, query parameters.
 
 import {
-  accessDenied, ApiError, readJson, requireScope,
-} from './api.mjs';
+  accessDenied, ApiError, paginate, readJson, requireScope,
+} from '../api/index.mjs';
 import { ITEM_STATUSES, JOB_STATUSES } from './exports.mjs';
 import { receiptBytes } from './entries.mjs';
-import { paginate } from './pagination.mjs';
 import { plannedFiles, receiptStream } from './receipt-files.mjs';
 
 // A repeated parameter or a comma-separated list; every value must be known.

@@ -3,10 +3,10 @@
 // order: jobs keyed by their sequence number, items and entries by their
 // position in the job, so cursors stay put while statuses change.
 
-import { sweep } from './export-expiry.mjs';
-import { notFound, UNFINISHED, ExportError } from './export-records.mjs';
-import { companyState, entryById } from './export-store.mjs';
-import { adminItemView, itemView, storeJobView } from './export-views.mjs';
+import { sweep } from './expiry.mjs';
+import { notFound, UNFINISHED, ExportError } from './records.mjs';
+import { companyState, entryById } from './store.mjs';
+import { adminItemView, itemView, storeJobView } from './views.mjs';
 
 /** A job of the company (any company when companyId is null), after expiry; EXPORT_NOT_FOUND otherwise. */
 export function findJob(store, companyId, jobId) {

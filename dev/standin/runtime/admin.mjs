@@ -1,9 +1,9 @@
 // Loopback-only admin routes under {adminUrl} = {issuer}/__standin, for tests,
 // load tests and the demo: counters, faults, and (export.mjs) export jobs.
 
-import { sendJson } from './auth-server.mjs';
+import { sendJson } from '../oauth/index.mjs';
 import { isLoopback, readBody } from './http-util.mjs';
-import { receiptPlan, withFileDigests } from './receipt-files.mjs';
+import { receiptPlan, withFileDigests } from '../export/index.mjs';
 import { snapshotStats } from './stats.mjs';
 
 export class AdminError extends Error {

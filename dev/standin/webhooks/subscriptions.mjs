@@ -8,7 +8,7 @@
 
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 
-import { logDelivery } from './stats.mjs';
+import { logDelivery } from '../runtime/index.mjs';
 
 export const EVENT_TYPES = Object.freeze(['v1.export-job.created']);
 const STATUSES = ['ACTIVE', 'INACTIVE'];

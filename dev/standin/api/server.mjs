@@ -6,7 +6,7 @@
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-import { apiFault } from './faults.mjs';
+import { apiFault } from '../runtime/index.mjs';
 import { byPosition, paginate, PaginationError } from './pagination.mjs';
 
 // Pleo's JSON content type, spelled as Pleo sends it.
