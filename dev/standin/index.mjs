@@ -22,13 +22,13 @@ import {
   createApiHandler, createContractCheck, createDataset, createReceiptSigner, DEMO_USER, SCOPES,
 } from './api/index.mjs';
 import {
-  createExports, exportRoutes, receiptPlan, withFileDigests,
+  exportAdminRoutes, exportControls, exportRoutes, openExportStore,
 } from './export/index.mjs';
 import {
   countProviderEvents, createInteractionHandler, createProvider, createTokenStore, installMiddleware, PATHS,
 } from './oauth/index.mjs';
 import {
-  createAdminHandler, createFaultSwitch, createSettings, exportAdminRoutes, listen, newStats, openJournal,
+  createAdminHandler, createFaultSwitch, createSettings, listen, newStats, openJournal,
   resetStats, revokeAdminRoutes, snapshotStats,
 } from './runtime/index.mjs';
 import { createWebhooks, subscriptionRoutes } from './webhooks/index.mjs';
@@ -114,29 +114,6 @@ function readyInfo({
   };
 }
 
-// The admin routes' export operations, as methods for in-process tests.
-function exportControls(exports) {
-  const companyIdOf = (company) => {
-    const companyId = exports.companyIdOf(company);
-    if (!companyId) throw new TypeError(`unknown company ${company}`);
-    return companyId;
-  };
-  return {
-    /** {company: URN or id, entries: N} → {jobId, accountingEntryIds}, like POST {adminUrl}/export-jobs. */
-    createExportJob({ company, entries = 10, isInteractive = true, receipts }) {
-      const job = exports.createJob(companyIdOf(company), { count: entries, isInteractive, receipts: receiptPlan(receipts) });
-      return { jobId: job.id, accountingEntryIds: exports.adminJob(job.id).items.map((i) => i.accountingEntryId) };
-    },
-    /** {job, items: [{accountingEntryId, status, externalId, failureReason, reports}]} or undefined. */
-    exportJob: (id) => withFileDigests(exports, exports.adminJob(id)),
-    /** Ends an unfinished job as failed, like POST {adminUrl}/export-jobs/<id>/fail; returns the job. */
-    failExportJob: (id, failureReason = 'Cancelled in the stand-in') => exports.applyEvent(null, {
-      event: 'failed', jobId: id, failureReason, failureReasonType: 'canceled_by_user',
-    }),
-    configureCompany: (company, config) => exports.configureCompany(companyIdOf(company), config),
-  };
-}
-
 /**
  * Starts the stand-in (authorization server + API).
  * @param {object} [opts]
@@ -146,12 +123,12 @@ function exportControls(exports) {
  * @param {string[]} [opts.redirectUris=[]] added to the default redirect URIs
  * @param {number} [opts.accessTtl=900] access-token lifetime in seconds
  * @param {number} [opts.refreshTtl=5184000] refresh-token lifetime in seconds (60 days)
- * @param {object} [opts.faults={}] initial faults, see faults.mjs
+ * @param {object} [opts.faults={}] initial faults, see runtime/faults.mjs
  * @param {boolean} [opts.quiet=true] false: log one line per request to stderr
  * @param {string} [opts.clientId] / [opts.clientSecret] override the demo client's credentials
  * @param {boolean} [opts.discovery=false] serve /.well-known/* (Pleo publishes none)
  * @param {string} [opts.dataDir] persist grants, tokens, keys, export jobs and
- *   subscriptions here (journal.mjs); none: memory only
+ *   subscriptions here (runtime/journal.mjs); none: memory only
  * @param {boolean} [opts.reset=false] with dataDir: start empty
  * @param {number} [opts.exportJobTtl=3600] seconds after its last update until a job expires
  * @param {number} [opts.webhookRetryMs=1000] first webhook retry delay (then ×4)
@@ -205,12 +182,12 @@ export async function startStandin(opts = {}) {
   });
   countProviderEvents(provider, stats);
 
-  const { webhooks, exports, exportApi } = createExportSide({
+  const { webhooks, exportStore, exportApi } = createExportSide({
     journal, dataset, stats, settings, faults, closing, keys, apiBaseUrl,
   });
   const contract = createContractCheck();
   attachHandlers({
-    handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exports, exportApi, contract,
+    handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exportStore, exportApi, contract,
     revokeSubject: store.revokeSubject,
   });
 
@@ -226,8 +203,8 @@ export async function startStandin(opts = {}) {
     resetStats: () => resetStats(stats),
     setSettings: settings.set,
     settings: settings.get,
-    ...exportControls(exports),
-    /** Requests refused and answers sent that Pleo's documents do not allow (contract-check.mjs). */
+    ...exportControls(exportStore),
+    /** Requests refused and answers sent that Pleo's documents do not allow (api/contract-check.mjs). */
     contractViolations: contract.violations,
     resetContractViolations: contract.reset,
     dataDir: dataDir ?? null,
@@ -258,7 +235,7 @@ function createExportSide({
     settings: settings.webhookPolicy,
     closing: closing.signal,
   });
-  const exports = createExports({
+  const exportStore = openExportStore({
     journal,
     dataset,
     stats,
@@ -266,18 +243,18 @@ function createExportSide({
     onJobCreated: (job) => webhooks.deliver(job.companyId, 'v1.export-job.created', job),
   });
   const exportApi = exportRoutes({
-    exports,
+    store: exportStore,
     receipts: createReceiptSigner(keys.receiptKey, apiBaseUrl, settings.receiptLinkTtlMs),
     apiBaseUrl,
     getFaults: faults.current,
   });
-  return { webhooks, exports, exportApi };
+  return { webhooks, exportStore, exportApi };
 }
 
 // The auth server (oidc-provider behind the middleware: admin, interactions)
 // and the API server take over from bindServers' 503 placeholders.
 function attachHandlers({
-  handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exports, exportApi, contract,
+  handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exportStore, exportApi, contract,
   revokeSubject,
 }) {
   installMiddleware(provider, {
@@ -292,7 +269,7 @@ function attachHandlers({
       getFaults: faults.get,
       setFaults: faults.set,
       routes: [
-        ...exportAdminRoutes({ exports, getSettings: settings.get, setSettings: settings.set }),
+        ...exportAdminRoutes({ store: exportStore, getSettings: settings.get, setSettings: settings.set }),
         ...revokeAdminRoutes(revokeSubject),
       ],
     }),

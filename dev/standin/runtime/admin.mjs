@@ -1,9 +1,9 @@
 // Loopback-only admin routes under {adminUrl} = {issuer}/__standin, for tests,
-// load tests and the demo: counters, faults, and (export.mjs) export jobs.
+// load tests and the demo: counters, faults, and the routes the rooms add
+// (export/admin.mjs: export jobs and settings; revokeAdminRoutes below).
 
 import { sendJson } from '../oauth/index.mjs';
 import { isLoopback, readBody } from './http-util.mjs';
-import { receiptPlan, withFileDigests } from '../export/index.mjs';
 import { snapshotStats } from './stats.mjs';
 
 export class AdminError extends Error {
@@ -64,63 +64,6 @@ export function createAdminHandler({ stats, getFaults, setFaults, routes: extra 
       });
     }
   };
-}
-
-/** Admin routes of the export workflow and the stand-in's settings. */
-export function exportAdminRoutes({ exports, getSettings, setSettings }) {
-  const wrap = (fn) => (...args) => {
-    try {
-      return fn(...args);
-    } catch (err) {
-      if (Number.isInteger(err.status) && typeof err.type === 'string') throw new AdminError(err.status, err.type, err.message);
-      if (err instanceof TypeError) throw new AdminError(400, 'BAD_REQUEST', err.message);
-      throw err;
-    }
-  };
-  const company = (ref) => {
-    const id = exports.companyIdOf(ref);
-    if (!id) throw new AdminError(404, 'COMPANY_NOT_FOUND', 'Unknown company: pass its subject URN or id');
-    return id;
-  };
-  return [
-    // What a Pleo user's "Export" button does (api.md).
-    ['POST', /^\/export-jobs$/, wrap((m, body) => {
-      if (body === null || typeof body !== 'object') throw new AdminError(400, 'BAD_REQUEST', 'body must be {"company", "entries"}');
-      const entries = body.entries ?? 10;
-      if (!Number.isInteger(entries) || entries < 1) throw new AdminError(400, 'BAD_REQUEST', 'entries must be a positive integer');
-      const companyId = company(body.company);
-      let receipts;
-      try {
-        receipts = receiptPlan(body.receipts);
-      } catch (err) {
-        throw new AdminError(400, 'BAD_REQUEST', err.message);
-      }
-      const job = exports.createJob(companyId, { count: entries, isInteractive: body.isInteractive ?? true, receipts });
-      const { items } = exports.adminJob(job.id);
-      return [201, { jobId: job.id, accountingEntryIds: items.map((i) => i.accountingEntryId) }];
-    })],
-    ['GET', /^\/export-jobs$/, wrap((m, body, url) => {
-      const ref = url.searchParams.get('company');
-      return [200, { jobs: exports.adminJobs(ref ? company(ref) : null) }];
-    })],
-    ['GET', /^\/export-jobs\/([\w-]{1,64})$/, wrap((m) => {
-      const view = withFileDigests(exports, exports.adminJob(m[1]));
-      if (!view) throw new AdminError(404, 'EXPORT_NOT_FOUND', `Export job ${m[1]} not found`);
-      return [200, view];
-    })],
-    // Ends an unfinished job as a Pleo user cancelling it would: failed (tests
-    // that need the company free for another job).
-    ['POST', /^\/export-jobs\/([\w-]{1,64})\/fail$/, wrap((m, body) => {
-      const reason = typeof body?.failureReason === 'string' ? body.failureReason : 'Cancelled in the stand-in';
-      return [200, { job: exports.applyEvent(null, { event: 'failed', jobId: m[1], failureReason: reason, failureReasonType: 'canceled_by_user' }) }];
-    })],
-    ['PUT', /^\/companies\/([\w:-]{1,100})$/, wrap((m, body) => {
-      if (body === null || typeof body !== 'object') throw new AdminError(400, 'BAD_REQUEST', 'body must be {"missingContraAccounts": bool}');
-      return [200, exports.configureCompany(company(m[1]), body)];
-    })],
-    ['GET', /^\/settings$/, () => [200, getSettings()]],
-    ['POST', /^\/settings$/, wrap((m, body) => [200, setSettings(body ?? {})])],
-  ];
 }
 
 /**

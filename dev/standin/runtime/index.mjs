@@ -2,7 +2,7 @@
 // the loopback admin routes, run-time settings, HTTP helpers, and the
 // stand-in in a child process. What the other rooms and the entry use.
 
-export { createAdminHandler, exportAdminRoutes, revokeAdminRoutes } from './admin.mjs';
+export { AdminError, createAdminHandler, revokeAdminRoutes } from './admin.mjs';
 export { apiFault, createFaultSwitch, injectTokenFault } from './faults.mjs';
 export { listen, readBody } from './http-util.mjs';
 export { openJournal } from './journal.mjs';

@@ -1,4 +1,4 @@
-// Pleo's webhook subscriptions API (/v1/subscriptions) over webhooks.mjs.
+// Pleo's webhook subscriptions API (/v1/subscriptions) over subscriptions.mjs.
 // Pleo documents no scope for it: any valid token works, for its own company.
 
 import { paginate, readJson } from '../api/index.mjs';
