@@ -3,11 +3,10 @@
 // driver that walks the pages over HTTP. What the other rooms and the entry use.
 
 export {
-  countProviderEvents, createProvider, installMiddleware, PATHS, sendJson,
+  countProviderEvents, createProvider, installMiddleware, PATHS,
 } from './auth-server.mjs';
 export { createTokenStore } from './adapter.mjs';
 export {
   completeAuthorization, CookieJar, obtainTokens, refreshTokens,
 } from './drive.mjs';
 export { createInteractionHandler } from './interactions.mjs';
-export { gatewayErrorPage } from './pages.mjs';

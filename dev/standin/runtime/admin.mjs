@@ -2,8 +2,7 @@
 // load tests and the demo: counters, faults, and the routes the rooms add
 // (export/admin.mjs: export jobs and settings; revokeAdminRoutes below).
 
-import { sendJson } from '../oauth/index.mjs';
-import { isLoopback, readBody } from './http-util.mjs';
+import { isLoopback, readBody, sendJson } from './http-util.mjs';
 import { snapshotStats } from './stats.mjs';
 
 export class AdminError extends Error {

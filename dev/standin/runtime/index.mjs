@@ -3,8 +3,8 @@
 // stand-in in a child process. What the other rooms and the entry use.
 
 export { AdminError, createAdminHandler, revokeAdminRoutes } from './admin.mjs';
-export { apiFault, createFaultSwitch, injectTokenFault } from './faults.mjs';
-export { listen, readBody } from './http-util.mjs';
+export { apiFault, createFaultSwitch } from './faults.mjs';
+export { listen, readBody, sendJson } from './http-util.mjs';
 export { openJournal } from './journal.mjs';
 export { freePort, startStandinProcess } from './process.mjs';
 export { createSettings } from './settings.mjs';
