@@ -177,7 +177,7 @@ describe('the stand-in answers as Pleo documents', () => {
     while (!receiver.received.length && Date.now() - start < 5000) await new Promise((r) => setTimeout(r, 20));
     t.add('the documented delivery itself', checkWebhookDelivery(contract, documented.body));
     t.add('the stand-in delivery body', receiver.received.length ? checkWebhookDelivery(contract, JSON.parse(receiver.received[0].body)) : ['no delivery arrived']);
-    // The stand-in's own recorder (contract-check.mjs) saw the same calls.
+    // The stand-in's own recorder (api/contract-check.mjs) saw the same calls.
     t.add("the stand-in's recorder", standin.contractViolations?.() ?? ['the stand-in records no contract violations']);
     t.done();
   });
