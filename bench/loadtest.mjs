@@ -11,7 +11,7 @@
 //            --access-ttl S --timeout-ms N --json
 //
 // Phases: (1) log every session in over HTTP (GET /auth/login → the stand-in's
-// sign-in and consent via dev/standin/drive.mjs → GET /auth/callback), faults
+// sign-in and consent via completeAuthorization (dev/standin/index.mjs) → GET /auth/callback), faults
 // off; (2) switch the faults on (--faults) and run every session's calls —
 // `--concurrency` sessions at a time, each issuing its calls in bursts of
 // `--burst` concurrent requests with a random think time between bursts;
@@ -28,7 +28,7 @@
 // The stand-in runs in its own process (dev/standin/cli.mjs) so it does not
 // share an event loop with the load generator. Progress goes to stderr; the
 // table to stdout; with --json the last stdout line is one JSON object.
-import { freePort, startStandinProcess } from "../dev/standin/process.mjs";
+import { freePort, startStandinProcess } from "../dev/standin/index.mjs";
 import { CookieBrowser, forEachPooled } from "./loadtest-browser.mjs";
 import os from "node:os";
 import path from "node:path";
@@ -187,7 +187,7 @@ async function startStack(opts, closers) {
 
 /** Phase 1: log every session in (faults off). */
 async function loginPhase(opts, base, companies) {
-  const { completeAuthorization } = await import(path.join(ROOT, "dev/standin/drive.mjs"));
+  const { completeAuthorization } = await import(path.join(ROOT, "dev/standin/index.mjs"));
   progress(`phase 1: logging in ${opts.sessions} sessions (${opts.concurrency} at a time)`);
   const started = performance.now();
   const sessions = Array.from({ length: opts.sessions }, (_, i) => ({ i, browser: new Browser(base), company: companies[i % COMPANIES], ok: false }));

@@ -15,7 +15,7 @@
 //
 // The stand-in runs in its own process (node dev/standin/cli.mjs) so it does
 // not share an event loop with the load generator. Progress on stderr.
-import { freePort, startStandinProcess } from "../dev/standin/process.mjs";
+import { freePort, startStandinProcess } from "../dev/standin/index.mjs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -53,7 +53,7 @@ class Jar {
 
 /** Logs in through the edge worker: /auth/login → stand-in pages → /auth/callback. */
 async function loginThroughWorker(workerUrl) {
-  const { completeAuthorization } = await import(path.join(ROOT, "dev/standin/drive.mjs"));
+  const { completeAuthorization } = await import(path.join(ROOT, "dev/standin/index.mjs"));
   const jar = new Jar();
   const login = await fetch(new URL("/auth/login?return_to=/", workerUrl), { redirect: "manual" });
   jar.store(login);
@@ -67,7 +67,7 @@ async function loginThroughWorker(workerUrl) {
 
 /** A token for the bare worker, from a plain pleo-oauth flow against the stand-in. */
 async function accessTokenDirect(info) {
-  const { completeAuthorization } = await import(path.join(ROOT, "dev/standin/drive.mjs"));
+  const { completeAuthorization } = await import(path.join(ROOT, "dev/standin/index.mjs"));
   const { OAuthClient } = await import("pleo-oauth");
   const client = new OAuthClient({
     provider: {

@@ -2,7 +2,7 @@
 // checker: requests and answers are validated with ajv, a real JSON-Schema
 // validator, after the readings of docs/PLEO-API.md "Readings" are applied.
 // Used by the contract tests (tests/js/contract.test.mjs) and by the
-// stand-in's recorder of violations (dev/standin/contract-check.mjs).
+// stand-in's recorder of violations (dev/standin/api/contract-check.mjs).
 //
 //   const contract = loadContract();
 //   contract.checkRequest({ method, url, body })           → ["…", …] (empty: conforms)

@@ -8,39 +8,38 @@
 // a small API server with Pleo's paths and dummy data per company, plus fault
 // injection and counters for tests and load tests.
 //
-// This file wires the parts together; each concern lives in its own module:
-// auth-server.mjs (oidc-provider configuration and middleware),
-// interactions.mjs (sign-in and consent), api.mjs (the API server),
-// admin.mjs (loopback admin routes), faults.mjs, stats.mjs, adapter.mjs
-// (token storage), journal.mjs (persistence), data.mjs (seeded companies),
-// entries.mjs (accounting entries), exports.mjs + export-routes.mjs (the v3
-// export workflow), webhooks.mjs + subscription-routes.mjs (webhooks),
-// pagination.mjs.
+// This file wires the parts together; the parts live in five rooms, each
+// with an index.mjs that is its only door: oauth/ (the authorization server,
+// sign-in and consent, token storage), api/ (the API server, pagination, the
+// contract check, seeded companies), export/ (the v3 export workflow),
+// webhooks/ (subscriptions and signed delivery) and runtime/ (journal,
+// faults, counters, admin routes, settings). README.md has the file map.
 
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 
-import { createTokenStore } from './adapter.mjs';
-import { createAdminHandler, exportAdminRoutes, revokeAdminRoutes } from './admin.mjs';
-import { createApiHandler, createReceiptSigner } from './api.mjs';
-import { createContractCheck } from './contract-check.mjs';
 import {
-  countProviderEvents, createProvider, installMiddleware, PATHS,
-} from './auth-server.mjs';
-import { createDataset, DEMO_USER, SCOPES } from './data.mjs';
-import { exportRoutes } from './export-routes.mjs';
-import { createExports } from './exports.mjs';
-import { createFaultSwitch } from './faults.mjs';
-import { listen } from './http-util.mjs';
-import { openJournal } from './journal.mjs';
-import { createInteractionHandler } from './interactions.mjs';
-import { receiptPlan, withFileDigests } from './receipt-files.mjs';
-import { createSettings } from './settings.mjs';
-import { newStats, resetStats, snapshotStats } from './stats.mjs';
-import { subscriptionRoutes } from './subscription-routes.mjs';
-import { createWebhooks } from './webhooks.mjs';
+  createApiHandler, createContractCheck, createDataset, createReceiptSigner, DEMO_USER, SCOPES,
+} from './api/index.mjs';
+import {
+  exportAdminRoutes, exportControls, exportRoutes, openExportStore,
+} from './export/index.mjs';
+import {
+  countProviderEvents, createInteractionHandler, createProvider, createTokenStore, installMiddleware, PATHS,
+} from './oauth/index.mjs';
+import {
+  createAdminHandler, createFaultSwitch, createSettings, listen, newStats, openJournal,
+  resetStats, revokeAdminRoutes, snapshotStats,
+} from './runtime/index.mjs';
+import { createWebhooks, subscriptionRoutes } from './webhooks/index.mjs';
 
 export { SCOPES, DEMO_USER };
+// Drivers for tests and load tests: the sign-in and consent pages over HTTP,
+// the whole token flow, and the stand-in in a child process.
+export {
+  completeAuthorization, CookieJar, obtainTokens, refreshTokens,
+} from './oauth/index.mjs';
+export { freePort, startStandinProcess } from './runtime/index.mjs';
 
 export const DEFAULT_CLIENT_ID = 'pleo-demo-client';
 // A dummy secret for a local dev server: not a credential for anything real.
@@ -115,29 +114,6 @@ function readyInfo({
   };
 }
 
-// The admin routes' export operations, as methods for in-process tests.
-function exportControls(exports) {
-  const companyIdOf = (company) => {
-    const companyId = exports.companyIdOf(company);
-    if (!companyId) throw new TypeError(`unknown company ${company}`);
-    return companyId;
-  };
-  return {
-    /** {company: URN or id, entries: N} → {jobId, accountingEntryIds}, like POST {adminUrl}/export-jobs. */
-    createExportJob({ company, entries = 10, isInteractive = true, receipts }) {
-      const job = exports.createJob(companyIdOf(company), { count: entries, isInteractive, receipts: receiptPlan(receipts) });
-      return { jobId: job.id, accountingEntryIds: exports.adminJob(job.id).items.map((i) => i.accountingEntryId) };
-    },
-    /** {job, items: [{accountingEntryId, status, externalId, failureReason, reports}]} or undefined. */
-    exportJob: (id) => withFileDigests(exports, exports.adminJob(id)),
-    /** Ends an unfinished job as failed, like POST {adminUrl}/export-jobs/<id>/fail; returns the job. */
-    failExportJob: (id, failureReason = 'Cancelled in the stand-in') => exports.applyEvent(null, {
-      event: 'failed', jobId: id, failureReason, failureReasonType: 'canceled_by_user',
-    }),
-    configureCompany: (company, config) => exports.configureCompany(companyIdOf(company), config),
-  };
-}
-
 /**
  * Starts the stand-in (authorization server + API).
  * @param {object} [opts]
@@ -147,12 +123,12 @@ function exportControls(exports) {
  * @param {string[]} [opts.redirectUris=[]] added to the default redirect URIs
  * @param {number} [opts.accessTtl=900] access-token lifetime in seconds
  * @param {number} [opts.refreshTtl=5184000] refresh-token lifetime in seconds (60 days)
- * @param {object} [opts.faults={}] initial faults, see faults.mjs
+ * @param {object} [opts.faults={}] initial faults, see runtime/faults.mjs
  * @param {boolean} [opts.quiet=true] false: log one line per request to stderr
  * @param {string} [opts.clientId] / [opts.clientSecret] override the demo client's credentials
  * @param {boolean} [opts.discovery=false] serve /.well-known/* (Pleo publishes none)
  * @param {string} [opts.dataDir] persist grants, tokens, keys, export jobs and
- *   subscriptions here (journal.mjs); none: memory only
+ *   subscriptions here (runtime/journal.mjs); none: memory only
  * @param {boolean} [opts.reset=false] with dataDir: start empty
  * @param {number} [opts.exportJobTtl=3600] seconds after its last update until a job expires
  * @param {number} [opts.webhookRetryMs=1000] first webhook retry delay (then ×4)
@@ -206,12 +182,12 @@ export async function startStandin(opts = {}) {
   });
   countProviderEvents(provider, stats);
 
-  const { webhooks, exports, exportApi } = createExportSide({
+  const { webhooks, exportStore, exportApi } = createExportSide({
     journal, dataset, stats, settings, faults, closing, keys, apiBaseUrl,
   });
   const contract = createContractCheck();
   attachHandlers({
-    handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exports, exportApi, contract,
+    handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exportStore, exportApi, contract,
     revokeSubject: store.revokeSubject,
   });
 
@@ -227,8 +203,8 @@ export async function startStandin(opts = {}) {
     resetStats: () => resetStats(stats),
     setSettings: settings.set,
     settings: settings.get,
-    ...exportControls(exports),
-    /** Requests refused and answers sent that Pleo's documents do not allow (contract-check.mjs). */
+    ...exportControls(exportStore),
+    /** Requests refused and answers sent that Pleo's documents do not allow (api/contract-check.mjs). */
     contractViolations: contract.violations,
     resetContractViolations: contract.reset,
     dataDir: dataDir ?? null,
@@ -259,7 +235,7 @@ function createExportSide({
     settings: settings.webhookPolicy,
     closing: closing.signal,
   });
-  const exports = createExports({
+  const exportStore = openExportStore({
     journal,
     dataset,
     stats,
@@ -267,18 +243,18 @@ function createExportSide({
     onJobCreated: (job) => webhooks.deliver(job.companyId, 'v1.export-job.created', job),
   });
   const exportApi = exportRoutes({
-    exports,
+    store: exportStore,
     receipts: createReceiptSigner(keys.receiptKey, apiBaseUrl, settings.receiptLinkTtlMs),
     apiBaseUrl,
     getFaults: faults.current,
   });
-  return { webhooks, exports, exportApi };
+  return { webhooks, exportStore, exportApi };
 }
 
 // The auth server (oidc-provider behind the middleware: admin, interactions)
 // and the API server take over from bindServers' 503 placeholders.
 function attachHandlers({
-  handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exports, exportApi, contract,
+  handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exportStore, exportApi, contract,
   revokeSubject,
 }) {
   installMiddleware(provider, {
@@ -293,7 +269,7 @@ function attachHandlers({
       getFaults: faults.get,
       setFaults: faults.set,
       routes: [
-        ...exportAdminRoutes({ exports, getSettings: settings.get, setSettings: settings.set }),
+        ...exportAdminRoutes({ store: exportStore, getSettings: settings.get, setSettings: settings.set }),
         ...revokeAdminRoutes(revokeSubject),
       ],
     }),

@@ -19,8 +19,7 @@ import { after, before, describe, test } from 'node:test';
 import { exportRunDelivered, exportRunFeed, exportRunNext, exportRunStart } from 'pleo-oauth';
 
 import { checkWebhookDelivery, loadContract } from '../../dev/pleo-api/contract.mjs';
-import { obtainTokens } from '../../dev/standin/drive.mjs';
-import { startStandin } from '../../dev/standin/index.mjs';
+import { obtainTokens, startStandin } from '../../dev/standin/index.mjs';
 import { standinApiAs } from './helpers/standin-api.mjs';
 
 const contract = loadContract();
@@ -178,7 +177,7 @@ describe('the stand-in answers as Pleo documents', () => {
     while (!receiver.received.length && Date.now() - start < 5000) await new Promise((r) => setTimeout(r, 20));
     t.add('the documented delivery itself', checkWebhookDelivery(contract, documented.body));
     t.add('the stand-in delivery body', receiver.received.length ? checkWebhookDelivery(contract, JSON.parse(receiver.received[0].body)) : ['no delivery arrived']);
-    // The stand-in's own recorder (contract-check.mjs) saw the same calls.
+    // The stand-in's own recorder (api/contract-check.mjs) saw the same calls.
     t.add("the stand-in's recorder", standin.contractViolations?.() ?? ['the stand-in records no contract violations']);
     t.done();
   });

@@ -215,7 +215,7 @@ describe("demo page in Chromium", () => {
     const authorizeUrl = loginResponse.headers().location;
     assert.ok(authorizeUrl?.startsWith(stack.info.authorizationEndpoint));
     await pageA.waitForSelector("form#login, form#consent");
-    const { completeAuthorization } = await import("../../dev/standin/drive.mjs");
+    const { completeAuthorization } = await import("../../dev/standin/index.mjs");
     const callbackUrl = await completeAuthorization(authorizeUrl, { company: 1 });
     assert.ok(callbackUrl.startsWith(`${stack.base}/auth/callback?`));
 

@@ -314,8 +314,7 @@ describe("receipts from the stand-in", { timeout: 180_000 }, () => {
   }
 
   before(async () => {
-    const { startStandin } = await import("../../dev/standin/index.mjs");
-    const { obtainTokens } = await import("../../dev/standin/drive.mjs");
+    const { obtainTokens, startStandin } = await import("../../dev/standin/index.mjs");
     const { standinApiAs } = await import("./helpers/standin-api.mjs");
     standin = await startStandin({ port: 0, apiPort: 0 });
     ({ info } = standin);
@@ -387,7 +386,7 @@ describe("receipts from the stand-in", { timeout: 180_000 }, () => {
     const jobId = await job({ count: 1, size: 2000 }, 130); // the last entries are on the second page of 100
     try {
       const pages = [];
-      const token = (await (await import("../../dev/standin/drive.mjs")).obtainTokens(info, { company: 0 })).access_token;
+      const token = (await (await import("../../dev/standin/index.mjs")).obtainTokens(info, { company: 0 })).access_token;
       // sendToPleo's shape: the core's request sent with the company's token → {status, headers, body}.
       const send = async (conn, request) => {
         pages.push(new URL(request.url).searchParams.get("after"));

@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 
-import { obtainTokens } from '../../dev/standin/drive.mjs';
-import { startStandin } from '../../dev/standin/index.mjs';
+import { obtainTokens, startStandin } from '../../dev/standin/index.mjs';
 import { standinApiAs } from './helpers/standin-api.mjs';
 
 const JOB_KEYS = ['id', 'companyId', 'status', 'createdAt', 'lastUpdatedAt', 'startedAt', 'completedAt', 'expiresIn', 'expiredAt',

@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { obtainTokens, refreshTokens } from '../../dev/standin/drive.mjs';
-import { startStandin } from '../../dev/standin/index.mjs';
-import { openJournal } from '../../dev/standin/journal.mjs';
-import { startStandinProcess } from '../../dev/standin/process.mjs';
+import {
+  obtainTokens, refreshTokens, startStandin, startStandinProcess,
+} from '../../dev/standin/index.mjs';
+import { openJournal } from '../../dev/standin/runtime/index.mjs';
 
 const dirs = [];
 function tempDir() {

@@ -10,8 +10,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { Webhook } from 'standardwebhooks';
 
-import { obtainTokens } from '../../dev/standin/drive.mjs';
-import { startStandin } from '../../dev/standin/index.mjs';
+import { obtainTokens, startStandin } from '../../dev/standin/index.mjs';
 import { standinApiAs } from './helpers/standin-api.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

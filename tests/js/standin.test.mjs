@@ -11,8 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 import * as pleo from 'pleo-oauth';
 
-import { completeAuthorization, CookieJar } from '../../dev/standin/drive.mjs';
-import { startStandin } from '../../dev/standin/index.mjs';
+import { completeAuthorization, CookieJar, startStandin } from '../../dev/standin/index.mjs';
 
 const { OAuthClient } = pleo;
 if (typeof pleo.init === 'function') await pleo.init();

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { sign } from "../../dev/standin/webhooks.mjs";
+import { sign } from "../../dev/standin/webhooks/index.mjs";
 import { jobFinished, sleep, standinApi, standinToken, startExportStack, waitFor } from "./helpers/export-stack.mjs";
 
 describe("webhooks at the worker (workerd + stand-in)", { timeout: 180_000 }, () => {

@@ -169,7 +169,7 @@ describe("company connections on workerd", () => {
     }
     // Reconnect: /auth/login with the company as subject hint.
     const subject = stack.info.companies[3].subject;
-    const { completeAuthorization } = await import("../../dev/standin/drive.mjs");
+    const { completeAuthorization } = await import("../../dev/standin/index.mjs");
     const hinted = await b.fetch(`/auth/login?return_to=%2F&company=${encodeURIComponent(subject)}`);
     const hintedUrl = new URL(hinted.headers.get("location"));
     assert.equal(hintedUrl.searchParams.get("urn_pleo_params_oauth_subject"), subject);
@@ -205,7 +205,7 @@ describe("company connections on workerd", () => {
     const browser = new WorkerClient(stack.base);
     await browser.connect({ company: 0 });
     const firstCookie = browser.cookies.get("__Host-pleo_session").value;
-    const { completeAuthorization } = await import("../../dev/standin/drive.mjs");
+    const { completeAuthorization } = await import("../../dev/standin/index.mjs");
     const authorizeUrl = await browser.startLogin("/");
     const callbackUrl = new URL(await completeAuthorization(authorizeUrl, { company: 2 }));
     // A cross-site redirect from Pleo: SameSite=Strict keeps the session cookie home.

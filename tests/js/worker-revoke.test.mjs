@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { WorkerClient, sleep, startStack } from "./helpers/worker-harness.mjs";
-import { completeAuthorization } from "../../dev/standin/drive.mjs";
+import { completeAuthorization } from "../../dev/standin/index.mjs";
 
 let stack;
 before(async () => {

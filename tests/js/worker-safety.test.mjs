@@ -583,7 +583,7 @@ test("#16.16 every relative link in the package's Markdown files points at a fil
 
 test("#16.16 `npm run standin` honours PORT, and a wrong redirect_uri page names STANDIN_REDIRECT_URIS", async () => {
   const { spawn } = await import("node:child_process");
-  const { freePort } = await import("../../dev/standin/process.mjs");
+  const { freePort } = await import("../../dev/standin/index.mjs");
   const port = await freePort();
   const cli = new URL("../../dev/standin/cli.mjs", import.meta.url).pathname;
   const env = { ...process.env, PORT: String(port), STANDIN_API_PORT: "0" };

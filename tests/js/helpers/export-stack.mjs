@@ -5,8 +5,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { startStandin } from "../../../dev/standin/index.mjs";
-import { obtainTokens } from "../../../dev/standin/drive.mjs";
+import { obtainTokens, startStandin } from "../../../dev/standin/index.mjs";
 import { localWorkerEnv } from "../../../worker/local/env.mjs";
 import { startWorkerd } from "../../../worker/local/workerd.mjs";
 import { buildWorker } from "../../../worker/local/build.mjs";

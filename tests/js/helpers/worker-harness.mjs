@@ -2,10 +2,8 @@
 // workerd (miniflare) or on Node (adapter), a token-endpoint recorder, and a
 // cookie-keeping HTTP client that behaves like one browser.
 import http from "node:http";
-import { startStandin } from "../../../dev/standin/index.mjs";
-import { completeAuthorization } from "../../../dev/standin/drive.mjs";
+import { completeAuthorization, freePort, startStandin } from "../../../dev/standin/index.mjs";
 import { localWorkerEnv } from "../../../worker/local/env.mjs";
-import { freePort } from "../../../dev/standin/process.mjs";
 
 export { freePort };
 

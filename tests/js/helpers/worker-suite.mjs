@@ -47,7 +47,7 @@ export function defineWorkerSuite(runtime) {
       assert.ok(!/domain=/i.test(login.raw));
       assert.ok(!login.value.includes(authorize.searchParams.get("state")), "the cookie is encrypted, not plain JSON");
 
-      const { completeAuthorization } = await import("../../../dev/standin/drive.mjs");
+      const { completeAuthorization } = await import("../../../dev/standin/index.mjs");
       const callbackUrl = await completeAuthorization(authorizeUrl, { company: 0 });
       const callback = await browser.fetch(callbackUrl);
       assert.equal(callback.status, 302);
@@ -333,7 +333,7 @@ export function defineWorkerSuite(runtime) {
       // A flow started in browser A cannot be finished in browser B (no transaction cookie).
       const a = new WorkerClient(stack.base);
       const b = new WorkerClient(stack.base);
-      const { completeAuthorization } = await import("../../../dev/standin/drive.mjs");
+      const { completeAuthorization } = await import("../../../dev/standin/index.mjs");
       const callbackUrl = await completeAuthorization(await a.startLogin("/"), { company: 0 });
       const inB = await b.fetch(callbackUrl);
       assert.equal(inB.headers.get("location"), "/?auth_error=login_invalid");

@@ -4,7 +4,7 @@
 
 import {
   itemOp, jobOp, UNFINISHED,
-} from './export-records.mjs';
+} from './records.mjs';
 
 // Only a company's newest job can be unfinished (one unfinished job per company).
 function newestJob(store, state) {

@@ -1,12 +1,17 @@
-// Pleo's v3 export API over exports.mjs: routes, scopes, query parameters.
+// Pleo's v3 export API over the export store: routes, scopes, query parameters.
 
 import {
-  accessDenied, ApiError, readJson, requireScope,
-} from './api.mjs';
-import { ITEM_STATUSES, JOB_STATUSES } from './exports.mjs';
+  accessDenied, ApiError, paginate, readJson, requireScope,
+} from '../api/index.mjs';
 import { receiptBytes } from './entries.mjs';
-import { paginate } from './pagination.mjs';
+import { applyEvent, createJob } from './lifecycle.mjs';
+import {
+  exportItems, getJob, jobItems, jobReceiptPlan, listJobs, missingContraAccounts,
+} from './queries.mjs';
 import { plannedFiles, receiptStream } from './receipt-files.mjs';
+import { ITEM_STATUSES, JOB_STATUSES } from './records.mjs';
+import { updateItems } from './reports.mjs';
+import { entryById } from './store.mjs';
 
 // A repeated parameter or a comma-separated list; every value must be known.
 function listParam(query, name, allowed) {
@@ -26,18 +31,18 @@ function companyOf(auth, value) {
 
 /**
  * @param {object} o
- * @param {object} o.exports exports.mjs
+ * @param {object} o.store the export store (seed.mjs: openExportStore)
  * @param {object} o.receipts createReceiptSigner()
  * @param {string} o.apiBaseUrl
- * @param {() => object} [o.getFaults] receiptFailureRate, receiptStallRate (faults.mjs)
+ * @param {() => object} [o.getFaults] receiptFailureRate, receiptStallRate (runtime/faults.mjs)
  * @returns {{routes: Array, publicRoutes: Array}}
  */
-export function exportRoutes({ exports, receipts, apiBaseUrl, getFaults = () => ({}) }) {
+export function exportRoutes({ store, receipts, apiBaseUrl, getFaults = () => ({}) }) {
   // The data layer object as Pleo sends it (ExportItemV3): receipts as
   // time-limited URLs, _links to the entry in Pleo's web and mobile apps and API.
   function renderEntry(entry, jobId) {
     const { receipts: files, ...rest } = entry;
-    const plan = exports.receiptPlan(jobId);
+    const plan = jobReceiptPlan(store, jobId);
     return {
       ...rest,
       files: plan ? plannedFiles(plan).map((f, i) => ({
@@ -61,17 +66,17 @@ export function exportRoutes({ exports, receipts, apiBaseUrl, getFaults = () => 
     ['GET', /^\/v3\/export-jobs$/, ({ auth, query }) => {
       requireScope(auth, 'export-jobs:read');
       const companyId = companyOf(auth, query.get('company_id') ?? query.get('companyId'));
-      return paginate(exports.listJobs(companyId, listParam(query, 'statuses', JOB_STATUSES)), query);
+      return paginate(listJobs(store, companyId, listParam(query, 'statuses', JOB_STATUSES)), query);
     }],
     ['POST', /^\/v3\/export-jobs$/, async ({ auth, req }) => {
       requireScope(auth, 'export-jobs:write');
       const body = await readJson(req);
       const companyId = companyOf(auth, body.companyId);
       // Pleo refuses a job for a company without contra accounts (400, documented).
-      if (exports.missingContraAccounts(companyId)) {
+      if (missingContraAccounts(store, companyId)) {
         throw new ApiError(400, 'MISSING_CONTRA_ACCOUNTS', 'Contra accounts are not fully configured. Please map contra accounts in the Accounting settings.');
       }
-      const job = exports.createJob(companyId, {
+      const job = createJob(store, companyId, {
         accountingEntryIds: body.accountingEntryIds,
         isInteractive: body.isInteractive,
         createdBy: typeof body.employeeId === 'string' ? body.employeeId : auth.entry.employees[0].id,
@@ -81,26 +86,26 @@ export function exportRoutes({ exports, receipts, apiBaseUrl, getFaults = () => 
     }],
     ['GET', /^\/v3\/export-jobs\/([\w-]{1,64})$/, ({ auth, match }) => {
       requireScope(auth, 'export-jobs:read');
-      return { data: exports.getJob(auth.companyId, match[1]) };
+      return { data: getJob(store, auth.companyId, match[1]) };
     }],
     ['POST', /^\/v3\/export-job-events$/, async ({ auth, req }) => {
       requireScope(auth, 'export-jobs:write');
-      exports.applyEvent(auth.companyId, await readJson(req));
+      applyEvent(store, auth.companyId, await readJson(req));
       return [202, undefined];
     }],
     ['GET', /^\/v3\/export-jobs\/([\w-]{1,64})\/items$/, ({ auth, query, match }) => {
       requireScope(auth, 'export-jobs:read');
-      return paginate(exports.jobItems(auth.companyId, match[1], listParam(query, 'status', ITEM_STATUSES)), query);
+      return paginate(jobItems(store, auth.companyId, match[1], listParam(query, 'status', ITEM_STATUSES)), query);
     }],
     ['PUT', /^\/v3\/export-jobs\/([\w-]{1,64})\/items$/, async ({ auth, match, req }) => {
       requireScope(auth, 'export-jobs:write');
-      return exports.updateItems(auth.companyId, match[1], await readJson(req, { arrays: true }));
+      return updateItems(store, auth.companyId, match[1], await readJson(req, { arrays: true }));
     }],
     ['GET', /^\/v3\/export-items$/, ({ auth, query }) => {
       requireScope(auth, 'export-items:read');
       const jobId = query.get('job_id') ?? query.get('jobId');
       if (!jobId) throw new ApiError(400, 'BAD_REQUEST', 'job_id is required');
-      const page = paginate(exports.exportItems(auth.companyId, jobId), query);
+      const page = paginate(exportItems(store, auth.companyId, jobId), query);
       return { ...page, data: page.data.map((entry) => renderEntry(entry, jobId)) };
     }],
   ];
@@ -108,8 +113,8 @@ export function exportRoutes({ exports, receipts, apiBaseUrl, getFaults = () => 
   const publicRoutes = [
     // A job's generated receipts (admin "receipts"), streamed; faults make a share fail or stall.
     ['GET', /^\/receipts\/([\w-]{1,64})\/([\w-]{36})\/(\d{1,2})\.pdf$/, (match, query, res, path) => {
-      const plan = exports.receiptPlan(match[1]);
-      const entry = exports.entry(match[2]);
+      const plan = jobReceiptPlan(store, match[1]);
+      const entry = entryById(store, match[2]);
       const index = Number(match[3]) - 1;
       const error = (status, type, message) => {
         res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', 'cache-control': 'no-store' });
@@ -133,7 +138,7 @@ export function exportRoutes({ exports, receipts, apiBaseUrl, getFaults = () => 
       return undefined;
     }],
     ['GET', /^\/receipts\/([\w-]{36})\/(\d{1,2})\.pdf$/, (match, query, res, path) => {
-      const entry = exports.entry(match[1]);
+      const entry = entryById(store, match[1]);
       const index = Number(match[2]) - 1;
       const error = (status, type, message) => {
         res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', 'cache-control': 'no-store' });

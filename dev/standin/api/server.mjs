@@ -2,11 +2,11 @@
 // company the token was issued for. Bearer tokens are checked against the
 // authorization server in the same process, the way introspection does it.
 // This file is the server (faults, authentication, routing, errors) and the
-// account routes; export-routes.mjs and subscription-routes.mjs add the rest.
+// account routes; export/routes.mjs and webhooks/routes.mjs add the rest.
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-import { apiFault } from './faults.mjs';
+import { apiFault } from '../runtime/index.mjs';
 import { byPosition, paginate, PaginationError } from './pagination.mjs';
 
 // Pleo's JSON content type, spelled as Pleo sends it.
@@ -66,7 +66,7 @@ export function createReceiptSigner(key, apiBaseUrl, lifetimeMs = 24 * 3_600_000
   // A function: the stand-in's receiptLinkTtl setting, read when a link is made.
   const lifetime = () => (typeof lifetimeMs === 'function' ? lifetimeMs() : lifetimeMs);
   return {
-    /** The link of an entry's receipt; `jobId` for the job's generated receipts (receipt-files.mjs). */
+    /** The link of an entry's receipt; `jobId` for the job's generated receipts (export/receipt-files.mjs). */
     url(entryId, index, jobId) {
       const path = jobId ? `/receipts/${jobId}/${entryId}/${index + 1}.pdf` : `/receipts/${entryId}/${index + 1}.pdf`;
       const expires = Math.ceil((Date.now() + lifetime()) / 1000);

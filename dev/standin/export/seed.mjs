@@ -1,12 +1,13 @@
-// A finished export history per company, so lists are not empty on a fresh
-// start: a completed job, one completed with errors, one expired.
+// The export store as a stand-in starts with it: loaded from the journal,
+// then a finished export history per company, so lists are not empty on a
+// fresh start: a completed job, one completed with errors, one expired.
 
 import {
   itemOp, jobOp, newItem, newJob,
-} from './export-records.mjs';
+} from './records.mjs';
 import {
-  addJob, companyOps, entryById, entryIdAt, growEntries,
-} from './export-store.mjs';
+  addJob, companyOps, createExportStore, entryById, entryIdAt, growEntries, loadExports,
+} from './store.mjs';
 
 const SEED_POOL = 48; // unexported entries per company at first start
 const SEED_HISTORY = [ // finished jobs every company starts with
@@ -77,4 +78,26 @@ export function seedExports(store) {
   for (const companyId of store.companies.keys()) ops.push(...seedCompany(store, companyId));
   ops.push(['meta', 'exportsSeeded', true]);
   store.journal.commit(ops);
+}
+
+/**
+ * The export store, loaded from the journal and seeded: what every other
+ * function of this room takes as its first argument.
+ * @param {object} o
+ * @param {object} o.journal persistence (runtime/journal.mjs)
+ * @param {object} o.dataset api/data.mjs's companies
+ * @param {object} o.stats counters
+ * @param {() => number} o.ttlMs a job's lifetime after its last update
+ * @param {(job: object) => void} o.onJobCreated called with the job object
+ * @param {() => number} [o.now]
+ */
+export function openExportStore({
+  journal, dataset, stats, ttlMs, onJobCreated = () => {}, now = Date.now,
+}) {
+  const store = createExportStore({
+    journal, dataset, stats, ttlMs, onJobCreated, now,
+  });
+  loadExports(store);
+  seedExports(store);
+  return store;
 }

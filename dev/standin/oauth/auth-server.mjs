@@ -2,9 +2,10 @@
 // its event counters, and the koa middleware in front of it (admin routes,
 // sign-in/consent interactions, token-endpoint faults, the iss switch).
 
-import { SCOPES } from './data.mjs';
-import { injectTokenFault } from './faults.mjs';
+import { SCOPES } from '../api/index.mjs';
+import { sendJson } from '../runtime/index.mjs';
 import { errorPage, PAGE_HEADERS } from './pages.mjs';
+import { injectTokenFault } from './token-faults.mjs';
 
 export const PATHS = {
   authorization: '/oauth/authorize',
@@ -157,12 +158,6 @@ export function countProviderEvents(provider, stats) {
     if (err.expose || err.code === 'ECONNRESET' || err.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
     console.error('stand-in: error:', err);
   });
-}
-
-export function sendJson(ctx, status, body) {
-  ctx.status = status;
-  ctx.set('cache-control', 'no-store');
-  ctx.body = body;
 }
 
 /**

@@ -24,3 +24,10 @@ export async function readBody(req, limit = 64 * 1024) {
   }
   return Buffer.concat(chunks).toString('utf8');
 }
+
+// A JSON answer on a koa context (oidc-provider's and the admin routes').
+export function sendJson(ctx, status, body) {
+  ctx.status = status;
+  ctx.set('cache-control', 'no-store');
+  ctx.body = body;
+}

@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 
 import { receiptBytes } from './entries.mjs';
+import { jobReceiptPlan } from './queries.mjs';
+import { entryById } from './store.mjs';
 
 export const RECEIPT_MAX_BYTES = 30 * 1024 * 1024;
 const MAX_COUNT = 10;
@@ -72,13 +74,13 @@ export function receiptSha256(entryId, index, size) {
  * The admin job view with each item's `files: [{size, sha256}]`: the job's
  * generated receipts, else the entry's small default PDF (entries.mjs).
  */
-export function withFileDigests(exports, view) {
+export function withFileDigests(store, view) {
   if (!view) return view;
-  const plan = exports.receiptPlan(view.job.id);
+  const plan = jobReceiptPlan(store, view.job.id);
   return {
     ...view,
     items: view.items.map((item) => {
-      const entry = exports.entry(item.accountingEntryId);
+      const entry = entryById(store, item.accountingEntryId);
       if (!entry) return { ...item, files: [] };
       const files = plan
         ? plannedFiles(plan).map((f, i) => ({ size: f.size, sha256: receiptSha256(entry.accountingEntryId, i, f.size) }))

@@ -8,7 +8,7 @@
 
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 
-import { logDelivery } from './stats.mjs';
+import { logDelivery } from '../runtime/index.mjs';
 
 export const EVENT_TYPES = Object.freeze(['v1.export-job.created']);
 const STATUSES = ['ACTIVE', 'INACTIVE'];
@@ -101,7 +101,7 @@ function find(subs, companyId, id) {
   return sub;
 }
 
-// pagination.mjs rows, keyed by creation order; optionally only one status
+// api/pagination.mjs rows, keyed by creation order; optionally only one status
 // and only subscriptions to one of `eventTypes`.
 function list(subs, companyId, { status = null, eventTypes = [] } = {}) {
   return [...subs.subscriptions.values()]
@@ -248,7 +248,7 @@ export function createWebhooks({
 
   return {
     list: (companyId, filters) => list(subs, companyId, filters),
-    /** pagination.mjs rows of the subscription's activities, optionally of some operation types. */
+    /** api/pagination.mjs rows of the subscription's activities, optionally of some operation types. */
     activities: (companyId, id, operationTypes = []) => (find(subs, companyId, id).activities ?? [])
       .filter((a) => !operationTypes.length || operationTypes.includes(a.operationType))
       .map((value, key) => ({ key, value })),

@@ -1,7 +1,7 @@
 // Seeded dummy data for the stand-in: a signed-in user, the companies shown on
 // the consent page, and per-company employees. Everything is generated from a
 // fixed seed, so every run (and every test) sees the same ids. Accounting
-// entries are in entries.mjs, export jobs in exports.mjs.
+// entries are in export/entries.mjs, export jobs in the export room.
 
 export const DEMO_USER = Object.freeze({
   name: 'Astrid Nielsen',

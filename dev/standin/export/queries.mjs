@@ -1,12 +1,12 @@
-// Reading the export workflow. Every read expires first (export-expiry.mjs).
-// Lists come back as pagination.mjs rows, [{key, value}] in ascending key
+// Reading the export workflow. Every read expires first (expiry.mjs).
+// Lists come back as api/pagination.mjs rows, [{key, value}] in ascending key
 // order: jobs keyed by their sequence number, items and entries by their
 // position in the job, so cursors stay put while statuses change.
 
-import { sweep } from './export-expiry.mjs';
-import { notFound, UNFINISHED, ExportError } from './export-records.mjs';
-import { companyState, entryById } from './export-store.mjs';
-import { adminItemView, itemView, storeJobView } from './export-views.mjs';
+import { sweep } from './expiry.mjs';
+import { notFound, UNFINISHED, ExportError } from './records.mjs';
+import { companyState, entryById } from './store.mjs';
+import { adminItemView, itemView, storeJobView } from './views.mjs';
 
 /** A job of the company (any company when companyId is null), after expiry; EXPORT_NOT_FOUND otherwise. */
 export function findJob(store, companyId, jobId) {
@@ -67,6 +67,12 @@ export function adminJobs(store, companyId) {
     .sort((a, b) => a.seq - b.seq)
     .map((job) => storeJobView(store, job));
 }
+
+/** Whether the company is configured without contra accounts (admin: PUT /companies/<subject>). */
+export const missingContraAccounts = (store, companyId) => Boolean(companyState(store, companyId)?.missingContraAccounts);
+
+/** The job's generated-receipts plan {count, size}, or null (receipt-files.mjs). */
+export const jobReceiptPlan = (store, jobId) => store.jobs.get(jobId)?.receipts ?? null;
 
 /** A company id from an id or a `urn:pleo:company:` reference, when the company exists. */
 export function companyIdOf(store, ref) {

@@ -2,15 +2,15 @@
 // unfinished job per company, its entries chosen), then the partner's events
 // started → completed / completed_with_errors, or failed, per TRANSITIONS.
 
-import { sweep } from './export-expiry.mjs';
-import { findJob } from './export-queries.mjs';
+import { sweep } from './expiry.mjs';
+import { findJob } from './queries.mjs';
 import {
   DEFAULT_JOB_FAILURE_TYPE, ExportError, itemOp, jobOp, JOB_FAILURE_TYPES, MAX_ENTRIES_PER_JOB, newItem, newJob, optionalText, TRANSITIONS,
-} from './export-records.mjs';
+} from './records.mjs';
 import {
   addJob, companyOps, companyState, entryIdAt, growEntries, unfinishedJob,
-} from './export-store.mjs';
-import { storeJobView } from './export-views.mjs';
+} from './store.mjs';
+import { storeJobView } from './views.mjs';
 
 // The entries a partner named: known ids of this company, each once.
 function listedEntries(store, companyId, accountingEntryIds) {

@@ -2,8 +2,8 @@
 // user's login form, then the consent page where a company is chosen. The
 // chosen company becomes the connection's subject (the grant's accountId).
 
-import { DEMO_USER, SCOPES } from './data.mjs';
-import { readBody } from './http-util.mjs';
+import { DEMO_USER, SCOPES } from '../api/index.mjs';
+import { readBody } from '../runtime/index.mjs';
 import {
   consentPage, errorPage, loginPage, PAGE_HEADERS,
 } from './pages.mjs';

@@ -7,7 +7,7 @@
 // the worker only sent what Pleo accepts and the stand-in only answered what
 // Pleo would (`standin.contractViolations()`).
 
-import { loadContract } from '../pleo-api/contract.mjs';
+import { loadContract } from '../../pleo-api/contract.mjs';
 
 const MAX_RECORDED = 200;
 const MAX_BODY = 1024 * 1024;

@@ -1,7 +1,7 @@
 // Drives the stand-in's sign-in and consent pages over plain HTTP, the way a
 // user pressing the buttons would, for tests and load tests (no browser).
 
-import { DEMO_USER } from './data.mjs';
+import { DEMO_USER } from '../api/index.mjs';
 
 // Minimal cookie jar: name/value per origin with Path matching, enough for
 // oidc-provider's session and interaction cookies over http://127.0.0.1.

@@ -5,11 +5,11 @@
 // EXPORT_ENTRY_STATUS_UPDATE_FAILED, ACCOUNTING_ENTRY_UPDATE_FAILED), and any
 // accepted report keeps the job alive (its lastUpdatedAt moves).
 
-import { findJob } from './export-queries.mjs';
+import { findJob } from './queries.mjs';
 import {
   DEFAULT_ITEM_FAILURE_TYPE, ExportError, isText, itemOp, jobOp, MAX_ITEMS_PER_UPDATE, optionalText, REPORTABLE, UNFINISHED,
-} from './export-records.mjs';
-import { itemView } from './export-views.mjs';
+} from './records.mjs';
+import { itemView } from './views.mjs';
 
 // What is wrong with one report, or null.
 function checkReport(u) {

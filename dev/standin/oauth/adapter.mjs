@@ -4,7 +4,7 @@
 // 1000 entries: a load test (or several stand-ins in one test process) would
 // see grants and tokens evicted and get spurious invalid_grant errors. This
 // one is an unbounded Map per stand-in with expiry, swept periodically, and
-// written through to the journal (journal.mjs) when the stand-in has a data
+// written through to the journal (runtime/journal.mjs) when the stand-in has a data
 // directory. Writes are synchronous and happen inside upsert()/consume(), so
 // a rotated refresh token is on disk before oidc-provider sends the token
 // response that carries it.

@@ -1,13 +1,13 @@
-// The export workflow's state, passed explicitly to every export-*.mjs
-// function: companies, jobs, items, the generated accounting entries, and
+// The export workflow's state, passed explicitly to every function of the
+// export room: companies, jobs, items, the generated accounting entries, and
 // what it needs from outside (journal, dataset, stats, clock, job lifetime).
-// Loading from the journal lives here; seeding in export-seed.mjs.
+// Loading from the journal lives here; seeding in seed.mjs.
 
 import { accountingEntry } from './entries.mjs';
-import { UNFINISHED } from './export-records.mjs';
+import { UNFINISHED } from './records.mjs';
 
 /**
- * @param {object} o see createExports (exports.mjs)
+ * @param {object} o see openExportStore (seed.mjs)
  * @returns {object} the store
  */
 export function createExportStore({
@@ -80,6 +80,14 @@ export function addJob(store, job, jobItems) {
     store.inJob.add(item.accountingEntryId);
   }
   store.items.set(job.id, m);
+}
+
+// Sets a company's export settings (the admin's switch for MISSING_CONTRA_ACCOUNTS).
+export function configureCompany(store, companyId, { missingContraAccounts }) {
+  const state = companyState(store, companyId);
+  if (missingContraAccounts !== undefined) state.missingContraAccounts = Boolean(missingContraAccounts);
+  store.journal.commit([companyOps(store, companyId)]);
+  return { companyId, missingContraAccounts: state.missingContraAccounts };
 }
 
 /** The company's newest job when it is still pending or in progress. */

@@ -43,7 +43,7 @@ export const notFound = (id) => new ExportError(404, 'EXPORT_NOT_FOUND', `Export
 export const isText = (v, max = 2000) => typeof v === 'string' && v.length <= max;
 export const optionalText = (v, max) => v === undefined || v === null || isText(v, max);
 
-// Journal operations (journal.mjs) for a job record and an item record.
+// Journal operations (runtime/journal.mjs) for a job record and an item record.
 export const jobOp = (job) => ['job', job.id, job];
 export const itemOp = (item) => ['item', `${item.exportJobId}/${item.accountingEntryId}`, item];
 

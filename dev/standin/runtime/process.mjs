@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-const CLI = fileURLToPath(new URL('./cli.mjs', import.meta.url));
+const CLI = fileURLToPath(new URL('../cli.mjs', import.meta.url));
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 export function freePort() {

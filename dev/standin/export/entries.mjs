@@ -13,7 +13,7 @@
 
 import { createHash } from 'node:crypto';
 
-import { prng, uuid } from './data.mjs';
+import { prng, uuid } from '../api/index.mjs';
 
 // Value of one major unit of each currency in millionths of a DKK (fixed demo rates).
 const RATE = {
@@ -211,7 +211,7 @@ function line(company, rand, { account, value, tax, taxType, currency, wallet, t
 
 /**
  * Entry number k of a company.
- * @param {object} company the company record of data.mjs
+ * @param {object} company the company record of api/data.mjs
  * @param {object[]} employees the company's employees
  * @param {number} k 0-based entry number
  * @returns the export item without the per-response parts (receipt URLs, _links)

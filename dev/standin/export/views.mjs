@@ -1,7 +1,7 @@
 // How export records are shown: the job and item objects of Pleo's documents
 // (ExportJobV3, ExportJobItemV3; docs/PLEO-API.md) and the admin views.
 
-import { UNFINISHED } from './export-records.mjs';
+import { UNFINISHED } from './records.mjs';
 
 const iso = (ms) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 

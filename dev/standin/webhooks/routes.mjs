@@ -1,8 +1,7 @@
-// Pleo's webhook subscriptions API (/v1/subscriptions) over webhooks.mjs.
+// Pleo's webhook subscriptions API (/v1/subscriptions) over subscriptions.mjs.
 // Pleo documents no scope for it: any valid token works, for its own company.
 
-import { readJson } from './api.mjs';
-import { paginate } from './pagination.mjs';
+import { paginate, readJson } from '../api/index.mjs';
 
 export function subscriptionRoutes({ webhooks }) {
   const ID = '([\\w-]{1,64})';
