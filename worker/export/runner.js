@@ -204,6 +204,7 @@ async function lookup(conn, trigger) {
   await storage.put({ [RUN_KEY]: run, [jobKey(job.id)]: summary, [LAST_LOOKUP_KEY]: now });
   await storage.delete(LOOKUP_KEY);
   await rememberJob(storage, job.id, settings.jobsKept);
+  await conn.announce?.(); // the operator console's row: export.running, lastJobId
   console.log(`export: run started company=${conn.subject} job=${job.id} trigger=${trigger} items=${summary.numberOfItems ?? "?"}`);
   return { run, started: true };
 }
@@ -415,6 +416,7 @@ async function finish(conn, run, action) {
   };
   await storage.put(jobKey(run.jobId), summary);
   await storage.delete(RUN_KEY);
+  await conn.announce?.({ gaveUp: action.status === "gave_up" }); // the operator console's row
   console.log(
     `export: run ended company=${conn.subject} job=${run.jobId} status=${action.status} exported=${summary.exported} failed=${summary.failed}` +
       (action.error ? ` error=${action.error.code}` : ""),

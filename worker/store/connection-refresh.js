@@ -82,6 +82,7 @@ async function refresh(conn, record, reason) {
   await conn.storage.sync?.();
   conn.record = next;
   await conn.scheduler.schedule("keepalive", now + keepAliveMs(conn.env));
+  await conn.announce(); // the operator console's row: refreshedAt, expiresAt, keepAliveAt
 }
 
 /** What a failed refresh leaves on record: needs_reconnect on invalid_grant, else the old tokens. */
