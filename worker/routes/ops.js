@@ -8,7 +8,7 @@
 //   POST /ops/api/companies/<subject>/export-run        202 { started, jobId }
 //   POST /ops/api/companies/<subject>/refresh           refresh now (single-flight in the company's object)
 //   POST /ops/api/companies/<subject>/disconnect        as POST /auth/disconnect, for any company
-//   GET  /ops/  (and its ops.js, ops.css)               the operator page (www/ops/, through ASSETS)
+//   GET  /ops/  (and its ops.js, ops.css)               the operator page (worker/ops-page/, through ASSETS)
 //
 // CSRF: the bearer token travels in a header that a browser never attaches
 // by itself (unlike a cookie), so a cross-site form or fetch cannot act with
