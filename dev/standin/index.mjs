@@ -22,6 +22,7 @@ import http from 'node:http';
 
 import { createTokenStore } from './adapter.mjs';
 import { createAdminHandler, exportAdminRoutes, revokeAdminRoutes } from './admin.mjs';
+import { fleetAdminRoutes } from './fleet.mjs';
 import { createApiHandler, createReceiptSigner } from './api.mjs';
 import { createContractCheck } from './contract-check.mjs';
 import {
@@ -295,6 +296,9 @@ function attachHandlers({
       routes: [
         ...exportAdminRoutes({ exports, getSettings: settings.get, setSettings: settings.set }),
         ...revokeAdminRoutes(revokeSubject),
+        ...fleetAdminRoutes({
+          provider, resource, dataset, issuer,
+        }), // the fleet load test's fast path (fleet.mjs)
       ],
     }),
     interaction: createInteractionHandler({ provider, dataset, resource }),
