@@ -79,13 +79,13 @@ function statusChip(status) {
 const JOB_CLASS = { completed: "ok", completed_with_errors: "warn", failed: "bad", in_progress: "info", pending: "info" };
 
 function exportCell(e) {
-  const cell = el("td", { class: "export" });
+  const cell = el("div", { class: "export" });
   if (e.running) cell.append(el("span", { class: "chip info running", text: "running" }));
   else if (e.lastStatus) cell.append(el("span", { class: `chip ${JOB_CLASS[e.lastStatus] ?? "neutral"}`, text: e.lastStatus.replaceAll("_", " ") }));
   else cell.append(el("span", { class: "muted", text: "no jobs" }));
   if (e.failedItems > 0) cell.append(el("span", { class: "chip bad subtle", text: `${e.failedItems} failed` }));
   if (e.gaveUp > 0) cell.append(el("span", { class: "chip warn subtle", text: `gave up ×${e.gaveUp}` }));
-  return cell;
+  return el("td", {}, cell);
 }
 
 /** Needs a human: first on the page. */
@@ -104,7 +104,7 @@ function renderRows(companies) {
         el("td", {}, name, sub, row.account ? el("div", { class: "small muted", text: `account ${row.account}` }) : null),
         el("td", {}, statusChip(row.status), el("div", { class: "small muted", text: `${row.scopes.length} scopes`, title: row.scopes.join(" ") })),
         timeCell(row.expiresAt),
-        timeCell(row.refreshedAt ?? row.connectedAt),
+        timeCell(row.refreshedAt),
         timeCell(row.keepAliveAt, { warnPast: true }),
         timeCell(row.lastWebhookAt),
         exportCell(row.export),
@@ -184,7 +184,7 @@ async function loadDetail() {
       el(
         "tr",
         {},
-        el("td", { class: "mono small", text: j.id }),
+        el("td", { class: "mono small", text: `${String(j.id).slice(0, 8)}…`, title: j.id }),
         el("td", {}, el("span", { class: `chip ${JOB_CLASS[j.status] ?? "neutral"}`, text: String(j.status).replaceAll("_", " ") })),
         el("td", { text: String(j.numberOfItems ?? "?") }),
         el("td", { text: String(j.exported ?? 0) }),
