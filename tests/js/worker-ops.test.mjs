@@ -10,6 +10,15 @@ import { after, before, describe, test } from "node:test";
 import { chromium } from "playwright-core";
 import { WorkerClient, leakedSecrets, sleep, startStack } from "./helpers/worker-harness.mjs";
 import { createWorker } from "../../worker/create-worker.js";
+import http from "node:http";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { SignJWT, exportJWK, generateKeyPair } from "jose";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"];
@@ -305,4 +314,52 @@ test("without OPS_TOKEN, /ops/* is 404 (the page and the API)", async () => {
   const short = await app.fetch(new Request(new URL("/ops/api/companies", stack.base), { headers: { Authorization: "Bearer short" } }), { ...env, OPS_TOKEN: "short" }, {});
   assert.equal(short.status, 500);
   assert.equal((await short.json()).error, "server_misconfigured");
+});
+
+test("docs/OPERATIONS.md: the Cloudflare Access guard (jose) in front of /ops refuses a missing, foreign or wrongly signed assertion", async () => {
+  const docs = readFileSync(path.join(root, "docs", "OPERATIONS.md"), "utf8");
+  const [, code] = /<!-- example: ops-access -->\s*```js\n([\s\S]*?)```/.exec(docs) ?? [];
+  assert.ok(code, "the example block is in docs/OPERATIONS.md");
+  // Access's signing keys, served where Access serves them (/cdn-cgi/access/certs).
+  const access = await generateKeyPair("RS256");
+  const stranger = await generateKeyPair("RS256");
+  const jwk = { ...(await exportJWK(access.publicKey)), kid: "access-1", alg: "RS256", use: "sig" };
+  const certs = http.createServer((req, res) => {
+    res.writeHead(req.url === "/cdn-cgi/access/certs" ? 200 : 404, { "content-type": "application/json" });
+    res.end(JSON.stringify({ keys: [jwk] }));
+  });
+  await new Promise((resolve) => certs.listen(0, "127.0.0.1", resolve));
+  const team = `http://127.0.0.1:${certs.address().port}`;
+  const dir = await mkdtemp(path.join(tmpdir(), "ops-access-"));
+  try {
+    const file = path.join(dir, "access-worker.mjs");
+    await writeFile(
+      file,
+      code
+        .replace('"pleo-oauth/worker"', JSON.stringify(pathToFileURL(path.join(root, "worker", "create-worker.js")).href))
+        .replace('"jose"', JSON.stringify(import.meta.resolve("jose"))),
+    );
+    const app = (await import(pathToFileURL(file).href)).default;
+    const env = { ...stack.env, ACCESS_TEAM_DOMAIN: team, ACCESS_AUD: "aud-ops" };
+    const assertion = (key, { aud = "aud-ops", iss = team } = {}) =>
+      new SignJWT({ email: "support@partner.example" }).setProtectedHeader({ alg: "RS256", kid: "access-1" }).setIssuer(iss).setAudience(aud).setIssuedAt().setExpirationTime("5m").sign(key);
+    const call = async (headers, query = "") => {
+      const response = await app.fetch(new Request(`${stack.base}/ops/api/companies${query}`, { headers }), env, {});
+      return { status: response.status, body: await response.json() };
+    };
+    const bearer = { Authorization: `Bearer ${OPS_TOKEN}` };
+    assert.equal((await call(bearer)).status, 403, "no assertion");
+    assert.equal((await call({ ...bearer, "Cf-Access-Jwt-Assertion": await assertion(access.privateKey, { aud: "another-app" }) })).status, 403, "another application's audience");
+    assert.equal((await call({ ...bearer, "Cf-Access-Jwt-Assertion": await assertion(stranger.privateKey) })).status, 403, "not signed by Access");
+    const refused = await call({ ...bearer, "Cf-Access-Jwt-Assertion": await assertion(access.privateKey, { iss: "https://other.cloudflareaccess.com" }) });
+    assert.deepEqual([refused.status, refused.body.error], [403, "access_required"], "another team");
+    // A valid assertion reaches the console's own checks: the operator token, then the query.
+    const signedIn = await assertion(access.privateKey);
+    assert.equal((await call({ Authorization: "Bearer wrong-token-wrong-token", "Cf-Access-Jwt-Assertion": signedIn })).body.error, "ops_unauthorized");
+    assert.equal((await call({ ...bearer, "Cf-Access-Jwt-Assertion": signedIn }, "?limit=abc")).body.error, "invalid_request");
+  } finally {
+    certs.close();
+    certs.closeAllConnections();
+    await rm(dir, { recursive: true, force: true });
+  }
 });
