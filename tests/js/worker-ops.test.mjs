@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
+import { startExportStack, waitFor } from "./helpers/export-stack.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -362,4 +363,30 @@ test("docs/OPERATIONS.md: the Cloudflare Access guard (jose) in front of /ops re
     certs.closeAllConnections();
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+describe("the summary row follows background work (webhooks, automatic exports)", { timeout: 180_000 }, () => {
+  let exportStack;
+  before(async () => {
+    exportStack = await startExportStack({ env: { OPS_TOKEN } });
+  });
+  after(() => exportStack?.close());
+
+  test("a Pleo export job: the signed webhook is accepted (lastWebhookAt) and the run it starts shows as running, then completed", async () => {
+    const { subject } = await exportStack.connectedClient(1);
+    const row = async () => {
+      const response = await fetch(`${exportStack.base}/ops/api/companies?q=${encodeURIComponent(subject)}`, { headers: { Authorization: `Bearer ${OPS_TOKEN}` } });
+      return (await response.json()).companies[0];
+    };
+    const before = await row();
+    assert.equal(before.lastWebhookAt, null);
+    const { jobId } = exportStack.standin.createExportJob({ company: subject, entries: 4 });
+    const done = await waitFor(async () => {
+      const r = await row();
+      return r.lastWebhookAt !== null && r.export.lastJobId === jobId && r.export.lastStatus === "completed" && !r.export.running ? r : null;
+    }, { what: "the row after the webhook and the run", timeoutMs: 60_000 });
+    assert.ok(done.lastWebhookAt >= before.connectedAt);
+    assert.equal(done.export.failedItems, 0);
+    assert.equal(done.export.gaveUp, 0);
+  });
 });
