@@ -390,3 +390,25 @@ describe("the summary row follows background work (webhooks, automatic exports)"
     assert.equal(done.export.gaveUp, 0);
   });
 });
+
+test("the Node adapter (in-memory store) pages the same listing: startAfter, status index, search", async () => {
+  const nodeStack = await startStack({ runtime: "node", accessTtl: 3600, extraEnv: { OPS_TOKEN } });
+  try {
+    const browser = new WorkerClient(nodeStack.base);
+    for (let i = 0; i < 3; i++) await browser.connect({ company: i });
+    const get = async (query) => (await fetch(`${nodeStack.base}/ops/api/companies?${query}`, { headers: { Authorization: `Bearer ${OPS_TOKEN}` } })).json();
+    const seen = [];
+    let cursor = null;
+    do {
+      const page = await get(`limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      assert.ok(page.companies.length <= 1);
+      seen.push(...page.companies.map((c) => c.subject));
+      cursor = page.nextCursor;
+    } while (cursor);
+    assert.deepEqual(seen.sort(), nodeStack.info.companies.slice(0, 3).map((c) => c.subject).sort());
+    assert.equal((await get("status=active")).companies.length, 3);
+    assert.deepEqual((await get(`q=${encodeURIComponent(nodeStack.info.companies[0].name)}`)).companies.map((c) => c.subject), [nodeStack.info.companies[0].subject]);
+  } finally {
+    await nodeStack.close();
+  }
+});
