@@ -115,6 +115,7 @@ export async function keepAlive(conn) {
   const due = (record.refreshTokenUsedAt ?? record.connectedAt) + keepAliveMs(conn.env);
   if (Date.now() < due) {
     await conn.scheduler.schedule("keepalive", due);
+    await conn.announce(); // the operator console's row: keepAliveAt moved
     return;
   }
   try {
