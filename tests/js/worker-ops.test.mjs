@@ -412,3 +412,46 @@ test("the Node adapter (in-memory store) pages the same listing: startAfter, sta
     await nodeStack.close();
   }
 });
+
+test("summaryOf: the last job's failed items, runs that gave up, the account, and never a token", async () => {
+  const { noteSummaryFacts, summaryOf } = await import("../../worker/store/directory-summary.js");
+  const data = new Map();
+  const storage = {
+    get: async (k) => (Array.isArray(k) ? new Map(k.filter((x) => data.has(x)).map((x) => [x, data.get(x)])) : data.get(k)),
+    put: async (k, v) => data.set(k, v),
+  };
+  const tokens = { accessToken: "at-secret", refreshToken: "rt-secret", expiresAt: 123 };
+  const conn = {
+    record: { subject: "urn:pleo:company:x", name: "X", status: "active", scopes: ["a"], connectedAt: 1, refreshedAt: 2, tokens },
+    accounts: { "acct-1": 5 },
+    storage,
+    scheduler: { next: async (name) => (name === "keepalive" ? 999 : null) },
+  };
+  data.set("export:jobs", ["j2", "j1"]);
+  data.set("export:job:j2", { id: "j2", status: "completed_with_errors", failed: 3 });
+  data.set("export:job:j1", { id: "j1", status: "completed", failed: 0 });
+  await noteSummaryFacts(conn, { gaveUp: true });
+  await noteSummaryFacts(conn, { gaveUp: true, webhookAt: 77 });
+  await noteSummaryFacts(conn, { gaveUp: false });
+  const row = await summaryOf(conn);
+  assert.deepEqual(row, {
+    subject: "urn:pleo:company:x",
+    name: "X",
+    status: "active",
+    account: "acct-1",
+    scopes: ["a"],
+    connectedAt: 1,
+    refreshedAt: 2,
+    expiresAt: 123,
+    keepAliveAt: 999,
+    lastWebhookAt: 77,
+    export: { lastJobId: "j2", lastStatus: "completed_with_errors", running: false, failedItems: 3, gaveUp: 2 },
+  });
+  assert.ok(!JSON.stringify(row).includes("secret"));
+  data.set("export:run", { jobId: "j3" });
+  conn.record = { ...conn.record, status: "needs_reconnect", tokens: null };
+  const stale = await summaryOf(conn);
+  assert.equal(stale.export.running, true);
+  assert.equal(stale.keepAliveAt, null, "no keep-alive without a usable grant");
+  assert.equal(stale.expiresAt, null);
+});
