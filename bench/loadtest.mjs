@@ -7,6 +7,7 @@
 //   npm run loadtest                         200 sessions × 20 API calls, no faults
 //   npm run loadtest -- --faults             token endpoint: 20 % fail (503), some stall 2 s
 //   npm run loadtest -- --quick              smoke: 5 sessions × 4 calls (< 30 s)
+//   npm run loadtest -- --fleet [--companies N]   N companies and the operator listing (loadtest-fleet.mjs)
 //   options: --sessions N --calls N --concurrency N --burst N --think-ms N
 //            --access-ttl S --timeout-ms N --json
 //
@@ -385,6 +386,10 @@ function table({ result, failureKinds, uncleanSamples, failures, opts }) {
   return lines;
 }
 
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv.includes("--fleet")) {
+  // npm run loadtest -- --fleet [--companies N] [--json]: many companies and the operator listing (bench/loadtest-fleet.mjs).
+  process.exit(await (await import("./loadtest-fleet.mjs")).main(process.argv.slice(2)));
+}
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv.includes("--export")) {
   // npm run loadtest -- --export [--faults] [--json]: the export runner's load test (bench/loadtest-export.mjs).
   process.exit(await (await import("./loadtest-export.mjs")).main(process.argv.slice(2)));

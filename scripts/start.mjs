@@ -10,7 +10,9 @@
 // Durable Objects (SQLite, .data/worker/), the stand-in's grants, tokens and
 // jobs (.data/standin/) and the session-cookie key (.data/session-secret, so
 // cookies survive a restart). `npm start -- --reset` starts empty.
-// stdout carries the machine-readable lines `STANDIN_READY {…}` and
+// stdout carries the machine-readable lines `STANDIN_READY {…}`,
+// `OPS_READY {"url", "token"}` (the operator console, docs/OPERATIONS.md:
+// OPS_TOKEN from the environment, else a random one per start) and
 // `DEMO_READY <url>`; progress goes to stderr. Ctrl-C stops everything.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -161,6 +163,8 @@ try {
   for (const name of ["KEEPALIVE_DAYS", "KEEPALIVE_SECONDS", "ACCESS_CACHE_MS", "SESSION_TTL_SECONDS"]) {
     if (process.env[name]) env[name] = process.env[name];
   }
+  // The operator console's credential: the environment's, or a fresh random one (printed on OPS_READY).
+  env.OPS_TOKEN = process.env.OPS_TOKEN || randomBytes(24).toString("base64url");
   const runtime = process.env.WORKER_RUNTIME === "node" ? "node" : "workerd";
   progress(`starting the worker on ${runtime === "node" ? "Node (adapter)" : "workerd (miniflare)"}…`);
   let worker;
@@ -176,6 +180,7 @@ try {
   }
   cleanups.push(() => worker.close());
 
+  process.stdout.write(`OPS_READY ${JSON.stringify({ url: new URL("/ops/", demoUrl).href, token: env.OPS_TOKEN })}\n`);
   process.stdout.write(`DEMO_READY ${demoUrl}\n`);
   progress(`open ${demoUrl} · Ctrl-C stops everything`);
 } catch (err) {

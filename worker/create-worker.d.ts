@@ -43,9 +43,25 @@ export interface Feature<Options = Record<string, unknown>> {
   };
 }
 
+/** A company's summary row in the directory (what GET /ops/api/companies lists, plus updatedAt). */
+export interface CompanySummary {
+  subject: string;
+  name: string | null;
+  status: "active" | "needs_reconnect";
+  account?: string;
+  scopes: string[];
+  connectedAt: number | null;
+  refreshedAt: number | null;
+  expiresAt: number | null;
+  keepAliveAt: number | null;
+  lastWebhookAt: number | null;
+  export: { lastJobId: string | null; lastStatus: string | null; running: boolean; failedItems: number; gaveUp: number };
+  updatedAt: number;
+}
+
 export interface Connections {
   use<T>(subject: string, fn: (args: UseArgs) => Promise<T>): Promise<T>;
-  list(): Promise<{ subject: string; name: string | null; status: "active" | "needs_reconnect"; updatedAt: number }[]>;
+  list(): Promise<CompanySummary[]>;
   describe(subject: string): Promise<Record<string, unknown> | null>;
   call<T = unknown>(subject: string, method: string, ...args: unknown[]): Promise<T>;
   disconnect(subject: string): Promise<{ ended: boolean; revoked: boolean }>;

@@ -7,8 +7,9 @@
 //   export default app;                                          // { fetch }
 //
 // Route groups, in the order they are tried: the partner's `features`, then
-// auth (/auth/*), api (/api/*), export (/export/*), webhooks (/webhooks/*);
-// anything else goes to the ASSETS binding. A feature is
+// auth (/auth/*), api (/api/*), export (/export/*), webhooks (/webhooks/*),
+// ops (/ops/*, only with OPS_TOKEN: routes/ops.js); anything else goes to
+// the ASSETS binding. A feature is
 //   { name, prefix?, handle?(ctx), connection?: { methods, alarms, onConnect, onDisconnect } }
 // (README "Extending").
 import { loadConfig } from "./config.js";
@@ -19,6 +20,7 @@ import { authRoutes } from "./routes/auth.js";
 import { apiRoutes } from "./routes/api.js";
 import { exportRoutes } from "./routes/export.js";
 import { webhookRoutes } from "./routes/webhooks.js";
+import { opsRoutes } from "./routes/ops.js";
 import { defineConnectionObject } from "./store/connection-object.js";
 import { DirectoryObject } from "./store/directory-object.js";
 import { NO_LEDGER_MESSAGE, checkWorkerOptions, ledgerKind } from "./worker-options.js";
@@ -30,7 +32,7 @@ export { checkCsrf, readSession, requireSession, selectCompany } from "./session
 export { API_ALLOW_LIST } from "./api-allow-list.js";
 export { requireCompanyAccess } from "./company-access.js";
 
-export const BUILTIN_FEATURES = [authRoutes, apiRoutes, exportRoutes, webhookRoutes];
+export const BUILTIN_FEATURES = [authRoutes, apiRoutes, exportRoutes, webhookRoutes, opsRoutes];
 
 /**
  * @param {object} [options]
@@ -108,7 +110,7 @@ export function createWorker(options = {}) {
         withSecurityHeaders(final.headers);
       }
       const path = new URL(request.url).pathname;
-      if (/^\/(auth|api|export|webhooks)(\/|$)/.test(path)) final.headers.set("Cache-Control", "no-store");
+      if (/^\/(auth|api|export|webhooks|ops)(\/|$)/.test(path)) final.headers.set("Cache-Control", "no-store");
       return final;
     },
   };

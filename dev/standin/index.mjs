@@ -25,7 +25,7 @@ import {
   exportAdminRoutes, exportControls, exportRoutes, openExportStore,
 } from './export/index.mjs';
 import {
-  countProviderEvents, createInteractionHandler, createProvider, createTokenStore, installMiddleware, PATHS,
+  countProviderEvents, createInteractionHandler, createProvider, createTokenStore, fleetAdminRoutes, installMiddleware, PATHS,
 } from './oauth/index.mjs';
 import {
   createAdminHandler, createFaultSwitch, createSettings, listen, newStats, openJournal,
@@ -271,6 +271,9 @@ function attachHandlers({
       routes: [
         ...exportAdminRoutes({ store: exportStore, getSettings: settings.get, setSettings: settings.set }),
         ...revokeAdminRoutes(revokeSubject),
+        ...fleetAdminRoutes({
+          provider, resource, dataset, issuer,
+        }), // the fleet load test's fast path (oauth/fleet.mjs)
       ],
     }),
     interaction: createInteractionHandler({ provider, dataset, resource }),

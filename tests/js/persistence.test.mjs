@@ -47,14 +47,16 @@ async function startDemo({ dataDir, ports, reset = false }) {
   const ready = await new Promise((resolve, reject) => {
     let stdout = "";
     let info = null;
+    let ops = null;
     const timer = setTimeout(() => reject(new Error(`npm start not ready in time:\n${stderr.slice(-2000)}`)), START_TIMEOUT_MS);
     child.stdout.on("data", (chunk) => {
       stdout += chunk;
       for (const line of stdout.split("\n")) {
         if (line.startsWith("STANDIN_READY ")) info = JSON.parse(line.slice("STANDIN_READY ".length));
+        if (line.startsWith("OPS_READY ")) ops = JSON.parse(line.slice("OPS_READY ".length));
         if (line.startsWith("DEMO_READY ")) {
           clearTimeout(timer);
-          resolve({ info, url: line.slice("DEMO_READY ".length).trim() });
+          resolve({ info, ops, url: line.slice("DEMO_READY ".length).trim() });
         }
       }
     });
@@ -122,6 +124,15 @@ describe("npm start keeps connections across restarts", { timeout: 600_000, skip
     const { location } = await browser.connect({ company: 1 });
     assert.equal(location, "/");
     assert.equal((await browser.api("/v1/introspect")).status, 200);
+    // OPS_READY {"url", "token"}: the operator console with a working token (api.md "Operator API").
+    assert.equal(demo.ops?.url, new URL("/ops/", demo.url).href, "npm start prints OPS_READY before DEMO_READY");
+    assert.ok(typeof demo.ops.token === "string" && demo.ops.token.length >= 16);
+    const opsList = await fetch(new URL("/ops/api/companies", demo.url), { headers: { Authorization: `Bearer ${demo.ops.token}` } });
+    assert.equal(opsList.status, 200);
+    assert.ok((await opsList.json()).companies.some((c) => c.status === "active"), "the connected company is listed");
+    const opsWrong = await fetch(new URL("/ops/api/companies", demo.url), { headers: { Authorization: `Bearer ${demo.ops.token}x` } });
+    assert.equal(opsWrong.status, 401);
+    assert.equal((await fetch(demo.ops.url)).status, 200, "the operator page");
     assert.ok(existsSync(path.join(dataDir, "worker")), "the worker's Durable Objects persist under the data dir");
     assert.ok((await readdir(path.join(dataDir, "standin")).catch(() => [])).length > 0, "the stand-in persists under the data dir (STANDIN_DATA_DIR)");
 

@@ -208,6 +208,7 @@ async function lookup(conn, trigger) {
     { deleteKeys: [LOOKUP_KEY] },
   );
   await rememberJob(storage, job.id, settings.jobsKept);
+  await conn.announce?.(); // the operator console's row: export.running, lastJobId
   console.log(`export: run started company=${conn.subject} job=${job.id} trigger=${trigger} items=${summary.numberOfItems ?? "?"}`);
   return { run, started: true };
 }
@@ -419,6 +420,7 @@ async function finish(conn, run, action) {
   };
   // The job's outcome and its event in one write, the run removed with them (worker/store/outbox.js).
   await conn.emit([finishEvent(run, action, summary)], { [jobKey(run.jobId)]: summary }, { deleteKeys: [RUN_KEY] });
+  await conn.announce?.({ gaveUp: action.status === "gave_up" }); // the operator console's row
   console.log(
     `export: run ended company=${conn.subject} job=${run.jobId} status=${action.status} exported=${summary.exported} failed=${summary.failed}` +
       (action.error ? ` error=${action.error.code}` : ""),

@@ -1,7 +1,8 @@
 // Builds the worker for workerd / Cloudflare Workers:
 //   worker/build/worker.js            the bundled module worker (esbuild, ESM)
 //   worker/build/pleo_oauth_bg.wasm   pleo-oauth's wasm, imported as a WebAssembly.Module
-//   worker/build/public/              static assets: www/, the browser package under /pkg/, pleo-oauth/client under /client/
+//   worker/build/public/              static assets: www/, the browser package under /pkg/, pleo-oauth/client under /client/,
+//                                     the operator page (worker/ops-page/) under /ops/
 // `npm run build` (the library) must have produced dist/ first.
 //
 //   node worker/local/build.mjs     or          import { buildWorker } from "./worker/local/build.mjs"
@@ -73,6 +74,8 @@ export async function buildWorker({ root = ROOT, outdir = BUILD_DIR, entry = pat
   await cp(path.join(root, "www"), publicDir, { recursive: true });
   // The browser entry pleo-oauth/client (no wasm), for the demo page.
   await cp(path.join(root, "worker", "client"), path.join(publicDir, "client"), { recursive: true, filter: (f) => !f.endsWith(".d.ts") });
+  // The operator console's page (the worker's /ops/ route serves it only with OPS_TOKEN).
+  await cp(path.join(root, "worker", "ops-page"), path.join(publicDir, "ops"), { recursive: true });
   for (const file of await packageFiles(dist)) {
     if (!isBrowserPackageFile(file)) continue;
     await mkdir(path.dirname(path.join(publicDir, "pkg", file)), { recursive: true });

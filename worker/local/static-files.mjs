@@ -1,5 +1,6 @@
-// The ASSETS binding outside Cloudflare: serves the demo page (www/) and the
-// browser build of pleo-oauth (dist/ under /pkg/) from disk. Used by the Node
+// The ASSETS binding outside Cloudflare: serves the demo page (www/), the
+// browser build of pleo-oauth (dist/ under /pkg/) and the operator page
+// (worker/ops-page/ under /ops/) from disk. Used by the Node
 // adapter and, as a miniflare service binding, by `npm start` and the tests.
 // On Cloudflare the same files are uploaded as static assets (worker/local/build.mjs).
 import { readFile, stat } from "node:fs/promises";
@@ -30,6 +31,8 @@ export function defaultMounts(root = ROOT) {
   return [
     { prefix: "/pkg/", dir: path.join(root, "dist"), filter: isBrowserPackageFile },
     { prefix: "/client/", dir: path.join(root, "worker", "client"), filter: (f) => f.endsWith(".js") },
+    // The operator console's page (served only through the worker's /ops/ route, with OPS_TOKEN).
+    { prefix: "/ops/", dir: path.join(root, "worker", "ops-page") },
     { prefix: "/", dir: path.join(root, "www") },
   ];
 }

@@ -7,6 +7,7 @@ import { noSession } from "./connection-errors.js";
 import { keepAliveMs } from "./connection-refresh.js";
 import { holdsSession, saveSessions } from "./connection-sessions.js";
 import { directoryStub } from "./directory-object.js";
+import { noteSummaryFacts, summaryOf } from "./directory-summary.js";
 import { callObject } from "./rpc.js";
 
 /** The record after connecting: a new one, or `previous` with the token set replaced. */
@@ -103,11 +104,16 @@ async function runHook(conn, kind, hook, info) {
   }
 }
 
-/** Tells the directory (connections.list()) about this connection. */
-export async function announce(conn) {
+/**
+ * Tells the directory (connections.list(), the operator console's summary
+ * row) about this connection; called in the same step as each change.
+ * `facts`: what the change reports beyond the record (directory-summary.js).
+ */
+export async function announce(conn, facts) {
   if (!conn.record) return;
-  const { subject, name, status } = conn.record;
-  await callObject(directoryStub(conn.env), "remember", { subject, name, status }).catch((err) => {
+  if (facts) await noteSummaryFacts(conn, facts);
+  const row = await summaryOf(conn);
+  await callObject(directoryStub(conn.env), "remember", row).catch((err) => {
     console.error("directory update failed:", err?.code ?? err?.name);
   });
 }

@@ -127,8 +127,8 @@ export function defineConnectionObject(features = [], options = {}) {
       return disconnect(this, arg, onDisconnect);
     }
 
-    announce() {
-      return announce(this);
+    announce(facts) {
+      return announce(this, facts);
     }
 
     fetch(request) {

@@ -86,6 +86,7 @@ async function refresh(conn, record, reason) {
   await conn.storage.sync?.();
   conn.record = next;
   await conn.scheduler.schedule("keepalive", now + keepAliveMs(conn.env));
+  await conn.announce(); // the operator console's row: refreshedAt, expiresAt, keepAliveAt
 }
 
 /** What a failed refresh leaves on record: needs_reconnect on invalid_grant, else the old tokens. */
@@ -128,6 +129,7 @@ export async function keepAlive(conn) {
   const due = (record.refreshTokenUsedAt ?? record.connectedAt) + keepAliveMs(conn.env);
   if (Date.now() < due) {
     await conn.scheduler.schedule("keepalive", due);
+    await conn.announce(); // the operator console's row: keepAliveAt moved
     return;
   }
   try {

@@ -21,6 +21,11 @@ export function connectionRpcMethods(conn, methods) {
       const token = await conn.accessToken({ force, rejectedToken });
       return force ? { ...token, connection: describeConnection(conn.record) } : token;
     },
+    // The operator console (routes/ops.js): "Refresh now" without a browser session, single-flight like every refresh.
+    operatorRefresh: async () => {
+      await conn.accessToken({ force: true, reason: "refreshed by an operator" });
+      return describeConnection(conn.record);
+    },
     // Background users (jobs, webhooks): no browser session involved.
     token: ({ rejectedToken }) => conn.accessToken({ rejectedToken }),
     describe: async ({ sid }) => {
@@ -56,6 +61,8 @@ export function extensionContext(conn, options) {
     holds: async (sid) => Boolean(await conn.load()) && holdsSession(conn, sid),
     /** Writes `changes` and the events in one storage write, then delivers them (outbox.js). */
     emit: (events, changes, opts) => conn.emit(events, changes, opts),
+    /** Updates the company's row in the directory (operator console) after a change; `facts` as in directory-summary.js. */
+    announce: (facts) => conn.announce(facts),
     schedule: (name, at) => conn.scheduler.schedule(name, at),
     cancel: (name) => conn.scheduler.cancel(name),
     /** Runs fn({ subject, accessToken, api }) with this company's token, no hop (see connections.js). */

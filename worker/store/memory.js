@@ -43,10 +43,11 @@ class MemoryStorage {
     this.data.clear();
   }
 
-  async list({ prefix = "", limit = Infinity } = {}) {
+  async list({ prefix = "", startAfter, limit = Infinity } = {}) {
     const out = new Map();
     for (const key of [...this.data.keys()].sort()) {
       if (out.size >= limit) break;
+      if (startAfter !== undefined && key <= startAfter) continue;
       if (key.startsWith(prefix)) out.set(key, structuredClone(this.data.get(key)));
     }
     return out;

@@ -67,6 +67,7 @@ export async function receiveWebhook(conn, delivery, startLookup) {
   // Remembered before anything else happens (the object runs one event at
   // a time between awaits, so three concurrent deliveries see this).
   await conn.storage.put(key, now);
+  await conn.announce?.({ webhookAt: now }); // the operator console's row: lastWebhookAt
   await sweep(conn, now);
   if (verified.type === "v1.export-job.created" || verified.type === undefined) {
     await startLookup(conn, "webhook");

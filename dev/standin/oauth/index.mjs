@@ -10,3 +10,4 @@ export {
   completeAuthorization, CookieJar, obtainTokens, refreshTokens,
 } from './drive.mjs';
 export { createInteractionHandler } from './interactions.mjs';
+export { fleetAdminRoutes } from './fleet.mjs';
