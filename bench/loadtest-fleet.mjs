@@ -23,7 +23,7 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort, startStandinProcess } from "../dev/standin/process.mjs";
+import { freePort, startStandinProcess } from "../dev/standin/index.mjs";
 import { CookieBrowser, forEachPooled } from "./loadtest-browser.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
