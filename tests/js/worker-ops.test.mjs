@@ -306,11 +306,15 @@ describe("operator API (workerd)", { timeout: 180_000 }, () => {
 test("without OPS_TOKEN, /ops/* is 404 (the page and the API)", async () => {
   const app = createWorker();
   const { OPS_TOKEN: _drop, ...env } = stack.env;
-  for (const path of ["/ops/", "/ops/ops.js", "/ops/api/companies"]) {
+  for (const path of ["/ops", "/ops/", "/ops/ops.js", "/ops/api/companies"]) {
     const response = await app.fetch(new Request(new URL(path, stack.base), { headers: { Authorization: `Bearer ${OPS_TOKEN}` } }), env, {});
     assert.equal(response.status, 404, path);
     assert.equal((await response.json()).error, "not_found");
   }
+  // With the token set, "/ops" leads to the page.
+  const bare = await app.fetch(new Request(new URL("/ops", stack.base)), stack.env, {});
+  assert.equal(bare.status, 308);
+  assert.equal(bare.headers.get("Location"), "/ops/");
   // Too short a token is a configuration error, not a weak lock.
   const short = await app.fetch(new Request(new URL("/ops/api/companies", stack.base), { headers: { Authorization: "Bearer short" } }), { ...env, OPS_TOKEN: "short" }, {});
   assert.equal(short.status, 500);

@@ -207,6 +207,7 @@ async function handle(ctx) {
   const token = opsToken(ctx.env);
   if (!token) return errorResponse(404, "not_found", "No such route.");
   const { pathname } = ctx.url;
+  if (pathname === "/ops") return new Response(null, { status: 308, headers: { Location: "/ops/" } });
   if (pathname.startsWith("/ops/api/")) {
     if (!(await opsAuthorized(ctx.request, token))) return unauthorized();
     return api(ctx);
@@ -221,7 +222,9 @@ async function handle(ctx) {
 
 export const opsRoutes = {
   name: "ops",
-  prefix: "/ops/",
+  // "/ops" too (not only "/ops/"): without OPS_TOKEN it must be a 404 here,
+  // not a static-assets lookup that might serve the page or redirect to it.
+  prefix: "/ops",
   handle,
   connection: {
     methods: {
