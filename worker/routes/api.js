@@ -2,15 +2,15 @@
 // pick the company, then one hop to the company's connection object, which
 // both checks that this session may act for the company and returns a fresh
 // access token (refreshing single-flight when due) — or none at all when the
-// per-isolate cache (access-cache.js) has a young enough answer.
-import { WorkerError, errorResponse } from "../http.js";
-import { connectionStub } from "../connections.js";
-import { apiFetch } from "../pleo-http.js";
-import { API_ALLOW_LIST, upstreamUrl } from "../api-allow-list.js";
-import { COMPANY_HEADER, checkCsrf, requireSession, selectCompany } from "../sessions.js";
-import { accessError, selectActor } from "../company-access.js";
+// per-isolate cache (session/access-cache.js) has a young enough answer.
+import { WorkerError, errorResponse } from "../http/responses.js";
+import { connectionStub } from "../store/connections.js";
+import { apiFetch } from "../pleo/pleo-http.js";
+import { API_ALLOW_LIST, upstreamUrl } from "../pleo/api-allow-list.js";
+import { COMPANY_HEADER, checkCsrf, requireSession, selectCompany } from "../session/sessions.js";
+import { accessError, selectActor } from "../session/company-access.js";
 import { callObject } from "../store/rpc.js";
-import { readRequestBody } from "../read-body.js";
+import { readRequestBody } from "../http/read-body.js";
 
 const MAX_API_BODY_BYTES = 1024 * 1024;
 

@@ -2,13 +2,13 @@
 // view, "Refresh now", logout (this browser) and disconnect (the company,
 // for everyone). pleo-oauth makes every protocol decision; this module does
 // the I/O and the bookkeeping.
-import { LOGIN_COOKIE, clearCookie, randomId, readCookie, seal, setCookie, unseal } from "../cookies.js";
-import { WorkerError, errorResponse, jsonResponse, redirectResponse } from "../http.js";
-import { SUBJECT, connectionStub } from "../connections.js";
-import { apiFetch, sendOAuthRequest, tokenResponseError } from "../pleo-http.js";
-import { upstreamUrl } from "../api-allow-list.js";
-import { safeReturnTo } from "../return-to.js";
-import { loginBounce } from "../login-bounce.js";
+import { LOGIN_COOKIE, clearCookie, randomId, readCookie, seal, setCookie, unseal } from "../session/cookies.js";
+import { WorkerError, errorResponse, jsonResponse, redirectResponse } from "../http/responses.js";
+import { SUBJECT, connectionStub } from "../store/connections.js";
+import { apiFetch, sendOAuthRequest, tokenResponseError } from "../pleo/pleo-http.js";
+import { upstreamUrl } from "../pleo/api-allow-list.js";
+import { safeReturnTo } from "../session/return-to.js";
+import { loginBounce } from "../session/login-bounce.js";
 import {
   COMPANY_HEADER,
   MAX_COMPANIES_PER_SESSION,
@@ -17,13 +17,13 @@ import {
   readSession,
   sessionCookie,
   sessionTtlMs,
-} from "../sessions.js";
+} from "../session/sessions.js";
 import { directoryStub } from "../store/directory-object.js";
-import { requireCompanyAccess } from "../company-access.js";
+import { requireCompanyAccess } from "../session/company-access.js";
 import { missingExportScopes } from "../export/missing-scope.js";
 import { callObject } from "../store/rpc.js";
 import { dispatch } from "./dispatch.js";
-import { accountCompanies, accountSession, identifyRequest } from "../accounts.js";
+import { accountCompanies, accountSession, identifyRequest } from "../session/accounts.js";
 
 const LOGIN_TTL_MS = 10 * 60 * 1000;
 

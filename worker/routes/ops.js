@@ -14,8 +14,8 @@
 // by itself (unlike a cookie), so a cross-site form or fetch cannot act with
 // it; the POST routes need no CSRF header. The listing reads the directory
 // only (one Durable Object), never every company's object.
-import { WorkerError, errorResponse, jsonResponse } from "../http.js";
-import { SUBJECT, connectionStub } from "../connections.js";
+import { WorkerError, errorResponse, jsonResponse } from "../http/responses.js";
+import { SUBJECT, connectionStub } from "../store/connections.js";
 import { directoryStub, ROW_STATUSES } from "../store/directory-object.js";
 import { callObject } from "../store/rpc.js";
 import { listJobs, RUN_KEY } from "../export/job-store.js";

@@ -1,5 +1,5 @@
 // The typed refusals of a company's connection (codes in api.md).
-import { WorkerError } from "../http.js";
+import { WorkerError } from "../http/responses.js";
 
 export const noSession = () =>
   new WorkerError(401, "no_session", "This browser session has ended for that company. Connect to Pleo again.");

@@ -1,7 +1,7 @@
 // Connecting and ending a company's connection inside its ConnectionObject
 // (`conn`): the record a (re)connect writes, the features' onConnect /
 // onDisconnect hooks, revocation, and telling the directory.
-import { revokeTokens } from "../pleo-http.js";
+import { revokeTokens } from "../pleo/pleo-http.js";
 import { addHistory, describeConnection } from "./connection-tokens.js";
 import { noSession } from "./connection-errors.js";
 import { keepAliveMs } from "./connection-refresh.js";

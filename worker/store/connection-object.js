@@ -24,7 +24,7 @@
 // connection-sessions.js (sessions allowed), connection-lifecycle.js
 // (connect, disconnect, hooks, directory), connection-rpc.js (RPC table,
 // extension context), connection-parts.js (the features' parts merged).
-import { loadConfig } from "../config.js";
+import { loadConfig } from "../config/settings.js";
 import { AlarmScheduler } from "./scheduler.js";
 import { addHistory } from "./connection-tokens.js";
 import { collectConnectionParts } from "./connection-parts.js";

@@ -4,7 +4,7 @@
 // tokens and revokes the whole authorisation when an old one is presented
 // again), and the keep-alive that stops an unused refresh token expiring.
 import { needsRefresh } from "pleo-oauth";
-import { WorkerError } from "../http.js";
+import { WorkerError } from "../http/responses.js";
 import { addHistory, requestRefresh, withDeadline } from "./connection-tokens.js";
 import { needsReconnect, noConnection } from "./connection-errors.js";
 

@@ -1,7 +1,7 @@
 // What a ConnectionObject (`conn`) answers over the worker ↔ object protocol
 // (rpc.js), and what the features' connection methods and alarms are given.
-import { WorkerError } from "../http.js";
-import { apiCaller, createConnections } from "../connections.js";
+import { WorkerError } from "../http/responses.js";
+import { apiCaller, createConnections } from "./connections.js";
 import { describeConnection } from "./connection-tokens.js";
 import { noConnection, noSession } from "./connection-errors.js";
 import { holdsSession } from "./connection-sessions.js";

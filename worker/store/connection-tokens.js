@@ -1,8 +1,8 @@
 // A company's token set: when it needs refreshing, how one refresh is sent
 // and judged, and what the browser may see of a connection. The single-flight
 // lock and the storage around it live in connection-refresh.js.
-import { WorkerError } from "../http.js";
-import { sendOAuthRequest, tokenResponseError } from "../pleo-http.js";
+import { WorkerError } from "../http/responses.js";
+import { sendOAuthRequest, tokenResponseError } from "../pleo/pleo-http.js";
 
 const HISTORY_LIMIT = 50;
 

@@ -7,12 +7,12 @@
 // old cookie (issue #16). Every built-in route that acts for a company uses
 // this (the /api/* proxy makes the same check in its one hop, "access").
 // The one place to extend when access is granted by other means (accounts).
-import { WorkerError } from "./http.js";
-import { SUBJECT, connectionStub } from "./connections.js";
+import { WorkerError } from "../http/responses.js";
+import { SUBJECT, connectionStub } from "../store/connections.js";
 import { COMPANY_HEADER, checkCsrf, requireSession, selectCompany } from "./sessions.js";
-import { callObject } from "./store/rpc.js";
+import { callObject } from "../store/rpc.js";
 import { accountSession, identifyRequest } from "./accounts.js";
-import { directoryStub } from "./store/directory-object.js";
+import { directoryStub } from "../store/directory-object.js";
 
 const notAllowed = () => new WorkerError(403, "company_not_allowed", "Your account did not connect that company.");
 

@@ -6,9 +6,9 @@
 // every check that takes a session id (describe, access, the features'
 // `holds`) takes an account too. Browser session ids (randomId) never
 // contain ":", so the two cannot meet.
-import { WorkerError } from "./http.js";
-import { directoryStub } from "./store/directory-object.js";
-import { callObject } from "./store/rpc.js";
+import { WorkerError } from "../http/responses.js";
+import { directoryStub } from "../store/directory-object.js";
+import { callObject } from "../store/rpc.js";
 
 export const ACCOUNT_SID_PREFIX = "account:";
 const MAX_ID_LENGTH = 200;

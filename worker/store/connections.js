@@ -6,11 +6,11 @@
 //   const connections = createConnections(env);
 //   await connections.use("urn:pleo:company:…", async ({ api }) => (await api("/v1/companies")).json());
 //   await connections.list();   // [{ subject, name, status, updatedAt }]
-import { loadConfig } from "./config.js";
-import { WorkerError } from "./http.js";
-import { apiFetch } from "./pleo-http.js";
-import { directoryStub } from "./store/directory-object.js";
-import { callObject } from "./store/rpc.js";
+import { loadConfig } from "../config/settings.js";
+import { WorkerError } from "../http/responses.js";
+import { apiFetch } from "../pleo/pleo-http.js";
+import { directoryStub } from "./directory-object.js";
+import { callObject } from "./rpc.js";
 
 export const SUBJECT = /^urn:pleo:[a-z-]{1,32}:[A-Za-z0-9._-]{1,128}$/;
 
