@@ -21,7 +21,7 @@ import { apiRoutes } from "./routes/api.js";
 import { exportRoutes } from "./routes/export.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { opsRoutes } from "./routes/ops.js";
-import { defineConnectionObject } from "./store/connection-object.js";
+import { defineConnectionObject } from "./store/connection/object.js";
 import { DirectoryObject } from "./store/directory-object.js";
 import { NO_LEDGER_MESSAGE, checkWorkerOptions, ledgerKind } from "./config/options.js";
 

@@ -2,7 +2,7 @@
 // `identify(request, env)` names the partner's signed-in user
 // `{ user, account }` (or null), and a connection is granted to the account
 // that connected it. Inside the company's object an account is held like a
-// session under the id "account:<account id>" (connection-sessions.js), so
+// session under the id "account:<account id>" (store/connection/object.js `holds`), so
 // every check that takes a session id (describe, access, the features'
 // `holds`) takes an account too. Browser session ids (randomId) never
 // contain ":", so the two cannot meet.
