@@ -7,8 +7,7 @@
 // `holds`) takes an account too. Browser session ids (randomId) never
 // contain ":", so the two cannot meet.
 import { WorkerError } from "../http/responses.js";
-import { directoryStub } from "../store/directory-object.js";
-import { callObject } from "../store/rpc.js";
+import { directory } from "../store/client.js";
 
 export const ACCOUNT_SID_PREFIX = "account:";
 const MAX_ID_LENGTH = 200;
@@ -30,7 +29,7 @@ export async function identifyRequest(ctx) {
 
 /** The subject URNs granted to an account (the directory's index), newest first. */
 export async function accountCompanies(env, account) {
-  return callObject(directoryStub(env), "accountCompanies", { account });
+  return directory(env).accountCompanies({ account });
 }
 
 /**

@@ -30,11 +30,11 @@ import { loadConfig } from "../../config/settings.js";
 import { WorkerError } from "../../http/responses.js";
 import { revokeTokens } from "../../pleo/pleo-http.js";
 import { apiCaller, createConnections } from "../connections.js";
+import { directory } from "../client.js";
 import { collectConnectionParts } from "../connection-parts.js";
-import { directoryStub } from "../directory-object.js";
 import { noteSummaryFacts, summaryOf } from "../directory-summary.js";
 import { OUTBOX_TIMER, Outbox } from "../outbox.js";
-import { callObject, serveObject } from "../rpc.js";
+import { serveObject } from "../rpc.js";
 import { AlarmScheduler } from "../scheduler.js";
 import { accessToken, addHistory, describeConnection, keepAlive, keepAliveMs, noConnection, noSession } from "./refresh.js";
 
@@ -263,7 +263,7 @@ export function defineConnectionObject(features = [], options = {}) {
       await this.storage.deleteAlarm();
       await this.emit([event], {}, { deleteAll: true, keep: undelivered });
       await this.storage.sync?.();
-      await callObject(directoryStub(this.env), "forget", { subject: record.subject, accounts }).catch(() => {});
+      await directory(this.env).forget({ subject: record.subject, accounts }).catch(() => {});
       return { ended: true, revoked };
     }
 
@@ -285,7 +285,7 @@ export function defineConnectionObject(features = [], options = {}) {
       if (!this.record) return;
       if (facts) await noteSummaryFacts(this, facts);
       const row = await summaryOf(this);
-      await callObject(directoryStub(this.env), "remember", row).catch((err) => {
+      await directory(this.env).remember(row).catch((err) => {
         console.error("directory update failed:", err?.code ?? err?.name);
       });
     }
