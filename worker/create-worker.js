@@ -12,25 +12,25 @@
 // the ASSETS binding. A feature is
 //   { name, prefix?, handle?(ctx), connection?: { methods, alarms, onConnect, onDisconnect } }
 // (README "Extending").
-import { loadConfig } from "./config.js";
-import { WorkerError, errorResponse, withSecurityHeaders } from "./http.js";
-import { AccessCache, accessCacheTtlMs } from "./access-cache.js";
-import { createConnections } from "./connections.js";
+import { loadConfig } from "./config/settings.js";
+import { WorkerError, errorResponse, withSecurityHeaders } from "./http/responses.js";
+import { AccessCache, accessCacheTtlMs } from "./session/access-cache.js";
+import { createConnections } from "./store/connections.js";
 import { authRoutes } from "./routes/auth.js";
 import { apiRoutes } from "./routes/api.js";
 import { exportRoutes } from "./routes/export.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { opsRoutes } from "./routes/ops.js";
-import { defineConnectionObject } from "./store/connection-object.js";
+import { defineConnectionObject } from "./store/connection/object.js";
 import { DirectoryObject } from "./store/directory-object.js";
-import { NO_LEDGER_MESSAGE, checkWorkerOptions, ledgerKind } from "./worker-options.js";
+import { NO_LEDGER_MESSAGE, checkWorkerOptions, ledgerKind } from "./config/options.js";
 
-export { createConnections } from "./connections.js";
+export { createConnections } from "./store/connections.js";
 export { DirectoryObject } from "./store/directory-object.js";
-export { WorkerError, errorResponse, jsonResponse } from "./http.js";
-export { checkCsrf, readSession, requireSession, selectCompany } from "./sessions.js";
-export { API_ALLOW_LIST } from "./api-allow-list.js";
-export { requireCompanyAccess } from "./company-access.js";
+export { WorkerError, errorResponse, jsonResponse } from "./http/responses.js";
+export { checkCsrf, readSession, requireSession, selectCompany } from "./session/sessions.js";
+export { API_ALLOW_LIST } from "./pleo/api-allow-list.js";
+export { requireCompanyAccess } from "./session/company-access.js";
 
 export const BUILTIN_FEATURES = [authRoutes, apiRoutes, exportRoutes, webhookRoutes, opsRoutes];
 
@@ -39,7 +39,7 @@ export const BUILTIN_FEATURES = [authRoutes, apiRoutes, exportRoutes, webhookRou
  * @param {Array}  [options.features]  the partner's features (routes and connection parts), tried first
  * @param {Array}  [options.builtins]  replaces BUILTIN_FEATURES (e.g. to drop export)
  * @param {object} [options.ledger]    the partner's ledger (exports need one, or demoLedger: true, or PLEO_ENV=local)
- * Unknown options are refused (worker-options.js). All options reach features as `ctx.app.options` and `conn.options`.
+ * Unknown options are refused (config/options.js). All options reach features as `ctx.app.options` and `conn.options`.
  */
 export function createWorker(options = {}) {
   checkWorkerOptions(options);

@@ -3,7 +3,7 @@
 // Pleo webhooks — and the Durable Object classes wrangler binds.
 // Runs unchanged on workerd / Cloudflare Workers and on Node (local/node.mjs).
 import { createWorker } from "./create-worker.js";
-import { demoIdentify, demoIdentityRoutes } from "./demo-identity.js";
+import { demoIdentify, demoIdentityRoutes } from "./session/demo-identity.js";
 
 // The demo books into its D1 ledger (binding LEDGER_DB) on purpose; a
 // partner's worker passes its own `ledger` instead (README "Extending").

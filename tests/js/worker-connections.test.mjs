@@ -311,7 +311,7 @@ describe("Node adapter: two worker instances on one store, background API, body 
   });
 
   test("background access: connections.use() and list() work without any browser and share the company's token set", async () => {
-    const { createConnections } = await import("../../worker/connections.js");
+    const { createConnections } = await import("../../worker/store/connections.js");
     const browser = new WorkerClient(stack.base);
     await browser.connect({ company: 2 });
     const subject = stack.info.companies[2].subject;

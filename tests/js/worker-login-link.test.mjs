@@ -1,6 +1,6 @@
 // Issue #16 item 6, in headless Chromium: a login started from a link on
 // another site (another origin: 127.0.0.1 vs localhost) keeps the browser's
-// other companies. Without the same-origin bounce (worker/login-bounce.js)
+// other companies. Without the same-origin bounce (worker/session/login-bounce.js)
 // the SameSite=Strict session cookie is not sent with that navigation, and
 // the callback starts a new session holding only the new company.
 import assert from "node:assert/strict";

@@ -263,7 +263,7 @@ test("#16.3 the worker's routes read bodies only through the byte-counting reade
     const source = await readFile(file, "utf8");
     assert.doesNotMatch(source, /request\.(arrayBuffer|json|text|formData|blob)\(/, `${name} reads a request body unbounded`);
   }
-  const { readRequestBody } = await import("../../worker/read-body.js");
+  const { readRequestBody } = await import("../../worker/http/read-body.js");
   const { stream, counter } = chunkedBody(10 * 1024 * 1024);
   const err = await readRequestBody(new Request("https://w.test/", { method: "POST", body: stream, duplex: "half" }), 1024 * 1024).catch((e) => e);
   assert.equal(err?.status, 413);
@@ -321,7 +321,7 @@ test("#16.5 a login callback reads a bounded number of transactions, however man
 // ------------------------------------------------------------ item 8
 
 test("#16.8 the API proxy allows the export API for GET only: a browser cannot create jobs or report item results", async () => {
-  const { upstreamUrl } = await import("../../worker/api-allow-list.js");
+  const { upstreamUrl } = await import("../../worker/pleo/api-allow-list.js");
   const base = "https://api.pleo.test";
   for (const [method, path] of [
     ["PUT", "/v3/export-jobs/j1/items"],
@@ -341,7 +341,7 @@ test("#16.8 the API proxy allows the export API for GET only: a browser cannot c
 // ------------------------------------------------------------ item 7
 
 test("#16.7 the token endpoint's error reaches /auth/refresh only when it is a code", async () => {
-  const { tokenResponseError } = await import("../../worker/pleo-http.js");
+  const { tokenResponseError } = await import("../../worker/pleo/pleo-http.js");
   const oauth = (error) => Object.assign(new Error("x"), { name: "OAuthError", code: "token_error", error });
   assert.match(tokenResponseError(oauth("invalid_scope"), 400).message, /\(invalid_scope\)/);
   assert.match(tokenResponseError(oauth("RATE_LIMIT_EXCEEDED"), 400).message, /\(RATE_LIMIT_EXCEEDED\)/);
@@ -449,7 +449,7 @@ test("#16.16 npm run build without node_modules says to run npm ci, not a bare E
 
 test("#16.12 requireCompanyAccess asks the company's object: an old cookie after a disconnect or logout elsewhere reads nothing", async () => {
   const { requireCompanyAccess, requireSession, selectCompany } = await import("../../worker/create-worker.js");
-  const { sessionCookie } = await import("../../worker/sessions.js");
+  const { sessionCookie } = await import("../../worker/session/sessions.js");
   const config = { sessionSecret: "s".repeat(40), appOrigin: "https://partner.example" };
   const setCookie = await sessionCookie(config, { sid: "sid-1", companies: [SUBJECT], expiresAt: Date.now() + 60_000 });
   const cookie = setCookie.split(";")[0];
@@ -497,7 +497,7 @@ test("#16.12 the built-in company routes go through requireCompanyAccess", async
 
 test("#16.11 /auth/session shows per company the scopes its token lacks for exports", async () => {
   const { authRoutes } = await import("../../worker/routes/auth.js");
-  const { sessionCookie } = await import("../../worker/sessions.js");
+  const { sessionCookie } = await import("../../worker/session/sessions.js");
   const config = { sessionSecret: "s".repeat(40), appOrigin: "https://partner.example", callbackPath: "/auth/callback", provider: {}, scopes: [] };
   const cookie = (await sessionCookie(config, { sid: "sid-1", companies: [SUBJECT], expiresAt: Date.now() + 60_000 })).split(";")[0];
   const env = {
@@ -668,7 +668,7 @@ test("#16.16 worker/local/dev-vars.mjs turns the stand-in's READY line into a .d
 
 test("#16.15 a route may set its own Content-Security-Policy; every other response keeps the strict default", async () => {
   const { createWorker } = await import("../../worker/create-worker.js");
-  const { CONTENT_SECURITY_POLICY } = await import("../../worker/http.js");
+  const { CONTENT_SECURITY_POLICY } = await import("../../worker/http/responses.js");
   const page = {
     name: "page",
     prefix: "/partner/",

@@ -21,8 +21,8 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { completeAuthorization } from "../../dev/standin/index.mjs";
-import { LOGIN_COOKIE, SESSION_COOKIE, seal, unseal } from "../../worker/cookies.js";
-import { API_ALLOW_LIST } from "../../worker/api-allow-list.js";
+import { LOGIN_COOKIE, SESSION_COOKIE, seal, unseal } from "../../worker/session/cookies.js";
+import { API_ALLOW_LIST } from "../../worker/pleo/api-allow-list.js";
 import { RecordingClient, leaks, mapLimit, rawRequest, startSecurityStack } from "./helpers/security-stack.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");

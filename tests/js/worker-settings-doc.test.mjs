@@ -3,7 +3,7 @@
 // setting nothing reads any more, fails here.
 //
 // What the worker reads is found two ways:
-// - at run time: loadConfig (worker/config.js) and exportSettings
+// - at run time: loadConfig (worker/config/settings.js) and exportSettings
 //   (worker/export/settings.js) are called with an `env` Proxy that records
 //   every name asked for;
 // - in the source: every `env.NAME`, `env?.NAME`, `env["NAME"]`,
@@ -96,7 +96,7 @@ function recordReads(fn, values) {
 }
 
 test("every setting loadConfig and exportSettings read is in worker/README.md's settings table", async () => {
-  const { loadConfig } = await import("../../worker/config.js");
+  const { loadConfig } = await import("../../worker/config/settings.js");
   const { exportSettings } = await import("../../worker/export/settings.js");
   const documented = namesInReadme();
   const base = {

@@ -3,9 +3,9 @@
 // D1 ledger (`LEDGER_DB`); a partner's own ledger keeps its chart itself.
 // Needs a session holding a company; PUT also the CSRF header. The chart is
 // the database's, shared by the companies booked into it.
-import { WorkerError, jsonResponse } from "../http.js";
-import { requireCompanyAccess } from "../company-access.js";
-import { readRequestBody } from "../read-body.js";
+import { WorkerError, jsonResponse } from "../http/responses.js";
+import { requireCompanyAccess } from "../session/company-access.js";
+import { readRequestBody } from "../http/read-body.js";
 import { parseChart } from "./ledger-chart.js";
 import { LEDGER_BINDING, readChart, writeChart } from "./ledger-d1.js";
 

@@ -4,8 +4,8 @@
 // The same rules as the other export routes: a session holding the selected
 // company (401/403), and the job must be that company's (the connection
 // object answers only for its own jobs); rows are filtered by company too.
-import { errorResponse, jsonResponse } from "../http.js";
-import { requireCompanyAccess } from "../company-access.js";
+import { errorResponse, jsonResponse } from "../http/responses.js";
+import { requireCompanyAccess } from "../session/company-access.js";
 import { LEDGER_BINDING } from "./ledger-d1.js";
 import { listReceipts, openReceipt } from "./ledger-receipts.js";
 

@@ -13,15 +13,15 @@
 //   (look-up at once, answers with the job id), and by a periodic poll every
 //   EXPORT_POLL_MINUTES that also recovers `in_progress` jobs.
 import { exportRequests, exportResponses, exportRunDelivered, exportRunFeed, exportRunNext, exportRunStart } from "pleo-oauth";
-import { WorkerError } from "../http.js";
+import { WorkerError } from "../http/responses.js";
 import { normaliseLedgerResults } from "./ledger.js";
 import { LEDGER_BINDING, d1Ledger } from "./ledger-d1.js";
 import { memoryLedger } from "./ledger-memory.js";
 import { summariseEntry } from "./entry-summary.js";
 import { storeBatchReceipts } from "./receipt-run.js";
 import { ledgerResultProblem } from "./ledger-check.js";
-import { safeExportErrorMessage } from "../upstream-code.js";
-import { NO_LEDGER_MESSAGE, ledgerKind } from "../worker-options.js";
+import { safeExportErrorMessage } from "../pleo/upstream-code.js";
+import { NO_LEDGER_MESSAGE, ledgerKind } from "../config/options.js";
 import { MISSING_SCOPE_KEY, isAccessDenied, missingExportScopes, missingScopeMessage } from "./missing-scope.js";
 import { exportSettings } from "./settings.js";
 import { ensureSubscription } from "../webhooks/subscriptions.js";

@@ -2,15 +2,14 @@
 // pick the company, then one hop to the company's connection object, which
 // both checks that this session may act for the company and returns a fresh
 // access token (refreshing single-flight when due) — or none at all when the
-// per-isolate cache (access-cache.js) has a young enough answer.
-import { WorkerError, errorResponse } from "../http.js";
-import { connectionStub } from "../connections.js";
-import { apiFetch } from "../pleo-http.js";
-import { API_ALLOW_LIST, upstreamUrl } from "../api-allow-list.js";
-import { COMPANY_HEADER, checkCsrf, requireSession, selectCompany } from "../sessions.js";
-import { accessError, selectActor } from "../company-access.js";
-import { callObject } from "../store/rpc.js";
-import { readRequestBody } from "../read-body.js";
+// per-isolate cache (session/access-cache.js) has a young enough answer.
+import { WorkerError, errorResponse } from "../http/responses.js";
+import { companyObject } from "../store/client.js";
+import { apiFetch } from "../pleo/pleo-http.js";
+import { API_ALLOW_LIST, upstreamUrl } from "../pleo/api-allow-list.js";
+import { COMPANY_HEADER, checkCsrf, requireSession, selectCompany } from "../session/sessions.js";
+import { accessError, selectActor } from "../session/company-access.js";
+import { readRequestBody } from "../http/read-body.js";
 
 const MAX_API_BODY_BYTES = 1024 * 1024;
 
@@ -29,7 +28,7 @@ async function accessToken(ctx, session, subject, rejectedToken = null) {
     app.cache.forget(session.sid, subject);
   }
   try {
-    const token = await callObject(connectionStub(env, subject), "access", { sid: session.sid, rejectedToken });
+    const token = await companyObject(env, subject).access({ sid: session.sid, rejectedToken });
     app.cache.set(session.sid, subject, token, app.cacheTtlMs);
     return token.accessToken;
   } catch (err) {

@@ -2,13 +2,13 @@
 // view, "Refresh now", logout (this browser) and disconnect (the company,
 // for everyone). pleo-oauth makes every protocol decision; this module does
 // the I/O and the bookkeeping.
-import { LOGIN_COOKIE, clearCookie, randomId, readCookie, seal, setCookie, unseal } from "../cookies.js";
-import { WorkerError, errorResponse, jsonResponse, redirectResponse } from "../http.js";
-import { SUBJECT, connectionStub } from "../connections.js";
-import { apiFetch, sendOAuthRequest, tokenResponseError } from "../pleo-http.js";
-import { upstreamUrl } from "../api-allow-list.js";
-import { safeReturnTo } from "../return-to.js";
-import { loginBounce } from "../login-bounce.js";
+import { LOGIN_COOKIE, clearCookie, randomId, readCookie, seal, setCookie, unseal } from "../session/cookies.js";
+import { WorkerError, errorResponse, jsonResponse, redirectResponse } from "../http/responses.js";
+import { SUBJECT, companyObject, directory } from "../store/client.js";
+import { apiFetch, sendOAuthRequest, tokenResponseError } from "../pleo/pleo-http.js";
+import { upstreamUrl } from "../pleo/api-allow-list.js";
+import { safeReturnTo } from "../session/return-to.js";
+import { loginBounce } from "../session/login-bounce.js";
 import {
   COMPANY_HEADER,
   MAX_COMPANIES_PER_SESSION,
@@ -17,13 +17,11 @@ import {
   readSession,
   sessionCookie,
   sessionTtlMs,
-} from "../sessions.js";
-import { directoryStub } from "../store/directory-object.js";
-import { requireCompanyAccess } from "../company-access.js";
+} from "../session/sessions.js";
+import { requireCompanyAccess } from "../session/company-access.js";
 import { missingExportScopes } from "../export/missing-scope.js";
-import { callObject } from "../store/rpc.js";
 import { dispatch } from "./dispatch.js";
-import { accountCompanies, accountSession, identifyRequest } from "../accounts.js";
+import { accountCompanies, accountSession, identifyRequest } from "../session/accounts.js";
 
 const LOGIN_TTL_MS = 10 * 60 * 1000;
 
@@ -138,7 +136,7 @@ async function callback({ request, env, config, app }) {
   const tx = await unseal(config.sessionSecret, LOGIN_COOKIE, readCookie(request, LOGIN_COOKIE));
   if (!tx || typeof tx.txid !== "string" || !tx.pending) return fail("login_invalid");
   // Single use, recorded server-side before anything else: a replayed cookie fails.
-  const fresh = await callObject(directoryStub(env), "consumeTransaction", { txid: tx.txid, expiresAt: Date.now() + LOGIN_TTL_MS });
+  const fresh = await directory(env).consumeTransaction({ txid: tx.txid, expiresAt: Date.now() + LOGIN_TTL_MS });
   if (!fresh) return fail("login_replayed");
 
   let subject;
@@ -168,8 +166,8 @@ async function callback({ request, env, config, app }) {
   const account = typeof tx.account === "string" && tx.account ? tx.account : null;
   if (account) {
     try {
-      await callObject(connectionStub(env, subject), "connect", { subject, name, tokens, account });
-      await callObject(directoryStub(env), "grantAccount", { account, subject });
+      await companyObject(env, subject).connect({ subject, name, tokens, account });
+      await directory(env).grantAccount({ account, subject });
     } catch (err) {
       console.error("storing the connection failed:", err?.name, err?.code ?? "");
       return fail("server_error");
@@ -184,7 +182,7 @@ async function callback({ request, env, config, app }) {
   const sid = randomId();
   const expiresAt = Date.now() + sessionTtlMs(env);
   try {
-    await callObject(connectionStub(env, subject), "connect", {
+    await companyObject(env, subject).connect({
       subject,
       name,
       tokens,
@@ -200,7 +198,7 @@ async function callback({ request, env, config, app }) {
   const kept = [];
   for (const other of previous?.companies ?? []) {
     if (other === subject || !SUBJECT.test(other) || kept.length >= MAX_COMPANIES_PER_SESSION - 1) continue;
-    const moved = await callObject(connectionStub(env, other), "adoptSession", { from: previous.sid, to: sid, expiresAt }).catch(() => false);
+    const moved = await companyObject(env, other).adoptSession({ from: previous.sid, to: sid, expiresAt }).catch(() => false);
     if (moved) kept.push(other);
   }
   if (previous) app.cache.forgetSession(previous.sid);
@@ -223,7 +221,7 @@ async function sessionInfo(ctx) {
   for (const subject of session?.companies ?? []) {
     let described;
     try {
-      described = await callObject(connectionStub(env, subject), "describe", { sid: session.sid });
+      described = await companyObject(env, subject).describe({ sid: session.sid });
     } catch {
       stillHeld.push(subject); // a passing failure: keep it in the cookie, list it next time
       continue;
@@ -262,7 +260,7 @@ async function accountSessionInfo(ctx, identity) {
   const exportsOn = !Array.isArray(builtins) || builtins.some((f) => f?.name === "export");
   const session = await accountSession(ctx, identity);
   const described = await Promise.all(
-    session.companies.map((subject) => callObject(connectionStub(env, subject), "describe", { sid: session.sid }).catch(() => null)),
+    session.companies.map((subject) => companyObject(env, subject).describe({ sid: session.sid }).catch(() => null)),
   );
   const connections = [];
   for (const one of described) {
@@ -289,7 +287,7 @@ async function refreshNow(ctx) {
   const { env, app } = ctx;
   const { session, subject } = await requireCompanyAccess(ctx, { csrf: true });
   app.cache.forget(session.sid, subject);
-  const { connection } = await callObject(connectionStub(env, subject), "access", { sid: session.sid, force: true });
+  const { connection } = await companyObject(env, subject).access({ sid: session.sid, force: true });
   const { history: _history, ...visible } = connection;
   return jsonResponse({ refreshed: true, connection: visible, now: Date.now() });
 }
@@ -304,7 +302,7 @@ async function logout({ request, env, config, app }) {
   let left = 0;
   await Promise.all(
     session.companies.map(async (subject) => {
-      if (await callObject(connectionStub(env, subject), "leave", { sid: session.sid }).catch(() => false)) left++;
+      if (await companyObject(env, subject).leave({ sid: session.sid }).catch(() => false)) left++;
     }),
   );
   return jsonResponse({ connected: false, left }, 200, clear);
@@ -314,7 +312,7 @@ async function logout({ request, env, config, app }) {
 async function disconnect(ctx) {
   const { env, config, app } = ctx;
   const { session, subject } = await requireCompanyAccess(ctx, { csrf: true });
-  const { ended, revoked } = await callObject(connectionStub(env, subject), "disconnect", { sid: session.sid });
+  const { ended, revoked } = await companyObject(env, subject).disconnect({ sid: session.sid });
   app.cache.forgetCompany(subject);
   if (session.account !== undefined) {
     const left = await accountCompanies(env, session.account);

@@ -1,6 +1,6 @@
 // Exact-path routing inside a route group: 404 for an unknown path, 405 with
 // Allow for a known path and the wrong method.
-import { errorResponse } from "../http.js";
+import { errorResponse } from "../http/responses.js";
 
 export function dispatch(ctx, table) {
   const handlers = table[ctx.url.pathname];

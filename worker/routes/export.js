@@ -14,15 +14,15 @@
 // Every route needs a session holding the company (401/403); POST routes the
 // CSRF header. The browser never sees a token, the webhook secret or the
 // stand-in's admin URL.
-import { WorkerError, errorResponse, jsonResponse } from "../http.js";
-import { requireCompanyAccess } from "../company-access.js";
+import { WorkerError, errorResponse, jsonResponse } from "../http/responses.js";
+import { requireCompanyAccess } from "../session/company-access.js";
 import { renderEntriesCsv } from "../export/csv.js";
 import { ledgerChart } from "../export/ledger-chart-route.js";
 import { isReceiptsPath, receiptsRoute } from "../export/receipts-route.js";
 import { listItems, listJobs, jobKey } from "../export/job-store.js";
 import { EXPORT_TIMER, onExportAlarm, requestLookup, runNow } from "../export/runner.js";
 import { exportSettings } from "../export/settings.js";
-import { readRequestJson } from "../read-body.js";
+import { readRequestJson } from "../http/read-body.js";
 import { deleteSubscription, ensureSubscription } from "../webhooks/subscriptions.js";
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;

@@ -14,10 +14,9 @@
 // by itself (unlike a cookie), so a cross-site form or fetch cannot act with
 // it; the POST routes need no CSRF header. The listing reads the directory
 // only (one Durable Object), never every company's object.
-import { WorkerError, errorResponse, jsonResponse } from "../http.js";
-import { SUBJECT, connectionStub } from "../connections.js";
-import { directoryStub, ROW_STATUSES } from "../store/directory-object.js";
-import { callObject } from "../store/rpc.js";
+import { WorkerError, errorResponse, jsonResponse } from "../http/responses.js";
+import { SUBJECT, companyObject, directory } from "../store/client.js";
+import { ROW_STATUSES } from "../store/directory-object.js";
 import { listJobs, RUN_KEY } from "../export/job-store.js";
 import { runNow } from "../export/runner.js";
 
@@ -101,7 +100,7 @@ export function listingQuery(params) {
 
 async function listCompanies(ctx) {
   const { status, q, limit, after } = listingQuery(ctx.url.searchParams);
-  const page = await callObject(directoryStub(ctx.env), "page", { status, q, limit, after });
+  const page = await directory(ctx.env).page({ status, q, limit, after });
   return jsonResponse({ companies: page.rows.map(publicRow), nextCursor: encodeCursor(page.after), counts: page.counts });
 }
 
@@ -119,18 +118,18 @@ async function knownCompany(ctx, encoded) {
     subject = "";
   }
   if (!SUBJECT.test(subject)) throw new WorkerError(400, "invalid_company", "A company is named by its subject URN (urn:pleo:company:<id>).");
-  const row = await callObject(directoryStub(ctx.env), "row", { subject });
+  const row = await directory(ctx.env).row({ subject });
   if (!row) throw new WorkerError(404, "not_found", "No connected company with that subject.");
   return { subject, row };
 }
 
 async function companyDetail(ctx, encoded) {
   const { subject, row } = await knownCompany(ctx, encoded);
-  const stub = connectionStub(ctx.env, subject);
-  const described = await callObject(stub, "describe", {});
+  const company = companyObject(ctx.env, subject);
+  const described = await company.describe();
   if (!described) throw new WorkerError(404, "not_found", "No connected company with that subject.");
   const { history, refreshable, reconnectedAt } = described.connection;
-  const exports = exportsOn(ctx) ? await callObject(stub, "call", { method: "opsExportJobs", args: [] }) : { jobs: [], running: null };
+  const exports = exportsOn(ctx) ? await company.call("opsExportJobs") : { jobs: [], running: null };
   return jsonResponse({
     ...publicRow(row),
     reconnectedAt,
@@ -149,7 +148,7 @@ function exportsOn(ctx) {
 async function exportRun(ctx, encoded) {
   const { subject } = await knownCompany(ctx, encoded);
   if (!exportsOn(ctx)) throw new WorkerError(404, "not_found", "Exports are not enabled on this worker.");
-  const result = await objectCall(() => callObject(connectionStub(ctx.env, subject), "call", { method: "opsRunExport", args: [] }));
+  const result = await objectCall(() => companyObject(ctx.env, subject).call("opsRunExport"));
   if (result?.retryAfterMs !== undefined) {
     return errorResponse(429, "pleo_rate_limited", "Pleo asks to slow down; the worker looks again shortly.", {
       "Retry-After": String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))),
@@ -160,7 +159,7 @@ async function exportRun(ctx, encoded) {
 
 async function refresh(ctx, encoded) {
   const { subject } = await knownCompany(ctx, encoded);
-  const connection = await objectCall(() => callObject(connectionStub(ctx.env, subject), "operatorRefresh", {}));
+  const connection = await objectCall(() => companyObject(ctx.env, subject).operatorRefresh());
   ctx.app.cache.forgetCompany(subject);
   const { history: _history, ...visible } = connection;
   return jsonResponse({ refreshed: true, connection: visible, now: Date.now() });
@@ -168,7 +167,7 @@ async function refresh(ctx, encoded) {
 
 async function disconnect(ctx, encoded) {
   const { subject } = await knownCompany(ctx, encoded);
-  const { ended, revoked } = await callObject(connectionStub(ctx.env, subject), "disconnect", {});
+  const { ended, revoked } = await companyObject(ctx.env, subject).disconnect();
   ctx.app.cache.forgetCompany(subject);
   return jsonResponse({ disconnected: subject, ended, revoked });
 }

@@ -11,11 +11,11 @@
 //        first, so no Durable Object is created for an unknown company)
 //   413  body over 256 KiB
 // No session and no CSRF header: the signature is the authentication.
-import { errorResponse, jsonResponse } from "../http.js";
-import { SUBJECT } from "../connections.js";
+import { errorResponse, jsonResponse } from "../http/responses.js";
+import { SUBJECT } from "../store/connections.js";
 import { requestLookup } from "../export/runner.js";
 import { receiveWebhook } from "../webhooks/receive.js";
-import { readRequestBody } from "../read-body.js";
+import { readRequestBody } from "../http/read-body.js";
 import { directoryStub } from "../store/directory-object.js";
 import { callObject } from "../store/rpc.js";
 

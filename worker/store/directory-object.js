@@ -21,7 +21,7 @@
 // did: after 20,000 unauthenticated login/callback pairs a real callback took
 // 58 ms, issue #16.) Keys "tx:" written before the index existed expire
 // unswept; they are few and small.
-import { WorkerError } from "../http.js";
+import { WorkerError } from "../http/responses.js";
 import { serveObject } from "./rpc.js";
 
 const SWEEP_BATCH = 60; // ≤ 128 keys per delete: two per transaction

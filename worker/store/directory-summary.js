@@ -2,7 +2,7 @@
 // what the directory keeps per company so that listing the fleet reads the
 // directory only, never every company's Durable Object. Built inside the
 // company's ConnectionObject (`conn`) from its record and storage, and sent
-// to the directory in the same step as each change (connection-lifecycle.js
+// to the directory in the same step as each change (connection/object.js
 // announce()). Never a token: only times, counts, status and scopes.
 import { JOBS_KEY, RUN_KEY, jobKey } from "../export/job-store.js";
 

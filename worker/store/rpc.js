@@ -2,7 +2,9 @@
 // typed errors carried across. Plain fetch instead of JS RPC keeps the
 // classes free of "cloudflare:workers" imports, so the very same code also
 // runs on Node through the in-memory namespaces of store/memory.js.
-import { WorkerError } from "../http.js";
+// Callers do not name methods here: they go through client.js
+// (companyObject(env, subject), directory(env)).
+import { WorkerError } from "../http/responses.js";
 
 /** Calls `method` on a Durable Object stub with one JSON argument. */
 export async function callObject(stub, method, arg = {}) {

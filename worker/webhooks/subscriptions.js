@@ -8,7 +8,7 @@
 //
 // Storage key (in the connection object): "webhooks:subscription"
 //   { id, endpointUrl, secret, createdAt, checkedAt }
-import { WorkerError } from "../http.js";
+import { WorkerError } from "../http/responses.js";
 
 export const SUBSCRIPTION_KEY = "webhooks:subscription";
 export const EVENT_TYPE = "v1.export-job.created";

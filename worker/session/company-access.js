@@ -7,12 +7,10 @@
 // old cookie (issue #16). Every built-in route that acts for a company uses
 // this (the /api/* proxy makes the same check in its one hop, "access").
 // The one place to extend when access is granted by other means (accounts).
-import { WorkerError } from "./http.js";
-import { SUBJECT, connectionStub } from "./connections.js";
+import { WorkerError } from "../http/responses.js";
+import { SUBJECT, companyObject, directory } from "../store/client.js";
 import { COMPANY_HEADER, checkCsrf, requireSession, selectCompany } from "./sessions.js";
-import { callObject } from "./store/rpc.js";
 import { accountSession, identifyRequest } from "./accounts.js";
-import { directoryStub } from "./store/directory-object.js";
 
 const notAllowed = () => new WorkerError(403, "company_not_allowed", "Your account did not connect that company.");
 
@@ -37,7 +35,7 @@ export async function selectActor(ctx, url = new URL(ctx.request.url)) {
       // reaches (or creates) a company's object; skipped while the access cache
       // has a young answer for this account and company (the /api/* hot path).
       const cached = ctx.app?.cache?.get(session.sid, wanted, ctx.app.cacheTtlMs);
-      if (!cached && !(await callObject(directoryStub(ctx.env), "accountHolds", { account: identity.account, subject: wanted }))) throw notAllowed();
+      if (!cached && !(await directory(ctx.env).accountHolds({ account: identity.account, subject: wanted }))) throw notAllowed();
       return { session, subject: wanted };
     }
     if (session.companies.length === 0) throw new WorkerError(401, "no_connection", "Your account has no Pleo company connected. Connect to Pleo first.");
@@ -69,7 +67,7 @@ export async function requireCompanyAccess(ctx, { csrf = false } = {}) {
   const { request, url = new URL(request.url), env, config } = ctx;
   if (csrf) checkCsrf(request, config);
   const { session, subject } = await selectActor(ctx, url);
-  const described = await callObject(connectionStub(env, subject), "describe", { sid: session.sid });
+  const described = await companyObject(env, subject).describe({ sid: session.sid });
   if (!described) throw session.account !== undefined ? notAllowed() : new WorkerError(401, "no_connection", "This company is not connected.");
   if (!described.held) throw accessError(session, new WorkerError(401, "no_session", "This browser session has ended for that company. Connect to Pleo again."));
   return { session, subject, connection: described.connection };

@@ -1,15 +1,52 @@
-// The company's token set inside its ConnectionObject (`conn`): a usable
-// access token on demand, one refresh at a time (single flight: everyone
-// arriving during a refresh shares its outcome, because Pleo rotates refresh
-// tokens and revokes the whole authorisation when an old one is presented
-// again), and the keep-alive that stops an unused refresh token expiring.
+// The company's token set inside its ConnectionObject (`conn`, object.js):
+// what the browser may see of it, a usable access token on demand, one
+// refresh at a time (single flight: everyone arriving during a refresh
+// shares its outcome, because Pleo rotates refresh tokens and revokes the
+// whole authorisation when an old one is presented again), how one refresh
+// is sent and judged, and the keep-alive that stops an unused refresh token
+// expiring.
+//
+// What a kill at each step of a refresh leaves (worker/README.md "Tokens,
+// refresh and keep-alive"): before the request leaves → the old token, still
+// valid; after Pleo rotated but before our write → the old token on disk,
+// which Pleo now refuses (the next refresh gets invalid_grant →
+// needs_reconnect, with "a refresh was interrupted by a restart" in the
+// history, written by object.js's load()); after the write → the new token.
 import { needsRefresh } from "pleo-oauth";
-import { WorkerError } from "../http.js";
-import { addHistory, requestRefresh, withDeadline } from "./connection-tokens.js";
-import { needsReconnect, noConnection } from "./connection-errors.js";
+import { WorkerError } from "../../http/responses.js";
+import { sendOAuthRequest, tokenResponseError } from "../../pleo/pleo-http.js";
 
 const DAY_MS = 24 * 3600 * 1000;
 const DEFAULT_KEEPALIVE_DAYS = 30;
+const HISTORY_LIMIT = 50;
+
+// The typed refusals of a company's connection (codes in api.md).
+export const noSession = () =>
+  new WorkerError(401, "no_session", "This browser session has ended for that company. Connect to Pleo again.");
+export const noConnection = () => new WorkerError(401, "no_connection", "This company is not connected.");
+export const needsReconnect = () =>
+  new WorkerError(401, "connection_expired", "Pleo no longer accepts this company's connection. Press Reconnect.");
+
+export function addHistory(record, event, at = Date.now()) {
+  const history = [...(record.history ?? []), { at, event }];
+  return history.length > HISTORY_LIMIT ? history.slice(history.length - HISTORY_LIMIT) : history;
+}
+
+/** What anyone outside the object may know about a connection: never a token. */
+export function describeConnection(record) {
+  return {
+    subject: record.subject,
+    name: record.name ?? null,
+    status: record.status,
+    scopes: record.scopes ?? [],
+    expiresAt: record.tokens?.expiresAt ?? null,
+    connectedAt: record.connectedAt,
+    reconnectedAt: record.reconnectedAt ?? null,
+    refreshedAt: record.refreshedAt ?? null,
+    refreshable: Boolean(record.tokens?.refreshToken),
+    history: record.history ?? [],
+  };
+}
 
 /**
  * How long a refresh token may stay unused before the keep-alive alarm
@@ -138,4 +175,35 @@ export async function keepAlive(conn) {
     // needs_reconnect is final; anything else is retried by the scheduler.
     if (!(err instanceof WorkerError && err.code === "connection_expired")) throw err;
   }
+}
+
+/**
+ * Sends one refresh and returns the new token set. Throws WorkerError:
+ * `connection_expired` for invalid_grant (the authorisation is gone; never
+ * retried with the same refresh token — Pleo revokes the whole grant on
+ * reuse), `pleo_unavailable` / `pleo_error` otherwise.
+ */
+async function requestRefresh(config, tokens) {
+  if (!tokens.refreshToken) {
+    throw new WorkerError(401, "connection_expired", "The access token expired and Pleo issued no refresh token. Please reconnect.");
+  }
+  const response = await sendOAuthRequest(config.client.refreshRequest(tokens.refreshToken), config.refreshDeadlineMs);
+  try {
+    // pleo-oauth keeps the previous refresh token when the response has
+    // none, and the previous scope when the response names none.
+    return config.client.parseTokenResponse(response, { previous: tokens });
+  } catch (err) {
+    throw tokenResponseError(err, response.status);
+  }
+}
+
+function withDeadline(promise, ms) {
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(new WorkerError(502, "pleo_unavailable", "Pleo's token endpoint did not answer in time. Please try again.")),
+      ms,
+    );
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

@@ -5,12 +5,12 @@
 // `demoIdentify` reads it for createWorker({ identify }). Without the cookie
 // identify returns null and the demo uses anonymous browser sessions.
 // There is no password: this is a demo of accounts, not an auth system.
-import { loadConfig } from "./config.js";
+import { loadConfig } from "../config/settings.js";
 import { clearCookie, readCookie, seal, setCookie, unseal } from "./cookies.js";
-import { WorkerError, jsonResponse } from "./http.js";
-import { readRequestJson } from "./read-body.js";
+import { WorkerError, jsonResponse } from "../http/responses.js";
+import { readRequestJson } from "../http/read-body.js";
 import { checkCsrf } from "./sessions.js";
-import { dispatch } from "./routes/dispatch.js";
+import { dispatch } from "../routes/dispatch.js";
 
 export const DEMO_USER_COOKIE = "__Host-pleo_demo_user";
 const DEMO_USER_TTL_MS = 7 * 24 * 3600 * 1000;

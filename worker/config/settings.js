@@ -1,7 +1,7 @@
 // Worker configuration from `env`. Every protocol decision is made by
 // pleo-oauth; this module only gathers the settings and builds the client.
 import { OAuthClient, pleoProvider } from "pleo-oauth";
-import { WorkerError } from "./http.js";
+import { WorkerError } from "../http/responses.js";
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_REFRESH_DEADLINE_MS = 60_000;

@@ -2,13 +2,12 @@
 // `identify(request, env)` names the partner's signed-in user
 // `{ user, account }` (or null), and a connection is granted to the account
 // that connected it. Inside the company's object an account is held like a
-// session under the id "account:<account id>" (connection-sessions.js), so
+// session under the id "account:<account id>" (store/connection/object.js `holds`), so
 // every check that takes a session id (describe, access, the features'
 // `holds`) takes an account too. Browser session ids (randomId) never
 // contain ":", so the two cannot meet.
-import { WorkerError } from "./http.js";
-import { directoryStub } from "./store/directory-object.js";
-import { callObject } from "./store/rpc.js";
+import { WorkerError } from "../http/responses.js";
+import { directory } from "../store/client.js";
 
 export const ACCOUNT_SID_PREFIX = "account:";
 const MAX_ID_LENGTH = 200;
@@ -30,7 +29,7 @@ export async function identifyRequest(ctx) {
 
 /** The subject URNs granted to an account (the directory's index), newest first. */
 export async function accountCompanies(env, account) {
-  return callObject(directoryStub(env), "accountCompanies", { account });
+  return directory(env).accountCompanies({ account });
 }
 
 /**

@@ -5,7 +5,7 @@
 // for it. Logging out removes this browser's id from those companies; the
 // connections stay. There is no session object on the API hot path.
 import { SESSION_COOKIE, clearCookie, readCookie, seal, setCookie, unseal } from "./cookies.js";
-import { WorkerError } from "./http.js";
+import { WorkerError } from "../http/responses.js";
 
 const DEFAULT_SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
 // Keeps the sealed cookie well under the 4 KiB browsers store per cookie.

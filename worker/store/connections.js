@@ -6,20 +6,14 @@
 //   const connections = createConnections(env);
 //   await connections.use("urn:pleo:company:…", async ({ api }) => (await api("/v1/companies")).json());
 //   await connections.list();   // [{ subject, name, status, updatedAt }]
-import { loadConfig } from "./config.js";
-import { WorkerError } from "./http.js";
-import { apiFetch } from "./pleo-http.js";
-import { directoryStub } from "./store/directory-object.js";
-import { callObject } from "./store/rpc.js";
+import { loadConfig } from "../config/settings.js";
+import { WorkerError } from "../http/responses.js";
+import { apiFetch } from "../pleo/pleo-http.js";
+import { companyObject, directory } from "./client.js";
 
-export const SUBJECT = /^urn:pleo:[a-z-]{1,32}:[A-Za-z0-9._-]{1,128}$/;
-
-export function connectionStub(env, subject) {
-  if (typeof subject !== "string" || !SUBJECT.test(subject)) {
-    throw new WorkerError(400, "invalid_company", "A company is named by its subject URN (urn:pleo:company:<id>).");
-  }
-  return env.CONNECTIONS.get(env.CONNECTIONS.idFromName(subject));
-}
+// The name check and the stub live with the typed client (client.js);
+// SUBJECT and connectionStub stay importable from here.
+export { SUBJECT, connectionStub } from "./client.js";
 
 /**
  * `api(path, init)` for trusted worker code: fetches `path` on the Pleo API
@@ -54,26 +48,26 @@ export function createConnections(env) {
   return {
     /** Runs fn({ subject, accessToken, api }) with the company's token (refreshed single-flight when due). */
     async use(subject, fn) {
-      const stub = connectionStub(env, subject);
-      const getToken = async (rejected = null) => (await callObject(stub, "token", { rejectedToken: rejected })).accessToken;
+      const company = companyObject(env, subject);
+      const getToken = async (rejected = null) => (await company.token({ rejectedToken: rejected })).accessToken;
       const accessToken = await getToken();
       return fn({ subject, accessToken, api: apiCaller(loadConfig(env), getToken, accessToken) });
     },
     /** Every connected company the directory knows: [{ subject, name, status, updatedAt }]. */
     list() {
-      return callObject(directoryStub(env), "list");
+      return directory(env).list();
     },
     /** The company's connection as the browser may see it (no tokens), or null. */
     async describe(subject) {
-      return (await callObject(connectionStub(env, subject), "describe", {}))?.connection ?? null;
+      return (await companyObject(env, subject).describe())?.connection ?? null;
     },
     /** Calls a method a feature added to the connection object (see README "Extending"). */
     call(subject, method, ...args) {
-      return callObject(connectionStub(env, subject), "call", { method, args });
+      return companyObject(env, subject).call(method, ...args);
     },
     /** Ends the company's connection for everyone. */
     disconnect(subject) {
-      return callObject(connectionStub(env, subject), "disconnect", {});
+      return companyObject(env, subject).disconnect();
     },
   };
 }

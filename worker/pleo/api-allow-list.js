@@ -1,5 +1,5 @@
 // /api/<path> → the configured Pleo API base, for an allow-list of paths only.
-import { WorkerError } from "./http.js";
+import { WorkerError } from "../http/responses.js";
 
 /**
  * Pleo API paths the demo may reach (prefix match on whole segments), with

@@ -4,7 +4,7 @@
 // three parallel 200 MB uploads took workerd from 139 MiB to 1,120 MiB before
 // the 413 (issue #16). A declared Content-Length over the limit is refused
 // before a byte is read.
-import { WorkerError } from "./http.js";
+import { WorkerError } from "./responses.js";
 
 /**
  * Reads a stream up to `limit` bytes.

@@ -1,7 +1,7 @@
 // The worker's only I/O towards Pleo. pleo-oauth builds every OAuth request
 // and judges every response; this module moves the bytes.
-import { WorkerError } from "./http.js";
-import { readLimitedBytes } from "./read-body.js";
+import { WorkerError } from "../http/responses.js";
+import { readLimitedBytes } from "../http/read-body.js";
 import { safeUpstreamCode } from "./upstream-code.js";
 
 const MAX_TOKEN_RESPONSE_BYTES = 1024 * 1024;
