@@ -62,7 +62,7 @@ export function defineConnectionObject(features = [], options = {}) {
       };
       for (const [name, fn] of Object.entries(alarms)) handlers[name] = (firedAt) => fn(this.context, firedAt);
       this.scheduler = new AlarmScheduler(this.storage, handlers);
-      this.context = extensionContext(this, options);
+      this.context = extensionContext(this, options, methods);
     }
 
     get config() {

@@ -33,16 +33,20 @@ export function connectionRpcMethods(conn, methods) {
       if (!record) return null;
       return { connection: describeConnection(record), held: sid === undefined ? null : holdsSession(conn, sid) };
     },
-    call: async ({ method, args }) => {
-      if (!Object.hasOwn(methods, method)) throw new WorkerError(500, "internal_error", "Unknown connection method.");
-      await conn.load();
-      return methods[method](conn.context, ...(Array.isArray(args) ? args : []));
-    },
+    call: ({ method, args }) => callMethod(conn, methods, method, Array.isArray(args) ? args : []),
   };
 }
 
+/** A feature's connection method, by name (over RPC, or `conn.call` from another feature in the object). */
+async function callMethod(conn, methods, method, args) {
+  if (!Object.hasOwn(methods, method)) throw new WorkerError(500, "internal_error", "Unknown connection method.");
+  await conn.load();
+  return methods[method](conn.context, ...args);
+}
+
 /** The context the features' connection methods, alarms and hooks receive. */
-export function extensionContext(conn, options) {
+export function extensionContext(conn, options, methods = {}) {
+  const slots = new Map();
   return {
     get subject() {
       return conn.record?.subject ?? null;
@@ -70,6 +74,15 @@ export function extensionContext(conn, options) {
       const getToken = async (rejected = null) => (await conn.accessToken({ rejectedToken: rejected })).accessToken;
       const accessToken = await getToken();
       return fn({ subject: conn.record?.subject, accessToken, api: apiCaller(conn.config, getToken, accessToken) });
+    },
+    /** Another feature's connection method in this object, no hop (features talk through these, not each other's modules). */
+    call: (method, ...args) => callMethod(conn, methods, method, args),
+    /** Whether a feature in this worker registered `method` (createWorker({ builtins }) may leave one out). */
+    offers: (method) => Object.hasOwn(methods, method),
+    /** A feature part's per-object memory, by key (connection-parts.js hands each part its own as `memory`). */
+    slot: (key) => {
+      if (!slots.has(key)) slots.set(key, {});
+      return slots.get(key);
     },
     /** The other companies (and this one through a hop): the worker-side API. */
     connections: createConnections(conn.env),
