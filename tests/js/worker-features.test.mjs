@@ -166,3 +166,26 @@ test("a feature that needs another names it at start-up; names are unique", () =
   assert.throws(() => createWorker({ demoLedger: true, features: [{ name: "export" }] }), /two features are named "export"/);
   assert.throws(() => createWorker({ features: [{ prefix: "/x/" }] }), /every feature needs a `name`/);
 });
+
+test("the webhooks feature's own timer checks the subscription hourly, and stops once the company is gone", async () => {
+  const HOUR = 60 * 60_000;
+  const { object, storage } = await companyObject({});
+  await storage.put("timers", { webhooks: Date.now() - 1 });
+  const logs = [];
+  const { error } = console;
+  console.error = (...a) => logs.push(a.join(" "));
+  try {
+    await object.alarm(); // no tokens on record here: the check fails, is logged, and is tried again in an hour
+  } finally {
+    console.error = error;
+  }
+  assert.ok(logs.some((l) => /webhooks: subscription check failed/.test(l)), logs.join("\n"));
+  const next = (await storage.get("timers"))?.webhooks;
+  assert.ok(next > Date.now() + HOUR - 5_000 && next <= Date.now() + HOUR, `next check at +${next - Date.now()} ms`);
+
+  const gone = await companyObject({});
+  await gone.storage.delete("record");
+  await gone.storage.put("timers", { webhooks: Date.now() - 1 });
+  await gone.object.alarm();
+  assert.equal((await gone.storage.get("timers"))?.webhooks, undefined, "no new check for a company that is not connected");
+});
