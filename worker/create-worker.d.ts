@@ -28,12 +28,21 @@ export interface ConnectionContext<Options = Record<string, unknown>> {
   schedule(name: string, at: number): Promise<void>;
   cancel(name: string): Promise<void>;
   use<T>(fn: (args: UseArgs) => Promise<T>): Promise<T>;
+  /** This feature's own per-object memory: a plain object, not kept when the object is evicted. */
+  memory: Record<string, any>;
+  /** Another feature's connection method in this object, no hop (features talk through these). */
+  call<T = unknown>(method: string, ...args: unknown[]): Promise<T>;
+  /** Whether a feature of this worker registered `method` (`builtins` may leave one out). */
+  offers(method: string): boolean;
   connections: Connections;
 }
 
 export interface Feature<Options = Record<string, unknown>> {
+  /** Unique among the worker's features. */
   name: string;
   prefix?: string;
+  /** Names of the features this one cannot work without: createWorker throws at start-up when one is missing. */
+  requires?: string[];
   handle?(ctx: RouteContext<Options>): Response | Promise<Response>;
   connection?: {
     methods?: Record<string, (conn: ConnectionContext<Options>, ...args: any[]) => unknown>;

@@ -10,20 +10,23 @@
 // auth (/auth/*), api (/api/*), export (/export/*), webhooks (/webhooks/*),
 // ops (/ops/*, only with OPS_TOKEN: routes/ops.js); anything else goes to
 // the ASSETS binding. A feature is
-//   { name, prefix?, handle?(ctx), connection?: { methods, alarms, onConnect, onDisconnect } }
-// (README "Extending").
+//   { name, prefix?, handle?(ctx), requires?: [names], connection?: { methods, alarms, onConnect, onDisconnect } }
+// (README "Features"). Export (export/index.js) and webhooks
+// (webhooks/index.js) are features like a partner's: each owns its routes
+// and its part of the connection object, and they talk only through the
+// connection's methods, so `builtins` may drop either.
 import { loadConfig } from "./config/settings.js";
 import { WorkerError, errorResponse, withSecurityHeaders } from "./http/responses.js";
 import { AccessCache, accessCacheTtlMs } from "./session/access-cache.js";
 import { createConnections } from "./store/connections.js";
 import { authRoutes } from "./routes/auth.js";
 import { apiRoutes } from "./routes/api.js";
-import { exportRoutes } from "./routes/export.js";
-import { webhookRoutes } from "./routes/webhooks.js";
+import { exportFeature } from "./export/index.js";
+import { webhooksFeature } from "./webhooks/index.js";
 import { opsRoutes } from "./routes/ops.js";
 import { defineConnectionObject } from "./store/connection/object.js";
 import { DirectoryObject } from "./store/directory-object.js";
-import { NO_LEDGER_MESSAGE, checkWorkerOptions, ledgerKind } from "./config/options.js";
+import { NO_LEDGER_MESSAGE, checkFeatures, checkWorkerOptions, ledgerKind } from "./config/options.js";
 
 export { createConnections } from "./store/connections.js";
 export { DirectoryObject } from "./store/directory-object.js";
@@ -32,7 +35,7 @@ export { checkCsrf, readSession, requireSession, selectCompany } from "./session
 export { API_ALLOW_LIST } from "./pleo/api-allow-list.js";
 export { requireCompanyAccess } from "./session/company-access.js";
 
-export const BUILTIN_FEATURES = [authRoutes, apiRoutes, exportRoutes, webhookRoutes, opsRoutes];
+export const BUILTIN_FEATURES = [authRoutes, apiRoutes, exportFeature, webhooksFeature, opsRoutes];
 
 /**
  * @param {object} [options]
@@ -44,7 +47,8 @@ export const BUILTIN_FEATURES = [authRoutes, apiRoutes, exportRoutes, webhookRou
 export function createWorker(options = {}) {
   checkWorkerOptions(options);
   const features = [...(options.features ?? []), ...(options.builtins ?? BUILTIN_FEATURES)];
-  const exportsOn = features.includes(exportRoutes);
+  checkFeatures(features); // names unique, `requires` met: a missing dependency fails here, not at the first request
+  const exportsOn = features.includes(exportFeature);
   let ledgerLogged = false;
   /** Exports without a ledger refuse to serve; the ledger in use is logged once per isolate. */
   function checkLedger(env) {

@@ -113,7 +113,7 @@ describe("webhooks at the worker (workerd + stand-in)", { timeout: 180_000 }, ()
     assert.deepEqual(now[0].eventTypes, ["v1.export-job.created"]);
   });
 
-  test("a subscription Pleo lost is made again (here on reconnect; the periodic poll runs the same check)", async () => {
+  test("a subscription Pleo lost is made again (here on reconnect; the webhooks feature's hourly timer runs the same check)", async () => {
     const [lost] = await subscriptions();
     await standinApi(stack, token, `/v1/subscriptions/${lost.id}`, { method: "DELETE" });
     assert.deepEqual(await subscriptions(), []);

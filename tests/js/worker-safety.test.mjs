@@ -41,6 +41,7 @@ function fakeConnection({ pleo, ledger, scopes = ["export-jobs:read", "export-jo
     env: { PLEO_ENV: "local", ...env },
     options: ledger ? { ledger } : {},
     storage: new MapStorage(),
+    memory: {}, // the export feature's per-object slot (worker/store/connection-parts.js)
     config: { apiBaseUrl: "https://api.pleo.test" },
     describe: async () => ({ subject: SUBJECT, scopes }),
     // The object's emit (worker/store/outbox.js): the changes and the events in one write.
@@ -243,7 +244,7 @@ async function webhookStack(connected = []) {
 }
 
 test("#16.3 a chunked webhook body is cancelled at 256 KiB, not read whole before the 413", async () => {
-  const { webhookRoutes } = await import("../../worker/routes/webhooks.js");
+  const { webhooksFeature: webhookRoutes } = await import("../../worker/webhooks/index.js");
   const { env, app } = await webhookStack([SUBJECT]);
   const { stream, counter } = chunkedBody(50 * 1024 * 1024);
   const url = new URL(`https://worker.test/webhooks/pleo/${encodeURIComponent(SUBJECT)}`);
@@ -257,7 +258,8 @@ test("#16.3 a chunked webhook body is cancelled at 256 KiB, not read whole befor
 test("#16.3 the worker's routes read bodies only through the byte-counting reader", async () => {
   const { readFile, readdir } = await import("node:fs/promises");
   const dir = new URL("../../worker/routes/", import.meta.url);
-  const routeFiles = [...(await readdir(dir)).map((name) => new URL(name, dir)), new URL("../../worker/export/ledger-chart-route.js", import.meta.url)];
+  const featureRoutes = ["export/routes.js", "export/ledger-chart-route.js", "export/receipts-route.js", "webhooks/routes.js"];
+  const routeFiles = [...(await readdir(dir)).map((name) => new URL(name, dir)), ...featureRoutes.map((name) => new URL(`../../worker/${name}`, import.meta.url))];
   for (const file of routeFiles) {
     const name = file.pathname.split("/").pop();
     const source = await readFile(file, "utf8");
@@ -274,7 +276,7 @@ test("#16.3 the worker's routes read bodies only through the byte-counting reade
 });
 
 test("#16.4 an unsigned webhook for a company nobody connected addresses no company object", async () => {
-  const { webhookRoutes } = await import("../../worker/routes/webhooks.js");
+  const { webhooksFeature: webhookRoutes } = await import("../../worker/webhooks/index.js");
   const { env, app, addressed } = await webhookStack([SUBJECT]);
   for (let i = 0; i < 20; i++) {
     const subject = `urn:pleo:company:${crypto.randomUUID()}`;
@@ -488,7 +490,7 @@ test("#16.12 requireCompanyAccess asks the company's object: an old cookie after
 
 test("#16.12 the built-in company routes go through requireCompanyAccess", async () => {
   const { readFile } = await import("node:fs/promises");
-  for (const name of ["routes/export.js", "routes/auth.js", "export/ledger-chart-route.js"]) {
+  for (const name of ["export/routes.js", "routes/auth.js", "export/ledger-chart-route.js"]) {
     const source = await readFile(new URL(`../../worker/${name}`, import.meta.url), "utf8");
     assert.match(source, /requireCompanyAccess\(ctx/, name);
     assert.doesNotMatch(source, /selectCompany\(/, `${name} selects a company from the cookie alone`);

@@ -68,6 +68,32 @@ export function checkWorkerOptions(options) {
 }
 
 /**
+ * The worker's features (the partner's, then the built-ins), checked at
+ * start-up: each has a name, no name twice, and every name a feature lists
+ * in `requires` is there. The built-ins require nothing of each other:
+ * without export, webhooks are verified and recorded but ask for no
+ * look-up; without webhooks, export finds jobs by its poll.
+ */
+export function checkFeatures(features) {
+  const names = new Set();
+  for (const feature of features) {
+    if (typeof feature?.name !== "string" || !feature.name) throw new TypeError("createWorker: every feature needs a `name`.");
+    if (names.has(feature.name)) throw new TypeError(`createWorker: two features are named "${feature.name}".`);
+    names.add(feature.name);
+  }
+  for (const feature of features) {
+    if (feature.requires !== undefined && !Array.isArray(feature.requires)) {
+      throw new TypeError(`createWorker: feature "${feature.name}": \`requires\` must be an array of feature names.`);
+    }
+    for (const needed of feature.requires ?? []) {
+      if (!names.has(needed)) {
+        throw new TypeError(`createWorker: feature "${feature.name}" requires the feature "${needed}", which this worker does not have (see \`features\` and \`builtins\`).`);
+      }
+    }
+  }
+}
+
+/**
  * Which ledger an export-enabled worker books into:
  *   "partner"  options.ledger
  *   "demo"     the D1 demo ledger, chosen with demoLedger: true

@@ -11,6 +11,8 @@
 //                              minor units) and the ledger's result
 // Everything goes when the company disconnects (the object wipes its storage).
 
+/** A job id as the routes and methods accept it. */
+export const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
 export const RUN_KEY = "export:run";
 export const LOOKUP_KEY = "export:lookup";
 export const LAST_LOOKUP_KEY = "export:lastLookup";

@@ -9,7 +9,8 @@
 //   object's alarm ("export" timer), so it survives restarts and deploys: a
 //   new instance loads the state and continues (an in-flight request is sent
 //   again, an in-flight delivery delivered again — the ledger is idempotent).
-// - Started by a webhook (look-up flag + timer now), by POST /export/run
+// - Started by a webhook (look-up flag + timer now; the webhooks feature
+//   calls the public requestExportLookup method), by POST /export/run
 //   (look-up at once, answers with the job id), and by a periodic poll every
 //   EXPORT_POLL_MINUTES that also recovers `in_progress` jobs.
 import { exportRequests, exportResponses, exportRunDelivered, exportRunFeed, exportRunNext, exportRunStart } from "pleo-oauth";
@@ -24,7 +25,6 @@ import { safeExportErrorMessage } from "../pleo/upstream-code.js";
 import { NO_LEDGER_MESSAGE, ledgerKind } from "../config/options.js";
 import { MISSING_SCOPE_KEY, isAccessDenied, missingExportScopes, missingScopeMessage } from "./missing-scope.js";
 import { exportSettings } from "./settings.js";
-import { ensureSubscription } from "../webhooks/subscriptions.js";
 import {
   LAST_LOOKUP_KEY,
   LOOKUP_KEY,
@@ -40,15 +40,12 @@ export const EXPORT_TIMER = "export";
 const LEDGER_RETRIES = 8;
 const WATCHDOG_MS = 3_000;
 
-// Per object instance (keyed by its storage): the run being driven and the
-// look-up in progress, so two triggers at once start one run.
-const instances = new WeakMap();
+// Per object instance, in the export feature's own slot (`conn.memory`,
+// store/connection-parts.js): the run being driven and the look-up in
+// progress, so two triggers at once start one run.
 function memory(conn) {
-  let m = instances.get(conn.storage);
-  if (!m) {
-    m = { driving: null, again: false, lookup: null, lookupFailures: 0, ledgerFailures: 0 };
-    instances.set(conn.storage, m);
-  }
+  const m = conn.memory;
+  if (!("driving" in m)) Object.assign(m, { driving: null, again: false, lookup: null, lookupFailures: 0, ledgerFailures: 0 });
   return m;
 }
 
@@ -73,9 +70,12 @@ const defaultLedger = d1Ledger();
 const localLedger = memoryLedger();
 
 /**
- * How long to wait after the n-th failed look-up in a row: the backoff
- * schedule, longer when Pleo's Retry-After asks for more, never less than a
- * second. A `Retry-After: 0` taken as given made the look-up spin (issue #16).
+ * How long to wait after the n-th failed look-up (or ledger call) in a row:
+ * the backoff schedule, longer when Pleo's Retry-After asks for more, never
+ * less than a second. A `Retry-After: 0` taken as given made the look-up spin
+ * (issue #16). The core's own backoff lives inside a run's state machine
+ * (src/export/run.rs) and is not exported; the look-up comes before a run
+ * exists, so the worker keeps this one.
  */
 export function lookupRetryDelay(failures, retryAfterMs) {
   const backoff = Math.min(60_000, 1000 * 2 ** Math.max(1, failures));
@@ -215,16 +215,6 @@ async function lookup(conn, trigger) {
 
 // ------------------------------------------------------------- the alarm
 
-/** A timed poll also re-creates the webhook subscription if Pleo lost it (issue #11). */
-async function checkSubscription(conn) {
-  try {
-    await ensureSubscription(conn);
-  } catch (err) {
-    if (connectionGone(err)) throw err;
-    console.error(`webhooks: subscription check failed company=${conn.subject}:`, err?.code ?? err?.name);
-  }
-}
-
 /** The "export" timer's handler: drives the run (single-flight per object). */
 export function onExportAlarm(conn) {
   const m = memory(conn);
@@ -258,7 +248,6 @@ async function drive(conn) {
     if (!run) {
       const [asked, last] = await Promise.all([storage.get(LOOKUP_KEY), storage.get(LAST_LOOKUP_KEY)]);
       if (asked || (settings.automatic && Date.now() >= (last ?? 0) + settings.pollMs)) {
-        if (!asked) await checkSubscription(conn);
         try {
           run = (await lookupOnce(conn, asked?.reason ?? "poll")).run;
           m.lookupFailures = 0;
@@ -338,7 +327,7 @@ async function advance(conn, run, settings) {
         m.ledgerFailures += 1;
         console.error(`export: ledger failed company=${conn.subject} job=${run.jobId}:`, err?.name, err?.message);
         if (m.ledgerFailures === 1) await markLedgerDown(storage, run.jobId, Date.now());
-        if (m.ledgerFailures < LEDGER_RETRIES) return Date.now() + Math.min(60_000, 1000 * 2 ** m.ledgerFailures);
+        if (m.ledgerFailures < LEDGER_RETRIES) return Date.now() + lookupRetryDelay(m.ledgerFailures);
         m.ledgerFailures = 0;
         await markLedgerDown(storage, run.jobId, null);
         results = action.entries.map(({ accountingEntryId }) => ({

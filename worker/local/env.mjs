@@ -19,7 +19,7 @@ export function localWorkerEnv(info, { redirectUri, sessionSecret, timeoutMs, ex
     ...extra,
   };
   if (info.revocationEndpoint) env.PLEO_REVOCATION_ENDPOINT = info.revocationEndpoint;
-  // The demo's "Create an export in Pleo" button (worker/routes/export.js) calls the stand-in's loopback admin route.
+  // The demo's "Create an export in Pleo" button (worker/export/routes.js) calls the stand-in's loopback admin route.
   if (info.adminUrl && env.STANDIN_ADMIN_URL === undefined) env.STANDIN_ADMIN_URL = info.adminUrl;
   if (timeoutMs) env.PLEO_TIMEOUT_MS = String(timeoutMs);
   return env;

@@ -17,8 +17,6 @@
 import { WorkerError, errorResponse, jsonResponse } from "../http/responses.js";
 import { SUBJECT, companyObject, directory } from "../store/client.js";
 import { ROW_STATUSES } from "../store/directory-object.js";
-import { listJobs, RUN_KEY } from "../export/job-store.js";
-import { runNow } from "../export/runner.js";
 
 export const OPS_TOKEN_MIN_LENGTH = 16;
 const DEFAULT_LIMIT = 50;
@@ -129,7 +127,7 @@ async function companyDetail(ctx, encoded) {
   const described = await company.describe();
   if (!described) throw new WorkerError(404, "not_found", "No connected company with that subject.");
   const { history, refreshable, reconnectedAt } = described.connection;
-  const exports = exportsOn(ctx) ? await company.call("opsExportJobs") : { jobs: [], running: null };
+  const exports = exportsOn(ctx) ? await company.call("operatorExportJobs") : { jobs: [], running: null };
   return jsonResponse({
     ...publicRow(row),
     reconnectedAt,
@@ -139,7 +137,10 @@ async function companyDetail(ctx, encoded) {
   });
 }
 
-/** Is the export feature on (the default builtins, or a `builtins` list that has it)? */
+/**
+ * Is the export feature on (the default builtins, or a `builtins` list that has it)?
+ * The console then uses its public methods operatorExportJobs / operatorRunExport (export/connection.js).
+ */
 function exportsOn(ctx) {
   const builtins = ctx.app?.options?.builtins;
   return !Array.isArray(builtins) || builtins.some((f) => f?.name === "export");
@@ -148,7 +149,7 @@ function exportsOn(ctx) {
 async function exportRun(ctx, encoded) {
   const { subject } = await knownCompany(ctx, encoded);
   if (!exportsOn(ctx)) throw new WorkerError(404, "not_found", "Exports are not enabled on this worker.");
-  const result = await objectCall(() => companyObject(ctx.env, subject).call("opsRunExport"));
+  const result = await objectCall(() => companyObject(ctx.env, subject).call("operatorRunExport"));
   if (result?.retryAfterMs !== undefined) {
     return errorResponse(429, "pleo_rate_limited", "Pleo asks to slow down; the worker looks again shortly.", {
       "Retry-After": String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))),
@@ -225,17 +226,4 @@ export const opsRoutes = {
   // not a static-assets lookup that might serve the page or redirect to it.
   prefix: "/ops",
   handle,
-  connection: {
-    methods: {
-      /** The company's export jobs as GET /export/jobs shows them, without a browser session. */
-      async opsExportJobs(conn) {
-        const running = await conn.storage.get(RUN_KEY);
-        return { jobs: await listJobs(conn.storage), running: running?.jobId ?? null };
-      },
-      /** As POST /export/run, for any company. */
-      opsRunExport(conn) {
-        return runNow(conn);
-      },
-    },
-  },
 };

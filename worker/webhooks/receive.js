@@ -1,11 +1,13 @@
 // The company's side of a webhook delivery, inside its connection object:
 // verify the raw body with the stored subscription secret (pleo-oauth's
 // verifyWebhook: Standard Webhooks, HMAC-SHA256, constant-time comparison,
-// ±5 min), drop repeats of a webhook-id seen in the last 24 h, then ask for
-// an export look-up. security.md: nothing in the body is trusted beyond
-// "go and look" — the look-up reads Pleo's API with the company's own token.
+// ±5 min), drop repeats of a webhook-id seen in the last 24 h, then ask the
+// export feature for a look-up through its public connection method
+// (`requestExportLookup`) — skipped when the worker runs without export
+// (createWorker({ builtins })). security.md: nothing in the body is trusted
+// beyond "go and look" — the look-up reads Pleo's API with the company's own token.
 import { verifyWebhook } from "pleo-oauth";
-import { SUBSCRIPTION_KEY } from "./subscriptions.js";
+import { EVENT_TYPE, SUBSCRIPTION_KEY } from "./subscriptions.js";
 
 export const SEEN_PREFIX = "webhooks:seen:";
 // webhook.rejected (docs/EVENTS.md): anyone can POST a bad signature, so at
@@ -14,7 +16,6 @@ export const SEEN_PREFIX = "webhooks:seen:";
 const REJECTED_KEY = "webhooks:lastRejectedEvent";
 const REJECTED_WINDOW_MS = 60_000;
 const REJECTED_OUTBOX_CAP = 100;
-const unreported = new WeakMap(); // per object (its storage): rejections since the last event
 const SWEEP_KEY = "webhooks:lastSweep";
 const DEFAULT_DEDUP_SECONDS = 24 * 3600;
 
@@ -32,12 +33,11 @@ function fromBase64(text) {
 }
 
 /**
- * @param conn the connection object's extension context
+ * @param conn the connection object's context for the webhooks feature (`memory` is its own slot)
  * @param {{ headers: Record<string, string>, body: string /* base64 of the raw bytes *\/ }} delivery
- * @param {(conn, reason: string) => Promise<void>} startLookup
- * @returns {Promise<{ outcome: "accepted" | "duplicate" | "not_connected" | "no_subscription_secret" | string /* an OAuthError code *\/, id?: string, type?: string }>}
+ * @returns {Promise<{ outcome: "accepted" | "duplicate" | "not_connected" | "no_subscription_secret" | string /* an OAuthError code *\/, id?: string, type?: string, exportLookup?: boolean }>}
  */
-export async function receiveWebhook(conn, delivery, startLookup) {
+export async function receiveWebhook(conn, delivery) {
   const connection = await conn.describe();
   const subscription = await conn.storage.get(SUBSCRIPTION_KEY);
   if (!connection) return { outcome: "not_connected" };
@@ -69,10 +69,19 @@ export async function receiveWebhook(conn, delivery, startLookup) {
   await conn.storage.put(key, now);
   await conn.announce?.({ webhookAt: now }); // the operator console's row: lastWebhookAt
   await sweep(conn, now);
-  if (verified.type === "v1.export-job.created" || verified.type === undefined) {
-    await startLookup(conn, "webhook");
-  }
-  return { outcome: "accepted", id: verified.id, type: verified.type };
+  let exportLookup = false;
+  if (verified.type === EVENT_TYPE || verified.type === undefined) exportLookup = await askForExportLookup(conn);
+  return { outcome: "accepted", id: verified.id, type: verified.type, exportLookup };
+}
+
+/**
+ * "A job may be waiting": the export feature's public method, when the
+ * worker has it. Without export the delivery is still verified and recorded.
+ */
+async function askForExportLookup(conn) {
+  if (!conn.offers("requestExportLookup")) return false;
+  await conn.call("requestExportLookup", { reason: "webhook" });
+  return true;
 }
 
 // The webhook-id is the sender's text: kept only as a short printable token.
@@ -81,15 +90,16 @@ const printableId = (s) => (typeof s === "string" ? s.replace(/[^\w.:-]/g, "?").
 /** A refused delivery: reported as webhook.rejected, rate-limited per company (see REJECTED_WINDOW_MS). */
 async function rejected(conn, delivery, outcome) {
   const now = Date.now();
-  const count = (unreported.get(conn.storage) ?? 0) + 1;
+  // Rejections since the last event, in this feature's per-object memory.
+  const count = (conn.memory.unreported ?? 0) + 1;
   const last = await conn.storage.get(REJECTED_KEY);
   if (typeof last === "number" && now - last < REJECTED_WINDOW_MS && now >= last) {
-    unreported.set(conn.storage, count);
+    conn.memory.unreported = count;
     return { outcome };
   }
   const event = { type: "webhook.rejected", reason: outcome, webhookId: printableId(delivery.headers?.["webhook-id"]), rejections: count };
   await conn.emit([event], { [REJECTED_KEY]: now }, { unlessHolding: REJECTED_OUTBOX_CAP });
-  unreported.set(conn.storage, 0);
+  conn.memory.unreported = 0;
   return { outcome };
 }
 

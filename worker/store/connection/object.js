@@ -135,12 +135,15 @@ export function defineConnectionObject(features = [], options = {}) {
         // Background users (jobs, webhooks): no browser session involved.
         token: ({ rejectedToken }) => this.accessToken({ rejectedToken }),
         describe: (arg) => this.describe(arg),
-        call: async ({ method, args }) => {
-          if (!Object.hasOwn(methods, method)) throw new WorkerError(500, "internal_error", "Unknown connection method.");
-          await this.load();
-          return methods[method](this.context, ...(Array.isArray(args) ? args : []));
-        },
+        call: ({ method, args }) => this.callMethod(method, Array.isArray(args) ? args : []),
       };
+    }
+
+    /** A feature's connection method, by name (over RPC, or `conn.call` from another feature in this object). */
+    async callMethod(method, args) {
+      if (!Object.hasOwn(methods, method)) throw new WorkerError(500, "internal_error", "Unknown connection method.");
+      await this.load();
+      return methods[method](this.context, ...args);
     }
 
     /** The hot path: session check + token in one hop. */
@@ -294,6 +297,7 @@ export function defineConnectionObject(features = [], options = {}) {
 
     extensionContext() {
       const object = this;
+      const slots = new Map();
       return {
         get subject() {
           return object.record?.subject ?? null;
@@ -321,6 +325,15 @@ export function defineConnectionObject(features = [], options = {}) {
           const getToken = async (rejected = null) => (await this.accessToken({ rejectedToken: rejected })).accessToken;
           const accessToken = await getToken();
           return fn({ subject: this.record?.subject, accessToken, api: apiCaller(this.config, getToken, accessToken) });
+        },
+        /** Another feature's connection method in this object, no hop (features talk through these, not each other's modules). */
+        call: (method, ...args) => this.callMethod(method, args),
+        /** Whether a feature in this worker registered `method` (createWorker({ builtins }) may leave one out). */
+        offers: (method) => Object.hasOwn(methods, method),
+        /** A feature part's per-object memory, by key (connection-parts.js hands each part its own as `memory`). */
+        slot: (key) => {
+          if (!slots.has(key)) slots.set(key, {});
+          return slots.get(key);
         },
         /** The other companies (and this one through a hop): the worker-side API. */
         connections: createConnections(this.env),

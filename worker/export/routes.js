@@ -1,6 +1,6 @@
-// /export/*: the selected company's export jobs (api.md "Edge worker"), and
-// the export runner's parts inside each company's connection object
-// (worker/export/runner.js; README "Extending").
+// /export/*: the selected company's export jobs (api.md "Edge worker"). The
+// routes ask the company's object through the export feature's connection
+// methods (connection.js); the feature is index.js.
 //
 //   GET  /export/jobs                      { jobs: [{id, status, numberOfItems, exported, failed, startedAt, completedAt, …}] }
 //   POST /export/run                       202 { started, jobId }
@@ -16,16 +16,12 @@
 // stand-in's admin URL.
 import { WorkerError, errorResponse, jsonResponse } from "../http/responses.js";
 import { requireCompanyAccess } from "../session/company-access.js";
-import { renderEntriesCsv } from "../export/csv.js";
-import { ledgerChart } from "../export/ledger-chart-route.js";
-import { isReceiptsPath, receiptsRoute } from "../export/receipts-route.js";
-import { listItems, listJobs, jobKey } from "../export/job-store.js";
-import { EXPORT_TIMER, onExportAlarm, requestLookup, runNow } from "../export/runner.js";
-import { exportSettings } from "../export/settings.js";
+import { renderEntriesCsv } from "./csv.js";
+import { ledgerChart } from "./ledger-chart-route.js";
+import { isReceiptsPath, receiptsRoute } from "./receipts-route.js";
+import { JOB_ID } from "./job-store.js";
 import { readRequestJson } from "../http/read-body.js";
-import { deleteSubscription, ensureSubscription } from "../webhooks/subscriptions.js";
 
-const JOB_ID = /^[A-Za-z0-9_-]{1,100}$/;
 const MAX_DEMO_ENTRIES = 1000;
 
 const companyFor = (ctx, { csrf = false } = {}) => requireCompanyAccess(ctx, { csrf });
@@ -88,7 +84,8 @@ async function createDemoJob(ctx) {
   return jsonResponse({ jobId: body.jobId, entries: body.accountingEntryIds?.length ?? entries }, 201);
 }
 
-function handle(ctx) {
+/** The /export/* routes. */
+export function handleExport(ctx) {
   const { pathname } = ctx.url;
   const method = ctx.request.method;
   const allow = (methods, fn) => {
@@ -104,63 +101,3 @@ function handle(ctx) {
   if (m && JOB_ID.test(m[1])) return allow(["GET"], () => job(ctx, m[1], Boolean(m[2])));
   return errorResponse(404, "not_found", "No such route.");
 }
-
-// ------------------------------------------- inside the connection object
-
-async function mustHold(conn, sid) {
-  if (!(await conn.holds(sid))) {
-    throw new WorkerError(401, "no_session", "This browser session has ended for that company. Connect to Pleo again.");
-  }
-}
-
-export const exportRoutes = {
-  name: "export",
-  prefix: "/export/",
-  handle,
-  connection: {
-    methods: {
-      async exportJobs(conn, { sid } = {}) {
-        await mustHold(conn, sid);
-        const running = await conn.storage.get("export:run");
-        return { jobs: await listJobs(conn.storage), running: running?.jobId ?? null };
-      },
-      async exportJob(conn, { sid, jobId } = {}) {
-        await mustHold(conn, sid);
-        if (typeof jobId !== "string" || !JOB_ID.test(jobId)) return null;
-        const job = await conn.storage.get(jobKey(jobId));
-        if (!job) return null;
-        // api.md: "one job with its items" — the job's fields and `items`.
-        return { ...job, items: await listItems(conn.storage, jobId) };
-      },
-      async runExport(conn, { sid } = {}) {
-        await mustHold(conn, sid);
-        return runNow(conn);
-      },
-      /** For background callers (connections.call(subject, "requestExportLookup")): no session. */
-      async requestExportLookup(conn, { reason = "background" } = {}) {
-        await requestLookup(conn, String(reason).slice(0, 40));
-        return { requested: true };
-      },
-    },
-    alarms: {
-      [EXPORT_TIMER]: (conn) => onExportAlarm(conn),
-    },
-    async onConnect(conn) {
-      if (!exportSettings(conn.env).automatic) return; // EXPORT_AUTOMATIC=off: on demand only
-      // Look for waiting jobs now, then every EXPORT_POLL_MINUTES.
-      await requestLookup(conn, "connect");
-      // Pleo tells us about new jobs by webhook (issue #11).
-      try {
-        await ensureSubscription(conn);
-      } catch (err) {
-        // Polling still finds the jobs; the next poll tries the subscription again.
-        console.error(`webhooks: subscription not set up company=${conn.subject}:`, err?.code ?? err?.name);
-      }
-    },
-    async onDisconnect(conn) {
-      await deleteSubscription(conn).catch((err) => {
-        console.error(`webhooks: subscription not deleted company=${conn.subject}:`, err?.code ?? err?.name);
-      });
-    },
-  },
-};

@@ -1,9 +1,10 @@
 // POST /webhooks/pleo/<company>: Standard Webhooks deliveries from Pleo
 // (api.md "Edge worker", issue #11). The subscription URL names the company
 // (its subject URN, URL-encoded), so the raw body goes, unparsed, to that
-// company's connection object, which holds the subscription secret, verifies
-// the signature and timestamp, drops repeated webhook-ids and asks for an
-// export look-up. The answer comes as soon as that is recorded (a few ms);
+// company's connection object (the webhooks feature's receiveWebhook method,
+// connection.js), which holds the subscription secret, verifies the
+// signature and timestamp, drops repeated webhook-ids and asks the export
+// feature, when it is on, for a look-up. The answer comes as soon as that is recorded (a few ms);
 // the look-up and the run continue in the object's alarm.
 //   2xx  accepted, or a repeat of a webhook-id already accepted (nothing done)
 //   401  signature or timestamp refused, or no secret on record to check it (nothing done)
@@ -13,11 +14,8 @@
 // No session and no CSRF header: the signature is the authentication.
 import { errorResponse, jsonResponse } from "../http/responses.js";
 import { SUBJECT } from "../store/connections.js";
-import { requestLookup } from "../export/runner.js";
-import { receiveWebhook } from "../webhooks/receive.js";
 import { readRequestBody } from "../http/read-body.js";
-import { directoryStub } from "../store/directory-object.js";
-import { callObject } from "../store/rpc.js";
+import { directory } from "../store/client.js";
 
 const MAX_BODY_BYTES = 256 * 1024;
 const HEADERS = ["webhook-id", "webhook-timestamp", "webhook-signature"];
@@ -52,7 +50,7 @@ async function receive(ctx, encodedCompany) {
   }
   // Ask the directory first: addressing the company's object would create a
   // Durable Object (and a SQLite file) for every random id (issue #16).
-  if (!(await callObject(directoryStub(ctx.env), "isConnected", { subject: company }))) {
+  if (!(await directory(ctx.env).isConnected({ subject: company }))) {
     await request.body?.cancel().catch(() => {});
     log(company, id, "not_connected", started);
     return errorResponse(410, "not_connected", "No such company is connected here.");
@@ -85,20 +83,10 @@ async function receive(ctx, encodedCompany) {
   }
 }
 
-function handle(ctx) {
+/** The /webhooks/* routes. */
+export function handleWebhook(ctx) {
   const m = /^\/webhooks\/pleo\/([^/]+)$/.exec(ctx.url.pathname);
   if (!m) return errorResponse(404, "not_found", "No such route.");
   if (ctx.request.method !== "POST") return errorResponse(405, "method_not_allowed", "Use POST.", { Allow: "POST" });
   return receive(ctx, m[1]);
 }
-
-export const webhookRoutes = {
-  name: "webhooks",
-  prefix: "/webhooks/",
-  handle,
-  connection: {
-    methods: {
-      receiveWebhook: (conn, delivery) => receiveWebhook(conn, delivery, requestLookup),
-    },
-  },
-};
