@@ -93,7 +93,7 @@ export function verifyWebhook(input) {
 // ---- exports (Pleo's v3 export-job workflow; docs/EXPORT-CORE.md) ----
 
 // Options and results cross as records in the field order of
-// src/export/js.rs (REQUEST_OPTIONS, ITEM_REPORT, RUN_OPTIONS, LEDGER_RESULT);
+// src/export/js/read.rs (REQUEST_OPTIONS, ITEM_REPORT, RUN_OPTIONS, LEDGER_RESULT);
 // the run state as the JSON document it is.
 /** A list of objects, each written by `put`. */
 function putObjects(v, put) {
@@ -116,7 +116,7 @@ const putRunOptions = (o) =>
   putObject(o, (o) =>
     putStr(o.apiBaseUrl) + putStr(o.jobId) + putStr(o.companyId) + putStr(o.jobStatus) + putNum(o.pageSize) +
     putNum(o.reportBatch) + putNum(o.keepAliveMs) + putNum(o.maxAttempts) + putNum(o.seed));
-// A LedgerResult has an ItemReport's fields in its order (src/export/js.rs).
+// A LedgerResult has an ItemReport's fields in its order (src/export/js/read.rs).
 const putLedgerResult = putItemReport;
 
 /** The run state, a JSON document by contract (the host persists it). */
@@ -193,7 +193,7 @@ const counts = ([successful, failed, reportErrors, skipped]) => ({
   skipped: Number(skipped),
 });
 
-/** An action record (src/export/js.rs `write_action`) as the ExportAction object. */
+/** An action record (src/export/js/write.rs `write_action`) as the ExportAction object. */
 function takeAction([type, a, b, c]) {
   if (type === "request") return { type, purpose: a, request: takeRequest(b) };
   if (type === "deliver") return { type, entries: a.map(([accountingEntryId, json]) => ({ accountingEntryId, json })) };

@@ -20,7 +20,7 @@ const read = (file) => readFileSync(join(root, file), "utf8");
 const apiJs = read("js/api.js");
 const edgeJs = read("js/edge.js");
 const shapesRs = read("src/wasm/shapes.rs");
-const exportJsRs = read("src/export/js.rs");
+const exportJsRs = read("src/export/js/read.rs");
 const boundaryMd = read("docs/BOUNDARY.md");
 
 /** "a, b (note, with commas), c" → ["a", "b", "c"]. */
@@ -66,13 +66,13 @@ function decoderFields(source, name) {
   return m[1].split(",").map((s) => s.trim());
 }
 
-/** A `const NAME: &[&str] = &["a", "b"];` in Rust, or `= OTHER;` (the same list). */
+/** A `const NAME: Shape = &[("a", Ty::Str), …];` in Rust, or `= OTHER;` (the same list). */
 function rustNames(source, name) {
-  const alias = source.match(new RegExp(`const ${name}: &\\[&str\\] = ([A-Z_]+);`));
+  const alias = source.match(new RegExp(`const ${name}: Shape = ([A-Z_]+);`));
   if (alias) return rustNames(source, alias[1]);
-  const m = source.match(new RegExp(`const ${name}: &\\[&str\\] = &\\[([^\\]]*)\\]`));
+  const m = source.match(new RegExp(`const ${name}: Shape = &\\[([\\s\\S]*?)\\];`));
   assert.ok(m, `${name} not found`);
-  return [...m[1].matchAll(/"([^"]+)"/g)].map((x) => x[1]);
+  return [...m[1].matchAll(/\("([^"]+)"/g)].map((x) => x[1]);
 }
 
 const rustOAuth = table(shapesRs, "//! | ");
@@ -125,6 +125,6 @@ test("the checker itself sees a moved field (it can fail)", () => {
   const moved = apiJs.replace("putStr(p.state) + putStr(p.codeVerifier)", "putStr(p.codeVerifier) + putStr(p.state)");
   assert.notEqual(moved, apiJs, "the fixture line is in js/api.js");
   assert.notDeepEqual(encoderFields(moved, "putPending"), rustOAuth.get("PendingAuthorization"));
-  const dropped = exportJsRs.replace('    "seed",\n', "");
+  const dropped = exportJsRs.replace('    ("seed", Ty::Num),\n', "");
   assert.notDeepEqual(encoderFields(edgeJs, "putRunOptions"), rustNames(dropped, "RUN_OPTIONS"));
 });
