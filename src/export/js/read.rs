@@ -1,9 +1,10 @@
 //! The export shapes crossing in as records (docs/BOUNDARY.md), declared
 //! once: each shape is the list of its fields, name and JS type, in the
-//! order js/edge.js writes them. The reader ([`Obj`]) finds a field by its
-//! name in that list, so each request kind checks the fields it uses (and
-//! only those); in debug builds it also checks that the field is read as
-//! the type declared here. tests/js/boundary-shapes.test.mjs compares these
+//! order js/edge.js writes them. [`Obj`] finds a field by its name in that
+//! list, so each request kind checks the fields it uses (and only those),
+//! and reads it with `record::Fields`, the reader of the OAuth shapes too;
+//! in debug builds it also checks that the field is read as the type
+//! declared here. tests/js/boundary-shapes.test.mjs compares these
 //! lists with js/edge.js's encoders and docs/BOUNDARY.md; tests/export.rs
 //! writes its records from them.
 
@@ -11,9 +12,9 @@ use super::super::request::{self, ApiBase, ApiRequest, ItemReport, Page};
 use super::super::run::{LedgerResult, RunOptions};
 use super::super::{ItemStatus, JobEvent, JobStatus};
 use super::{invalid, RequestKind};
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{ErrorCode, Result};
 use crate::json::{self, Value};
-use crate::wasm::record::{self, Field};
+use crate::wasm::record::{self, Field, Fields};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -74,7 +75,9 @@ pub const RUN_OPTIONS: Shape = &[
 /// order (one shape, one encoder in js/edge.js).
 pub const LEDGER_RESULT: Shape = ITEM_REPORT;
 
-/// One object read from its record, fields by name in `shape`'s order.
+/// One object read from its record, fields by name in `shape`'s order:
+/// each field found by its name and read by [`Fields`], the crate's one
+/// record reader (the OAuth shapes read it by position).
 struct Obj<'f, 'a> {
     items: &'f [Field<'a>],
     shape: Shape,
@@ -88,48 +91,37 @@ impl<'f, 'a> Obj<'f, 'a> {
             _ => Err(invalid(message)),
         }
     }
-    /// A field, absent past the end of the record (an older writer).
-    fn get(&self, name: &str) -> &'f Field<'a> {
-        self.shape
-            .iter()
-            .position(|(n, _)| *n == name)
-            .and_then(|i| self.items.get(i))
-            .unwrap_or(&Field::Absent)
-    }
-    /// The type `name` is declared with; the accessors check it in debug
-    /// builds (every accessor runs in the native tests), so a field read as
-    /// another type than its declaration fails there.
-    fn declared(&self, name: &str) -> Option<Ty> {
-        self.shape.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
+    /// The field `name` (absent past the end of the record: an older
+    /// writer), to be read as `ty`. Debug builds check that `ty` is the type
+    /// the shape declares (every read runs in the native tests), so a field
+    /// read as another type than its declaration fails there.
+    fn get(&self, name: &str, ty: Ty) -> Fields<'a, 'f> {
+        let i = self.shape.iter().position(|(n, _)| *n == name);
+        debug_assert_eq!(
+            i.and_then(|i| self.shape.get(i)).map(|(_, t)| *t),
+            Some(ty),
+            "{name}"
+        );
+        let field = i.and_then(|i| self.items.get(i)).unwrap_or(&Field::Absent);
+        Fields::one(field, ErrorCode::InvalidInput)
     }
     fn str(&self, name: &str, message: &'static str) -> Result<Option<String>> {
-        debug_assert_eq!(self.declared(name), Some(Ty::Str), "{name}");
-        match self.get(name) {
-            Field::Absent => Ok(None),
-            Field::Str(s) => Ok(Some(String::from(*s))),
-            Field::LoneSurrogate => Err(Error::with_parts(
-                ErrorCode::InvalidInput,
-                &[message, " (it contains a lone UTF-16 surrogate)"],
-            )),
-            _ => Err(invalid(message)),
-        }
+        Ok(self.get(name, Ty::Str).opt_str(message)?.map(String::from))
     }
     fn req_str(&self, name: &str, message: &'static str) -> Result<String> {
-        self.str(name, message)?.ok_or_else(|| invalid(message))
+        self.get(name, Ty::Str).str(message).map(String::from)
     }
     /// A JS number as `String(n)` wrote it: for a finite number that is a
     /// JSON number, read with the crate's JSON number parser (`str::parse`
     /// would pull core's float tables into the wasm, +16 KB gzipped);
     /// `NaN` and `Infinity` are `message`.
     fn number(&self, name: &str, message: &'static str) -> Result<Option<f64>> {
-        debug_assert_eq!(self.declared(name), Some(Ty::Num), "{name}");
-        match self.get(name) {
-            Field::Absent => Ok(None),
-            Field::Str(s) => match json::parse(s) {
+        match self.get(name, Ty::Num).opt_str(message)? {
+            None => Ok(None),
+            Some(s) => match json::parse(s) {
                 Some(Value::Number(n)) => Ok(Some(n)),
                 _ => Err(invalid(message)),
             },
-            _ => Err(invalid(message)),
         }
     }
     fn int(&self, name: &str, max: u64, message: &'static str) -> Result<Option<u64>> {
@@ -140,17 +132,17 @@ impl<'f, 'a> Obj<'f, 'a> {
                 .ok_or_else(|| invalid(message)),
         }
     }
-    /// A list field: `None` when absent, `message` when not a list.
-    fn list(&self, name: &str, message: &'static str) -> Result<Option<&'f [Field<'a>]>> {
-        debug_assert!(
-            matches!(self.declared(name), Some(Ty::StrList | Ty::Records(_))),
-            "{name}"
-        );
-        match self.get(name) {
-            Field::Absent => Ok(None),
-            Field::List(items) => Ok(Some(items)),
-            _ => Err(invalid(message)),
-        }
+    fn str_list(&self, name: &str, message: &'static str) -> Result<Option<Vec<String>>> {
+        self.get(name, Ty::StrList).opt_str_list(message)
+    }
+    /// A list of records of `shape`, each read by the caller.
+    fn records(
+        &self,
+        name: &str,
+        shape: Shape,
+        message: &'static str,
+    ) -> Result<Option<&'f [Field<'a>]>> {
+        self.get(name, Ty::Records(shape)).opt_items(message)
     }
 }
 
@@ -193,13 +185,10 @@ pub fn api_request(kind: RequestKind, opts: &str, now: u64) -> Result<ApiRequest
         RequestKind::ListJobs => {
             let m = "opts.statuses must be job statuses";
             let statuses = o
-                .list("statuses", m)?
+                .str_list("statuses", m)?
                 .unwrap_or_default()
                 .iter()
-                .map(|s| match s {
-                    Field::Str(s) => JobStatus::parse(s),
-                    _ => None,
-                })
+                .map(|s| JobStatus::parse(s))
                 .collect::<Option<Vec<_>>>()
                 .ok_or_else(|| invalid(m))?;
             request::list_jobs(&base, company.as_deref(), &statuses, &page)?
@@ -241,7 +230,7 @@ pub fn api_request(kind: RequestKind, opts: &str, now: u64) -> Result<ApiRequest
         RequestKind::UpdateItems => {
             let m = "opts.items must be an array of item reports";
             let mut items = o
-                .list("items", m)?
+                .records("items", ITEM_REPORT, m)?
                 .ok_or_else(|| invalid(m))?
                 .iter()
                 .map(item_report)
