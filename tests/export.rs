@@ -66,14 +66,7 @@ fn record(v: &Value, shape: Shape) -> String {
     }
 }
 
-/// A decoded record as JSON: strings, arrays, null for absent.
-fn plain(f: &Field<'_>) -> Value {
-    match f {
-        Field::Str(s) => Value::String((*s).to_owned()),
-        Field::List(items) => Value::Array(items.iter().map(plain).collect()),
-        _ => Value::Null,
-    }
-}
+include!("common/record_json.rs");
 
 /// An HttpRequest record as the object js/api.js's `takeRequest` builds:
 /// `{method, url, headers, body?}`.
@@ -131,13 +124,13 @@ fn action_object(a: &Value) -> Value {
 
 /// `exportRequests.<kind>(opts)` as js/edge.js returns it.
 fn build_request(kind: &str, opts: &str, now: u64) -> pleo_oauth::Result<Value> {
-    build_request_record(kind, opts, now).map(|r| request_object(&plain(&decode(&r).unwrap())))
+    build_request_record(kind, opts, now).map(|r| request_object(&record_json(&r)))
 }
 
 /// `exportRunNext(state, now)` as js/edge.js returns it: `{state, action}`
 /// (the state kept as its JSON text, as the host hands it back).
 fn run_next(state: &str, now: u64) -> (String, Value) {
-    let step = plain(&decode(&run_next_record(state, now).unwrap()).unwrap());
+    let step = record_json(&run_next_record(state, now).unwrap());
     (
         step[0].as_str().unwrap().to_owned(),
         action_object(&step[1]),

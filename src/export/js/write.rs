@@ -89,6 +89,13 @@ fn pagination_json(p: &Pagination) -> String {
     w.finish()
 }
 
+/// One page of a list answer: `{<key>: list, pagination}`.
+fn page_json(key: &str, list: &str, p: &Pagination) -> String {
+    let mut w = ObjectWriter::new();
+    w.raw(key, list).raw("pagination", &pagination_json(p));
+    w.finish()
+}
+
 fn raw_array<'a>(items: impl Iterator<Item = &'a str>) -> String {
     let mut out = String::from("[");
     for (i, raw) in items.enumerate() {
@@ -109,10 +116,7 @@ pub fn response_json(
     Ok(match kind {
         RequestKind::ListJobs => {
             let (jobs, p) = response::parse_jobs(res)?;
-            let mut w = ObjectWriter::new();
-            w.raw("jobs", &raw_array(jobs.iter().map(|j| j.raw)))
-                .raw("pagination", &pagination_json(&p));
-            w.finish()
+            page_json("jobs", &raw_array(jobs.iter().map(|j| j.raw)), &p)
         }
         RequestKind::GetJob => String::from(response::parse_job(res)?.raw),
         RequestKind::JobEvent => {
@@ -121,10 +125,7 @@ pub fn response_json(
         }
         RequestKind::JobItems => {
             let (items, p) = response::parse_job_items(res)?;
-            let mut w = ObjectWriter::new();
-            w.raw("items", &raw_array(items.iter().map(|i| i.raw)))
-                .raw("pagination", &pagination_json(&p));
-            w.finish()
+            page_json("items", &raw_array(items.iter().map(|i| i.raw)), &p)
         }
         RequestKind::ExportItems => {
             let (entries, p) = response::parse_export_items(res)?;
@@ -133,10 +134,7 @@ pub fn response_json(
                     .iter()
                     .map(|e| (e.accounting_entry_id.as_str(), e.raw)),
             );
-            let mut w = ObjectWriter::new();
-            w.raw("entries", &list)
-                .raw("pagination", &pagination_json(&p));
-            w.finish()
+            page_json("entries", &list, &p)
         }
         RequestKind::UpdateItems => {
             let u = response::parse_update_items(res)?;
