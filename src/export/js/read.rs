@@ -150,8 +150,11 @@ fn object<'a>(text: &'a str, message: &'static str) -> Result<Field<'a>> {
     record::decode(text).ok_or_else(|| invalid(message))
 }
 
-fn item_report(v: &Field<'_>) -> Result<ItemReport> {
-    let m = "items must be [{accountingEntryId, status, exportedAt?, externalId?, externalUrl?, failureReason?, failureReasonType?}]";
+const BAD_ITEM_REPORT: &str = "items must be [{accountingEntryId, status, exportedAt?, externalId?, externalUrl?, failureReason?, failureReasonType?}]";
+
+/// An ItemReport record, `m` for any bad field. A LedgerResult is the same
+/// shape and is read by this too ([`ledger_result`]).
+fn item_report(v: &Field<'_>, m: &'static str) -> Result<ItemReport> {
     let o = Obj::of(v, ITEM_REPORT, m)?;
     Ok(ItemReport {
         accounting_entry_id: o.req_str("accountingEntryId", m)?,
@@ -233,7 +236,7 @@ pub fn api_request(kind: RequestKind, opts: &str, now: u64) -> Result<ApiRequest
                 .records("items", ITEM_REPORT, m)?
                 .ok_or_else(|| invalid(m))?
                 .iter()
-                .map(item_report)
+                .map(|v| item_report(v, BAD_ITEM_REPORT))
                 .collect::<Result<Vec<_>>>()?;
             let stamp = super::super::iso8601(now);
             for item in &mut items {
@@ -299,20 +302,18 @@ pub fn run_options(opts: &str, random_seed: u32) -> Result<RunOptions> {
 
 fn ledger_result(v: &Field<'_>) -> Result<LedgerResult> {
     let m = "results must be [{accountingEntryId, status: \"successful\"|\"failed\", externalId?, externalUrl?, failureReason?, failureReasonType?, exportedAt?}]";
-    let o = Obj::of(v, LEDGER_RESULT, m)?;
-    let status = match o.req_str("status", m)?.as_str() {
-        "successful" => ItemStatus::Successful,
-        "failed" => ItemStatus::Failed,
-        _ => return Err(invalid(m)),
-    };
+    let r = item_report(v, m)?;
+    if !matches!(r.status, ItemStatus::Successful | ItemStatus::Failed) {
+        return Err(invalid(m));
+    }
     Ok(LedgerResult {
-        accounting_entry_id: o.req_str("accountingEntryId", m)?,
-        status,
-        external_id: o.str("externalId", m)?,
-        external_url: o.str("externalUrl", m)?,
-        failure_reason: o.str("failureReason", m)?,
-        failure_reason_type: o.str("failureReasonType", m)?,
-        exported_at: o.str("exportedAt", m)?,
+        accounting_entry_id: r.accounting_entry_id,
+        status: r.status,
+        external_id: r.external_id,
+        external_url: r.external_url,
+        failure_reason: r.failure_reason,
+        failure_reason_type: r.failure_reason_type,
+        exported_at: r.exported_at,
     })
 }
 
