@@ -216,6 +216,7 @@ impl<'a, 'f> Fields<'a, 'f> {
     /// A reader of the one field `value`: a field found by its name (the
     /// edge's export shapes, `export::js::read`), read with the same typed
     /// reads as a positional one.
+    #[cfg(feature = "edge")]
     pub fn one(value: &'f Field<'a>, code: ErrorCode) -> Self {
         Fields {
             items: core::slice::from_ref(value).iter(),
@@ -304,6 +305,7 @@ impl<'a, 'f> Fields<'a, 'f> {
     }
 
     /// A list of values, each read by its own reader (a list of records).
+    #[cfg(feature = "edge")]
     pub fn opt_items(&mut self, message: &'static str) -> Result<Option<&'f [Field<'a>]>> {
         match self.field() {
             Field::Absent => Ok(None),
