@@ -303,18 +303,10 @@ pub fn run_options(opts: &str, random_seed: u32) -> Result<RunOptions> {
 fn ledger_result(v: &Field<'_>) -> Result<LedgerResult> {
     let m = "results must be [{accountingEntryId, status: \"successful\"|\"failed\", externalId?, externalUrl?, failureReason?, failureReasonType?, exportedAt?}]";
     let r = item_report(v, m)?;
-    if !matches!(r.status, ItemStatus::Successful | ItemStatus::Failed) {
-        return Err(invalid(m));
+    match r.status {
+        ItemStatus::Successful | ItemStatus::Failed => Ok(r),
+        _ => Err(invalid(m)),
     }
-    Ok(LedgerResult {
-        accounting_entry_id: r.accounting_entry_id,
-        status: r.status,
-        external_id: r.external_id,
-        external_url: r.external_url,
-        failure_reason: r.failure_reason,
-        failure_reason_type: r.failure_reason_type,
-        exported_at: r.exported_at,
-    })
 }
 
 /// `exportRunDelivered(state, results, now)`: a list of LedgerResult records.
