@@ -167,7 +167,9 @@ function str(value, name) {
   return value;
 }
 
-// undefined means "now" (or the default); anything but a number is rejected by the core.
+// A number argument (a time, a skew, a tolerance): undefined means "now" (or
+// the default); anything but a number is rejected by the core. Shared with
+// js/edge.js, the one coercion of both builds.
 const time = (value) => (value === undefined ? undefined : typeof value === "number" ? value : NaN);
 const optStr = (value, name) => (value === undefined || value === null ? undefined : str(value, name));
 
@@ -278,4 +280,4 @@ export class OAuthClient {
 
 // Internal: the record encoding and the error path, shared with js/edge.js
 // so both builds cross the boundary one way. Not re-exported by the entries.
-export { call, decode, putObject, putStr, putNum, putList, takeRequest, wellFormed };
+export { call, decode, putObject, putStr, putNum, putList, takeRequest, time, wellFormed };

@@ -8,7 +8,7 @@
 // record (grown by `retryAfterMs`) into an OAuthError. JSON crosses only
 // where the value is a JSON document: the run state, entries' raw text,
 // webhook payloads and Pleo's answers.
-import { OAuthError, call, decode, putList, putNum, putObject, putStr, takeRequest, wellFormed } from "./api.js";
+import { OAuthError, call, decode, putList, putNum, putObject, putStr, takeRequest, time, wellFormed } from "./api.js";
 import {
   exportRequest,
   exportResponse,
@@ -65,34 +65,35 @@ export function verifyWebhook(input) {
   const { body, secret, now, toleranceSeconds } = input;
   if (typeof secret !== "string") throw invalid("invalid_input", "secret must be a string");
   const [id, timestamp, signature] = webhookHeaders(input.headers);
-  const n = now === undefined ? undefined : typeof now === "number" ? now : NaN;
-  const t = toleranceSeconds === undefined ? undefined : typeof toleranceSeconds === "number" ? toleranceSeconds : NaN;
-  let record;
-  let text;
+  let bytes;
   if (typeof body === "string") {
     // Signed over the UTF-8 bytes; a lone surrogate has none, so it cannot be verified.
     if (!wellFormed(body)) throw invalid("invalid_webhook", "the webhook body contains a lone UTF-16 surrogate");
-    record = call(() => verifyWebhookText(secret, id, timestamp, signature, body, n, t));
-    text = body;
   } else if (body instanceof Uint8Array || body instanceof ArrayBuffer) {
-    const bytes = body instanceof Uint8Array ? body : new Uint8Array(body);
-    record = call(() => verifyWebhookBytes(secret, id, timestamp, signature, bytes, n, t));
-    text = new TextDecoder().decode(bytes); // the core checked it is UTF-8 JSON
+    bytes = body instanceof Uint8Array ? body : new Uint8Array(body);
   } else {
     throw invalid("invalid_input", "body must be the raw body as a string or Uint8Array");
   }
+  const n = time(now);
+  const t = time(toleranceSeconds);
+  const record = call(() =>
+    bytes === undefined
+      ? verifyWebhookText(secret, id, timestamp, signature, body, n, t)
+      : verifyWebhookBytes(secret, id, timestamp, signature, bytes, n, t),
+  );
   // [timestamp, type]: type absent when the payload has none.
   const [seconds, type] = decode(record);
   const result = { id, timestamp: Number(seconds) };
   if (type !== undefined) result.type = type;
-  result.payload = JSON.parse(text);
+  // The core checked that a byte body is UTF-8 JSON.
+  result.payload = JSON.parse(bytes === undefined ? body : new TextDecoder().decode(bytes));
   return result;
 }
 
 // ---- exports (Pleo's v3 export-job workflow; docs/EXPORT-CORE.md) ----
 
 // Options and results cross as records in the field order of
-// src/export/js.rs (REQUEST_OPTIONS, ITEM_REPORT, RUN_OPTIONS, LEDGER_RESULT);
+// src/export/js/read.rs (REQUEST_OPTIONS, ITEM_REPORT, RUN_OPTIONS, LEDGER_RESULT);
 // the run state as the JSON document it is.
 /** A list of objects, each written by `put`. */
 function putObjects(v, put) {
@@ -115,7 +116,7 @@ const putRunOptions = (o) =>
   putObject(o, (o) =>
     putStr(o.apiBaseUrl) + putStr(o.jobId) + putStr(o.companyId) + putStr(o.jobStatus) + putNum(o.pageSize) +
     putNum(o.reportBatch) + putNum(o.keepAliveMs) + putNum(o.maxAttempts) + putNum(o.seed));
-// A LedgerResult has an ItemReport's fields in its order (src/export/js.rs).
+// A LedgerResult has an ItemReport's fields in its order (src/export/js/read.rs).
 const putLedgerResult = putItemReport;
 
 /** The run state, a JSON document by contract (the host persists it). */
@@ -128,8 +129,6 @@ function json(value, name) {
   }
   return text === undefined ? "null" : text;
 }
-
-const num = (value) => (value === undefined ? undefined : typeof value === "number" ? value : NaN);
 
 /** `Retry-After` from a Headers-like object or a plain record (name case-insensitive). */
 function retryAfter(headers) {
@@ -161,7 +160,7 @@ export const exportRequests = Object.freeze(
       kind,
       (opts) => {
         const o = putRequestOptions(opts);
-        return takeRequest(decode(call(() => exportRequest(kind, o, num(opts?.now)))));
+        return takeRequest(decode(call(() => exportRequest(kind, o, time(opts?.now)))));
       },
     ]),
   ),
@@ -184,7 +183,7 @@ export const exportResponses = Object.freeze(
 /** A new export run for one job: the state to persist. */
 export function exportRunStart(opts) {
   const o = putRunOptions(opts);
-  return JSON.parse(call(() => exportRunStart_(o, num(opts?.now))));
+  return JSON.parse(call(() => exportRunStart_(o, time(opts?.now))));
 }
 
 const counts = ([successful, failed, reportErrors, skipped]) => ({
@@ -194,7 +193,7 @@ const counts = ([successful, failed, reportErrors, skipped]) => ({
   skipped: Number(skipped),
 });
 
-/** An action record (src/export/js.rs `write_action`) as the ExportAction object. */
+/** An action record (src/export/js/write.rs `write_action`) as the ExportAction object. */
 function takeAction([type, a, b, c]) {
   if (type === "request") return { type, purpose: a, request: takeRequest(b) };
   if (type === "deliver") return { type, entries: a.map(([accountingEntryId, json]) => ({ accountingEntryId, json })) };
@@ -207,7 +206,7 @@ function takeAction([type, a, b, c]) {
 /** The next action of a run: { state, action }. Persist `state` before doing `action`. */
 export function exportRunNext(state, now) {
   const s = json(state, "state");
-  const [next, action] = decode(call(() => exportRunNext_(s, num(now))));
+  const [next, action] = decode(call(() => exportRunNext_(s, time(now))));
   return { state: JSON.parse(next), action: takeAction(action) };
 }
 
@@ -215,12 +214,12 @@ export function exportRunNext(state, now) {
 export function exportRunFeed(state, res, now) {
   const s = json(state, "state");
   const [status, retry, body] = response(res);
-  return JSON.parse(call(() => exportRunFeed_(s, status, retry, body, num(now))));
+  return JSON.parse(call(() => exportRunFeed_(s, status, retry, body, time(now))));
 }
 
 /** Feeds the ledger's results for the last deliver action; returns the new state. */
 export function exportRunDelivered(state, results, now) {
   const s = json(state, "state");
   const r = putObjects(results, putLedgerResult);
-  return JSON.parse(call(() => exportRunDelivered_(s, r, num(now))));
+  return JSON.parse(call(() => exportRunDelivered_(s, r, time(now))));
 }

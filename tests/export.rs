@@ -10,68 +10,29 @@
     clippy::indexing_slicing
 )]
 
+use pleo_oauth::export::js::read::{Shape, Ty, LEDGER_RESULT, REQUEST_OPTIONS, RUN_OPTIONS};
 use pleo_oauth::export::js::{
-    build_request, parse_response, run_delivered, run_feed, run_next, run_start,
+    build_request_record, parse_response, run_delivered, run_feed, run_next_record, run_start,
 };
 use pleo_oauth::export::ApiResponse;
-use serde_json::Value;
+use pleo_oauth::wasm::record::{decode, Field};
+use serde_json::{json, Map, Value};
 
-/// What a field is in JS, so the record says `!` where js/edge.js would.
-#[derive(Clone, Copy)]
-enum Kind {
-    Str,
-    Num,
-    StrList,
-    Objects(&'static [(&'static str, Kind)]),
-}
-
-const ITEM_REPORT: &[(&str, Kind)] = &[
-    ("accountingEntryId", Kind::Str),
-    ("status", Kind::Str),
-    ("exportedAt", Kind::Str),
-    ("externalId", Kind::Str),
-    ("externalUrl", Kind::Str),
-    ("failureReason", Kind::Str),
-    ("failureReasonType", Kind::Str),
-];
-const REQUEST_OPTIONS: &[(&str, Kind)] = &[
-    ("apiBaseUrl", Kind::Str),
-    ("after", Kind::Str),
-    ("before", Kind::Str),
-    ("limit", Kind::Num),
-    ("companyId", Kind::Str),
-    ("jobId", Kind::Str),
-    ("statuses", Kind::StrList),
-    ("event", Kind::Str),
-    ("failureReason", Kind::Str),
-    ("failureReasonType", Kind::Str),
-    ("status", Kind::Str),
-    ("items", Kind::Objects(ITEM_REPORT)),
-];
-const RUN_OPTIONS: &[(&str, Kind)] = &[
-    ("apiBaseUrl", Kind::Str),
-    ("jobId", Kind::Str),
-    ("companyId", Kind::Str),
-    ("jobStatus", Kind::Str),
-    ("pageSize", Kind::Num),
-    ("reportBatch", Kind::Num),
-    ("keepAliveMs", Kind::Num),
-    ("maxAttempts", Kind::Num),
-    ("seed", Kind::Num),
-];
-const LEDGER_RESULT: &[(&str, Kind)] = ITEM_REPORT;
+// The shapes are the crate's own declarations (src/export/js/read.rs): the
+// records below are written from them as js/edge.js writes them, and the
+// types say where js/edge.js would write `!`.
 
 fn str_record(s: &str) -> String {
     format!("{}:{s}", s.encode_utf16().count())
 }
 
-/// A JSON value as js/edge.js writes a field of kind `k` (docs/BOUNDARY.md).
-fn field_record(v: Option<&Value>, k: Kind) -> String {
+/// A JSON value as js/edge.js writes a field of type `k` (docs/BOUNDARY.md).
+fn field_record(v: Option<&Value>, k: Ty) -> String {
     match (v, k) {
         (None | Some(Value::Null), _) => "-".into(),
-        (Some(Value::String(s)), Kind::Str) => str_record(s),
-        (Some(Value::Number(n)), Kind::Num) => str_record(&n.to_string()),
-        (Some(Value::Array(items)), Kind::StrList) => {
+        (Some(Value::String(s)), Ty::Str) => str_record(s),
+        (Some(Value::Number(n)), Ty::Num) => str_record(&n.to_string()),
+        (Some(Value::Array(items)), Ty::StrList) => {
             let inner: String = items
                 .iter()
                 .map(|i| match i {
@@ -82,7 +43,7 @@ fn field_record(v: Option<&Value>, k: Kind) -> String {
                 .collect();
             format!("[{inner}]")
         }
-        (Some(Value::Array(items)), Kind::Objects(shape)) => {
+        (Some(Value::Array(items)), Ty::Records(shape)) => {
             let inner: String = items.iter().map(|i| record(i, shape)).collect();
             format!("[{inner}]")
         }
@@ -91,7 +52,7 @@ fn field_record(v: Option<&Value>, k: Kind) -> String {
 }
 
 /// An object as its record in `shape`'s field order; `!` for a non-object.
-fn record(v: &Value, shape: &[(&str, Kind)]) -> String {
+fn record(v: &Value, shape: Shape) -> String {
     match v {
         Value::Null => "-".into(),
         Value::Object(o) => {
@@ -103,6 +64,77 @@ fn record(v: &Value, shape: &[(&str, Kind)]) -> String {
         }
         _ => "!".into(),
     }
+}
+
+include!("common/record_json.rs");
+
+/// An HttpRequest record as the object js/api.js's `takeRequest` builds:
+/// `{method, url, headers, body?}`.
+fn request_object(r: &Value) -> Value {
+    let mut headers = Map::new();
+    for pair in r[2].as_array().unwrap().chunks(2) {
+        headers.insert(pair[0].as_str().unwrap().to_owned(), pair[1].clone());
+    }
+    let mut o = json!({ "method": r[0], "url": r[1], "headers": headers });
+    if !r[3].is_null() {
+        o["body"] = r[3].clone();
+    }
+    o
+}
+
+fn number(v: &Value) -> Value {
+    json!(v.as_str().unwrap().parse::<u64>().unwrap())
+}
+
+/// An action record as the object js/edge.js's `takeAction` builds.
+fn action_object(a: &Value) -> Value {
+    match a[0].as_str().unwrap() {
+        "request" => {
+            json!({ "type": "request", "purpose": a[1], "request": request_object(&a[2]) })
+        }
+        "deliver" => {
+            let entries: Vec<Value> = a[1]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| json!({ "accountingEntryId": e[0], "json": e[1] }))
+                .collect();
+            json!({ "type": "deliver", "entries": entries })
+        }
+        "wait" => json!({ "type": "wait", "until": number(&a[1]), "reason": a[2] }),
+        _ => {
+            let c = &a[2];
+            let mut done = json!({
+                "type": "done",
+                "status": a[1],
+                "counts": {
+                    "successful": number(&c[0]),
+                    "failed": number(&c[1]),
+                    "reportErrors": number(&c[2]),
+                    "skipped": number(&c[3]),
+                },
+            });
+            if !a[3].is_null() {
+                done["error"] = json!({ "code": a[3][0], "message": a[3][1] });
+            }
+            done
+        }
+    }
+}
+
+/// `exportRequests.<kind>(opts)` as js/edge.js returns it.
+fn build_request(kind: &str, opts: &str, now: u64) -> pleo_oauth::Result<Value> {
+    build_request_record(kind, opts, now).map(|r| request_object(&record_json(&r)))
+}
+
+/// `exportRunNext(state, now)` as js/edge.js returns it: `{state, action}`
+/// (the state kept as its JSON text, as the host hands it back).
+fn run_next(state: &str, now: u64) -> (String, Value) {
+    let step = record_json(&run_next_record(state, now).unwrap());
+    (
+        step[0].as_str().unwrap().to_owned(),
+        action_object(&step[1]),
+    )
 }
 
 fn vectors() -> Value {
@@ -146,8 +178,7 @@ fn request_builders_match_the_vectors() {
         );
         match (c.get("expect"), c.get("error")) {
             (Some(e), None) => {
-                let got: Value =
-                    serde_json::from_str(&r.unwrap_or_else(|e| panic!("{name}: {e}"))).unwrap();
+                let got = r.unwrap_or_else(|e| panic!("{name}: {e}"));
                 assert_subset(&got, e, name);
                 assert_eq!(
                     got.get("body").is_some(),
@@ -223,9 +254,9 @@ fn replay(run: &Value) -> usize {
             now = t.as_u64().unwrap();
         }
         if let Some(expected) = step.get("next") {
-            let out: Value = serde_json::from_str(&run_next(&state, now).unwrap()).unwrap();
-            state = out["state"].to_string();
-            let action = &out["action"];
+            let (next, action) = run_next(&state, now);
+            state = next;
+            let action = &action;
             let mut exact = expected.clone();
             let obj = exact.as_object_mut().unwrap();
             let min = obj.remove("untilMin");
@@ -264,7 +295,7 @@ fn replay(run: &Value) -> usize {
             match (
                 run_delivered(
                     &state,
-                    &field_record(Some(results), Kind::Objects(LEDGER_RESULT)),
+                    &field_record(Some(results), Ty::Records(LEDGER_RESULT)),
                     now,
                 ),
                 step.get("error"),
@@ -300,8 +331,8 @@ fn every_persisted_state_of_a_transcript_resumes_to_the_same_action() {
     for run in v["runs"].as_array().unwrap() {
         let now = run["start"]["now"].as_u64().unwrap();
         let state = run_start(&record(&run["start"], RUN_OPTIONS), now, 1).unwrap();
-        let a = run_next(&state, now).unwrap();
-        let b = run_next(&state, now).unwrap();
+        let a = run_next_record(&state, now).unwrap();
+        let b = run_next_record(&state, now).unwrap();
         assert_eq!(a, b, "{}", run["name"]);
     }
 }

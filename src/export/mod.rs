@@ -3,7 +3,7 @@
 //! [`request`] builds the API calls, [`response`] validates what comes back,
 //! [`run`] is the state machine that drives one job from claim to finish.
 //! [`raw_json`] finds the raw text of each accounting entry so it reaches the
-//! ledger unchanged; [`js`] holds the JSON shapes of the JavaScript API.
+//! ledger unchanged; [`js`] holds the shapes of the JavaScript API (records in and out).
 
 /// A fieldless enum with its wire names: `parse` and `as_str`. Defined
 /// before the submodules so `run` can use it too.

@@ -282,20 +282,6 @@ pub fn update_items(base: &ApiBase, job_id: &str, items: &[ItemReport]) -> Resul
     ))
 }
 
-/// A request as the JSON the JS API returns: `{method, url, headers, body?}`.
-pub fn request_json(r: &ApiRequest) -> String {
-    let mut headers = ObjectWriter::new();
-    for (name, value) in &r.headers {
-        headers.str(name, value);
-    }
-    let mut w = ObjectWriter::new();
-    w.str("method", r.method)
-        .str("url", &r.url)
-        .raw("headers", &headers.finish())
-        .opt_str("body", r.body.as_deref());
-    w.finish()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

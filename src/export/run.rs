@@ -177,18 +177,10 @@ pub enum Action {
     Done { outcome: Outcome, counts: Counts },
 }
 
-/// What the ledger made of one delivered entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LedgerResult {
-    pub accounting_entry_id: String,
-    /// `Successful` or `Failed`.
-    pub status: ItemStatus,
-    pub external_id: Option<String>,
-    pub external_url: Option<String>,
-    pub failure_reason: Option<String>,
-    pub failure_reason_type: Option<String>,
-    pub exported_at: Option<String>,
-}
+/// What the ledger made of one delivered entry: the item report to send
+/// for it (one shape, docs/BOUNDARY.md), with status `Successful` or
+/// `Failed`; `exported_at` absent means the time of [`ExportRun::delivered`].
+pub type LedgerResult = ItemReport;
 
 /// One export run. Persist [`ExportRun::to_json`] after every call.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -812,18 +804,11 @@ impl ExportRun {
         }
         self.in_flight = None;
         let exported_at = iso8601(now);
-        for r in results {
+        for mut r in results {
             page.entries
                 .retain(|e| e.accounting_entry_id != r.accounting_entry_id);
-            self.results.push(ItemReport {
-                accounting_entry_id: r.accounting_entry_id,
-                status: r.status,
-                exported_at: Some(r.exported_at.unwrap_or_else(|| exported_at.clone())),
-                external_id: r.external_id,
-                external_url: r.external_url,
-                failure_reason: r.failure_reason,
-                failure_reason_type: r.failure_reason_type,
-            });
+            r.exported_at.get_or_insert_with(|| exported_at.clone());
+            self.results.push(r);
         }
         self.after_results();
         Ok(())

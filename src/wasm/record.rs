@@ -213,6 +213,17 @@ impl<'a, 'f> Fields<'a, 'f> {
         }
     }
 
+    /// A reader of the one field `value`: a field found by its name (the
+    /// edge's export shapes, `export::js::read`), read with the same typed
+    /// reads as a positional one.
+    #[cfg(feature = "edge")]
+    pub fn one(value: &'f Field<'a>, code: ErrorCode) -> Self {
+        Fields {
+            items: core::slice::from_ref(value).iter(),
+            code,
+        }
+    }
+
     /// The next field, `Absent` past the end (older JS writing fewer fields).
     pub fn field(&mut self) -> &'f Field<'a> {
         self.items.next().unwrap_or(&Field::Absent)
@@ -290,6 +301,16 @@ impl<'a, 'f> Fields<'a, 'f> {
                 .map(Some)
                 .ok_or_else(|| Error::new(ErrorCode::InvalidInput, message)),
             _ => Err(Error::new(ErrorCode::InvalidInput, message)),
+        }
+    }
+
+    /// A list of values, each read by its own reader (a list of records).
+    #[cfg(feature = "edge")]
+    pub fn opt_items(&mut self, message: &'static str) -> Result<Option<&'f [Field<'a>]>> {
+        match self.field() {
+            Field::Absent => Ok(None),
+            Field::List(items) => Ok(Some(items)),
+            _ => self.fail(message),
         }
     }
 

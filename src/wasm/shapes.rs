@@ -3,17 +3,24 @@
 //! js/api.js writes and reads them. Plain data conversion, no protocol
 //! logic; compiled natively too, so it is tested with the core.
 //!
+//! The table is the declaration of the OAuth shapes: each field is
+//! `name`, `name?` when the core accepts it absent, and `: type` when it is
+//! not a string (`number`, `bool`, `string[]`, `pairs` for an object of
+//! strings written as names and values alternating, or another shape).
+//! tests/js/boundary-shapes.test.mjs checks it against the readers and
+//! writers below, js/api.js's encoders and decoders and docs/BOUNDARY.md.
+//!
 //! | shape | fields, in order |
 //! | --- | --- |
-//! | Provider | issuer, authorizationEndpoint, tokenEndpoint, introspectionEndpoint, revocationEndpoint, apiBaseUrl, issParameterSupported |
-//! | ClientConfig | provider (name or Provider), clientId, redirectUri, scopes, clientSecret, clientAuth |
-//! | start options | scopes, subject, extraParams (names and values alternating), now |
-//! | start result | url, PendingAuthorization |
-//! | PendingAuthorization | state, codeVerifier, redirectUri, issuer, createdAt, scopes |
-//! | callback result | code, state, iss |
-//! | HttpRequest | method, url, headers (names and values alternating), body |
-//! | TokenSet | accessToken, tokenType, expiresAt, refreshToken, scope, obtainedAt |
-//! | error | code, message, error, errorDescription, errorUri, status, retryAfterMs (edge) |
+//! | Provider | issuer, authorizationEndpoint, tokenEndpoint, introspectionEndpoint?, revocationEndpoint?, apiBaseUrl?, issParameterSupported?: bool |
+//! | ClientConfig | provider: Provider (or a name string), clientId, redirectUri, scopes?: string[], clientSecret?, clientAuth? |
+//! | start options | scopes?: string[], subject?, extraParams?: pairs, now?: number |
+//! | start result | url, pending: PendingAuthorization |
+//! | PendingAuthorization | state, codeVerifier, redirectUri, issuer, createdAt: number, scopes?: string[] |
+//! | callback result | code, state, iss? |
+//! | HttpRequest | method, url, headers: pairs, body? |
+//! | TokenSet | accessToken, tokenType? (always "Bearer" out, ignored in), expiresAt?: number, refreshToken?, scope?: string[], obtainedAt?: number |
+//! | error | code, message, error?, errorDescription?, errorUri?, status?: number, retryAfterMs?: number (edge) |
 
 use super::record::{self, Field, Fields, Writer};
 use crate::authorization::{AuthorizationOptions, PendingAuthorization};

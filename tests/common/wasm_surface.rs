@@ -30,18 +30,7 @@ fn config() -> String {
     ["[", &provider, &s("pleo-demo-client"), &s("http://localhost:8787/auth/callback"), &list(&["users:read"]), &s("s3cr:t"), "-]"].concat()
 }
 
-/// A record as JSON: lists become arrays, absent fields null.
-fn to_json(f: &Field<'_>) -> Value {
-    match f {
-        Field::Str(s) => Value::String((*s).to_owned()),
-        Field::List(items) => Value::Array(items.iter().map(to_json).collect()),
-        _ => Value::Null,
-    }
-}
-
-fn record(text: &str) -> Value {
-    to_json(&decode(text).expect("the core writes valid records"))
-}
+include!("record_json.rs");
 
 /// A JSON array of strings/nulls/arrays back into a record.
 fn from_json(v: &Value) -> String {
@@ -55,7 +44,7 @@ fn from_json(v: &Value) -> String {
 
 /// The error that crossed the boundary: `[code, message, error, errorDescription, errorUri, status]`.
 fn error_of(e: JsValue) -> Value {
-    record(&e.as_string().expect("errors cross as record strings"))
+    record_json(&e.as_string().expect("errors cross as record strings"))
 }
 
 fn assert_code<T>(r: Result<T, JsValue>, code: &str) -> Value {
@@ -112,7 +101,7 @@ fn rejections_cross_as_stable_codes() {
     let evil = ["[", &s("staging"), &s("c"), &s("http://evil.test/cb"), "]"].concat();
     assert_code(WasmClient::new(&evil), "invalid_config");
     assert_code(pleo_provider("sandbox"), "invalid_config");
-    assert_eq!(record(&pleo_provider("staging").unwrap())[0], "https://auth.staging.pleo.io");
+    assert_eq!(record_json(&pleo_provider("staging").unwrap())[0], "https://auth.staging.pleo.io");
 }
 
 #[wasm_bindgen_test]
@@ -129,15 +118,15 @@ fn token_errors_carry_the_server_fields() {
 #[wasm_bindgen_test]
 fn a_whole_flow_through_wasm() {
     let c = WasmClient::new(&config()).unwrap();
-    let start = record(&c.start_authorization(&["[---", &s("1700000000000"), "]"].concat(), None).unwrap());
+    let start = record_json(&c.start_authorization(&["[---", &s("1700000000000"), "]"].concat(), None).unwrap());
     assert!(start[0].as_str().unwrap().starts_with("http://127.0.0.1:4010/oauth/authorize?response_type=code&"));
     assert_eq!(start[1][4], "1700000000000");
     let pending = from_json(&start[1]);
     let state = start[1][0].as_str().unwrap();
     let cb = ["http://localhost:8787/auth/callback?code=c1&state=", state, "&iss=http%3A%2F%2F127.0.0.1%3A4010"].concat();
-    let r = record(&c.handle_callback(&cb, &pending).unwrap());
+    let r = record_json(&c.handle_callback(&cb, &pending).unwrap());
     assert_eq!(r, json!(["c1", state, ISSUER]));
-    let req = record(&c.token_request("c1", &pending).unwrap());
+    let req = record_json(&c.token_request("c1", &pending).unwrap());
     // The method comes from the core, not from the JS wrapper.
     assert_eq!(req[0], "POST");
     assert_eq!(req[1], "http://127.0.0.1:4010/oauth/token");
@@ -146,7 +135,7 @@ fn a_whole_flow_through_wasm() {
     assert!(req[3].as_str().unwrap().ends_with(&["&code_verifier=", start[1][1].as_str().unwrap()].concat()));
     let body = r#"{"access_token":"at","token_type":"Bearer","expires_in":900,"refresh_token":"rt"}"#;
     let t = c.parse_token_response(200.0, body, Some(1000.0), None, Some(pending.clone())).unwrap();
-    let obj = token_set_object(&record(&t));
+    let obj = token_set_object(&record_json(&t));
     assert_eq!(obj["expiresAt"], 901_000);
     assert_eq!(obj["obtainedAt"], 1000);
     // No scope in the response: the scopes the authorization requested.
@@ -156,14 +145,14 @@ fn a_whole_flow_through_wasm() {
     assert!(!needs_refresh(&t, Some(840_999.0), None).unwrap());
     assert!(!needs_refresh(&t, Some(841_000.0), Some(0.0)).unwrap());
     // Without `now` the clock is read inside the call.
-    let now_start = record(&c.start_authorization("-", None).unwrap());
+    let now_start = record_json(&c.start_authorization("-", None).unwrap());
     assert!(now_start[1][4].as_str().unwrap().parse::<u64>().unwrap() > 1_700_000_000_000);
 }
 
 #[wasm_bindgen_test]
 fn the_instance_survives_every_rejected_input() {
     let c = WasmClient::new(&config()).unwrap();
-    let start = record(&c.start_authorization("-", None).unwrap());
+    let start = record_json(&c.start_authorization("-", None).unwrap());
     let pending = from_json(&start[1]);
     let deep = "[".repeat(100_000);
     let percent = "%".repeat(20_000);
@@ -242,7 +231,7 @@ fn shared_pkce_and_token_response_vectors() {
                         case.get("previous").map(token_set_record),
                         None,
                     )
-                    .map(|t| token_set_object(&record(&t))),
+                    .map(|t| token_set_object(&record_json(&t))),
             };
             let expect = &case["expect"];
             match (expect.get("ok"), result) {

@@ -10,10 +10,9 @@
 //     prove a refused /api/* payload never got there.
 // Plus: a WorkerClient that keeps every response the "browser" received, and a
 // raw HTTP/1.1 client for request targets fetch() would normalise.
-import http from "node:http";
 import net from "node:net";
 import { randomBytes } from "node:crypto";
-import { WorkerClient, leakedSecrets, startStack } from "./worker-harness.mjs";
+import { WorkerClient, leakedSecrets, startRecordingProxy, startStack } from "./worker-harness.mjs";
 
 const AUTH_PATHS = ["/oauth/token", "/oauth/token/revoke"];
 
@@ -25,12 +24,8 @@ async function startRecorder(authOrigin, apiOrigin) {
   const apiLog = []; // { method, url } of every request that reached the API
   const tokenLog = []; // { method, url, grantType } of every token-endpoint request
 
-  const server = http.createServer(async (req, res) => {
-    const chunks = [];
-    for await (const chunk of req) chunks.push(chunk);
-    const body = Buffer.concat(chunks);
+  const proxy = await startRecordingProxy((req, body) => {
     const isAuth = AUTH_PATHS.includes(req.url.split("?")[0]);
-    const upstreamOrigin = isAuth ? authOrigin : apiOrigin;
     if (isAuth) {
       const form = new URLSearchParams(body.toString("utf8"));
       tokenLog.push({ method: req.method, url: req.url, grantType: form.get("grant_type") });
@@ -41,49 +36,9 @@ async function startRecorder(authOrigin, apiOrigin) {
     } else {
       apiLog.push({ method: req.method, url: req.url });
     }
-    const headers = {};
-    for (const name of ["authorization", "content-type", "accept"]) if (req.headers[name]) headers[name] = req.headers[name];
-    try {
-      // The recorder does not normalise: it forwards the raw path it was given.
-      const upstream = await fetch(`${upstreamOrigin}${req.url}`, {
-        method: req.method,
-        headers,
-        body: ["GET", "HEAD"].includes(req.method) ? undefined : body,
-        redirect: "manual",
-      });
-      const text = await upstream.text();
-      if (isAuth) {
-        try {
-          const json = JSON.parse(text);
-          for (const key of ["access_token", "refresh_token", "id_token"]) if (typeof json?.[key] === "string") tokens.add(json[key]);
-        } catch {
-          // not JSON (faults): nothing to record
-        }
-      }
-      const out = { "content-type": upstream.headers.get("content-type") ?? "text/plain", "cache-control": "no-store" };
-      if (upstream.headers.get("www-authenticate")) out["www-authenticate"] = upstream.headers.get("www-authenticate");
-      res.writeHead(upstream.status, out);
-      res.end(text);
-    } catch {
-      res.destroy();
-    }
-  });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    origin: `http://127.0.0.1:${server.address().port}`,
-    proxiesApi: true,
-    tokens,
-    verifiers,
-    codes,
-    credentials,
-    apiLog,
-    tokenLog,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+    return { origin: isAuth ? authOrigin : apiOrigin, recordTokens: isAuth };
+  }, tokens);
+  return { ...proxy, proxiesApi: true, verifiers, codes, credentials, apiLog, tokenLog };
 }
 
 /**

@@ -19,33 +19,40 @@ export async function startWorkerRuntime(runtime, env, port, { store, app, persi
 
 
 /**
- * A pass-through proxy in front of the stand-in's token and revocation
- * endpoints that remembers every token it sees, so tests can prove no token
- * ever reaches the browser.
+ * A pass-through proxy that remembers every token in the JSON answers it
+ * forwards (access, refresh and id tokens, added to `tokens`), so tests can
+ * prove no token ever reaches the browser. `route(req, body)` names the
+ * upstream origin of a request and whether its answer is recorded (and may
+ * record the request itself: security-stack.mjs logs every one). The path is
+ * forwarded raw, as the worker sent it, never normalised.
  */
-async function startTokenRecorder(upstreamOrigin) {
-  const tokens = new Set();
+export async function startRecordingProxy(route, tokens = new Set()) {
   const server = http.createServer(async (req, res) => {
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);
     const body = Buffer.concat(chunks);
+    const { origin, recordTokens } = route(req, body);
     const headers = {};
     for (const name of ["authorization", "content-type", "accept"]) if (req.headers[name]) headers[name] = req.headers[name];
     try {
-      const upstream = await fetch(new URL(req.url, upstreamOrigin), {
+      const upstream = await fetch(`${origin}${req.url}`, {
         method: req.method,
         headers,
-        body: req.method === "GET" ? undefined : body,
+        body: ["GET", "HEAD"].includes(req.method) ? undefined : body,
         redirect: "manual",
       });
       const text = await upstream.text();
-      try {
-        const json = JSON.parse(text);
-        for (const key of ["access_token", "refresh_token", "id_token"]) if (typeof json?.[key] === "string") tokens.add(json[key]);
-      } catch {
-        // not JSON (faults): nothing to record
+      if (recordTokens) {
+        try {
+          const json = JSON.parse(text);
+          for (const key of ["access_token", "refresh_token", "id_token"]) if (typeof json?.[key] === "string") tokens.add(json[key]);
+        } catch {
+          // not JSON (faults): nothing to record
+        }
       }
-      res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "text/plain", "cache-control": "no-store" });
+      const out = { "content-type": upstream.headers.get("content-type") ?? "text/plain", "cache-control": "no-store" };
+      if (upstream.headers.get("www-authenticate")) out["www-authenticate"] = upstream.headers.get("www-authenticate");
+      res.writeHead(upstream.status, out);
       res.end(text);
     } catch {
       res.destroy();
@@ -55,12 +62,16 @@ async function startTokenRecorder(upstreamOrigin) {
   return {
     origin: `http://127.0.0.1:${server.address().port}`,
     tokens,
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
+
+/** The default recorder: the proxy in front of the stand-in's token and revocation endpoints. */
+const startTokenRecorder = (upstreamOrigin) => startRecordingProxy(() => ({ origin: upstreamOrigin, recordTokens: true }));
 
 /**
  * Starts stand-in + worker. runtime: "workerd" | "node".
