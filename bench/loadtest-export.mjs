@@ -21,7 +21,7 @@
 // spread over the run; (4) wait until every job is final; read Pleo's side
 // (the stand-in's admin view) and the ledger (D1).
 //
-// Figures (last stdout line with --json; api.md "Machine-readable figures"):
+// Figures (last stdout line with --json; docs/LOADTEST.md):
 //   companies, jobs, items, exported, failed_items,
 //   duplicates   entries booked twice: ledger rows beyond one per entry, plus
 //                booked entries whose externalId at Pleo is not their ledger

@@ -6,7 +6,7 @@
 //! entries. A `v1` signature is base64(HMAC-SHA256(key, id "." timestamp "."
 //! body)) over the **raw** body bytes, keyed with the base64-decoded part of
 //! the secret after `whsec_`. Verification happens before the body is parsed
-//! (security.md: no JSON parsing of unauthenticated input), the clock comes
+//! (SECURITY.md: no JSON parsing of unauthenticated input), the clock comes
 //! from the caller (sans-IO), and the signature is compared in constant time.
 //!
 //! Order of the checks, each with its code: headers and secret

@@ -1,6 +1,6 @@
 #![cfg(all(not(target_arch = "wasm32"), feature = "edge"))]
 //! Property test of the export run against a simulated Pleo (the v3 export
-//! API of pleo-export-facts.md, in memory) and an idempotent ledger, under
+//! API of docs/PLEO-API.md, in memory) and an idempotent ledger, under
 //! any interleaving of failures: 429 (with and without Retry-After), 503,
 //! network failures before and after the server acted, host crashes after
 //! an action took effect (the host resumes from the state it persisted

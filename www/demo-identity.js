@@ -1,4 +1,4 @@
-// The demo's own sign-in (api.md "Partner accounts"): a stand-in for a
+// The demo's own sign-in (worker/README.md "Partner accounts"): a stand-in for a
 // partner's auth. Signed in, the worker's identify names this user and
 // account, and the page shows the account's companies, in any browser.
 // Signed out, anonymous browser sessions as before.

@@ -92,7 +92,7 @@ async function bindServers({ port, apiPort, host }) {
   }
 }
 
-// The STANDIN_READY object: the first nine keys are api.md's contract.
+// The STANDIN_READY object: the first nine keys are the documented contract (dev/standin/README.md).
 function readyInfo({
   issuer, apiBaseUrl, clientId, clientSecret, redirectUris, dataset, issParameterSupported,
 }) {

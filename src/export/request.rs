@@ -1,6 +1,6 @@
 //! Requests of the export API as plain values, **without** the bearer token
 //! (the host adds `authorization`), one builder per call of
-//! pleo-export-facts.md: list jobs, get a job, post a job event, list a job's
+//! docs/PLEO-API.md: list jobs, get a job, post a job event, list a job's
 //! items, read the export items (the accounting data), update items.
 
 use super::{ItemStatus, JobEvent, JobStatus, MAX_ITEMS_PER_UPDATE, MAX_PAGE_SIZE};

@@ -1,5 +1,5 @@
 //! The export run: a state machine that drives one export job from claim to
-//! finish (pleo-export-facts.md "The workflow"), sans-IO.
+//! finish (docs/PLEO-API.md), sans-IO.
 //!
 //! The host calls [`ExportRun::next`] for the next [`Action`], performs it,
 //! and feeds the outcome back ([`ExportRun::feed`] for an API answer,

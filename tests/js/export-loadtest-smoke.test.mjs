@@ -1,6 +1,6 @@
 // `npm run loadtest -- --export` is a script, not a timed test; this smoke
 // (3 companies × 60 entries in pages of 10, faults on, worker restarts) keeps it working,
-// holds its hard rules (duplicates 0, lost 0) and the JSON shape of api.md
+// holds its hard rules (duplicates 0, lost 0) and the JSON shape docs/LOADTEST.md documents
 // "Machine-readable figures".
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
-test("export loadtest smoke with faults and two restarts: duplicates 0, lost 0, api.md's figures", { timeout: 240_000 }, async () => {
+test("export loadtest smoke with faults and two restarts: duplicates 0, lost 0, the documented figures", { timeout: 240_000 }, async () => {
   const { stdout } = await promisify(execFile)(process.execPath, ["bench/loadtest.mjs", "--export", "--quick", "--faults", "--json"], {
     cwd: root,
     encoding: "utf8",

@@ -124,7 +124,7 @@ describe("npm start keeps connections across restarts", { timeout: 600_000, skip
     const { location } = await browser.connect({ company: 1 });
     assert.equal(location, "/");
     assert.equal((await browser.api("/v1/introspect")).status, 200);
-    // OPS_READY {"url", "token"}: the operator console with a working token (api.md "Operator API").
+    // OPS_READY {"url", "token"}: the operator console with a working token (docs/OPERATIONS.md).
     assert.equal(demo.ops?.url, new URL("/ops/", demo.url).href, "npm start prints OPS_READY before DEMO_READY");
     assert.ok(typeof demo.ops.token === "string" && demo.ops.token.length >= 16);
     const opsList = await fetch(new URL("/ops/api/companies", demo.url), { headers: { Authorization: `Bearer ${demo.ops.token}` } });

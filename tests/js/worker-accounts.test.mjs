@@ -1,4 +1,4 @@
-// Issue #17 item 1, partner accounts (api.md "Partner accounts"), in headless
+// Issue #17 item 1, partner accounts (worker/README.md "Partner accounts"), in headless
 // Chromium on the demo worker (worker/index.js), whose `identify` is the
 // demo's own sign-in (POST /demo/sign-in): a connection belongs to the
 // account that connected it; every user of that account, in any browser,

@@ -1,4 +1,4 @@
-// Issue #17 item 2, the operator console (api.md "Operator API"): /ops/api/*
+// Issue #17 item 2, the operator console (docs/OPERATIONS.md): /ops/api/*
 // behind OPS_TOKEN (constant-time bearer; a customer's session cookie is not
 // enough), the directory's summary rows paged with an opaque cursor, status
 // filter and search, company detail, the actions (export run, refresh,

@@ -1,5 +1,5 @@
 // Security tests for the edge worker (Backend-for-Frontend), one per rule of
-// /work/shared/security.md, section "Edge worker" (and "Browser page" where
+// SECURITY.md, section "The edge worker" (and "Browser page" where
 // the worker is what enforces it). Self-contained: the Pleo stand-in and the
 // worker start on free ports (helpers/security-stack.mjs, built on
 // helpers/worker-harness.mjs), with a recording proxy in front of the

@@ -12,8 +12,8 @@ export const WORKER_OPTIONS = [
   "ledger", // the partner's ledger: { book(entries, context) }
   "demoLedger", // true: book into the D1 demo ledger (binding LEDGER_DB), on purpose
   "apiAllowList", // the /api/* allow-list (default API_ALLOW_LIST)
-  "identify", // partner accounts (api.md "Partner accounts")
-  "onEvent", // event delivery (api.md "Events")
+  "identify", // partner accounts (worker/README.md "Partner accounts")
+  "onEvent", // event delivery (docs/EVENTS.md)
 ];
 
 function closest(name) {

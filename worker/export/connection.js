@@ -32,7 +32,7 @@ export const exportConnection = {
       if (typeof jobId !== "string" || !JOB_ID.test(jobId)) return null;
       const job = await conn.storage.get(jobKey(jobId));
       if (!job) return null;
-      // api.md: "one job with its items" — the job's fields and `items`.
+      // docs/EXPORT.md: "one job with its items" — the job's fields and `items`.
       return { ...job, items: await listItems(conn.storage, jobId) };
     },
     /** POST /export/run. */

@@ -1,4 +1,4 @@
-// The demo ledger's receipts over HTTP (issue #18; api.md "Receipts"):
+// The demo ledger's receipts over HTTP (issue #18; docs/EXPORT.md "Receipts"):
 //   GET /export/jobs/<id>/receipts                  {receipts:[{accountingEntryId, index, type, size, sha256, href}]}
 //   GET /export/jobs/<id>/receipts/<entryId>/<n>    the bytes, streamed from R2
 // The same rules as the other export routes: a session holding the selected

@@ -1,4 +1,4 @@
-// /export/*: the selected company's export jobs (api.md "Edge worker"). The
+// /export/*: the selected company's export jobs (worker/README.md "Routes"). The
 // routes ask the company's object through the export feature's connection
 // methods (connection.js); the feature is index.js.
 //
@@ -37,7 +37,7 @@ async function run(ctx) {
   const { session, subject } = await companyFor(ctx, { csrf: true });
   const result = await call(ctx, subject, "runExport", { sid: session.sid });
   if (result?.retryAfterMs !== undefined) {
-    // api.md: a 429 from Pleo is passed on with its Retry-After (the look-up is retried in the background too).
+    // worker/README.md: a 429 from Pleo is passed on with its Retry-After (the look-up is retried in the background too).
     return errorResponse(429, "pleo_rate_limited", "Pleo asks to slow down; the worker looks again shortly.", {
       "Retry-After": String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))),
       "X-Pleo-Company": subject,

@@ -1,4 +1,4 @@
-// The operator console (api.md "Operator API"): the token is typed once and
+// The operator console (docs/OPERATIONS.md): the token is typed once and
 // kept in sessionStorage (this tab only); every call sends it as a bearer
 // header. Untrusted text (names, subjects, history) goes in with textContent.
 const TOKEN_KEY = "pleo-oauth.ops-token";

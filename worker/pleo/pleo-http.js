@@ -18,7 +18,7 @@ async function readLimited(response, limit) {
 /**
  * Sends an HttpRequest built by pleo-oauth (token, refresh, introspection,
  * revocation) and returns `{ status, headers, body }` for parseTokenResponse.
- * RFC 9700 §4.11 / security.md: never follow redirects from the token endpoint.
+ * RFC 9700 §4.11 / SECURITY.md: never follow redirects from the token endpoint.
  */
 export async function sendOAuthRequest(httpRequest, timeoutMs, what = "token endpoint") {
   let response;

@@ -67,7 +67,7 @@ async function proxy(ctx) {
   }
 
   if (upstream.status === 429) {
-    // api.md: a 429 from Pleo is passed on with its Retry-After.
+    // worker/README.md: a 429 from Pleo is passed on with its Retry-After.
     await upstream.body?.cancel();
     const retryAfter = upstream.headers.get("Retry-After");
     return errorResponse(429, "pleo_rate_limited", "Pleo asks to slow down. Please try again shortly.", retryAfter ? { "Retry-After": retryAfter } : {});

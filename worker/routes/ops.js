@@ -1,5 +1,5 @@
-// /ops/*: the operator console for the partner's staff (api.md "Operator
-// API"), not for their customers. Off unless OPS_TOKEN is set (then /ops/*
+// /ops/*: the operator console for the partner's staff (docs/OPERATIONS.md),
+// not for their customers. Off unless OPS_TOKEN is set (then /ops/*
 // is 404). Every /ops/api/* request needs `Authorization: Bearer <OPS_TOKEN>`;
 // a customer's session cookie is not enough (401 ops_unauthorized).
 //
@@ -102,7 +102,7 @@ async function listCompanies(ctx) {
   return jsonResponse({ companies: page.rows.map(publicRow), nextCursor: encodeCursor(page.after), counts: page.counts });
 }
 
-/** The row as api.md shows it (the directory's bookkeeping field stays inside). */
+/** The row as docs/OPERATIONS.md shows it (the directory's bookkeeping field stays inside). */
 function publicRow({ updatedAt: _updatedAt, ...row }) {
   return row;
 }

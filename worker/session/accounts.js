@@ -1,4 +1,4 @@
-// Partner accounts (api.md "Partner accounts"): with createWorker({ identify }),
+// Partner accounts (worker/README.md "Partner accounts"): with createWorker({ identify }),
 // `identify(request, env)` names the partner's signed-in user
 // `{ user, account }` (or null), and a connection is granted to the account
 // that connected it. Inside the company's object an account is held like a

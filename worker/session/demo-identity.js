@@ -1,4 +1,4 @@
-// The demo's own identity (api.md "Partner accounts"): a stand-in for a
+// The demo's own identity (worker/README.md "Partner accounts"): a stand-in for a
 // partner's sign-in, so partner accounts can be seen in `npm start`.
 // `POST /demo/sign-in {"user", "account"}` (X-Requested-With) sets the sealed
 // `__Host-pleo_demo_user` cookie; `POST /demo/sign-out` clears it;

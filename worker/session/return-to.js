@@ -1,4 +1,4 @@
-// Post-login redirect target (security.md "Edge worker"): only same-origin
+// Post-login redirect target (SECURITY.md "The edge worker"): only same-origin
 // relative paths survive; anything else becomes "/". RFC 9700 §4.11 (open
 // redirectors) and RFC 6819 §4.2.4.
 

@@ -62,7 +62,7 @@ export function clearSessionCookie() {
 
 /**
  * The company a request acts for: `X-Pleo-Company` or `?company=`, default
- * the session's newest. security.md: a company this session did not connect
+ * the session's newest. SECURITY.md: a company this session did not connect
  * is 403 whatever names it.
  */
 export function selectCompany(request, session, url = new URL(request.url)) {

@@ -1,4 +1,4 @@
-// A company's summary row for the operator console (api.md "Operator API"):
+// A company's summary row for the operator console (docs/OPERATIONS.md):
 // what the directory keeps per company so that listing the fleet reads the
 // directory only, never every company's Durable Object. Built inside the
 // company's ConnectionObject (`conn`) from its record and storage, and sent

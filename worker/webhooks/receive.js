@@ -4,7 +4,7 @@
 // ±5 min), drop repeats of a webhook-id seen in the last 24 h, then ask the
 // export feature for a look-up through its public connection method
 // (`requestExportLookup`) — skipped when the worker runs without export
-// (createWorker({ builtins })). security.md: nothing in the body is trusted
+// (createWorker({ builtins })). SECURITY.md: nothing in the body is trusted
 // beyond "go and look" — the look-up reads Pleo's API with the company's own token.
 import { verifyWebhook } from "pleo-oauth";
 import { EVENT_TYPE, SUBSCRIPTION_KEY } from "./subscriptions.js";

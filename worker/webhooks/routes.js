@@ -1,5 +1,5 @@
 // POST /webhooks/pleo/<company>: Standard Webhooks deliveries from Pleo
-// (api.md "Edge worker", issue #11). The subscription URL names the company
+// (worker/README.md "Routes", issue #11). The subscription URL names the company
 // (its subject URN, URL-encoded), so the raw body goes, unparsed, to that
 // company's connection object (the webhooks feature's receiveWebhook method,
 // connection.js), which holds the subscription secret, verifies the

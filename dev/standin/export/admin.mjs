@@ -26,7 +26,7 @@ export function exportAdminRoutes({ store, getSettings, setSettings }) {
     return id;
   };
   return [
-    // What a Pleo user's "Export" button does (api.md).
+    // What a Pleo user's "Export" button does (dev/standin/README.md).
     ['POST', /^\/export-jobs$/, wrap((m, body) => {
       if (body === null || typeof body !== 'object') throw new AdminError(400, 'BAD_REQUEST', 'body must be {"company", "entries"}');
       const entries = body.entries ?? 10;

@@ -114,7 +114,7 @@ export function defineWorkerSuite(runtime) {
       assert.equal(byHeader.body.data.subjectURN, stack.info.companies[0].subject);
       const byQuery = await browser.api(`/v1/introspect?company=${encodeURIComponent(stack.info.companies[0].subject)}`);
       assert.equal(byQuery.body.data.subjectURN, stack.info.companies[0].subject);
-      // security.md: a company this session did not connect is 403, whatever names it.
+      // SECURITY.md: a company this session did not connect is 403, whatever names it.
       assertJsonError(
         await browser.api("/v1/introspect", { headers: { "X-Pleo-Company": stack.info.companies[1].subject } }),
         403,

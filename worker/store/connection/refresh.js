@@ -20,7 +20,7 @@ const DAY_MS = 24 * 3600 * 1000;
 const DEFAULT_KEEPALIVE_DAYS = 30;
 const HISTORY_LIMIT = 50;
 
-// The typed refusals of a company's connection (codes in api.md).
+// The typed refusals of a company's connection (codes in worker/README.md).
 export const noSession = () =>
   new WorkerError(401, "no_session", "This browser session has ended for that company. Connect to Pleo again.");
 export const noConnection = () => new WorkerError(401, "no_connection", "This company is not connected.");
@@ -113,7 +113,7 @@ async function refresh(conn, record, reason) {
     refreshStartedAt: null,
     history: reason === "refresh" ? conn.record.history : addHistory(conn.record, reason, now),
   };
-  // security.md: the rotated refresh token is on disk before anyone gets
+  // SECURITY.md: the rotated refresh token is on disk before anyone gets
   // the new access token (sync() waits for the write to be durable).
   // A keep-alive refresh is an event, written with the record (outbox.js).
   const events = reason === "keep-alive refresh"
