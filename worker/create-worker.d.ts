@@ -49,6 +49,8 @@ export interface Feature<Options = Record<string, unknown>> {
     alarms?: Record<string, (conn: ConnectionContext<Options>, firedAt: number) => unknown>;
     onConnect?(conn: ConnectionContext<Options>, info: { reconnected: boolean }): unknown;
     onDisconnect?(conn: ConnectionContext<Options>, info: { tokens: boolean }): unknown;
+    /** This feature's fields of the company's summary row (the operator console), merged over the connection's own. */
+    summary?(conn: ConnectionContext<Options>): Record<string, unknown> | Promise<Record<string, unknown>>;
   };
 }
 

@@ -417,8 +417,9 @@ test("the Node adapter (in-memory store) pages the same listing: startAfter, sta
   }
 });
 
-test("summaryOf: the last job's failed items, runs that gave up, the account, and never a token", async () => {
-  const { noteSummaryFacts, summaryOf } = await import("../../worker/store/directory-summary.js");
+test("summaryOf: the connection's own fields, the export feature's part (failed items, runs that gave up), the account, never a token", async () => {
+  const { NO_EXPORT, noteSummaryFacts, summaryOf } = await import("../../worker/store/directory-summary.js");
+  const { exportConnection } = await import("../../worker/export/connection.js");
   const data = new Map();
   const storage = {
     get: async (k) => (Array.isArray(k) ? new Map(k.filter((x) => data.has(x)).map((x) => [x, data.get(x)])) : data.get(k)),
@@ -431,13 +432,13 @@ test("summaryOf: the last job's failed items, runs that gave up, the account, an
     storage,
     scheduler: { next: async (name) => (name === "keepalive" ? 999 : null) },
   };
+  const exportPart = [() => exportConnection.summary({ storage })];
   data.set("export:jobs", ["j2", "j1"]);
   data.set("export:job:j2", { id: "j2", status: "completed_with_errors", failed: 3 });
   data.set("export:job:j1", { id: "j1", status: "completed", failed: 0 });
-  await noteSummaryFacts(conn, { gaveUp: true });
-  await noteSummaryFacts(conn, { gaveUp: true, webhookAt: 77 });
-  await noteSummaryFacts(conn, { gaveUp: false });
-  const row = await summaryOf(conn);
+  data.set("export:gaveUp", 2); // written by the runner with each run that gave up
+  await noteSummaryFacts(conn, { webhookAt: 77 });
+  const row = await summaryOf(conn, exportPart);
   assert.deepEqual(row, {
     subject: "urn:pleo:company:x",
     name: "X",
@@ -452,9 +453,11 @@ test("summaryOf: the last job's failed items, runs that gave up, the account, an
     export: { lastJobId: "j2", lastStatus: "completed_with_errors", running: false, failedItems: 3, gaveUp: 2 },
   });
   assert.ok(!JSON.stringify(row).includes("secret"));
+  // Without the export feature the row keeps its shape, with nothing to report.
+  assert.deepEqual((await summaryOf(conn)).export, NO_EXPORT);
   data.set("export:run", { jobId: "j3" });
   conn.record = { ...conn.record, status: "needs_reconnect", tokens: null };
-  const stale = await summaryOf(conn);
+  const stale = await summaryOf(conn, exportPart);
   assert.equal(stale.export.running, true);
   assert.equal(stale.keepAliveAt, null, "no keep-alive without a usable grant");
   assert.equal(stale.expiresAt, null);

@@ -5,7 +5,7 @@
 // name, through the connection (`conn.call("requestExportLookup", …)`, or
 // `connections.call(subject, …)` from a route).
 import { WorkerError } from "../http/responses.js";
-import { JOB_ID, RUN_KEY, jobKey, listItems, listJobs } from "./job-store.js";
+import { JOB_ID, RUN_KEY, exportSummary, jobKey, listItems, listJobs } from "./job-store.js";
 import { EXPORT_TIMER, onExportAlarm, requestLookup, runNow } from "./runner.js";
 import { exportSettings } from "./settings.js";
 
@@ -21,6 +21,8 @@ async function jobsOf(conn) {
 }
 
 export const exportConnection = {
+  /** The export fields of the operator console's row. */
+  summary: (conn) => exportSummary(conn.storage),
   methods: {
     /** GET /export/jobs (a browser session holding the company). */
     async exportJobs(conn, { sid } = {}) {

@@ -17,6 +17,8 @@ export const RUN_KEY = "export:run";
 export const LOOKUP_KEY = "export:lookup";
 export const LAST_LOOKUP_KEY = "export:lastLookup";
 export const JOBS_KEY = "export:jobs";
+/** How many runs gave up (the operator console's `export.gaveUp`). */
+export const GAVE_UP_KEY = "export:gaveUp";
 export const jobKey = (jobId) => `export:job:${jobId}`;
 export const itemPrefix = (jobId) => `export:item:${jobId}:`;
 export const itemKey = (jobId, accountingEntryId) => `${itemPrefix(jobId)}${accountingEntryId}`;
@@ -85,4 +87,20 @@ export async function getMany(storage, keys) {
     for (const [k, v] of await storage.get(keys.slice(i, i + KEYS_PER_CALL))) out.set(k, v);
   }
   return out;
+}
+
+/** The export feature's fields of the operator console's row (store/directory-summary.js). */
+export async function exportSummary(storage) {
+  const stored = await storage.get([GAVE_UP_KEY, RUN_KEY, JOBS_KEY]);
+  const lastJobId = stored.get(JOBS_KEY)?.[0] ?? null;
+  const lastJob = lastJobId ? await storage.get(jobKey(lastJobId)) : null;
+  return {
+    export: {
+      lastJobId,
+      lastStatus: lastJob?.status ?? null,
+      running: Boolean(stored.get(RUN_KEY)),
+      failedItems: typeof lastJob?.failed === "number" ? lastJob.failed : 0,
+      gaveUp: stored.get(GAVE_UP_KEY) ?? 0,
+    },
+  };
 }

@@ -26,6 +26,7 @@ import { NO_LEDGER_MESSAGE, ledgerKind } from "../config/options.js";
 import { MISSING_SCOPE_KEY, isAccessDenied, missingExportScopes, missingScopeMessage } from "./missing-scope.js";
 import { exportSettings } from "./settings.js";
 import {
+  GAVE_UP_KEY,
   LAST_LOOKUP_KEY,
   LOOKUP_KEY,
   RUN_KEY,
@@ -408,8 +409,10 @@ async function finish(conn, run, action) {
     error: action.error ? { code: action.error.code, message: safeExportErrorMessage(action.error.message) } : null,
   };
   // The job's outcome and its event in one write, the run removed with them (worker/store/outbox.js).
-  await conn.emit([finishEvent(run, action, summary)], { [jobKey(run.jobId)]: summary }, { deleteKeys: [RUN_KEY] });
-  await conn.announce?.({ gaveUp: action.status === "gave_up" }); // the operator console's row
+  const changes = { [jobKey(run.jobId)]: summary };
+  if (action.status === "gave_up") changes[GAVE_UP_KEY] = ((await storage.get(GAVE_UP_KEY)) ?? 0) + 1;
+  await conn.emit([finishEvent(run, action, summary)], changes, { deleteKeys: [RUN_KEY] });
+  await conn.announce?.(); // the operator console's row (exportSummary)
   console.log(
     `export: run ended company=${conn.subject} job=${run.jobId} status=${action.status} exported=${summary.exported} failed=${summary.failed}` +
       (action.error ? ` error=${action.error.code}` : ""),

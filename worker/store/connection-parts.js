@@ -18,13 +18,15 @@ function featureContext(ctx, feature) {
 /**
  * Merges `feature.connection` parts:
  * `{ methods: { name(conn, ...args) }, alarms: { name(conn, firedAt) },
- *    onConnect(conn, { reconnected }), onDisconnect(conn, { tokens }) }`.
+ *    onConnect(conn, { reconnected }), onDisconnect(conn, { tokens }),
+ *    summary(conn) → the feature's fields of the operator console's row }`.
  */
 export function collectConnectionParts(features) {
   const methods = {};
   const alarms = {};
   const onConnect = [];
   const onDisconnect = [];
+  const summaries = [];
   for (const feature of features) {
     const part = feature?.connection;
     if (!part) continue;
@@ -39,6 +41,7 @@ export function collectConnectionParts(features) {
     }
     if (part.onConnect) onConnect.push(own(part.onConnect));
     if (part.onDisconnect) onDisconnect.push(own(part.onDisconnect));
+    if (part.summary) summaries.push(own(part.summary));
   }
-  return { methods, alarms, onConnect, onDisconnect };
+  return { methods, alarms, onConnect, onDisconnect, summaries };
 }

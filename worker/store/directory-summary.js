@@ -4,28 +4,32 @@
 // company's ConnectionObject (`conn`) from its record and storage, and sent
 // to the directory in the same step as each change (connection/object.js
 // announce()). Never a token: only times, counts, status and scopes.
-import { JOBS_KEY, RUN_KEY, jobKey } from "../export/job-store.js";
+//
+// The store knows only the connection's own facts. A feature adds its part
+// of the row with a `summary(conn)` hook in its connection part (the export
+// feature's `export: {…}`, export/connection.js); without that feature the
+// row carries NO_EXPORT, so the operator API's shape stays the same.
 
 // Facts only the summary needs, kept in the company's own storage.
 const LAST_WEBHOOK_KEY = "summary:lastWebhookAt";
-const GAVE_UP_KEY = "summary:gaveUp";
 
-/**
- * Stores the facts a change reports that the record does not hold:
- * `{ webhookAt }` (a webhook was accepted), `{ gaveUp: true }` (an export run gave up).
- */
-export async function noteSummaryFacts(conn, { webhookAt, gaveUp } = {}) {
+/** The row's `export` when the export feature is not in this worker. */
+export const NO_EXPORT = Object.freeze({ lastJobId: null, lastStatus: null, running: false, failedItems: 0, gaveUp: 0 });
+
+/** Stores the facts a change reports that the record does not hold: `{ webhookAt }` (a webhook was accepted). */
+export async function noteSummaryFacts(conn, { webhookAt } = {}) {
   if (typeof webhookAt === "number") await conn.storage.put(LAST_WEBHOOK_KEY, webhookAt);
-  if (gaveUp) await conn.storage.put(GAVE_UP_KEY, ((await conn.storage.get(GAVE_UP_KEY)) ?? 0) + 1);
 }
 
-/** The company's summary row, or null without a connection. */
-export async function summaryOf(conn) {
+/**
+ * The company's summary row, or null without a connection. `summaries`: the
+ * features' `summary(conn)` hooks (connection-parts.js), each returning its
+ * own fields of the row.
+ */
+export async function summaryOf(conn, summaries = []) {
   const record = conn.record;
   if (!record) return null;
-  const stored = await conn.storage.get([LAST_WEBHOOK_KEY, GAVE_UP_KEY, RUN_KEY, JOBS_KEY]);
-  const lastJobId = stored.get(JOBS_KEY)?.[0] ?? null;
-  const lastJob = lastJobId ? await conn.storage.get(jobKey(lastJobId)) : null;
+  const lastWebhookAt = (await conn.storage.get(LAST_WEBHOOK_KEY)) ?? null;
   const keepAliveAt = record.status === "active" ? await conn.scheduler.next("keepalive") : null;
   const accounts = Object.keys(conn.accounts ?? {});
   return {
@@ -38,13 +42,8 @@ export async function summaryOf(conn) {
     refreshedAt: record.refreshedAt ?? null,
     expiresAt: record.tokens?.expiresAt ?? null,
     keepAliveAt,
-    lastWebhookAt: stored.get(LAST_WEBHOOK_KEY) ?? null,
-    export: {
-      lastJobId,
-      lastStatus: lastJob?.status ?? null,
-      running: Boolean(stored.get(RUN_KEY)),
-      failedItems: typeof lastJob?.failed === "number" ? lastJob.failed : 0,
-      gaveUp: stored.get(GAVE_UP_KEY) ?? 0,
-    },
+    lastWebhookAt,
+    export: NO_EXPORT,
+    ...Object.assign({}, ...(await Promise.all(summaries.map((summary) => summary(conn))))),
   };
 }

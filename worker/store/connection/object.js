@@ -50,7 +50,7 @@ const ACCOUNT_SID_PREFIX = "account:";
  *    onConnect(conn, { reconnected }), onDisconnect(conn, { tokens }) }`.
  */
 export function defineConnectionObject(features = [], options = {}) {
-  const { methods, alarms, onConnect, onDisconnect } = collectConnectionParts(features);
+  const { methods, alarms, onConnect, onDisconnect, summaries } = collectConnectionParts(features);
 
   return class ConnectionObject {
     constructor(state, env) {
@@ -287,7 +287,7 @@ export function defineConnectionObject(features = [], options = {}) {
     async announce(facts) {
       if (!this.record) return;
       if (facts) await noteSummaryFacts(this, facts);
-      const row = await summaryOf(this);
+      const row = await summaryOf(this, summaries.map((summary) => () => summary(this.context)));
       await directory(this.env).remember(row).catch((err) => {
         console.error("directory update failed:", err?.code ?? err?.name);
       });
