@@ -22,7 +22,8 @@ for (const [k, v] of [
   ["state", state],
   ["code_challenge", challenge],
   ["code_challenge_method", "S256"],
-]) u.searchParams.set(k, v);
+])
+  u.searchParams.set(k, v);
 const url = u.href;
 const params = o.validateAuthResponse(
   as,

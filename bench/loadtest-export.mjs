@@ -115,7 +115,9 @@ export async function runExportLoadtest(opts, log = (line) => process.stderr.wri
   const port = await freePort();
   const base = `http://localhost:${port}`;
   const redirectUri = `${base}/auth/callback`;
-  log(`export load test: ${opts.companies} companies × ${opts.entries} entries, ${opts.restarts} worker restarts${opts.faults ? `, faults ${JSON.stringify(FAULTS)}` : ""}`);
+  log(
+    `export load test: ${opts.companies} companies × ${opts.entries} entries, ${opts.restarts} worker restarts${opts.faults ? `, faults ${JSON.stringify(FAULTS)}` : ""}`,
+  );
   await buildWorker();
   const standin = await startStandinProcess({
     redirectUri,
@@ -174,11 +176,15 @@ export async function runExportLoadtest(opts, log = (line) => process.stderr.wri
     // Pleo's side and the ledger's.
     const db = await worker.miniflare.getD1Database("LEDGER_DB");
     // The externalId is the voucher number: Pleo's reconciliationId (kept on the line rows), else PLEO-000123.
-    const rows = (await db.prepare(
-      `SELECT e.accounting_entry_id AS id, e.voucher, e.deliveries,
+    const rows = (
+      await db
+        .prepare(
+          `SELECT e.accounting_entry_id AS id, e.voucher, e.deliveries,
          (SELECT voucher_number FROM ledger_lines l WHERE l.accounting_entry_id = e.accounting_entry_id AND l.line_no = 1) AS number
        FROM ledger_entries e`,
-    ).all()).results;
+        )
+        .all()
+    ).results;
     const voucher = new Map();
     let ledgerDuplicates = 0;
     for (const r of rows) {
@@ -218,7 +224,8 @@ export async function runExportLoadtest(opts, log = (line) => process.stderr.wri
       p99_job_ms: percentile(jobMs, 99),
       redelivered: rows.filter((r) => r.deliveries > 1).length,
       api_requests: apiRequests,
-      faults_injected: (after.apiFailuresInjected ?? 0) - (before.apiFailuresInjected ?? 0) + (after.apiRateLimited ?? 0) - (before.apiRateLimited ?? 0),
+      faults_injected:
+        (after.apiFailuresInjected ?? 0) - (before.apiFailuresInjected ?? 0) + (after.apiRateLimited ?? 0) - (before.apiRateLimited ?? 0),
       faults: opts.faults,
       wall_ms: Date.now() - started,
     };

@@ -41,7 +41,8 @@ export function parseFleetArgs(argv) {
     else if (flag === "--companies" || flag === "--concurrency") {
       const raw = inline ?? argv[++i];
       const value = Number(raw);
-      if (!Number.isInteger(value) || value < 1 || value > 20_000) throw new Error(`${flag} needs an integer 1..20000, got ${JSON.stringify(raw)}`);
+      if (!Number.isInteger(value) || value < 1 || value > 20_000)
+        throw new Error(`${flag} needs an integer 1..20000, got ${JSON.stringify(raw)}`);
       opts[flag.slice(2)] = value;
     } else throw new Error(`unknown option ${argv[i]} for --fleet (options: --companies N, --concurrency C, --json)`);
   }
@@ -54,9 +55,12 @@ const round = (x, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 /** RSS (MB) of the workerd processes below this process. */
 function workerdRssMb() {
   const table = execFileSync("ps", ["-eo", "pid=,ppid=,rss=,comm="], { encoding: "utf8" });
-  const rows = table.trim().split("\n").map((line) => line.trim().split(/\s+/));
+  const rows = table
+    .trim()
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/));
   const mine = new Set([String(process.pid)]);
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const [pid, ppid] of rows) if (mine.has(ppid) && !mine.has(pid)) (mine.add(pid), (changed = true));
   }
@@ -65,7 +69,11 @@ function workerdRssMb() {
 }
 
 async function adminPost(adminUrl, route, body) {
-  const response = await fetch(`${adminUrl}${route}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const response = await fetch(`${adminUrl}${route}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
   const json = await response.json();
   if (response.status !== 200) throw new Error(`${route} → ${response.status} ${JSON.stringify(json)}`);
   return json;
@@ -135,7 +143,10 @@ export async function runFleet(opts) {
       const seen = new Set();
       do {
         const started = performance.now();
-        const response = await fetch(`${base}/ops/api/companies?limit=${PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { headers: auth });
+        const response = await fetch(
+          `${base}/ops/api/companies?limit=${PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+          { headers: auth },
+        );
         const body = await response.json();
         const ms = performance.now() - started;
         if (response.status !== 200) throw new Error(`/ops/api/companies → ${response.status} ${JSON.stringify(body)}`);
@@ -160,7 +171,13 @@ export async function runFleet(opts) {
       attention.push(performance.now() - started);
     }
     const sorted = [...samples].sort((a, b) => a - b);
-    const med = (list) => round(percentile([...list].sort((a, b) => a - b), 50));
+    const med = (list) =>
+      round(
+        percentile(
+          [...list].sort((a, b) => a - b),
+          50,
+        ),
+      );
     progress(
       `listing: ${samples.length} pages over ${walks} walks; p50 first page ${med(byPosition.first)} ms, last page ${med(byPosition.last)} ms, ` +
         `needs_reconnect page ${med(attention)} ms; connect errors ${errors.length}`,

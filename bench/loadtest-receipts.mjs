@@ -15,7 +15,10 @@ import { readFileSync } from "node:fs";
 function workerdPids() {
   try {
     const out = execFileSync("ps", ["-eo", "pid=,ppid=,comm="], { encoding: "utf8" });
-    const rows = out.trim().split("\n").map((l) => l.trim().split(/\s+/));
+    const rows = out
+      .trim()
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/));
     const mine = new Set([String(process.pid)]);
     let grew = true;
     while (grew) {

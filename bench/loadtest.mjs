@@ -53,7 +53,15 @@ function parseArgs(argv) {
     faults: false,
     json: false,
   };
-  const numeric = { "--sessions": "sessions", "--calls": "calls", "--concurrency": "concurrency", "--burst": "burst", "--think-ms": "thinkMs", "--access-ttl": "accessTtl", "--timeout-ms": "timeoutMs" };
+  const numeric = {
+    "--sessions": "sessions",
+    "--calls": "calls",
+    "--concurrency": "concurrency",
+    "--burst": "burst",
+    "--think-ms": "thinkMs",
+    "--access-ttl": "accessTtl",
+    "--timeout-ms": "timeoutMs",
+  };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split("=");
     if (flag === "--faults") opts.faults = true;
@@ -65,7 +73,8 @@ function parseArgs(argv) {
     } else if (numeric[flag]) {
       const raw = inline ?? argv[++i];
       const value = Number(raw);
-      if (!Number.isInteger(value) || value < (flag === "--think-ms" ? 0 : 1)) throw new Error(`${flag} needs a positive integer, got ${JSON.stringify(raw)}`);
+      if (!Number.isInteger(value) || value < (flag === "--think-ms" ? 0 : 1))
+        throw new Error(`${flag} needs a positive integer, got ${JSON.stringify(raw)}`);
       opts[numeric[flag]] = value;
     } else {
       throw new Error(`unknown option ${argv[i]} (try --help)`);
@@ -104,8 +113,6 @@ function quantile(xs, q) {
 }
 const r1 = (x) => Math.round(x * 10) / 10;
 
-
-
 /** The stand-in's loopback admin API: faults and counters. */
 function standinAdmin(issuer) {
   const url = (p) => new URL(p, issuer).href;
@@ -114,7 +121,10 @@ function standinAdmin(issuer) {
       return (await fetch(url("/__standin/stats"))).json();
     },
     async setFaults(faults) {
-      const response = await fetch(url("/__standin/faults"), faults ? { method: "POST", body: JSON.stringify(faults), headers: { "content-type": "application/json" } } : { method: "DELETE" });
+      const response = await fetch(
+        url("/__standin/faults"),
+        faults ? { method: "POST", body: JSON.stringify(faults), headers: { "content-type": "application/json" } } : { method: "DELETE" },
+      );
       if (!response.ok) throw new Error(`setting faults failed: ${response.status} ${await response.text()}`);
       await response.arrayBuffer();
     },
@@ -149,7 +159,13 @@ class Browser extends CookieBrowser {
       } catch {
         body = undefined;
       }
-      return { ms: performance.now() - started, status: response.status, body, text, contentType: response.headers.get("content-type") ?? "" };
+      return {
+        ms: performance.now() - started,
+        status: response.status,
+        body,
+        text,
+        contentType: response.headers.get("content-type") ?? "",
+      };
     } catch (err) {
       return { ms: performance.now() - started, status: 0, error: err?.cause?.code ?? err?.message ?? String(err) };
     }
@@ -191,7 +207,12 @@ async function loginPhase(opts, base, companies) {
   const { completeAuthorization } = await import(path.join(ROOT, "dev/standin/index.mjs"));
   progress(`phase 1: logging in ${opts.sessions} sessions (${opts.concurrency} at a time)`);
   const started = performance.now();
-  const sessions = Array.from({ length: opts.sessions }, (_, i) => ({ i, browser: new Browser(base), company: companies[i % COMPANIES], ok: false }));
+  const sessions = Array.from({ length: opts.sessions }, (_, i) => ({
+    i,
+    browser: new Browser(base),
+    company: companies[i % COMPANIES],
+    ok: false,
+  }));
   const errors = [];
   await forEachPooled(sessions, opts.concurrency, async (s) => {
     try {
@@ -209,7 +230,12 @@ async function loginPhase(opts, base, companies) {
 
 /** The tally of phase 2's calls. */
 function newTally() {
-  return { latencies: [], counts: { calls: 0, succeeded: 0, failed_clean: 0, failed_unclean: 0 }, failureKinds: new Map(), uncleanSamples: [] };
+  return {
+    latencies: [],
+    counts: { calls: 0, succeeded: 0, failed_clean: 0, failed_unclean: 0 },
+    failureKinds: new Map(),
+    uncleanSamples: [],
+  };
 }
 
 /** Counts one call: succeeded, failed_clean (JSON error and the session still holds its company) or failed_unclean. */
@@ -222,7 +248,11 @@ async function judgeCall(tally, s, result) {
     counts.succeeded++;
     return;
   }
-  const jsonError = result.body && typeof result.body.error === "string" && typeof result.body.message === "string" && /^application\/json/.test(result.contentType);
+  const jsonError =
+    result.body &&
+    typeof result.body.error === "string" &&
+    typeof result.body.message === "string" &&
+    /^application\/json/.test(result.contentType);
   let kept = false;
   if (jsonError) {
     const info = await s.browser.session();
@@ -241,13 +271,15 @@ async function judgeCall(tally, s, result) {
 
 /** Phase 2: every session's calls, in bursts with think time between them. */
 async function callPhase(opts, live) {
-  progress(`phase 2: ${opts.calls} calls per session, bursts of ${opts.burst}, ${opts.concurrency} sessions at a time${opts.faults ? `, faults ${JSON.stringify(FAULTS)}` : ""}`);
+  progress(
+    `phase 2: ${opts.calls} calls per session, bursts of ${opts.burst}, ${opts.concurrency} sessions at a time${opts.faults ? `, faults ${JSON.stringify(FAULTS)}` : ""}`,
+  );
   const tally = newTally();
   const paths = (company) => ["/v1/introspect", "/v2/employees", "/v1/companies", `/v3/export-jobs?company_id=${company.id}`];
   const started = performance.now();
   await forEachPooled(live, opts.concurrency, async (s) => {
     const list = paths(s.company);
-    for (let done = 0; done < opts.calls; ) {
+    for (let done = 0; done < opts.calls;) {
       const n = Math.min(opts.burst, opts.calls - done);
       const burst = Array.from({ length: n }, (_, k) => list[(done + k + s.i) % list.length]);
       done += n;
@@ -308,8 +340,10 @@ function verdict(opts, result, logins, recovery) {
   const failures = [];
   if (result.grants_revoked !== 0) failures.push(`grants_revoked = ${result.grants_revoked} (a rotated refresh token was reused)`);
   if (result.failed_unclean !== 0) failures.push(`failed_unclean = ${result.failed_unclean}`);
-  if (recovered !== live.length) failures.push(`${live.length - recovered} sessions did not recover: ${notRecovered.slice(0, 3).join(" | ")}`);
-  if (!opts.faults && result.failed_clean !== 0) failures.push(`without faults every call must succeed (failed_clean = ${result.failed_clean})`);
+  if (recovered !== live.length)
+    failures.push(`${live.length - recovered} sessions did not recover: ${notRecovered.slice(0, 3).join(" | ")}`);
+  if (!opts.faults && result.failed_clean !== 0)
+    failures.push(`without faults every call must succeed (failed_clean = ${result.failed_clean})`);
   if (!opts.faults && loginErrors.length) failures.push(`logins failed: ${loginErrors.slice(0, 3).join(" | ")}`);
   if (live.length === 0) failures.push("no session logged in");
   return failures;
@@ -353,7 +387,9 @@ export function machineDescription() {
 function table({ result, failureKinds, uncleanSamples, failures, opts }) {
   const lines = [];
   lines.push(`edge worker load test — workerd (miniflare) + stand-in (own process), ${result.mode}`);
-  lines.push(`  ${opts.sessions} sessions × ${opts.calls} calls, ${opts.concurrency} sessions at a time, bursts of ${opts.burst}, think ~${opts.thinkMs} ms, ${opts.accessTtl}-s access tokens, worker timeout ${opts.timeoutMs} ms`);
+  lines.push(
+    `  ${opts.sessions} sessions × ${opts.calls} calls, ${opts.concurrency} sessions at a time, bursts of ${opts.burst}, think ~${opts.thinkMs} ms, ${opts.accessTtl}-s access tokens, worker timeout ${opts.timeoutMs} ms`,
+  );
   if (opts.faults) lines.push(`  token-endpoint faults: ${JSON.stringify(FAULTS)}`);
   lines.push(`  machine: ${machineDescription()}`);
   const rows = [

@@ -32,9 +32,7 @@ const NATIVE = flag("native");
 const WORKER = flag("worker");
 const ONLY = option("only")?.split(",");
 
-const CFG = QUICK
-  ? { warmupMs: 15, batchMs: 15, rounds: 3, coldRuns: 3 }
-  : { warmupMs: 400, batchMs: 250, rounds: 9, coldRuns: 21 };
+const CFG = QUICK ? { warmupMs: 15, batchMs: 15, rounds: 3, coldRuns: 3 } : { warmupMs: 400, batchMs: 250, rounds: 9, coldRuns: 21 };
 
 const progress = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 const median = (xs) => {
@@ -223,7 +221,7 @@ function nativeBench() {
     return null;
   }
   // divan's table: "├─ name   fastest │ slowest │ median │ mean │ samples │ iters"
-  const unit = { ns: 1, "µs": 1e3, us: 1e3, ms: 1e6, s: 1e9 };
+  const unit = { ns: 1, µs: 1e3, us: 1e3, ms: 1e6, s: 1e9 };
   const out = {};
   for (const line of r.stdout.split("\n")) {
     const m = line.match(/[├╰]─ (\S+)\s+\S+ \S+\s+│\s+\S+ \S+\s+│\s+([\d.]+) (\S+)/);
@@ -369,7 +367,9 @@ async function main() {
   if (size) {
     log("");
     log(
-      `size (gzip -9): ours ${size.ours_gz} B (${Object.entries(size.ours_files_gz).map(([f, n]) => `${f} ${n}`).join(" + ")}), ` +
+      `size (gzip -9): ours ${size.ours_gz} B (${Object.entries(size.ours_files_gz)
+        .map(([f, n]) => `${f} ${n}`)
+        .join(" + ")}), ` +
         `theirs ${size.peer_gz} B (esbuild --minify of ${size.peer_functions.length} exports), ratio ${size.ratio}× (target ≤ 2× ${size.ratio <= 2 ? "ok" : "MISS"})`,
     );
     log(`  theirs with introspection + revocation too: ${size.peer_with_introspection_revocation_gz} B`);
@@ -401,7 +401,14 @@ async function main() {
 
   if (JSON_OUT) {
     const out = {
-      operations: operations.map(({ name, ours_ops, peer_ops, ratio, boundary_tax, peer }) => ({ name, ours_ops, peer_ops, ratio, boundary_tax, peer })),
+      operations: operations.map(({ name, ours_ops, peer_ops, ratio, boundary_tax, peer }) => ({
+        name,
+        ours_ops,
+        peer_ops,
+        ratio,
+        boundary_tax,
+        peer,
+      })),
       cold_start: cold_start && { ours_ms: cold_start.ours_ms, peer_ms: cold_start.peer_ms, ratio: cold_start.ratio },
       size: size && { ours_gz: size.ours_gz, peer_gz: size.peer_gz, ratio: size.ratio },
       details: { machine: info, quick: QUICK, config: CFG, operations, extra_operations, cold_start, size },

@@ -68,7 +68,9 @@ for (const mode of ["default", "hash", "byob", "digest", "r2"]) {
     const peak = watch.stop();
     rows.push({ mode, size_mb: sizeMb, idle_rss_mb: idle, peak_rss_mb: peak, growth_mb: peak - idle });
     await mf.dispose();
-    console.error(`[stream-memory] ${mode.padEnd(8)} ${String(sizeMb).padStart(2)} MB body: idle ${idle} MB, peak ${peak} MB, growth ${peak - idle} MB`);
+    console.error(
+      `[stream-memory] ${mode.padEnd(8)} ${String(sizeMb).padStart(2)} MB body: idle ${idle} MB, peak ${peak} MB, growth ${peak - idle} MB`,
+    );
   }
 }
 server.close();

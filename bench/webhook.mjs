@@ -80,7 +80,16 @@ export function benchWebhook({ quick = false, log = () => {} } = {}) {
   const oursOps = [];
   const peerOps = [];
   for (let r = 0; r < cfg.rounds; r++) {
-    const order = r % 2 ? [["peer", peer, nPeer], ["ours", ours, nOurs]] : [["ours", ours, nOurs], ["peer", peer, nPeer]];
+    const order =
+      r % 2
+        ? [
+            ["peer", peer, nPeer],
+            ["ours", ours, nOurs],
+          ]
+        : [
+            ["ours", ours, nOurs],
+            ["peer", peer, nPeer],
+          ];
     for (const [side, fn, n] of order) {
       const ops = (n / timeBatch(fn, n)) * 1e9;
       (side === "ours" ? oursOps : peerOps).push(ops);
@@ -100,5 +109,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
   const result = benchWebhook({ quick: args.includes("--quick"), log: (m) => process.stderr.write(`[bench] ${m}\n`) });
   if (args.includes("--json")) console.log(JSON.stringify(result));
-  else console.log(`verify_webhook  ours ${result.ours_ops} ops/s  standardwebhooks ${result.peer_ops} ops/s  ratio ${result.ratio}× (ours/peer)`);
+  else
+    console.log(
+      `verify_webhook  ours ${result.ours_ops} ops/s  standardwebhooks ${result.peer_ops} ops/s  ratio ${result.ratio}× (ours/peer)`,
+    );
 }

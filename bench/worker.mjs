@@ -35,8 +35,6 @@ function quantile(xs, q) {
 }
 const r2 = (x) => Number(x.toFixed(2));
 
-
-
 class Jar {
   cookies = new Map();
   store(res) {
@@ -172,7 +170,7 @@ export async function runWorkerBench({ quick = false, progress = (m) => process.
   const oneHopRedirect = `http://127.0.0.1:${oneHopPort}/auth/callback`;
   progress("starting the stand-in (own process)");
   // STANDIN_REDIRECT_URIS is comma-separated: both edge workers may log in.
-  const standin = await startStandinProcess({ redirectUri: `${redirectUri},${oneHopRedirect}`, accessTtl: 86400 }) // no refresh during the run: we measure the proxy path;
+  const standin = await startStandinProcess({ redirectUri: `${redirectUri},${oneHopRedirect}`, accessTtl: 86400 }); // no refresh during the run: we measure the proxy path;
   const closers = [standin.close];
   try {
     const info = standin.info;

@@ -72,24 +72,40 @@ const putObject = (v, fields) => (v === undefined || v === null ? "-" : isObject
 const putProvider = (p) =>
   typeof p === "string"
     ? putStr(p)
-    : putObject(p, (p) =>
-        putStr(p.issuer) + putStr(p.authorizationEndpoint) + putStr(p.tokenEndpoint) +
-        putStr(p.introspectionEndpoint) + putStr(p.revocationEndpoint) + putStr(p.apiBaseUrl) +
-        putBool(p.issParameterSupported));
+    : putObject(
+        p,
+        (p) =>
+          putStr(p.issuer) +
+          putStr(p.authorizationEndpoint) +
+          putStr(p.tokenEndpoint) +
+          putStr(p.introspectionEndpoint) +
+          putStr(p.revocationEndpoint) +
+          putStr(p.apiBaseUrl) +
+          putBool(p.issParameterSupported),
+      );
 const putConfig = (c) =>
-  putObject(c, (c) =>
-    putProvider(c.provider) + putStr(c.clientId) + putStr(c.redirectUri) + putList(c.scopes) +
-    putStr(c.clientSecret) + putStr(c.clientAuth));
-const putStartOptions = (o) =>
-  putObject(o, (o) => putList(o.scopes) + putStr(o.subject) + putPairs(o.extraParams) + putNum(o.now));
+  putObject(
+    c,
+    (c) =>
+      putProvider(c.provider) +
+      putStr(c.clientId) +
+      putStr(c.redirectUri) +
+      putList(c.scopes) +
+      putStr(c.clientSecret) +
+      putStr(c.clientAuth),
+  );
+const putStartOptions = (o) => putObject(o, (o) => putList(o.scopes) + putStr(o.subject) + putPairs(o.extraParams) + putNum(o.now));
 const putPending = (p) =>
-  putObject(p, (p) =>
-    putStr(p.state) + putStr(p.codeVerifier) + putStr(p.redirectUri) + putStr(p.issuer) +
-    putNum(p.createdAt) + putList(p.scopes));
+  putObject(
+    p,
+    (p) => putStr(p.state) + putStr(p.codeVerifier) + putStr(p.redirectUri) + putStr(p.issuer) + putNum(p.createdAt) + putList(p.scopes),
+  );
 const putTokenSet = (t) =>
-  putObject(t, (t) =>
-    putStr(t.accessToken) + putStr(t.tokenType) + putNum(t.expiresAt) + putStr(t.refreshToken) +
-    putList(t.scope) + putNum(t.obtainedAt));
+  putObject(
+    t,
+    (t) =>
+      putStr(t.accessToken) + putStr(t.tokenType) + putNum(t.expiresAt) + putStr(t.refreshToken) + putList(t.scope) + putNum(t.obtainedAt),
+  );
 
 /** Decodes a record the core wrote: strings, undefined, nested arrays. */
 function decode(text) {
@@ -125,7 +141,12 @@ function takeProvider([issuer, authorizationEndpoint, tokenEndpoint, introspecti
   return p;
 }
 const takePending = ([state, codeVerifier, redirectUri, issuer, createdAt, scopes]) => ({
-  state, codeVerifier, redirectUri, issuer, createdAt: Number(createdAt), scopes,
+  state,
+  codeVerifier,
+  redirectUri,
+  issuer,
+  createdAt: Number(createdAt),
+  scopes,
 });
 function takeRequest([method, url, flatHeaders, body]) {
   const headers = {};

@@ -151,11 +151,7 @@ export const exportResponses: {
  * The `OAuthError.code` values these functions add to `OAuthErrorCode`
  * (webhooks and exports). Stable API like the others.
  */
-export type EdgeErrorCode =
-  | "invalid_webhook"
-  | "webhook_timestamp_out_of_range"
-  | "webhook_signature_mismatch"
-  | ExportErrorCode;
+export type EdgeErrorCode = "invalid_webhook" | "webhook_timestamp_out_of_range" | "webhook_signature_mismatch" | ExportErrorCode;
 
 export type ExportErrorCode =
   | "export_already_in_progress"

@@ -104,18 +104,48 @@ function putObjects(v, put) {
   return `${out}]`;
 }
 const putItemReport = (i) =>
-  putObject(i, (i) =>
-    putStr(i.accountingEntryId) + putStr(i.status) + putStr(i.exportedAt) + putStr(i.externalId) +
-    putStr(i.externalUrl) + putStr(i.failureReason) + putStr(i.failureReasonType));
+  putObject(
+    i,
+    (i) =>
+      putStr(i.accountingEntryId) +
+      putStr(i.status) +
+      putStr(i.exportedAt) +
+      putStr(i.externalId) +
+      putStr(i.externalUrl) +
+      putStr(i.failureReason) +
+      putStr(i.failureReasonType),
+  );
 const putRequestOptions = (o) =>
-  putObject(o, (o) =>
-    putStr(o.apiBaseUrl) + putStr(o.after) + putStr(o.before) + putNum(o.limit) + putStr(o.companyId) +
-    putStr(o.jobId) + putList(o.statuses) + putStr(o.event) + putStr(o.failureReason) +
-    putStr(o.failureReasonType) + putStr(o.status) + putObjects(o.items, putItemReport));
+  putObject(
+    o,
+    (o) =>
+      putStr(o.apiBaseUrl) +
+      putStr(o.after) +
+      putStr(o.before) +
+      putNum(o.limit) +
+      putStr(o.companyId) +
+      putStr(o.jobId) +
+      putList(o.statuses) +
+      putStr(o.event) +
+      putStr(o.failureReason) +
+      putStr(o.failureReasonType) +
+      putStr(o.status) +
+      putObjects(o.items, putItemReport),
+  );
 const putRunOptions = (o) =>
-  putObject(o, (o) =>
-    putStr(o.apiBaseUrl) + putStr(o.jobId) + putStr(o.companyId) + putStr(o.jobStatus) + putNum(o.pageSize) +
-    putNum(o.reportBatch) + putNum(o.keepAliveMs) + putNum(o.maxAttempts) + putNum(o.seed));
+  putObject(
+    o,
+    (o) =>
+      putStr(o.apiBaseUrl) +
+      putStr(o.jobId) +
+      putStr(o.companyId) +
+      putStr(o.jobStatus) +
+      putNum(o.pageSize) +
+      putNum(o.reportBatch) +
+      putNum(o.keepAliveMs) +
+      putNum(o.maxAttempts) +
+      putNum(o.seed),
+  );
 // A LedgerResult has an ItemReport's fields in its order (src/export/js/read.rs).
 const putLedgerResult = putItemReport;
 

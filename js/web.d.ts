@@ -166,10 +166,7 @@ export class OAuthClient {
    * configured scopes stand in for an omitted scope.
    * @throws {OAuthError} `token_error`, `invalid_token_response`, `unsupported_token_type`, `invalid_input`
    */
-  parseTokenResponse(
-    res: HttpResponseLike,
-    opts?: { now?: number; previous?: TokenSet; pending?: PendingAuthorization },
-  ): TokenSet;
+  parseTokenResponse(res: HttpResponseLike, opts?: { now?: number; previous?: TokenSet; pending?: PendingAuthorization }): TokenSet;
   /** Releases the WebAssembly memory now instead of at garbage collection. */
   free(): void;
 }

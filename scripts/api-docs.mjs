@@ -103,7 +103,9 @@ export function topLevelStatements(source) {
     }
     if (start < 0) {
       start = i;
-      blockKind = /^(?:export\s+)?(?:declare\s+)?(?:abstract\s+)?(?:interface|class|enum|namespace|module|global)\b/.test(source.slice(i, i + 80));
+      blockKind = /^(?:export\s+)?(?:declare\s+)?(?:abstract\s+)?(?:interface|class|enum|namespace|module|global)\b/.test(
+        source.slice(i, i + 80),
+      );
     }
     if (c === "(" || c === "[" || c === "{") depth++;
     else if (c === ")" || c === "]" || c === "}") {
@@ -211,7 +213,10 @@ export function renderPage(page, source) {
     }
     lines.push("```ts", ...s.code.map((c) => `${c}`), "```", "");
   }
-  return `${lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
+  return `${lines
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trimEnd()}\n`;
 }
 
 function renderIndex() {

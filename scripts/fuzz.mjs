@@ -26,9 +26,7 @@ const TARGET_FLAGS = { callback: ["-max_len=17000"] };
 
 function usage(message) {
   if (message) console.error(`fuzz: ${message}`);
-  console.error(
-    "usage: npm run fuzz -- [--seconds N] [--target NAME]... [--jobs N] [--keep-corpus]",
-  );
+  console.error("usage: npm run fuzz -- [--seconds N] [--target NAME]... [--jobs N] [--keep-corpus]");
   process.exit(2);
 }
 
@@ -174,7 +172,10 @@ async function main() {
     console.error(listed.stderr);
     process.exit(1);
   }
-  const all = listed.stdout.split("\n").map((s) => s.trim()).filter(Boolean);
+  const all = listed.stdout
+    .split("\n")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const targets = opts.targets.length ? opts.targets : all;
   for (const t of targets) if (!all.includes(t)) usage(`unknown target ${t} (have: ${all.join(", ")})`);
 
@@ -220,9 +221,7 @@ async function main() {
   }
   const crashed = results.filter((r) => r.crashes > 0);
   for (const r of crashed) {
-    const where = r.artifacts.length
-      ? r.artifacts.map((a) => relative(root, resolve(fuzzDir, a))).join(", ")
-      : `see ${r.logPath}`;
+    const where = r.artifacts.length ? r.artifacts.map((a) => relative(root, resolve(fuzzDir, a))).join(", ") : `see ${r.logPath}`;
     console.log(`CRASH ${r.target}: ${where}`);
     console.log(`  reproduce: cargo +nightly fuzz run -O ${r.target} ${r.artifacts[0] ?? "<input>"}  (in ${root})`);
   }

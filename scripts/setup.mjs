@@ -33,9 +33,7 @@ export const CHROMEDRIVER = "/usr/bin/chromedriver";
 export function ensureChromium() {
   if (existsSync(CHROMIUM) && existsSync(CHROMEDRIVER)) return;
   if (process.getuid?.() !== 0) {
-    throw new Error(
-      "headless Chromium is needed for the browser tests: run `sudo apt-get install -y chromium chromium-driver`",
-    );
+    throw new Error("headless Chromium is needed for the browser tests: run `sudo apt-get install -y chromium chromium-driver`");
   }
   say("installing Debian's chromium and chromium-driver (apt-get, about 20 s)");
   run("apt-get", ["update", "-q"], { env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
@@ -57,11 +55,7 @@ function newestMtime(dir) {
 export function ensureBuild({ force = false } = {}) {
   const built = join(root, "dist", "pleo_oauth_bg.wasm");
   if (!force && existsSync(built)) {
-    const inputs = Math.max(
-      newestMtime(join(root, "src")),
-      newestMtime(join(root, "js")),
-      statSync(join(root, "Cargo.toml")).mtimeMs,
-    );
+    const inputs = Math.max(newestMtime(join(root, "src")), newestMtime(join(root, "js")), statSync(join(root, "Cargo.toml")).mtimeMs);
     if (statSync(built).mtimeMs > inputs) return;
   }
   say("building the package (npm run build)");

@@ -185,6 +185,7 @@ try {
   progress(`open ${demoUrl} · Ctrl-C stops everything`);
 } catch (err) {
   process.stderr.write(`[start] failed: ${err?.message ?? err}\n`);
-  if (err?.code === "EADDRINUSE") process.stderr.write("[start] a port is in use: set PORT (and STANDIN_PORT / STANDIN_API_PORT) to free ones\n");
+  if (err?.code === "EADDRINUSE")
+    process.stderr.write("[start] a port is in use: set PORT (and STANDIN_PORT / STANDIN_API_PORT) to free ones\n");
   await stop(1);
 }

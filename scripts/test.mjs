@@ -82,7 +82,9 @@ if (wanted("js")) {
 
 console.log("\n=== summary");
 for (const s of stages) {
-  console.log(`${s.ok ? "ok  " : "FAIL"} ${s.name.padEnd(42)} ${String(s.passed).padStart(4)} passed ${String(s.failed).padStart(3)} failed  ${s.seconds} s`);
+  console.log(
+    `${s.ok ? "ok  " : "FAIL"} ${s.name.padEnd(42)} ${String(s.passed).padStart(4)} passed ${String(s.failed).padStart(3)} failed  ${s.seconds} s`,
+  );
 }
 console.log(`${totals.passed} passed, ${totals.failed} failed`);
 process.exit(stages.every((s) => s.ok) ? 0 : 1);

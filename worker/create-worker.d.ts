@@ -1,6 +1,10 @@
 // pleo-oauth/worker — the edge worker as a factory (see worker/README.md "Extending").
 
-export interface Session { sid: string; companies: string[]; expiresAt: number }
+export interface Session {
+  sid: string;
+  companies: string[];
+  expiresAt: number;
+}
 
 export interface RouteContext<Options = Record<string, unknown>> {
   request: Request;
@@ -11,9 +15,15 @@ export interface RouteContext<Options = Record<string, unknown>> {
   executionCtx?: unknown;
 }
 
-export interface ApiCall { (path: string, init?: { method?: string; headers?: Record<string, string>; body?: BodyInit; timeoutMs?: number }): Promise<Response> }
+export interface ApiCall {
+  (path: string, init?: { method?: string; headers?: Record<string, string>; body?: BodyInit; timeoutMs?: number }): Promise<Response>;
+}
 
-export interface UseArgs { subject: string; accessToken: string; api: ApiCall }
+export interface UseArgs {
+  subject: string;
+  accessToken: string;
+  api: ApiCall;
+}
 
 export interface ConnectionContext<Options = Record<string, unknown>> {
   readonly subject: string | null;
@@ -83,7 +93,9 @@ export interface Connections {
  * runtime types of `wrangler types` (DurableObjectNamespace<…>, the Durable Object brand)
  * accept it without this package depending on @cloudflare/workers-types.
  */
-export interface DurableObjectClass { new (state: any, env: any): any }
+export interface DurableObjectClass {
+  new (state: any, env: any): any;
+}
 
 export interface WorkerApp<Env = Record<string, unknown>> {
   fetch(request: Request, env: Env, ctx?: unknown): Promise<Response>;
@@ -114,7 +126,10 @@ export interface ExportItem {
 }
 
 /** One accounting entry handed to the ledger: its id and the export item exactly as Pleo sent it (raw JSON text; money in integer minor units). */
-export interface LedgerEntry { accountingEntryId: string; json: string }
+export interface LedgerEntry {
+  accountingEntryId: string;
+  json: string;
+}
 export type LedgerResult =
   | { accountingEntryId: string; status: "successful"; externalId: string; externalUrl?: string }
   | { accountingEntryId: string; status: "failed"; failureReason: string; failureReasonType: string };
@@ -133,7 +148,14 @@ export interface Ledger {
    * `sha256` resolves with the body's hex SHA-256 once it was read to its end.
    */
   saveReceipt?(
-    receipt: { accountingEntryId: string; index: number; type: string; size: number; sha256: Promise<string>; body: ReadableStream<Uint8Array> },
+    receipt: {
+      accountingEntryId: string;
+      index: number;
+      type: string;
+      size: number;
+      sha256: Promise<string>;
+      body: ReadableStream<Uint8Array>;
+    },
     context: LedgerContext,
   ): Promise<void>;
   /** Optional: true when that receipt is stored already (the run then skips its download). */
@@ -141,10 +163,18 @@ export interface Ledger {
   /** Optional: false when this ledger keeps no receipts here (then none are fetched). */
   storesReceipts?(context: LedgerContext): boolean;
 }
-export interface LedgerContext { company: string; jobId: string; env: Record<string, unknown> }
+export interface LedgerContext {
+  company: string;
+  jobId: string;
+  env: Record<string, unknown>;
+}
 
 /** One entry of the /api/* allow-list: a path prefix (whole segments; `exact` for the path only) and its methods. */
-export interface ApiAllowRule { path: string; methods: string[]; exact?: boolean }
+export interface ApiAllowRule {
+  path: string;
+  methods: string[];
+  exact?: boolean;
+}
 /** The default /api/* allow-list (the export API is read-only through it). */
 export declare const API_ALLOW_LIST: readonly ApiAllowRule[];
 

@@ -56,7 +56,10 @@ export function createWorker(options = {}) {
     const kind = ledgerKind(options, env);
     if (!ledgerLogged) {
       ledgerLogged = true;
-      if (kind) console.log(`worker: export ledger=${kind === "partner" ? "partner (createWorker({ ledger }))" : kind === "demo" ? "demo (D1, demoLedger: true)" : "demo (PLEO_ENV=local)"}`);
+      if (kind)
+        console.log(
+          `worker: export ledger=${kind === "partner" ? "partner (createWorker({ ledger }))" : kind === "demo" ? "demo (D1, demoLedger: true)" : "demo (PLEO_ENV=local)"}`,
+        );
       else console.error(`worker: ${NO_LEDGER_MESSAGE}`);
     }
     if (!kind) throw new WorkerError(500, "server_misconfigured", NO_LEDGER_MESSAGE);
@@ -79,7 +82,8 @@ export function createWorker(options = {}) {
       return (callbackHere ? authRoutes : group).handle(ctx);
     }
     if (config) return errorResponse(404, "not_found", "No such route.");
-    if (request.method !== "GET" && request.method !== "HEAD") return errorResponse(405, "method_not_allowed", "Static files are read-only.");
+    if (request.method !== "GET" && request.method !== "HEAD")
+      return errorResponse(405, "method_not_allowed", "Static files are read-only.");
     if (!env.ASSETS) return errorResponse(404, "not_found", "No such file.");
     return env.ASSETS.fetch(request);
   }

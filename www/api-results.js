@@ -41,11 +41,25 @@ function renderTable(body) {
       h(
         "table",
         {},
-        h("thead", {}, h("tr", {}, shown.map((c) => h("th", { scope: "col" }, c)))),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            shown.map((c) => h("th", { scope: "col" }, c)),
+          ),
+        ),
         h(
           "tbody",
           {},
-          shape.rows.slice(0, 100).map((row) => h("tr", {}, shown.map((c) => h("td", {}, renderCell(row?.[c], c))))),
+          shape.rows.slice(0, 100).map((row) =>
+            h(
+              "tr",
+              {},
+              shown.map((c) => h("td", {}, renderCell(row?.[c], c))),
+            ),
+          ),
         ),
       ),
     );
@@ -57,7 +71,11 @@ function renderTable(body) {
       h(
         "table",
         {},
-        h("tbody", {}, Object.entries(shape.object).map(([k, v]) => h("tr", {}, h("th", { scope: "row" }, k), h("td", {}, renderCell(v, k))))),
+        h(
+          "tbody",
+          {},
+          Object.entries(shape.object).map(([k, v]) => h("tr", {}, h("th", { scope: "row" }, k), h("td", {}, renderCell(v, k)))),
+        ),
       ),
     );
   }
@@ -83,7 +101,13 @@ export function renderResult({ method, path, status, statusText, elapsed, body, 
   }
   const pagination = body?.pagination;
   if (ok && pagination && typeof pagination === "object" && typeof pagination.hasNextPage === "boolean") {
-    children.push(h("p", { class: "muted small" }, pagination.hasNextPage ? "More pages available (cursor pagination)." : "All items shown: this is the last page."));
+    children.push(
+      h(
+        "p",
+        { class: "muted small" },
+        pagination.hasNextPage ? "More pages available (cursor pagination)." : "All items shown: this is the last page.",
+      ),
+    );
   }
   children.push(h("details", {}, h("summary", {}, "Raw response"), h("pre", {}, body ? JSON.stringify(body, null, 2) : text)));
   $("result").replaceChildren(...children);

@@ -9,7 +9,6 @@ import { $, hideNotice, showNotice } from "./dom.js";
 import { AUTH_ERRORS } from "./messages.js";
 import { bindPlayground, fillPlaygroundDefaults, loadLibrary, usePlaygroundSession } from "./playground.js";
 
-
 /** Removes callback leftovers (code, state, errors) from the address bar. */
 function takeUrlParameters() {
   const url = new URL(location.href);

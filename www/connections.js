@@ -55,7 +55,15 @@ function companyActions(c) {
     "div",
     { class: "company-actions" },
     c.status === "needs_reconnect"
-      ? h("a", { class: "button small primary", href: pleo.connectUrl({ returnTo: "/", company: c.subject }), "aria-label": `Reconnect ${name}` }, "Reconnect")
+      ? h(
+          "a",
+          {
+            class: "button small primary",
+            href: pleo.connectUrl({ returnTo: "/", company: c.subject }),
+            "aria-label": `Reconnect ${name}`,
+          },
+          "Reconnect",
+        )
       : null,
     h(
       "button",
@@ -122,7 +130,11 @@ function renderSession() {
             : h("span", { class: "countdown expired rejected" }, "Pleo rejected the refresh token"),
           h("span", { class: "expiry-label" }, c.refreshable ? "access token · auto-refresh" : "no usable refresh token"),
         ),
-        h("div", { class: "chips" }, (c.scopes ?? []).map((scope) => h("span", { class: "chip" }, scope))),
+        h(
+          "div",
+          { class: "chips" },
+          (c.scopes ?? []).map((scope) => h("span", { class: "chip" }, scope)),
+        ),
         companyActions(c),
       );
     }),
@@ -220,7 +232,12 @@ async function disconnectCompany(connection, button) {
 async function logout(button) {
   await withButton(button, async () => {
     const done = await attempt(() => pleo.logout());
-    if (done) showNotice("ok", "Logged out", "This browser's session has ended. The companies stay connected for other browsers and background work.");
+    if (done)
+      showNotice(
+        "ok",
+        "Logged out",
+        "This browser's session has ended. The companies stay connected for other browsers and background work.",
+      );
     await loadSession();
   });
 }

@@ -18,7 +18,9 @@ async function post(path, body) {
 
 function render(session) {
   const signedIn = typeof session?.account === "string";
-  $("demo-identity-text").textContent = signedIn ? `Signed in as ${session.user} (account ${session.account})` : "Not signed in (anonymous browser session)";
+  $("demo-identity-text").textContent = signedIn
+    ? `Signed in as ${session.user} (account ${session.account})`
+    : "Not signed in (anonymous browser session)";
   $("demo-sign-in").hidden = signedIn;
   $("demo-sign-out").hidden = !signedIn;
 }

@@ -3,7 +3,6 @@
 
 export const $ = (id) => document.getElementById(id);
 
-
 /** Creates an element; string/number children become text nodes (never HTML). */
 export function h(tag, props = {}, ...children) {
   const node = document.createElement(tag);

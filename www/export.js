@@ -68,7 +68,9 @@ async function attempt(fn) {
 function renderCompanies() {
   const select = $("export-company");
   const connections = view.session?.connections ?? [];
-  select.replaceChildren(...connections.map((c) => h("option", { value: c.subject, selected: c.subject === view.company }, c.name ?? c.subject)));
+  select.replaceChildren(
+    ...connections.map((c) => h("option", { value: c.subject, selected: c.subject === view.company }, c.name ?? c.subject)),
+  );
   $("export-empty").hidden = connections.length > 0;
   $("export-body").hidden = connections.length === 0;
   $("export-create").hidden = $("export-create-box").hidden = view.session?.client?.environment !== "local";
@@ -83,7 +85,14 @@ function progress(job) {
   bar.style.width = `${(ratio * 100).toFixed(1)}%`;
   return h(
     "div",
-    { class: "export-progress", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": String(total), "aria-valuenow": String(done), "aria-label": "Items booked" },
+    {
+      class: "export-progress",
+      role: "progressbar",
+      "aria-valuemin": "0",
+      "aria-valuemax": String(total),
+      "aria-valuenow": String(done),
+      "aria-label": "Items booked",
+    },
     bar,
   );
 }
@@ -95,7 +104,13 @@ function statusPill(status) {
 function renderJobs() {
   const list = $("export-jobs");
   if (view.jobs.length === 0) {
-    list.replaceChildren(h("p", { class: "muted" }, "No export jobs yet. Create one in Pleo, then the worker picks it up (webhook, “Run now”, or the periodic poll)."));
+    list.replaceChildren(
+      h(
+        "p",
+        { class: "muted" },
+        "No export jobs yet. Create one in Pleo, then the worker picks it up (webhook, “Run now”, or the periodic poll).",
+      ),
+    );
     return;
   }
   list.replaceChildren(
@@ -103,12 +118,7 @@ function renderJobs() {
       h(
         "article",
         { class: `export-job${job.id === view.selectedJob ? " selected" : ""}`, dataset: { jobId: job.id, status: job.status } },
-        h(
-          "div",
-          { class: "export-job-head" },
-          h("span", { class: "mono small" }, job.id),
-          statusPill(job.status),
-        ),
+        h("div", { class: "export-job-head" }, h("span", { class: "mono small" }, job.id), statusPill(job.status)),
         progress(job),
         h(
           "div",
@@ -125,7 +135,11 @@ function renderJobs() {
           "div",
           { class: "actions" },
           h("button", { type: "button", class: "button small", onclick: () => selectJob(job.id) }, "Entries"),
-          h("a", { class: "button small", href: pleo.exportCsvUrl(job.id, { company: view.company }), download: `pleo-export-${job.id}.csv` }, "Download CSV"),
+          h(
+            "a",
+            { class: "button small", href: pleo.exportCsvUrl(job.id, { company: view.company }), download: `pleo-export-${job.id}.csv` },
+            "Download CSV",
+          ),
         ),
       ),
     ),
@@ -148,7 +162,12 @@ function entryRows(item) {
     "tr",
     { class: "export-entry", dataset: { status: item.status } },
     h("td", {}, item.date ? item.date.slice(0, 10) : ""),
-    h("td", { class: "small" }, [item.type, item.subType].filter(Boolean).join(" · "), item.method ? h("div", { class: "muted" }, item.method) : null),
+    h(
+      "td",
+      { class: "small" },
+      [item.type, item.subType].filter(Boolean).join(" · "),
+      item.method ? h("div", { class: "muted" }, item.method) : null,
+    ),
     h("td", {}, counterpart ?? h("span", { class: "muted" }, "no supplier")),
     h("td", { class: "num" }, formatMoney(item.amount)),
     h("td", {}, statusPill(item.status)),
@@ -160,8 +179,18 @@ function entryRows(item) {
       "tr",
       { class: "export-line" },
       h("td", {}, ""),
-      h("td", { class: "small" }, taxText(line), line.taxAmount ? h("div", { class: "muted" }, `tax ${formatMoney(line.taxAmount)}`) : null),
-      h("td", { class: "small" }, h("span", { class: "mono" }, line.account ?? "—"), line.accountName ? h("div", { class: "muted" }, line.accountName) : null),
+      h(
+        "td",
+        { class: "small" },
+        taxText(line),
+        line.taxAmount ? h("div", { class: "muted" }, `tax ${formatMoney(line.taxAmount)}`) : null,
+      ),
+      h(
+        "td",
+        { class: "small" },
+        h("span", { class: "mono" }, line.account ?? "—"),
+        line.accountName ? h("div", { class: "muted" }, line.accountName) : null,
+      ),
       h("td", { class: "num small" }, h("div", {}, `net ${formatMoney(line.net)}`), h("div", {}, `gross ${formatMoney(line.gross)}`)),
       h("td", { colspan: "3" }, ""),
     ),
@@ -182,7 +211,11 @@ function receiptLinks(accountingEntryId) {
       const href = `${r.href}?company=${encodeURIComponent(view.company)}`;
       const label = `Receipt ${r.index + 1} (${Math.max(1, Math.round(r.size / 1024))} KB)`;
       return /^image\//.test(r.type)
-        ? h("a", { href, target: "_blank", rel: "noopener" }, h("img", { src: href, alt: label, class: "receipt-thumb", loading: "lazy", width: "48" }))
+        ? h(
+            "a",
+            { href, target: "_blank", rel: "noopener" },
+            h("img", { src: href, alt: label, class: "receipt-thumb", loading: "lazy", width: "48" }),
+          )
         : h("a", { href, target: "_blank", rel: "noopener", class: "receipt-link" }, label);
     }),
   );
@@ -215,7 +248,15 @@ function renderDetail() {
     h(
       "table",
       { class: "export-table" },
-      h("thead", {}, h("tr", {}, ...["Date", "Type · tax", "Supplier · account", "Amount · net, gross", "Status", "Voucher", "Failure"].map((t) => h("th", {}, t)))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ...["Date", "Type · tax", "Supplier · account", "Amount · net, gross", "Status", "Voucher", "Failure"].map((t) => h("th", {}, t)),
+        ),
+      ),
       h("tbody", {}, ...items.flatMap(entryRows)),
     ),
   );
@@ -240,7 +281,8 @@ async function loadChart() {
   const note = $("export-ledger-note");
   const { response, json } = await chartRequest("GET");
   if (!response || response.status !== 200) {
-    note.textContent = response?.status === 404 ? "This worker's ledger is not the demo ledger: it keeps its own chart." : "The chart could not be read.";
+    note.textContent =
+      response?.status === 404 ? "This worker's ledger is not the demo ledger: it keeps its own chart." : "The chart could not be read.";
     return;
   }
   $("export-ledger-accounts").value = json.accounts.map((a) => `${a.code} ${a.name}`.trim()).join("\n");
@@ -249,17 +291,25 @@ async function loadChart() {
 }
 
 async function saveChart() {
-  const accounts = $("export-ledger-accounts").value.split("\n").map((l) => l.trim()).filter(Boolean).map((l) => {
-    const [code, ...name] = l.split(/\s+/);
-    return { code, name: name.join(" ") };
-  });
+  const accounts = $("export-ledger-accounts")
+    .value.split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => {
+      const [code, ...name] = l.split(/\s+/);
+      return { code, name: name.join(" ") };
+    });
   const taxCodes = $("export-ledger-taxes").value.split(/\s+/).filter(Boolean);
   const { response, json } = await chartRequest("PUT", { accounts, taxCodes });
   if (!response || response.status !== 200) {
     showWorkerError(json, response?.status ?? 0);
     return;
   }
-  showNotice("ok", "Ledger chart saved", `${json.accounts.length} accounts, ${json.taxCodes.length} tax codes. The next export books against it.`);
+  showNotice(
+    "ok",
+    "Ledger chart saved",
+    `${json.accounts.length} accounts, ${json.taxCodes.length} tax codes. The next export books against it.`,
+  );
   await loadChart();
 }
 
@@ -269,14 +319,33 @@ function renderLedgerSettings() {
     "details",
     { id: "export-ledger", class: "card export-ledger" },
     h("summary", {}, "Demo ledger: chart of accounts and tax codes"),
-    h("p", { class: "small muted" }, "Lines whose account or tax code is missing here fail as account_unknown / tax_code_unknown; accounts payable without a vendor as vendor_unknown."),
+    h(
+      "p",
+      { class: "small muted" },
+      "Lines whose account or tax code is missing here fail as account_unknown / tax_code_unknown; accounts payable without a vendor as vendor_unknown.",
+    ),
     h(
       "div",
       { class: "export-ledger-fields" },
-      h("label", { class: "small" }, "Accounts (code name, one per line)", h("textarea", { id: "export-ledger-accounts", rows: "10", spellcheck: "false" })),
-      h("label", { class: "small" }, "Tax codes (one per line)", h("textarea", { id: "export-ledger-taxes", rows: "10", spellcheck: "false" })),
+      h(
+        "label",
+        { class: "small" },
+        "Accounts (code name, one per line)",
+        h("textarea", { id: "export-ledger-accounts", rows: "10", spellcheck: "false" }),
+      ),
+      h(
+        "label",
+        { class: "small" },
+        "Tax codes (one per line)",
+        h("textarea", { id: "export-ledger-taxes", rows: "10", spellcheck: "false" }),
+      ),
     ),
-    h("div", { class: "actions" }, h("button", { type: "button", id: "export-ledger-save", class: "button small" }, "Save chart"), h("span", { id: "export-ledger-note", class: "small muted" }, "")),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "button", id: "export-ledger-save", class: "button small" }, "Save chart"),
+      h("span", { id: "export-ledger-note", class: "small muted" }, ""),
+    ),
   );
   $("export-entries").before(panel);
   panel.addEventListener("toggle", () => {
@@ -362,7 +431,11 @@ async function createJob() {
     return;
   }
   view.selectedJob = body.jobId;
-  showNotice("ok", "Export created in Pleo", `Job ${body.jobId} with ${body.entries} entries. Pleo's webhook tells the worker; watch it run.`);
+  showNotice(
+    "ok",
+    "Export created in Pleo",
+    `Job ${body.jobId} with ${body.entries} entries. Pleo's webhook tells the worker; watch it run.`,
+  );
   view.liveUntil = Date.now() + 15_000;
   await refresh();
 }

@@ -9,7 +9,6 @@ export function usePlaygroundSession(getSession) {
   currentSession = getSession;
 }
 
-
 let libraryPromise = null;
 let pending = null;
 let pendingProvider = null;
@@ -44,7 +43,11 @@ function describeError(err) {
     "div",
     { class: "verdict error" },
     h("div", {}, "✗ Rejected with ", h("span", { class: "code" }, err?.code ?? err?.name ?? "error")),
-    h("dl", { class: "kv" }, rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, String(v))])),
+    h(
+      "dl",
+      { class: "kv" },
+      rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, String(v))]),
+    ),
   );
 }
 
@@ -78,10 +81,14 @@ async function generatePkce() {
     const challenge = lib.codeChallengeS256(verifier);
     const stateValue = lib.generateState();
     out.replaceChildren(
-      h("dt", {}, "code_verifier"), h("dd", {}, verifier),
-      h("dt", {}, "code_challenge"), h("dd", {}, challenge),
-      h("dt", {}, "method"), h("dd", {}, "S256"),
-      h("dt", {}, "state"), h("dd", {}, stateValue),
+      h("dt", {}, "code_verifier"),
+      h("dd", {}, verifier),
+      h("dt", {}, "code_challenge"),
+      h("dd", {}, challenge),
+      h("dt", {}, "method"),
+      h("dd", {}, "S256"),
+      h("dt", {}, "state"),
+      h("dd", {}, stateValue),
     );
   } catch (err) {
     out.replaceChildren(describeError(err));
@@ -97,9 +104,12 @@ async function checkVector() {
     const expected = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
     const challenge = lib.codeChallengeS256(verifier);
     out.replaceChildren(
-      h("dt", {}, "verifier"), h("dd", {}, verifier),
-      h("dt", {}, "challenge"), h("dd", {}, challenge),
-      h("dt", {}, "RFC 7636 B"), h("dd", {}, challenge === expected ? "✓ matches the RFC" : "✗ does not match"),
+      h("dt", {}, "verifier"),
+      h("dd", {}, verifier),
+      h("dt", {}, "challenge"),
+      h("dd", {}, challenge),
+      h("dt", {}, "RFC 7636 B"),
+      h("dd", {}, challenge === expected ? "✓ matches the RFC" : "✗ does not match"),
     );
   } catch (err) {
     out.replaceChildren(describeError(err));
@@ -112,7 +122,9 @@ async function buildAuthorizeUrl(event) {
   try {
     const lib = await loadLibrary();
     const provider = playgroundProvider();
-    const scopes = $("pg-scopes").value.split(/[\s,]+/).filter(Boolean);
+    const scopes = $("pg-scopes")
+      .value.split(/[\s,]+/)
+      .filter(Boolean);
     const client = new lib.OAuthClient({
       provider,
       clientId: $("pg-client-id").value.trim(),
@@ -130,9 +142,22 @@ async function buildAuthorizeUrl(event) {
       h(
         "div",
         { class: "table-wrap" },
-        h("table", {}, h("tbody", {}, params.map(([k, v]) => h("tr", {}, h("th", { scope: "row" }, k), h("td", { class: "mono" }, v))))),
+        h(
+          "table",
+          {},
+          h(
+            "tbody",
+            {},
+            params.map(([k, v]) => h("tr", {}, h("th", { scope: "row" }, k), h("td", { class: "mono" }, v))),
+          ),
+        ),
       ),
-      h("details", {}, h("summary", {}, "Pending authorization (keep it until the callback)"), h("pre", {}, JSON.stringify(pending, null, 2))),
+      h(
+        "details",
+        {},
+        h("summary", {}, "Pending authorization (keep it until the callback)"),
+        h("pre", {}, JSON.stringify(pending, null, 2)),
+      ),
     );
   } catch (err) {
     pending = null;
@@ -152,7 +177,8 @@ function fillCallback(kind) {
   const params = [];
   if (kind === "success") params.push(["code", "example-authorization-code"], ["state", pending.state]);
   if (kind === "wrong-state") params.push(["code", "example-authorization-code"], ["state", "tampered-state-value-from-another-tab"]);
-  if (kind === "denied") params.push(["error", "access_denied"], ["error_description", "The user denied the connection"], ["state", pending.state]);
+  if (kind === "denied")
+    params.push(["error", "access_denied"], ["error_description", "The user denied the connection"], ["state", pending.state]);
   if (kind === "duplicate") params.push(["code", "first"], ["code", "second"], ["state", pending.state]);
   if (iss) params.push(["iss", iss]);
   url.search = new URLSearchParams(params).toString();
@@ -185,7 +211,11 @@ async function validateCallback(event) {
         "div",
         { class: "verdict ok" },
         h("div", {}, "✓ Valid callback: the code can now be exchanged (by a server holding the secret)."),
-        h("dl", { class: "kv" }, Object.entries(result).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, String(v))])),
+        h(
+          "dl",
+          { class: "kv" },
+          Object.entries(result).flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, String(v))]),
+        ),
       ),
     );
   } catch (err) {

@@ -15,54 +15,58 @@
 // webhooks/ (subscriptions and signed delivery) and runtime/ (journal,
 // faults, counters, admin routes, settings). README.md has the file map.
 
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import http from 'node:http';
+import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+import http from "node:http";
 
+import { createApiHandler, createContractCheck, createDataset, createReceiptSigner, DEMO_USER, SCOPES } from "./api/index.mjs";
+import { exportAdminRoutes, exportControls, exportRoutes, openExportStore } from "./export/index.mjs";
 import {
-  createApiHandler, createContractCheck, createDataset, createReceiptSigner, DEMO_USER, SCOPES,
-} from './api/index.mjs';
+  countProviderEvents,
+  createInteractionHandler,
+  createProvider,
+  createTokenStore,
+  fleetAdminRoutes,
+  installMiddleware,
+  PATHS,
+} from "./oauth/index.mjs";
 import {
-  exportAdminRoutes, exportControls, exportRoutes, openExportStore,
-} from './export/index.mjs';
-import {
-  countProviderEvents, createInteractionHandler, createProvider, createTokenStore, fleetAdminRoutes, installMiddleware, PATHS,
-} from './oauth/index.mjs';
-import {
-  createAdminHandler, createFaultSwitch, createSettings, listen, newStats, openJournal,
-  resetStats, revokeAdminRoutes, snapshotStats,
-} from './runtime/index.mjs';
-import { createWebhooks, subscriptionRoutes } from './webhooks/index.mjs';
+  createAdminHandler,
+  createFaultSwitch,
+  createSettings,
+  listen,
+  newStats,
+  openJournal,
+  resetStats,
+  revokeAdminRoutes,
+  snapshotStats,
+} from "./runtime/index.mjs";
+import { createWebhooks, subscriptionRoutes } from "./webhooks/index.mjs";
 
 export { SCOPES, DEMO_USER };
 // Drivers for tests and load tests: the sign-in and consent pages over HTTP,
 // the whole token flow, and the stand-in in a child process.
-export {
-  completeAuthorization, CookieJar, obtainTokens, refreshTokens,
-} from './oauth/index.mjs';
-export { freePort, startStandinProcess } from './runtime/index.mjs';
+export { completeAuthorization, CookieJar, obtainTokens, refreshTokens } from "./oauth/index.mjs";
+export { freePort, startStandinProcess } from "./runtime/index.mjs";
 
-export const DEFAULT_CLIENT_ID = 'pleo-demo-client';
+export const DEFAULT_CLIENT_ID = "pleo-demo-client";
 // A dummy secret for a local dev server: not a credential for anything real.
-export const DEFAULT_CLIENT_SECRET = 'pleo-demo-client-secret';
-export const DEFAULT_REDIRECT_URIS = Object.freeze([
-  'http://localhost:8787/auth/callback',
-  'http://127.0.0.1:8787/auth/callback',
-]);
+export const DEFAULT_CLIENT_SECRET = "pleo-demo-client-secret";
+export const DEFAULT_REDIRECT_URIS = Object.freeze(["http://localhost:8787/auth/callback", "http://127.0.0.1:8787/auth/callback"]);
 
 const DAY = 24 * 60 * 60;
 
 // Signing, cookie and receipt-link keys: kept in the data directory when
 // there is one, so sessions, cookies and receipt links survive a restart.
 function loadKeys(journal) {
-  const saved = journal.get('keys', 'all');
+  const saved = journal.get("keys", "all");
   if (saved) return saved;
-  const signingKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  const signingKey = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" });
   const keys = {
-    signingKey: { ...signingKey, alg: 'ES256', use: 'sig', kid: randomUUID() },
-    cookieKeys: [randomBytes(32).toString('base64url')],
-    receiptKey: randomBytes(32).toString('base64url'),
+    signingKey: { ...signingKey, alg: "ES256", use: "sig", kid: randomUUID() },
+    cookieKeys: [randomBytes(32).toString("base64url")],
+    receiptKey: randomBytes(32).toString("base64url"),
   };
-  journal.commit([['keys', 'all', keys]]);
+  journal.commit([["keys", "all", keys]]);
   return keys;
 }
 
@@ -70,12 +74,16 @@ function loadKeys(journal) {
 // resource indicator contain them), so listen first and attach handlers after.
 async function bindServers({ port, apiPort, host }) {
   const handlers = {
-    auth: (req, res) => { res.writeHead(503).end(); },
-    api: (req, res) => { res.writeHead(503).end(); },
+    auth: (req, res) => {
+      res.writeHead(503).end();
+    },
+    api: (req, res) => {
+      res.writeHead(503).end();
+    },
   };
   const authServer = http.createServer((req, res) => handlers.auth(req, res));
   const apiServer = http.createServer((req, res) => handlers.api(req, res));
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
   try {
     const authPort = await listen(authServer, port, host);
     const apiPortBound = await listen(apiServer, apiPort, host);
@@ -93,9 +101,7 @@ async function bindServers({ port, apiPort, host }) {
 }
 
 // The STANDIN_READY object: the first nine keys are the documented contract (dev/standin/README.md).
-function readyInfo({
-  issuer, apiBaseUrl, clientId, clientSecret, redirectUris, dataset, issParameterSupported,
-}) {
+function readyInfo({ issuer, apiBaseUrl, clientId, clientSecret, redirectUris, dataset, issParameterSupported }) {
   return {
     issuer,
     authorizationEndpoint: `${issuer}${PATHS.authorization}`,
@@ -139,7 +145,7 @@ export async function startStandin(opts = {}) {
   const {
     port = 0,
     apiPort = 0,
-    host = '127.0.0.1',
+    host = "127.0.0.1",
     redirectUris: extraRedirectUris = [],
     accessTtl = 900,
     refreshTtl = 60 * DAY,
@@ -153,8 +159,8 @@ export async function startStandin(opts = {}) {
     companies,
   } = opts;
 
-  if (!Number.isInteger(accessTtl) || accessTtl < 1) throw new TypeError('accessTtl must be a positive integer (seconds)');
-  if (!Number.isInteger(refreshTtl) || refreshTtl < 1) throw new TypeError('refreshTtl must be a positive integer (seconds)');
+  if (!Number.isInteger(accessTtl) || accessTtl < 1) throw new TypeError("accessTtl must be a positive integer (seconds)");
+  if (!Number.isInteger(refreshTtl) || refreshTtl < 1) throw new TypeError("refreshTtl must be a positive integer (seconds)");
   const faults = createFaultSwitch(initialFaults);
   const settings = createSettings(opts);
   const redirectUris = [...new Set([...DEFAULT_REDIRECT_URIS, ...extraRedirectUris.filter(Boolean)])];
@@ -163,9 +169,7 @@ export async function startStandin(opts = {}) {
   const dataset = createDataset({ companies });
   const closing = new AbortController();
   const journal = openJournal({ dir: dataDir, reset });
-  const {
-    handlers, servers, issuer, apiBaseUrl,
-  } = await bindServersOrCloseJournal({ port, apiPort, host }, journal);
+  const { handlers, servers, issuer, apiBaseUrl } = await bindServersOrCloseJournal({ port, apiPort, host }, journal);
   const store = createTokenStore(journal);
   const keys = loadKeys(journal);
   const resource = apiBaseUrl; // resource indicator of the API's access tokens
@@ -183,16 +187,43 @@ export async function startStandin(opts = {}) {
   countProviderEvents(provider, stats);
 
   const { webhooks, exportStore, exportApi } = createExportSide({
-    journal, dataset, stats, settings, faults, closing, keys, apiBaseUrl,
+    journal,
+    dataset,
+    stats,
+    settings,
+    faults,
+    closing,
+    keys,
+    apiBaseUrl,
   });
   const contract = createContractCheck();
   attachHandlers({
-    handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exportStore, exportApi, contract,
+    handlers,
+    provider,
+    issuer,
+    resource,
+    dataset,
+    stats,
+    faults,
+    settings,
+    closing,
+    discovery,
+    quiet,
+    webhooks,
+    exportStore,
+    exportApi,
+    contract,
     revokeSubject: store.revokeSubject,
   });
 
   const info = readyInfo({
-    issuer, apiBaseUrl, clientId, clientSecret, redirectUris, dataset, issParameterSupported: faults.current().issInCallback,
+    issuer,
+    apiBaseUrl,
+    clientId,
+    clientSecret,
+    redirectUris,
+    dataset,
+    issParameterSupported: faults.current().issInCallback,
   });
 
   return {
@@ -210,7 +241,10 @@ export async function startStandin(opts = {}) {
     dataDir: dataDir ?? null,
     provider,
     close: closer({
-      closing, store, servers, journal,
+      closing,
+      store,
+      servers,
+      journal,
     }),
   };
 }
@@ -226,9 +260,7 @@ async function bindServersOrCloseJournal(where, journal) {
 }
 
 // Webhooks, the export workflow (a created job is announced by webhook) and its API routes.
-function createExportSide({
-  journal, dataset, stats, settings, faults, closing, keys, apiBaseUrl,
-}) {
+function createExportSide({ journal, dataset, stats, settings, faults, closing, keys, apiBaseUrl }) {
   const webhooks = createWebhooks({
     journal,
     stats,
@@ -240,7 +272,7 @@ function createExportSide({
     dataset,
     stats,
     ttlMs: settings.exportJobTtlMs,
-    onJobCreated: (job) => webhooks.deliver(job.companyId, 'v1.export-job.created', job),
+    onJobCreated: (job) => webhooks.deliver(job.companyId, "v1.export-job.created", job),
   });
   const exportApi = exportRoutes({
     store: exportStore,
@@ -254,7 +286,21 @@ function createExportSide({
 // The auth server (oidc-provider behind the middleware: admin, interactions)
 // and the API server take over from bindServers' 503 placeholders.
 function attachHandlers({
-  handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exportStore, exportApi, contract,
+  handlers,
+  provider,
+  issuer,
+  resource,
+  dataset,
+  stats,
+  faults,
+  settings,
+  closing,
+  discovery,
+  quiet,
+  webhooks,
+  exportStore,
+  exportApi,
+  contract,
   revokeSubject,
 }) {
   installMiddleware(provider, {
@@ -272,7 +318,10 @@ function attachHandlers({
         ...exportAdminRoutes({ store: exportStore, getSettings: settings.get, setSettings: settings.set }),
         ...revokeAdminRoutes(revokeSubject),
         ...fleetAdminRoutes({
-          provider, resource, dataset, issuer,
+          provider,
+          resource,
+          dataset,
+          issuer,
         }), // the fleet load test's fast path (oauth/fleet.mjs)
       ],
     }),
@@ -285,7 +334,7 @@ function attachHandlers({
     dataset,
     stats,
     getFaults: faults.current,
-    applicationName: 'Pleo OAuth demo',
+    applicationName: "Pleo OAuth demo",
     routes: [...exportApi.routes, ...subscriptionRoutes({ webhooks })],
     publicRoutes: exportApi.publicRoutes,
     contract,
@@ -294,18 +343,21 @@ function attachHandlers({
 
 // close(): once, however often called — stop retries and sweeps, then the
 // servers, then the journal (no request writes into a closed journal).
-function closer({
-  closing, store, servers, journal,
-}) {
+function closer({ closing, store, servers, journal }) {
   let closed;
   return function close() {
     closed ??= (async () => {
       closing.abort();
       store.close();
-      await Promise.all(servers.map((server) => new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      })));
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise((resolve) => {
+              server.close(() => resolve());
+              server.closeAllConnections();
+            }),
+        ),
+      );
       journal.close();
     })();
     return closed;

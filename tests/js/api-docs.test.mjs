@@ -13,7 +13,9 @@ const API = path.join(ROOT, "docs", "api");
 
 test("docs/api/ is what `npm run docs` generates from the .d.ts files", () => {
   const pages = generateApiDocs();
-  const checkedIn = readdirSync(API).filter((f) => f.endsWith(".md")).sort();
+  const checkedIn = readdirSync(API)
+    .filter((f) => f.endsWith(".md"))
+    .sort();
   assert.deepEqual(checkedIn, [...pages.keys()].sort(), "docs/api/ has exactly the generated pages: run `npm run docs`");
   for (const [file, text] of pages) {
     assert.ok(readFileSync(path.join(API, file), "utf8") === text, `docs/api/${file} is out of date: run \`npm run docs\` and commit it`);
@@ -24,7 +26,9 @@ test("every exported declaration of every .d.ts has its section in the reference
   const pages = generateApiDocs();
   for (const page of PAGES) {
     const source = readFileSync(path.join(ROOT, page.source), "utf8");
-    const names = [...source.matchAll(/^export\s+(?:declare\s+)?(?:abstract\s+)?(?:function|class|interface|type|const|let|var|enum)\s+(\w+)/gm)].map((m) => m[1]);
+    const names = [
+      ...source.matchAll(/^export\s+(?:declare\s+)?(?:abstract\s+)?(?:function|class|interface|type|const|let|var|enum)\s+(\w+)/gm),
+    ].map((m) => m[1]);
     assert.ok(names.length > 3, `${page.source} has exports`);
     for (const name of new Set(names)) {
       assert.match(pages.get(page.file), new RegExp(`^## ${name}$`, "m"), `${page.file} documents ${name} from ${page.source}`);
@@ -46,7 +50,10 @@ export declare class D extends Error {
   code: string;
 }
 `);
-  assert.deepEqual(statements.map((s) => s.text.split(/\s+/).slice(0, 3).join(" ")), ["export function a(x:", "export interface B", "export type C", "export declare class"]);
+  assert.deepEqual(
+    statements.map((s) => s.text.split(/\s+/).slice(0, 3).join(" ")),
+    ["export function a(x:", "export interface B", "export type C", "export declare class"],
+  );
   assert.equal(statements[0].doc, "/** Doc of a. */");
   assert.equal(statements[1].section, "part two");
   assert.equal(statements[2].doc, null);

@@ -8,7 +8,11 @@ import { fileURLToPath } from "node:url";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
 test("npm run bench -- --quick --json prints the documented JSON on its last line", () => {
-  const out = execFileSync(process.execPath, ["bench/run.mjs", "--quick", "--json"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  const out = execFileSync(process.execPath, ["bench/run.mjs", "--quick", "--json"], {
+    cwd: root,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   const result = JSON.parse(out.trim().split("\n").at(-1));
   const names = result.operations.map((o) => o.name);
   assert.deepEqual(names, ["pkce", "authorize_url", "callback", "token_response", "refresh_request", "verify_webhook"]);

@@ -65,7 +65,11 @@ function table(text, prefix) {
   const rows = new Map();
   for (const line of text.split("\n")) {
     if (!line.startsWith(prefix)) continue;
-    const cells = line.slice(prefix.length - 2).split("|").slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .slice(prefix.length - 2)
+      .split("|")
+      .slice(1, -1)
+      .map((c) => c.trim());
     if (cells.length !== 2 || cells[0] === "shape" || cells[0].startsWith("---")) continue;
     rows.set(cells[0].replace(/ \(edge\)$/, ""), fieldList(cells[1]));
   }
@@ -194,7 +198,12 @@ function rustShape(source, name) {
   }));
 }
 
-const SHAPE_NAMES = { ITEM_REPORT: "ItemReport", LEDGER_RESULT: "LedgerResult", REQUEST_OPTIONS: "export request options", RUN_OPTIONS: "export run options" };
+const SHAPE_NAMES = {
+  ITEM_REPORT: "ItemReport",
+  LEDGER_RESULT: "LedgerResult",
+  REQUEST_OPTIONS: "export request options",
+  RUN_OPTIONS: "export run options",
+};
 
 const rustOAuth = table(shapesRs, "//! | ");
 const docs = table(boundaryMd, "| ");
@@ -250,11 +259,16 @@ test("the OAuth shapes: the Rust readers and writers in src/wasm/shapes.rs read 
     reads.forEach((r, i) => {
       const f = declared[i];
       if (r.type !== "any") assert.equal(r.type, f.type, `${shape}: ${fn} reads ${f.name} as ${r.type}`);
-      if (r.optional !== null) assert.equal(r.optional, f.optional, `${shape}: ${fn} reads ${f.name} as ${r.optional ? "optional" : "required"}`);
+      if (r.optional !== null)
+        assert.equal(r.optional, f.optional, `${shape}: ${fn} reads ${f.name} as ${r.optional ? "optional" : "required"}`);
     });
   }
   for (const [shape, fn] of Object.entries(OAUTH_WRITERS)) {
-    assert.deepEqual(writerTypes(shapesRs, fn), rustOAuth.get(shape).map((f) => f.type), `${shape}: ${fn}`);
+    assert.deepEqual(
+      writerTypes(shapesRs, fn),
+      rustOAuth.get(shape).map((f) => f.type),
+      `${shape}: ${fn}`,
+    );
   }
 });
 
@@ -290,7 +304,10 @@ test("the six request kinds: src/export/js/mod.rs's RequestKind = js/edge.js's R
   assert.equal(rust.length, 6);
   const js = edgeJs.match(/const REQUEST_KINDS = \[([^\]]*)\]/);
   assert.ok(js, "REQUEST_KINDS not found in js/edge.js");
-  assert.deepEqual([...js[1].matchAll(/"(\w+)"/g)].map((m) => m[1]), rust);
+  assert.deepEqual(
+    [...js[1].matchAll(/"(\w+)"/g)].map((m) => m[1]),
+    rust,
+  );
 });
 
 test("the checker itself sees a moved or retyped field (it can fail)", () => {

@@ -86,7 +86,10 @@ describe("demo page in Chromium", () => {
     await page.waitForSelector("form#login");
     // While the flow is open, only the login-transaction cookie exists.
     const during = (await context.cookies(stack.base)).filter((c) => c.domain === "localhost");
-    assert.deepEqual(during.map((c) => c.name), ["__Host-pleo_login"]);
+    assert.deepEqual(
+      during.map((c) => c.name),
+      ["__Host-pleo_login"],
+    );
     assert.equal(during[0].sameSite, "Lax");
     await passStandin(page);
 
@@ -94,7 +97,10 @@ describe("demo page in Chromium", () => {
     const url = new URL(page.url());
     assert.equal(url.searchParams.has("code"), false, "no code in the address bar");
     assert.equal(url.searchParams.has("state"), false, "no state in the address bar");
-    await page.locator(".countdown", { hasText: /expires in \d\d:\d\d/ }).first().waitFor();
+    await page
+      .locator(".countdown", { hasText: /expires in \d\d:\d\d/ })
+      .first()
+      .waitFor();
     await page.getByText(stack.info.companies[0].name).first().waitFor();
 
     const cookies = (await context.cookies(stack.base)).filter((c) => c.domain === "localhost");

@@ -74,10 +74,13 @@ async function runtimeExports(file) {
 function tsc(name, compilerOptions, files) {
   for (const [file, text] of Object.entries(files)) writeFileSync(join(app, file), text);
   const config = join(app, `tsconfig.${name}.json`);
-  writeFileSync(config, JSON.stringify({
-    compilerOptions: { strict: true, noEmit: true, target: "es2022", lib: ["es2022", "dom"], types: [], ...compilerOptions },
-    files: Object.keys(files),
-  }));
+  writeFileSync(
+    config,
+    JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, target: "es2022", lib: ["es2022", "dom"], types: [], ...compilerOptions },
+      files: Object.keys(files),
+    }),
+  );
   const r = spawnSync(TSC, ["-p", config], { cwd: app, encoding: "utf8" });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
@@ -99,7 +102,12 @@ describe("types per entry (packed package)", () => {
 
   test("package.json gives every condition of `.` and `./edge` the types of the file it picks", () => {
     const pkg = JSON.parse(readFileSync(join(app, "node_modules", "pleo-oauth", "package.json"), "utf8"));
-    const typesOf = { "./dist/web.js": "./dist/web.d.ts", "./dist/edge_web.js": "./dist/index.d.ts", "./dist/node.js": "./dist/index.d.ts", "./dist/workerd.js": "./dist/index.d.ts" };
+    const typesOf = {
+      "./dist/web.js": "./dist/web.d.ts",
+      "./dist/edge_web.js": "./dist/index.d.ts",
+      "./dist/node.js": "./dist/index.d.ts",
+      "./dist/workerd.js": "./dist/index.d.ts",
+    };
     for (const [entry, conditions] of Object.entries({ ".": pkg.exports["."], "./edge": pkg.exports["./edge"] })) {
       for (const [condition, target] of Object.entries(conditions)) {
         if (condition === "types") continue;
@@ -115,19 +123,31 @@ describe("types per entry (packed package)", () => {
     const web = declared("web.d.ts").all;
     const serverOnly = declared("index.d.ts").all.filter((n) => !web.includes(n));
     assert.ok(serverOnly.includes("verifyWebhook") && serverOnly.includes("VerifyWebhookInput"), `server-only: ${serverOnly}`);
-    const expectMissing = serverOnly.map((n) => `// @ts-expect-error ${n} is not exported by the browser entry\nimport { ${n} as missing_${n} } from "pleo-oauth";\n`).join("");
+    const expectMissing = serverOnly
+      .map((n) => `// @ts-expect-error ${n} is not exported by the browser entry\nimport { ${n} as missing_${n} } from "pleo-oauth";\n`)
+      .join("");
     const files = {
       "browser.ts": importAll(web, "pleo-oauth") + expectMissing,
-      "browser-edge.ts": importAll(declared("index.d.ts").all.map((n) => `${n} as edge_${n}`), "pleo-oauth/edge"),
+      "browser-edge.ts": importAll(
+        declared("index.d.ts").all.map((n) => `${n} as edge_${n}`),
+        "pleo-oauth/edge",
+      ),
     };
-    for (const [name, conditions] of [["browser", ["browser"]], ["bundler-default", []]]) {
+    for (const [name, conditions] of [
+      ["browser", ["browser"]],
+      ["bundler-default", []],
+    ]) {
       const r = tsc(name, { module: "esnext", moduleResolution: "bundler", customConditions: conditions }, files);
       assert.equal(r.status, 0, `tsc (${name}) failed:\n${r.out}`);
     }
     // The plain error a browser build meets, without the @ts-expect-error.
-    const bad = tsc("browser-bad", { module: "esnext", moduleResolution: "bundler", customConditions: ["browser"] }, {
-      "browser-bad.ts": 'import { verifyWebhook } from "pleo-oauth";\nvoid verifyWebhook;\n',
-    });
+    const bad = tsc(
+      "browser-bad",
+      { module: "esnext", moduleResolution: "bundler", customConditions: ["browser"] },
+      {
+        "browser-bad.ts": 'import { verifyWebhook } from "pleo-oauth";\nvoid verifyWebhook;\n',
+      },
+    );
     assert.notEqual(bad.status, 0, "importing verifyWebhook from the browser entry must not type-check");
     assert.match(bad.out, /has no exported member (named )?'verifyWebhook'/);
   });
@@ -135,7 +155,12 @@ describe("types per entry (packed package)", () => {
   test("server resolution (bundler + workerd, node16, nodenext): every name, webhooks and exports included, from pleo-oauth and pleo-oauth/edge", () => {
     const all = declared("index.d.ts").all;
     const files = {
-      "server.ts": importAll(all, "pleo-oauth") + importAll(all.map((n) => `${n} as edge_${n}`), "pleo-oauth/edge"),
+      "server.ts":
+        importAll(all, "pleo-oauth") +
+        importAll(
+          all.map((n) => `${n} as edge_${n}`),
+          "pleo-oauth/edge",
+        ),
       "server-use.ts": `import { verifyWebhook, exportRunStart, OAuthClient, type VerifiedWebhook } from "pleo-oauth";
 const event: VerifiedWebhook = verifyWebhook({ headers: {}, body: "{}", secret: "whsec_x" });
 const client = new OAuthClient({ provider: "staging", clientId: "c", redirectUri: "https://p.test/cb" });

@@ -4,15 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import {
-  OAuthError,
-  exportRequests,
-  exportResponses,
-  exportRunDelivered,
-  exportRunFeed,
-  exportRunNext,
-  exportRunStart,
-} from "pleo-oauth";
+import { OAuthError, exportRequests, exportResponses, exportRunDelivered, exportRunFeed, exportRunNext, exportRunStart } from "pleo-oauth";
 
 const vectors = JSON.parse(readFileSync(new URL("../vectors/export.json", import.meta.url), "utf8"));
 
@@ -103,7 +95,15 @@ test("run transcripts match the shared vectors", () => {
 
 test("a tampered state is refused with invalid_input", () => {
   const state = exportRunStart({ apiBaseUrl: "https://external.pleo.io", jobId: "j" });
-  for (const bad of [null, 42, {}, { ...state, v: 2 }, { ...state, phase: "dance" }, { ...state, counts: "many" }, { ...state, inFlight: "fly" }]) {
+  for (const bad of [
+    null,
+    42,
+    {},
+    { ...state, v: 2 },
+    { ...state, phase: "dance" },
+    { ...state, counts: "many" },
+    { ...state, inFlight: "fly" },
+  ]) {
     assert.equal(codeOf(() => exportRunNext(bad))?.code, "invalid_input");
   }
   assert.equal(exportRunNext(state).action.purpose, "get_job");
@@ -137,7 +137,10 @@ function fakePleo(n) {
       const pageOf = (list) => {
         const slice = list.slice(start, start + limit);
         const end = start + slice.length;
-        return { slice, pagination: `{"hasNextPage":${end < list.length},"endCursor":${slice.length ? `"c${end - 1}"` : "null"},"total":${list.length}}` };
+        return {
+          slice,
+          pagination: `{"hasNextPage":${end < list.length},"endCursor":${slice.length ? `"c${end - 1}"` : "null"},"total":${list.length}}`,
+        };
       };
       if (req.method === "POST" && url.pathname === "/v3/export-job-events") {
         const { event } = JSON.parse(req.body);

@@ -45,24 +45,48 @@ test("the CSV has a header, one row per entry line (one for an entry without lin
       method: "journal",
       vendor: null,
       lines: [
-        { account: "7145", taxCode: "I25", taxType: "inclusive", taxRate: 0.25, taxAmount: { currency: "DKK", value: 1510 }, net: { currency: "DKK", value: 6020 }, gross: { currency: "DKK", value: 7530 } },
-        { account: "7140", taxCode: "US-ST", taxType: "exclusive", taxRate: 0.0875, taxAmount: { currency: "DKK", value: 439 }, net: { currency: "DKK", value: 5020 }, gross: { currency: "DKK", value: 5459 } },
+        {
+          account: "7145",
+          taxCode: "I25",
+          taxType: "inclusive",
+          taxRate: 0.25,
+          taxAmount: { currency: "DKK", value: 1510 },
+          net: { currency: "DKK", value: 6020 },
+          gross: { currency: "DKK", value: 7530 },
+        },
+        {
+          account: "7140",
+          taxCode: "US-ST",
+          taxType: "exclusive",
+          taxRate: 0.0875,
+          taxAmount: { currency: "DKK", value: 439 },
+          net: { currency: "DKK", value: 5020 },
+          gross: { currency: "DKK", value: 5459 },
+        },
       ],
     },
-    { accountingEntryId: "a2", supplier: "=HYPERLINK(\"http://x\")", status: "failed", failureReasonType: "vendor_unknown", failureReason: "line1\nline2" },
+    {
+      accountingEntryId: "a2",
+      supplier: '=HYPERLINK("http://x")',
+      status: "failed",
+      failureReasonType: "vendor_unknown",
+      failureReason: "line1\nline2",
+    },
   ]);
   const lines = csv.split("\r\n");
   assert.equal(lines[0], CSV_COLUMNS.join(","));
-  const entryCells = '"a1","2026-10-01","card_purchase","Joe ""& The"" Juice, Copenhagen",DKK,125.50,EUR,-16.82,"successful","JE-000001",,,,"JE-000001","journal",';
+  const entryCells =
+    '"a1","2026-10-01","card_purchase","Joe ""& The"" Juice, Copenhagen",DKK,125.50,EUR,-16.82,"successful","JE-000001",,,,"JE-000001","journal",';
   assert.equal(lines[1], `${entryCells},1,"7145","I25","inclusive",0.25,15.10,60.20,75.30`);
   assert.equal(lines[2], `${entryCells},2,"7140","US-ST","exclusive",0.0875,4.39,50.20,54.59`);
   assert.ok(lines[3].startsWith(`"a2",,,"'=HYPERLINK(""http://x"")",,,,,"failed",,,"vendor_unknown","line1`), lines[3]);
-  assert.ok(lines[3].endsWith("\",,,,,,,,,,,"), "no lines: one row, its line columns empty");
+  assert.ok(lines[3].endsWith('",,,,,,,,,,,'), "no lines: one row, its line columns empty");
   assert.equal(lines.at(-1), "", "ends with CRLF");
 });
 
 test("the entry summary reads date, supplier and money without touching the payload", () => {
-  const json = '{"accountingEntryId":"e1","date":"2026-10-02","type":"invoice","amount":{"inSupplierCurrency":{"currency":"USD","value":4999},"inWalletCurrency":{"currency":"DKK","value":34493}},"supplier":{"name":"Figma Inc."}}';
+  const json =
+    '{"accountingEntryId":"e1","date":"2026-10-02","type":"invoice","amount":{"inSupplierCurrency":{"currency":"USD","value":4999},"inWalletCurrency":{"currency":"DKK","value":34493}},"supplier":{"name":"Figma Inc."}}';
   assert.deepEqual(summariseEntry(json), {
     date: "2026-10-02",
     type: "invoice",
@@ -86,8 +110,21 @@ const realEntry = (over = {}) => ({
   date: "2026-10-02T09:00:00Z",
   amount: eurPair(12500),
   accountingEntryLines: [
-    { accountingEntryLineId: "l1", lineAmount: eurPair(10000), netAmount: eurPair(8000), account: { id: "a", name: "Hotel and lodging", code: "7145" }, tax: { id: "t", code: "I25", type: "inclusive", rate: 0.25, amount: eurPair(2000) }, tags: [{ id: "g", code: "P-100", groupCode: "PROJECT" }] },
-    { accountingEntryLineId: "l2", lineAmount: eurPair(2500), netAmount: eurPair(2500), account: { id: "b", name: "Travel", code: "7140" }, tax: { id: "u", code: "RC25", type: "reverse", rate: 0.25, amount: eurPair(625) } },
+    {
+      accountingEntryLineId: "l1",
+      lineAmount: eurPair(10000),
+      netAmount: eurPair(8000),
+      account: { id: "a", name: "Hotel and lodging", code: "7145" },
+      tax: { id: "t", code: "I25", type: "inclusive", rate: 0.25, amount: eurPair(2000) },
+      tags: [{ id: "g", code: "P-100", groupCode: "PROJECT" }],
+    },
+    {
+      accountingEntryLineId: "l2",
+      lineAmount: eurPair(2500),
+      netAmount: eurPair(2500),
+      account: { id: "b", name: "Travel", code: "7140" },
+      tax: { id: "u", code: "RC25", type: "reverse", rate: 0.25, amount: eurPair(625) },
+    },
   ],
   additionalInformation: { reconciliationId: "AP-000042" },
   bookkeeping: { method: "accounts_payable" },
@@ -103,8 +140,26 @@ test("the entry summary reads every line: account, tax code/type/rate/amount, ne
   assert.equal(s.vendor, "Lufthansa");
   const eur = (value) => ({ currency: "EUR", value });
   assert.deepEqual(s.lines, [
-    { account: "7145", accountName: "Hotel and lodging", taxCode: "I25", taxType: "inclusive", taxRate: 0.25, taxAmount: eur(2000), net: eur(8000), gross: eur(10000) },
-    { account: "7140", accountName: "Travel", taxCode: "RC25", taxType: "reverse", taxRate: 0.25, taxAmount: eur(625), net: eur(2500), gross: eur(2500) },
+    {
+      account: "7145",
+      accountName: "Hotel and lodging",
+      taxCode: "I25",
+      taxType: "inclusive",
+      taxRate: 0.25,
+      taxAmount: eur(2000),
+      net: eur(8000),
+      gross: eur(10000),
+    },
+    {
+      account: "7140",
+      accountName: "Travel",
+      taxCode: "RC25",
+      taxType: "reverse",
+      taxRate: 0.25,
+      taxAmount: eur(625),
+      net: eur(2500),
+      gross: eur(2500),
+    },
   ]);
   // exclusive tax comes on top of the line amount
   const exclusive = realEntry();
@@ -138,8 +193,17 @@ test("forward compatibility: an item type, subtype or tax type Pleo adds later p
 });
 
 test("the chart as edited in the demo's settings is checked", () => {
-  assert.deepEqual(parseChart({ accounts: [{ code: "7140", name: " Travel " }], taxCodes: ["I25", "I25"] }), { ok: true, chart: { accounts: [{ code: "7140", name: "Travel" }], taxCodes: ["I25"] } });
-  for (const bad of [null, {}, { accounts: [{ code: "" }], taxCodes: [] }, { accounts: [], taxCodes: ["a b"] }, { accounts: [{ code: "x".repeat(41) }], taxCodes: [] }]) {
+  assert.deepEqual(parseChart({ accounts: [{ code: "7140", name: " Travel " }], taxCodes: ["I25", "I25"] }), {
+    ok: true,
+    chart: { accounts: [{ code: "7140", name: "Travel" }], taxCodes: ["I25"] },
+  });
+  for (const bad of [
+    null,
+    {},
+    { accounts: [{ code: "" }], taxCodes: [] },
+    { accounts: [], taxCodes: ["a b"] },
+    { accounts: [{ code: "x".repeat(41) }], taxCodes: [] },
+  ]) {
     assert.equal(parseChart(bad).ok, false, JSON.stringify(bad));
   }
 });
@@ -154,7 +218,12 @@ test("a partner ledger's answer is checked: one result per entry, missing ones f
   assert.deepEqual(results, [
     { accountingEntryId: "a", status: "successful", externalId: "X-1" },
     { accountingEntryId: "b", status: "failed", failureReason: "no account 7140", failureReasonType: "account_unknown" },
-    { accountingEntryId: "c", status: "failed", failureReason: "The ledger returned no usable result for this entry.", failureReasonType: "unexpected_failure" },
+    {
+      accountingEntryId: "c",
+      status: "failed",
+      failureReason: "The ledger returned no usable result for this entry.",
+      failureReasonType: "unexpected_failure",
+    },
   ]);
   assert.equal(normaliseLedgerResults(entries, null).length, 3);
 });
@@ -169,7 +238,15 @@ test("settings: poll every 15 minutes by default, fractions allowed", () => {
 test("the in-memory ledger (Node adapter) books once per entry and returns the first voucher again", async () => {
   const { memoryLedger } = await import("../../worker/export/ledger-memory.js");
   const ledger = memoryLedger();
-  const entry = (id, vendor) => ({ accountingEntryId: id, json: JSON.stringify({ accountingEntryId: id, bookkeeping: { method: "accounts_payable" }, vendor: vendor && { name: vendor }, amount: { inSupplierCurrency: { currency: "EUR", value: 100 } } }) });
+  const entry = (id, vendor) => ({
+    accountingEntryId: id,
+    json: JSON.stringify({
+      accountingEntryId: id,
+      bookkeeping: { method: "accounts_payable" },
+      vendor: vendor && { name: vendor },
+      amount: { inSupplierCurrency: { currency: "EUR", value: 100 } },
+    }),
+  });
   const first = await ledger.book([entry("a", "Staples"), entry("b", null)]);
   const again = await ledger.book([entry("a", "Staples")]);
   assert.deepEqual(first[0], { accountingEntryId: "a", status: "successful", externalId: "PLEO-000001" });

@@ -40,7 +40,14 @@ describe("Export tab in Chromium", { timeout: 180_000 }, () => {
       if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
     });
     context.on("weberror", (e) => problems.push(`page error: ${e.error().message}`));
-    context.on("response", async (r) => bodies.push(await r.body().then((b) => b.toString("latin1")).catch(() => "")));
+    context.on("response", async (r) =>
+      bodies.push(
+        await r
+          .body()
+          .then((b) => b.toString("latin1"))
+          .catch(() => ""),
+      ),
+    );
     const page = await context.newPage();
     await page.goto(`${stack.base}/`);
 
@@ -75,7 +82,10 @@ describe("Export tab in Chromium", { timeout: 180_000 }, () => {
     const atPleo = stack.standin.exportJob(jobId);
     const booked = atPleo.items.filter((i) => i.status === "successful").length;
     const counts = [...seen].map((text) => Number.parseInt(text, 10));
-    assert.ok(counts.some((n) => n < booked), `the page showed the run under way: ${[...seen].join(" | ")}`);
+    assert.ok(
+      counts.some((n) => n < booked),
+      `the page showed the run under way: ${[...seen].join(" | ")}`,
+    );
     assert.equal(await job.locator(".export-count-booked").textContent(), `${booked} booked`);
     assert.equal(await job.getAttribute("data-status"), atPleo.job.status);
 
@@ -89,8 +99,14 @@ describe("Export tab in Chromium", { timeout: 180_000 }, () => {
     const failedRow = page.locator('#export-entries tbody tr.export-entry[data-status="failed"]').first();
     assert.match(await failedRow.textContent(), /(account|tax_code|vendor)_unknown/);
     const amounts = await page.locator("#export-entries tbody tr.export-entry td.num").allTextContents();
-    assert.ok(amounts.every((a) => /\d/.test(a)), "every entry shows its amount");
-    assert.ok(amounts.some((a) => /\d[.,]\d{2}/.test(a)), "two-decimal currencies show two decimals");
+    assert.ok(
+      amounts.every((a) => /\d/.test(a)),
+      "every entry shows its amount",
+    );
+    assert.ok(
+      amounts.some((a) => /\d[.,]\d{2}/.test(a)),
+      "two-decimal currencies show two decimals",
+    );
     // Receipts (issue #18): booked entries link their PDF receipts from the demo ledger's R2 bucket.
     const receiptLinks = page.locator('#export-entries tbody tr.export-entry[data-status="successful"] a.receipt-link');
     assert.ok((await receiptLinks.count()) > 0, "booked entries show their receipts");

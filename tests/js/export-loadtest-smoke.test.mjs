@@ -17,7 +17,18 @@ test("export loadtest smoke with faults and two restarts: duplicates 0, lost 0, 
     maxBuffer: 16 * 1024 * 1024,
   });
   const r = JSON.parse(stdout.trim().split("\n").at(-1));
-  for (const key of ["companies", "jobs", "items", "exported", "failed_items", "duplicates", "lost", "requests_per_1000_items", "worker_restarts", "p50_job_ms"]) {
+  for (const key of [
+    "companies",
+    "jobs",
+    "items",
+    "exported",
+    "failed_items",
+    "duplicates",
+    "lost",
+    "requests_per_1000_items",
+    "worker_restarts",
+    "p50_job_ms",
+  ]) {
     assert.equal(typeof r[key], "number", `${key} is a number`);
   }
   assert.deepEqual([r.companies, r.jobs, r.items], [3, 3, 180]);

@@ -18,7 +18,11 @@ describe("export poll (workerd + stand-in, no webhooks)", { timeout: 180_000 }, 
     ({ subject } = await stack.connectedClient(3));
     token = await standinToken(stack, subject);
     const { data } = await standinApi(stack, token, "/v1/subscriptions?limit=100");
-    assert.deepEqual(data.map((s) => s.endpointUrl), [`http://127.0.0.1:9/webhooks/pleo/${encodeURIComponent(subject)}`], "PUBLIC_URL names the webhook endpoint");
+    assert.deepEqual(
+      data.map((s) => s.endpointUrl),
+      [`http://127.0.0.1:9/webhooks/pleo/${encodeURIComponent(subject)}`],
+      "PUBLIC_URL names the webhook endpoint",
+    );
   });
   after(() => stack?.close());
 
@@ -35,7 +39,9 @@ describe("export poll (workerd + stand-in, no webhooks)", { timeout: 180_000 }, 
     await stack.stopWorker();
     const { jobId, accountingEntryIds } = stack.standin.createExportJob({ company: subject, entries: 30 });
     await standinApi(stack, token, "/v3/export-job-events", { method: "POST", body: JSON.stringify({ event: "started", jobId }) });
-    const first = accountingEntryIds.slice(0, 10).map((accountingEntryId) => ({ accountingEntryId, status: "successful", externalId: `EARLIER-${accountingEntryId.slice(0, 6)}` }));
+    const first = accountingEntryIds
+      .slice(0, 10)
+      .map((accountingEntryId) => ({ accountingEntryId, status: "successful", externalId: `EARLIER-${accountingEntryId.slice(0, 6)}` }));
     await standinApi(stack, token, `/v3/export-jobs/${jobId}/items`, { method: "PUT", body: JSON.stringify(first) });
     await stack.startWorker();
     const view = await waitFor(() => jobFinished(stack, jobId), { timeoutMs: 60_000, what: "the poll to recover the job" });
@@ -46,7 +52,11 @@ describe("export poll (workerd + stand-in, no webhooks)", { timeout: 180_000 }, 
     }
     for (const id of accountingEntryIds.slice(10)) assert.equal(byId.get(id).reports, 1);
     const booked = await stack.ledger("SELECT count(*) AS n FROM ledger_entries WHERE job_id = ?1", jobId);
-    assert.equal(booked[0].n, view.items.filter((i) => i.status === "successful" && !i.externalId.startsWith("EARLIER-")).length, "skipped entries were not booked");
+    assert.equal(
+      booked[0].n,
+      view.items.filter((i) => i.status === "successful" && !i.externalId.startsWith("EARLIER-")).length,
+      "skipped entries were not booked",
+    );
   });
 
   test("every request sent to the stand-in and every answer matched Pleo's published documents", () => {

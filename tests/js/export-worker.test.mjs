@@ -90,7 +90,10 @@ describe("export runner (workerd + stand-in)", { timeout: 240_000 }, () => {
     assert.equal(csv.status, 200);
     assert.match(csv.headers.get("content-type"), /^text\/csv/);
     const lines = (await csv.text()).trimEnd().split("\r\n");
-    assert.equal(lines[0], "accountingEntryId,date,type,supplier,currency,amount,walletCurrency,walletAmount,status,externalId,externalUrl,failureReasonType,failureReason,voucher,bookkeeping,vendor,line,account,taxCode,taxType,taxRate,taxAmount,net,gross");
+    assert.equal(
+      lines[0],
+      "accountingEntryId,date,type,supplier,currency,amount,walletCurrency,walletAmount,status,externalId,externalUrl,failureReasonType,failureReason,voucher,bookkeeping,vendor,line,account,taxCode,taxType,taxRate,taxAmount,net,gross",
+    );
     assert.equal(lines.length, 1 + detail.body.items.reduce((n, i) => n + i.lines.length, 0), "one row per entry line");
     const byId = new Map(detail.body.items.map((i) => [i.accountingEntryId, i]));
     for (const line of lines.slice(1, 40)) {
@@ -108,7 +111,11 @@ describe("export runner (workerd + stand-in)", { timeout: 240_000 }, () => {
   test("the export routes need a session holding the company", async () => {
     const stranger = new WorkerClient(stack.base);
     assert.equal((await stranger.json("/export/jobs")).status, 401);
-    assert.equal((await client.json("/export/jobs", { headers: { "X-Pleo-Company": "urn:pleo:company:c41f9e03-5d7a-4b8e-8c2d-1a6f4e0b9d33" } })).status, 403);
+    assert.equal(
+      (await client.json("/export/jobs", { headers: { "X-Pleo-Company": "urn:pleo:company:c41f9e03-5d7a-4b8e-8c2d-1a6f4e0b9d33" } }))
+        .status,
+      403,
+    );
     assert.equal((await client.json("/export/run", { method: "POST" })).status, 403, "POST without the CSRF header");
     assert.equal((await client.json("/export/jobs/not-a-job")).status, 404);
   });
@@ -158,7 +165,11 @@ describe("export runner (workerd + stand-in)", { timeout: 240_000 }, () => {
     assert.ok(!read.body.accounts.some((a) => a.code === "7330"), "the defaults lack the mileage account");
     assert.ok(read.body.taxCodes.includes("I25"));
     const put = (body, headers = { "X-Requested-With": "test" }) =>
-      client.json("/export/ledger/chart", { method: "PUT", headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
+      client.json("/export/ledger/chart", {
+        method: "PUT",
+        headers: { "Content-Type": "application/json", ...headers },
+        body: JSON.stringify(body),
+      });
     assert.equal((await put(read.body, {})).status, 403, "PUT needs the CSRF header");
     assert.equal((await put({ accounts: [{ code: "bad code" }], taxCodes: [] })).status, 400);
     assert.equal((await new WorkerClient(stack.base).json("/export/ledger/chart")).status, 401);

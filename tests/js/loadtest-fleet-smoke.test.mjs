@@ -19,12 +19,24 @@ test("loadtest --fleet: N companies connected, N directory rows, N keep-alive al
     timeout: 300_000,
   });
   const r = JSON.parse(out.trim().split("\n").at(-1));
-  assert.deepEqual(Object.keys(r), ["companies", "connect_per_s", "ops_list_p50_ms", "ops_list_p99_ms", "ops_page_size", "directory_rows", "keepalive_alarms", "worker_rss_mb"]);
+  assert.deepEqual(Object.keys(r), [
+    "companies",
+    "connect_per_s",
+    "ops_list_p50_ms",
+    "ops_list_p99_ms",
+    "ops_page_size",
+    "directory_rows",
+    "keepalive_alarms",
+    "worker_rss_mb",
+  ]);
   assert.equal(r.companies, 30);
   assert.equal(r.directory_rows, 30);
   assert.equal(r.keepalive_alarms, 30);
   assert.equal(r.ops_page_size, 100);
-  assert.ok(r.connect_per_s > 0 && r.ops_list_p50_ms > 0 && r.ops_list_p99_ms >= r.ops_list_p50_ms && r.worker_rss_mb > 0, JSON.stringify(r));
+  assert.ok(
+    r.connect_per_s > 0 && r.ops_list_p50_ms > 0 && r.ops_list_p99_ms >= r.ops_list_p50_ms && r.worker_rss_mb > 0,
+    JSON.stringify(r),
+  );
 });
 
 test("the stand-in's fleet fast path checks the request as its authorize endpoint would", async () => {
@@ -32,7 +44,11 @@ test("the stand-in's fleet fast path checks the request as its authorize endpoin
   const standin = await startStandin({ port: 0, apiPort: 0, redirectUris: [redirectUri], quiet: true });
   try {
     const post = async (route, body) => {
-      const response = await fetch(`${standin.info.adminUrl}${route}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+      const response = await fetch(`${standin.info.adminUrl}${route}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
       return { status: response.status, body: await response.json() };
     };
     const { body: added } = await post("/fleet/companies", { count: 2 });
@@ -40,7 +56,16 @@ test("the stand-in's fleet fast path checks the request as its authorize endpoin
     const company = added.companies[0].subject;
     const authorizeUrl = (over = {}) => {
       const url = new URL(standin.info.authorizationEndpoint);
-      const params = { client_id: standin.info.clientId, redirect_uri: redirectUri, response_type: "code", code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", code_challenge_method: "S256", state: "s1", scope: "companies:read", ...over };
+      const params = {
+        client_id: standin.info.clientId,
+        redirect_uri: redirectUri,
+        response_type: "code",
+        code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        code_challenge_method: "S256",
+        state: "s1",
+        scope: "companies:read",
+        ...over,
+      };
       for (const [k, v] of Object.entries(params)) if (v !== null) url.searchParams.set(k, v);
       return url.href;
     };
@@ -53,8 +78,16 @@ test("the stand-in's fleet fast path checks the request as its authorize endpoin
     // The code is oidc-provider's: redeemed at the real token endpoint with the RFC 7636 Appendix B verifier.
     const token = await fetch(standin.info.tokenEndpoint, {
       method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", Authorization: `Basic ${btoa(`${standin.info.clientId}:${standin.info.clientSecret}`)}` },
-      body: new URLSearchParams({ grant_type: "authorization_code", code: callback.searchParams.get("code"), redirect_uri: redirectUri, code_verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk" }),
+      headers: {
+        "Content-Type": "application/x-www-form-urlencoded",
+        Authorization: `Basic ${btoa(`${standin.info.clientId}:${standin.info.clientSecret}`)}`,
+      },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code: callback.searchParams.get("code"),
+        redirect_uri: redirectUri,
+        code_verifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+      }),
     });
     const tokens = await token.json();
     assert.equal(token.status, 200, JSON.stringify(tokens));

@@ -27,10 +27,25 @@ after(() => {
 describe("the packed tarball", () => {
   test("ships dist/ with the wasm, every entry and the types, and no sources", () => {
     const out = execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).split("\n").filter(Boolean);
-    for (const f of ["dist/pleo_oauth_bg.wasm", "dist/pleo_oauth.js", "dist/node.js", "dist/web.js", "dist/workerd.js", "dist/index.d.ts", "dist/web.d.ts", "dist/edge.d.ts", "README.md", "CHANGELOG.md", "package.json"]) {
+    for (const f of [
+      "dist/pleo_oauth_bg.wasm",
+      "dist/pleo_oauth.js",
+      "dist/node.js",
+      "dist/web.js",
+      "dist/workerd.js",
+      "dist/index.d.ts",
+      "dist/web.d.ts",
+      "dist/edge.d.ts",
+      "README.md",
+      "CHANGELOG.md",
+      "package.json",
+    ]) {
       assert.ok(out.includes(`package/${f}`), `${f} missing from the tarball`);
     }
-    assert.ok(!out.some((f) => f.startsWith("package/src/") || f.startsWith("package/dev/") || f.endsWith(".rs")), "sources leaked into the tarball");
+    assert.ok(
+      !out.some((f) => f.startsWith("package/src/") || f.startsWith("package/dev/") || f.endsWith(".rs")),
+      "sources leaked into the tarball",
+    );
   });
 
   test("the README's Node examples run against the installed package", () => {
@@ -45,7 +60,9 @@ describe("the packed tarball", () => {
   });
 
   test("every export named in index.d.ts (web.d.ts + edge.d.ts) exists at runtime in Node, and nothing else", async () => {
-    const dts = ["web.d.ts", "edge.d.ts"].map((f) => readFileSync(join(scratch, "app", "node_modules", "pleo-oauth", "dist", f), "utf8")).join("\n");
+    const dts = ["web.d.ts", "edge.d.ts"]
+      .map((f) => readFileSync(join(scratch, "app", "node_modules", "pleo-oauth", "dist", f), "utf8"))
+      .join("\n");
     const declared = [...dts.matchAll(/^export (?:declare )?(?:function|class|const) (\w+)/gm)].map((m) => m[1]).sort();
     const script = `import * as m from "pleo-oauth"; console.log(JSON.stringify(Object.keys(m).sort()))`;
     const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: join(scratch, "app"), encoding: "utf8" });
@@ -55,11 +72,24 @@ describe("the packed tarball", () => {
 
   test("the shipped index.d.ts type-checks a program using every export (tsc --strict)", () => {
     const app = join(scratch, "app");
-    writeFileSync(join(app, "tsconfig.json"), JSON.stringify({
-      compilerOptions: { strict: true, noEmit: true, target: "es2022", module: "nodenext", moduleResolution: "nodenext", lib: ["es2022", "dom"], types: [] },
-      files: ["usage.ts"],
-    }));
-    writeFileSync(join(app, "usage.ts"), `
+    writeFileSync(
+      join(app, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          target: "es2022",
+          module: "nodenext",
+          moduleResolution: "nodenext",
+          lib: ["es2022", "dom"],
+          types: [],
+        },
+        files: ["usage.ts"],
+      }),
+    );
+    writeFileSync(
+      join(app, "usage.ts"),
+      `
 import { init, generateCodeVerifier, codeChallengeS256, generateState, pleoProvider, needsRefresh,
   OAuthClient, OAuthError, type Provider, type PendingAuthorization, type TokenSet, type HttpRequest,
   type OAuthErrorCode, type CallbackResult } from "pleo-oauth";
@@ -101,7 +131,8 @@ async function main(): Promise<void> {
   void [challenge, state, iss, method, refresh, soon, p, wrong];
 }
 void main;
-`);
+`,
+    );
     const r = spawnSync(bin("tsc"), ["-p", join(app, "tsconfig.json")], { cwd: app, encoding: "utf8" });
     assert.equal(r.status, 0, `tsc failed:\n${r.stdout}${r.stderr}`);
   });
@@ -112,10 +143,19 @@ void main;
     const app = join(scratch, "app");
     writeFileSync(join(app, "worker.mjs"), code);
     const outdir = join(app, "worker-dist");
-    execFileSync(bin("esbuild"), [
-      "worker.mjs", "--bundle", "--format=esm", "--platform=neutral",
-      "--conditions=workerd,worker,browser", "--loader:.wasm=copy", `--outdir=${outdir}`,
-    ], { cwd: app, stdio: "pipe" });
+    execFileSync(
+      bin("esbuild"),
+      [
+        "worker.mjs",
+        "--bundle",
+        "--format=esm",
+        "--platform=neutral",
+        "--conditions=workerd,worker,browser",
+        "--loader:.wasm=copy",
+        `--outdir=${outdir}`,
+      ],
+      { cwd: app, stdio: "pipe" },
+    );
     const { Miniflare } = await import("miniflare");
     const mf = new Miniflare({
       modules: true,
@@ -165,7 +205,9 @@ describe("in a browser", () => {
     const dist = join(scratch, "app", "node_modules", "pleo-oauth", "dist");
     mkdirSync(join(site, "pkg"));
     for (const f of readdirSync(dist)) copyFileSync(join(dist, f), join(site, "pkg", f));
-    writeFileSync(join(site, "index.html"), `<!doctype html><meta charset="utf-8"><title>vectors</title>
+    writeFileSync(
+      join(site, "index.html"),
+      `<!doctype html><meta charset="utf-8"><title>vectors</title>
 <script type="module">
   import * as api from "./pkg/web.js";
   import { VECTOR_FILES, runVectors } from "./vectors-harness.mjs";
@@ -174,7 +216,8 @@ describe("in a browser", () => {
   const files = {};
   for (const f of VECTOR_FILES) files[f] = await (await fetch("./vectors/" + f)).json();
   window.result = runVectors(api, files);
-</script>`);
+</script>`,
+    );
     const server = await startStaticServer(site);
     try {
       const page = await browser.newPage();
@@ -193,8 +236,13 @@ describe("in a browser", () => {
     const app = join(scratch, "app");
     const vite = join(scratch, "vite-app");
     mkdirSync(join(vite, "src"), { recursive: true });
-    writeFileSync(join(vite, "index.html"), `<!doctype html><meta charset="utf-8"><title>vite</title><pre id="out"></pre><script type="module" src="/src/main.js"></script>`);
-    writeFileSync(join(vite, "src", "main.js"), `
+    writeFileSync(
+      join(vite, "index.html"),
+      `<!doctype html><meta charset="utf-8"><title>vite</title><pre id="out"></pre><script type="module" src="/src/main.js"></script>`,
+    );
+    writeFileSync(
+      join(vite, "src", "main.js"),
+      `
 import { init, OAuthClient, codeChallengeS256 } from "pleo-oauth";
 await init();
 const client = new OAuthClient({ provider: "staging", clientId: "vite-app", redirectUri: "https://partner.example/cb" });
@@ -203,7 +251,8 @@ let code = "none";
 try { codeChallengeS256("short"); } catch (e) { code = e.name + ":" + e.code; }
 document.getElementById("out").textContent = JSON.stringify({
   challenge: codeChallengeS256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), url, code });
-`);
+`,
+    );
     // The scratch app's node_modules has the installed tarball.
     writeFileSync(join(vite, "package.json"), JSON.stringify({ name: "vite-app", private: true, type: "module" }));
     execFileSync("ln", ["-s", join(app, "node_modules"), join(vite, "node_modules")]);
@@ -211,7 +260,10 @@ document.getElementById("out").textContent = JSON.stringify({
     const r = spawnSync(bin("vite"), ["build"], { cwd: vite, encoding: "utf8" });
     assert.equal(r.status, 0, `vite build failed:\n${r.stdout}\n${r.stderr}`);
     const assets = readdirSync(join(vite, "dist", "assets"));
-    assert.ok(assets.some((f) => f.endsWith(".wasm")), `vite did not emit the wasm: ${assets}`);
+    assert.ok(
+      assets.some((f) => f.endsWith(".wasm")),
+      `vite did not emit the wasm: ${assets}`,
+    );
     const server = await startStaticServer(join(vite, "dist"));
     try {
       const page = await browser.newPage();

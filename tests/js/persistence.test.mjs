@@ -129,12 +129,18 @@ describe("npm start keeps connections across restarts", { timeout: 600_000, skip
     assert.ok(typeof demo.ops.token === "string" && demo.ops.token.length >= 16);
     const opsList = await fetch(new URL("/ops/api/companies", demo.url), { headers: { Authorization: `Bearer ${demo.ops.token}` } });
     assert.equal(opsList.status, 200);
-    assert.ok((await opsList.json()).companies.some((c) => c.status === "active"), "the connected company is listed");
+    assert.ok(
+      (await opsList.json()).companies.some((c) => c.status === "active"),
+      "the connected company is listed",
+    );
     const opsWrong = await fetch(new URL("/ops/api/companies", demo.url), { headers: { Authorization: `Bearer ${demo.ops.token}x` } });
     assert.equal(opsWrong.status, 401);
     assert.equal((await fetch(demo.ops.url)).status, 200, "the operator page");
     assert.ok(existsSync(path.join(dataDir, "worker")), "the worker's Durable Objects persist under the data dir");
-    assert.ok((await readdir(path.join(dataDir, "standin")).catch(() => [])).length > 0, "the stand-in persists under the data dir (STANDIN_DATA_DIR)");
+    assert.ok(
+      (await readdir(path.join(dataDir, "standin")).catch(() => [])).length > 0,
+      "the stand-in persists under the data dir (STANDIN_DATA_DIR)",
+    );
 
     const stopped = await demo.terminate();
     // 0 from our own handler, or 143 (128 + SIGTERM) from miniflare's exit hook.
@@ -175,7 +181,9 @@ describe("npm start keeps connections across restarts", { timeout: 600_000, skip
       const session = (await browser.json("/auth/session")).body;
       const connection = session.connections[0];
       assert.ok(connection, "the connection record survived the kill");
-      t.diagnostic(`round ${round}: after the kill, refresh → ${refresh.status}, status ${connection.status}; history: ${connection.history.map((h) => h.event).join(" · ")}`);
+      t.diagnostic(
+        `round ${round}: after the kill, refresh → ${refresh.status}, status ${connection.status}; history: ${connection.history.map((h) => h.event).join(" · ")}`,
+      );
       if (refresh.status === 200) {
         assert.equal(connection.status, "active");
         assert.equal((await browser.api("/v1/introspect")).status, 200, "the stored token works");
@@ -195,10 +203,13 @@ describe("npm start keeps connections across restarts", { timeout: 600_000, skip
 async function workerdChildren() {
   const { execFileSync } = await import("node:child_process");
   const table = execFileSync("ps", ["-eo", "pid=,ppid=,comm="], { encoding: "utf8" });
-  const rows = table.trim().split("\n").map((line) => line.trim().split(/\s+/));
+  const rows = table
+    .trim()
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/));
   const mine = new Set([String(process.pid)]);
   // Walk down from this process: workerd may sit under a helper process.
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const [pid, ppid] of rows) if (mine.has(ppid) && !mine.has(pid)) (mine.add(pid), (changed = true));
   }
@@ -224,14 +235,22 @@ describe("a kill of the worker alone while Pleo rotates the refresh token", { ti
       for await (const chunk of req) chunks.push(chunk);
       const headers = {};
       for (const name of ["authorization", "content-type", "accept"]) if (req.headers[name]) headers[name] = req.headers[name];
-      const upstream = await fetch(new URL(req.url, standin.info.issuer), { method: req.method, headers, body: Buffer.concat(chunks), redirect: "manual" });
+      const upstream = await fetch(new URL(req.url, standin.info.issuer), {
+        method: req.method,
+        headers,
+        body: Buffer.concat(chunks),
+        redirect: "manual",
+      });
       const body = await upstream.text();
       if (hold.ms) await sleep(hold.ms);
       res.writeHead(upstream.status, { "content-type": upstream.headers.get("content-type") ?? "application/json" });
       res.end(body);
     });
     await new Promise((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-    const info = { ...standin.info, tokenEndpoint: `http://127.0.0.1:${proxy.address().port}${new URL(standin.info.tokenEndpoint).pathname}` };
+    const info = {
+      ...standin.info,
+      tokenEndpoint: `http://127.0.0.1:${proxy.address().port}${new URL(standin.info.tokenEndpoint).pathname}`,
+    };
     const env = localWorkerEnv(info, { redirectUri: `${base}/auth/callback`, timeoutMs: 5000 });
     let worker = await startWorkerd({ env, port, persistDir });
     try {
@@ -255,10 +274,15 @@ describe("a kill of the worker alone while Pleo rotates the refresh token", { ti
       worker = await startWorkerd({ env, port, persistDir, build: false });
       const before = (await browser.json("/auth/session")).body.connections[0];
       assert.equal(before.status, "active", "the record survived");
-      assert.ok(before.history.some((h) => /interrupted/.test(h.event)), `the interrupted refresh is on record: ${JSON.stringify(before.history)}`);
+      assert.ok(
+        before.history.some((h) => /interrupted/.test(h.event)),
+        `the interrupted refresh is on record: ${JSON.stringify(before.history)}`,
+      );
       const refresh = await browser.post("/auth/refresh");
       const after = (await browser.json("/auth/session")).body.connections[0];
-      t.diagnostic(`after the restart: refresh → ${refresh.status} ${refresh.body?.error ?? ""}; status ${after.status}; grantsRevoked ${standin.stats().grantsRevoked}`);
+      t.diagnostic(
+        `after the restart: refresh → ${refresh.status} ${refresh.body?.error ?? ""}; status ${after.status}; grantsRevoked ${standin.stats().grantsRevoked}`,
+      );
       assert.equal(refresh.status, 401, refresh.text);
       assert.equal(refresh.body.error, "connection_expired");
       assert.equal(after.status, "needs_reconnect", "not a silent loss: the page shows Reconnect");

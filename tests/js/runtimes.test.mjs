@@ -38,7 +38,12 @@ describe("the README's examples from the packed tarball", () => {
         const file = join(app, `readme-example-${name}-${i}.mjs`);
         // A marker line proves the example ran to its end in that runtime.
         writeFileSync(file, `${code}\nconsole.log("EXAMPLE_DONE");\n`);
-        const r = spawnSync(runtime.bin, runtime.args(file), { cwd: app, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: 60_000 });
+        const r = spawnSync(runtime.bin, runtime.args(file), {
+          cwd: app,
+          encoding: "utf8",
+          env: { ...process.env, NO_COLOR: "1" },
+          timeout: 60_000,
+        });
         assert.equal(r.status, 0, `README example ${i} failed under ${name} ${version.stdout.trim()}:\n${r.stderr}`);
         assert.match(r.stdout, /EXAMPLE_DONE/);
       });

@@ -2,18 +2,18 @@
 // revokes every grant of that company (as a Pleo admin removing the
 // integration would), so the next refresh gets invalid_grant, while other
 // companies' grants keep working.
-import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
 
-import * as pleo from 'pleo-oauth';
+import * as pleo from "pleo-oauth";
 
-import { completeAuthorization, CookieJar, startStandin } from '../../dev/standin/index.mjs';
+import { completeAuthorization, CookieJar, startStandin } from "../../dev/standin/index.mjs";
 
 const { OAuthClient } = pleo;
-if (typeof pleo.init === 'function') await pleo.init();
+if (typeof pleo.init === "function") await pleo.init();
 
 let standin;
 let info;
@@ -39,13 +39,16 @@ function clientOptionsOf(at) {
     clientId: at.clientId,
     clientSecret: at.clientSecret,
     redirectUri: at.redirectUris[0],
-    scopes: ['users:read', 'companies:read'],
+    scopes: ["users:read", "companies:read"],
   };
 }
 
 async function send(req) {
   const res = await fetch(req.url, {
-    method: req.method, headers: req.headers, body: req.body, redirect: 'manual',
+    method: req.method,
+    headers: req.headers,
+    body: req.body,
+    redirect: "manual",
   });
   return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
 }
@@ -58,9 +61,9 @@ async function connect(company, oauth = client) {
   return c.parseTokenResponse(await send(c.tokenRequest(code, pending)));
 }
 
-const revoke = (subject, at = info) => fetch(`${at.adminUrl}/companies/${encodeURIComponent(subject)}/revoke`, { method: 'POST' });
+const revoke = (subject, at = info) => fetch(`${at.adminUrl}/companies/${encodeURIComponent(subject)}/revoke`, { method: "POST" });
 
-test('revoke: every grant of the company goes, the next refresh gets invalid_grant, other companies keep theirs', async () => {
+test("revoke: every grant of the company goes, the next refresh gets invalid_grant, other companies keep theirs", async () => {
   const target = info.companies[0].subject;
   const other = info.companies[1].subject;
   const first = await connect(target);
@@ -74,7 +77,7 @@ test('revoke: every grant of the company goes, the next refresh gets invalid_gra
   for (const tokens of [first, second]) {
     const answer = await send(client.refreshRequest(tokens.refreshToken));
     assert.equal(answer.status, 400);
-    assert.equal(JSON.parse(answer.body).error, 'invalid_grant');
+    assert.equal(JSON.parse(answer.body).error, "invalid_grant");
   }
   const kept = await send(client.refreshRequest(bystander.refreshToken));
   assert.equal(kept.status, 200);
@@ -83,14 +86,14 @@ test('revoke: every grant of the company goes, the next refresh gets invalid_gra
   assert.deepEqual(await (await revoke(target)).json(), { revoked: 0 });
 });
 
-test('revoke: a subject that is not valid percent-encoding is a 400, not a crash', async () => {
-  const res = await fetch(`${info.adminUrl}/companies/urn%ZZ/revoke`, { method: 'POST' });
+test("revoke: a subject that is not valid percent-encoding is a 400, not a crash", async () => {
+  const res = await fetch(`${info.adminUrl}/companies/urn%ZZ/revoke`, { method: "POST" });
   assert.equal(res.status, 400);
-  assert.equal((await res.json()).error, 'invalid_request');
+  assert.equal((await res.json()).error, "invalid_request");
 });
 
-test('revoke: the revocation is journalled, so a restarted stand-in still refuses the refresh', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'standin-revoke-'));
+test("revoke: the revocation is journalled, so a restarted stand-in still refuses the refresh", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "standin-revoke-"));
   let durable = await startStandin({ dataDir });
   try {
     const oauth = new OAuthClient(clientOptionsOf(durable.info));
@@ -103,7 +106,7 @@ test('revoke: the revocation is journalled, so a restarted stand-in still refuse
     durable = await startStandin({ dataDir, ...ports });
     const answer = await send(oauth.refreshRequest(tokens.refreshToken));
     assert.equal(answer.status, 400);
-    assert.equal(JSON.parse(answer.body).error, 'invalid_grant');
+    assert.equal(JSON.parse(answer.body).error, "invalid_grant");
   } finally {
     await durable.close();
     rmSync(dataDir, { recursive: true, force: true });

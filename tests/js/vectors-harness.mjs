@@ -3,14 +3,7 @@
 // and by tests/js/browser.test.mjs in headless Chromium. The native Rust
 // harness (tests/vectors.rs) reads the same files with the same expectations.
 
-export const VECTOR_FILES = [
-  "pkce.json",
-  "config.json",
-  "authorize.json",
-  "callback.json",
-  "token_request.json",
-  "token_response.json",
-];
+export const VECTOR_FILES = ["pkce.json", "config.json", "authorize.json", "callback.json", "token_request.json", "token_response.json"];
 
 const clone = (v) => JSON.parse(JSON.stringify(v));
 
@@ -32,8 +25,7 @@ function pendingFor(api, client, c) {
   return pending;
 }
 
-const swapCase = (s) =>
-  [...s].map((ch) => (ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase())).join("");
+const swapCase = (s) => [...s].map((ch) => (ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase())).join("");
 
 function responseBody(r) {
   if ("body" in r) return r.body;
@@ -47,11 +39,7 @@ function run(api, file, c) {
     case "client": {
       // The client auth method shows in the requests it builds.
       const req = client.refreshRequest("rt");
-      const auth = req.headers.authorization
-        ? "client_secret_basic"
-        : req.body.includes("client_secret=")
-          ? "client_secret_post"
-          : "none";
+      const auth = req.headers.authorization ? "client_secret_basic" : req.body.includes("client_secret=") ? "client_secret_post" : "none";
       return { clientAuth: auth };
     }
     case "authorize":
@@ -100,7 +88,11 @@ function deepEqual(a, b) {
 function sortKeys(v) {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v && typeof v === "object") {
-    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])]));
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys(v[k])]),
+    );
   }
   return v;
 }

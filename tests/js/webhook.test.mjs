@@ -14,7 +14,11 @@ const vectors = JSON.parse(readFileSync(new URL("../vectors/webhook.json", impor
 const secret = "whsec_" + randomBytes(32).toString("base64");
 const id = "msg_2Qv3kTz8Wn4XbJrA9sLdF0pHcY1";
 // Pleo's delivery body: {data, eventId, eventType}.
-const body = JSON.stringify({ data: { id: "job-1", status: "pending", numberOfItems: 3, note: "Café ✓ 😀" }, eventId: "a257a31e-e8a6-4c36-a98d-451250e5b5c4", eventType: "v1.export-job.created" });
+const body = JSON.stringify({
+  data: { id: "job-1", status: "pending", numberOfItems: 3, note: "Café ✓ 😀" },
+  eventId: "a257a31e-e8a6-4c36-a98d-451250e5b5c4",
+  eventType: "v1.export-job.created",
+});
 
 /** Signs with node:crypto, independently of both libraries. */
 function sign(key, msgId, ts, raw) {
@@ -63,7 +67,12 @@ test("the shared vectors (published Standard Webhooks vectors included) give the
   }
   assert.ok(count >= 30, `${count} vectors`);
   for (const p of vectors.published) {
-    const r = verifyWebhook({ headers: headersFor(p.timestamp, p.signature, p.id), body: p.body, secret: p.secret, now: p.timestamp * 1000 });
+    const r = verifyWebhook({
+      headers: headersFor(p.timestamp, p.signature, p.id),
+      body: p.body,
+      secret: p.secret,
+      now: p.timestamp * 1000,
+    });
     assert.equal(r.id, p.id, p.name);
   }
 });
@@ -105,17 +114,29 @@ test("tampering, wrong secrets, stale or future timestamps and malformed headers
     ["tampered id", { headers: headersFor(ts, good, id + "1") }, "webhook_signature_mismatch"],
     ["tampered timestamp", { headers: headersFor(ts - 1, good) }, "webhook_signature_mismatch"],
     ["tampered signature", { headers: headersFor(ts, good.slice(0, -5) + "AAAA=") }, "webhook_signature_mismatch"],
-    ["wrong secret", { headers: headersFor(ts, good), secret: "whsec_" + randomBytes(32).toString("base64") }, "webhook_signature_mismatch"],
+    [
+      "wrong secret",
+      { headers: headersFor(ts, good), secret: "whsec_" + randomBytes(32).toString("base64") },
+      "webhook_signature_mismatch",
+    ],
     ["stale", { headers: headersFor(ts - 400, sign(secret, id, ts - 400, body)) }, "webhook_timestamp_out_of_range"],
     ["future", { headers: headersFor(ts + 400, sign(secret, id, ts + 400, body)) }, "webhook_timestamp_out_of_range"],
     ["several, one valid", { headers: headersFor(ts, `v1,${randomBytes(32).toString("base64")} v2,abc ${good}`) }, "ok"],
-    ["only other versions", { headers: headersFor(ts, good.replace("v1,", "v2,") + " " + good.replace("v1,", "v1b,")) }, "webhook_signature_mismatch"],
+    [
+      "only other versions",
+      { headers: headersFor(ts, good.replace("v1,", "v2,") + " " + good.replace("v1,", "v1b,")) },
+      "webhook_signature_mismatch",
+    ],
     ["no signature header", { headers: { "webhook-id": id, "webhook-timestamp": String(ts) } }, "invalid_webhook"],
     ["no id", { headers: { "webhook-timestamp": String(ts), "webhook-signature": good } }, "invalid_webhook"],
     ["non-numeric timestamp", { headers: headersFor("soon", good) }, "invalid_webhook"],
     ["signature without version", { headers: headersFor(ts, good.slice(3)) }, "invalid_webhook"],
     ["header given twice with different values", { headers: { ...headersFor(ts, good), "Webhook-Id": "other" } }, "invalid_webhook"],
-    ["array header value (Node IncomingHttpHeaders)", { headers: { ...headersFor(ts, good), "webhook-signature": [good] } }, "invalid_webhook"],
+    [
+      "array header value (Node IncomingHttpHeaders)",
+      { headers: { ...headersFor(ts, good), "webhook-signature": [good] } },
+      "invalid_webhook",
+    ],
     ["lone surrogate in the body", { headers: headersFor(ts, good), body: body + "\ud800" }, "invalid_webhook"],
     ["bad secret", { headers: headersFor(ts, good), secret: "whsec_%%%" }, "invalid_webhook"],
     ["body of the wrong type", { headers: headersFor(ts, good), body: { already: "parsed" } }, "invalid_input"],
@@ -124,10 +145,17 @@ test("tampering, wrong secrets, stale or future timestamps and malformed headers
   ];
   for (const [name, override, expected] of cases) {
     const input = { headers: headersFor(ts, good), body, secret, now, ...override };
-    assert.equal(codeOf(() => verifyWebhook(input)), expected, name);
+    assert.equal(
+      codeOf(() => verifyWebhook(input)),
+      expected,
+      name,
+    );
     stillWorks();
   }
-  assert.equal(codeOf(() => verifyWebhook(null)), "invalid_input");
+  assert.equal(
+    codeOf(() => verifyWebhook(null)),
+    "invalid_input",
+  );
   stillWorks();
 });
 
@@ -179,13 +207,15 @@ export default { async fetch(request, env) {
       platform: "neutral",
       conditions: ["workerd", "worker", "browser"],
       logLevel: "silent",
-      plugins: [{
-        name: "self",
-        setup(b) {
-          b.onResolve({ filter: /^pleo-oauth$/ }, () => ({ path: join(root, "dist", "workerd.js") }));
-          b.onResolve({ filter: /\.wasm$/ }, (a) => ({ path: "./" + a.path.split("/").pop(), external: true }));
+      plugins: [
+        {
+          name: "self",
+          setup(b) {
+            b.onResolve({ filter: /^pleo-oauth$/ }, () => ({ path: join(root, "dist", "workerd.js") }));
+            b.onResolve({ filter: /\.wasm$/ }, (a) => ({ path: "./" + a.path.split("/").pop(), external: true }));
+          },
         },
-      }],
+      ],
     });
     copyFileSync(join(root, "dist", "edge_pleo_oauth_bg.wasm"), join(outdir, "edge_pleo_oauth_bg.wasm"));
     const { Miniflare } = await import("miniflare");
@@ -193,19 +223,30 @@ export default { async fetch(request, env) {
       modules: true,
       scriptPath: join(outdir, "worker.js"),
       modulesRoot: outdir,
-      modulesRules: [{ type: "ESModule", include: ["**/*.js"] }, { type: "CompiledWasm", include: ["**/*.wasm"] }],
+      modulesRules: [
+        { type: "ESModule", include: ["**/*.js"] },
+        { type: "CompiledWasm", include: ["**/*.wasm"] },
+      ],
       compatibilityDate: "2026-04-01",
       bindings: { SECRET: secret },
     });
     try {
       const wh = new Webhook(secret);
-      const raw = JSON.stringify({ data: { id: "job-7" }, eventId: "a257a31e-e8a6-4c36-a98d-451250e5b5c4", eventType: "v1.export-job.created" });
+      const raw = JSON.stringify({
+        data: { id: "job-7" },
+        eventId: "a257a31e-e8a6-4c36-a98d-451250e5b5c4",
+        eventType: "v1.export-job.created",
+      });
       for (let i = 0; i < 3; i++) {
         const msgId = `msg_w${i}`;
         const date = new Date();
         const headers = headersFor(Math.floor(date.getTime() / 1000), wh.sign(msgId, date, raw), msgId);
         const ok = await mf.dispatchFetch("http://localhost/", { method: "POST", headers, body: raw });
-        assert.deepEqual(await ok.json(), { id: msgId, type: "v1.export-job.created", next: "https://external.pleo.io/v3/export-job-events" });
+        assert.deepEqual(await ok.json(), {
+          id: msgId,
+          type: "v1.export-job.created",
+          next: "https://external.pleo.io/v3/export-job-events",
+        });
         const bad = await mf.dispatchFetch("http://localhost/", { method: "POST", headers, body: raw + " " });
         assert.deepEqual(await bad.json(), { code: "webhook_signature_mismatch", name: "OAuthError" });
       }

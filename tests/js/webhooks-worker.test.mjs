@@ -16,7 +16,8 @@ describe("webhooks at the worker (workerd + stand-in)", { timeout: 180_000 }, ()
   let token; // the stand-in's own token for the company (not the worker's)
   let endpointUrl;
 
-  const subscriptions = async () => (await standinApi(stack, token, "/v1/subscriptions?limit=100")).data.filter((s) => s.endpointUrl === endpointUrl);
+  const subscriptions = async () =>
+    (await standinApi(stack, token, "/v1/subscriptions?limit=100")).data.filter((s) => s.endpointUrl === endpointUrl);
 
   before(async () => {
     stack = await startExportStack();
@@ -34,7 +35,8 @@ describe("webhooks at the worker (workerd + stand-in)", { timeout: 180_000 }, ()
   }
 
   // Pleo's delivery shape: {data, eventId, eventType} (docs/PLEO-API.md).
-  const eventBody = (jobId) => JSON.stringify({ data: { id: jobId, status: "pending" }, eventId: randomUUID(), eventType: "v1.export-job.created" });
+  const eventBody = (jobId) =>
+    JSON.stringify({ data: { id: jobId, status: "pending" }, eventId: randomUUID(), eventType: "v1.export-job.created" });
 
   test("connecting made one ACTIVE subscription to the worker's URL for the company", async () => {
     const ours = await subscriptions();
@@ -46,7 +48,10 @@ describe("webhooks at the worker (workerd + stand-in)", { timeout: 180_000 }, ()
   test("forged, tampered, stale and replayed deliveries change nothing and start no run; a valid one three times at once starts one run", async () => {
     // Silence the stand-in's own delivery so only our hand-made ones arrive.
     const [sub] = await subscriptions();
-    await standinApi(stack, token, `/v1/subscriptions/${sub.id}`, { method: "PUT", body: JSON.stringify({ endpointUrl: sub.endpointUrl, eventTypes: sub.eventTypes, status: "INACTIVE" }) });
+    await standinApi(stack, token, `/v1/subscriptions/${sub.id}`, {
+      method: "PUT",
+      body: JSON.stringify({ endpointUrl: sub.endpointUrl, eventTypes: sub.eventTypes, status: "INACTIVE" }),
+    });
     const secret = (await standinApi(stack, token, `/v1/subscriptions/${sub.id}/secret`)).data.secretKey;
     const { jobId } = stack.standin.createExportJob({ company: subject, entries: 30 });
     const body = eventBody(jobId);
@@ -57,7 +62,12 @@ describe("webhooks at the worker (workerd + stand-in)", { timeout: 180_000 }, ()
     assert.equal(forged.status, 401, "signed with another secret");
     const id = `msg_${randomUUID()}`;
     const ts = Math.floor(Date.now() / 1000);
-    const tampered = await deliver({ id, timestamp: ts, body: body.replace("pending", "completed"), signature: sign(secret, id, ts, body) });
+    const tampered = await deliver({
+      id,
+      timestamp: ts,
+      body: body.replace("pending", "completed"),
+      signature: sign(secret, id, ts, body),
+    });
     assert.equal(tampered.status, 401, "body changed after signing");
     const stale = await deliver({ body, secret, timestamp: Math.floor(Date.now() / 1000) - 600 });
     assert.equal(stale.status, 401, "timestamp 10 minutes old");
@@ -65,7 +75,11 @@ describe("webhooks at the worker (workerd + stand-in)", { timeout: 180_000 }, ()
     assert.equal(future.status, 401, "timestamp 10 minutes ahead");
     const noSignature = await fetch(endpointUrl, { method: "POST", headers: { "content-type": "application/json" }, body });
     assert.equal(noSignature.status, 401, "no Standard Webhooks headers");
-    const unknown = await deliver({ body, secret, to: `${stack.base}/webhooks/pleo/${encodeURIComponent("urn:pleo:company:00000000-0000-4000-8000-000000000000")}` });
+    const unknown = await deliver({
+      body,
+      secret,
+      to: `${stack.base}/webhooks/pleo/${encodeURIComponent("urn:pleo:company:00000000-0000-4000-8000-000000000000")}`,
+    });
     assert.equal(unknown.status, 410, "a company that is not connected");
 
     await sleep(1500);
@@ -78,7 +92,10 @@ describe("webhooks at the worker (workerd + stand-in)", { timeout: 180_000 }, ()
     const validTs = Math.floor(Date.now() / 1000);
     const signature = sign(secret, validId, validTs, body);
     const answers = await Promise.all([1, 2, 3].map(() => deliver({ id: validId, timestamp: validTs, body, signature })));
-    assert.deepEqual(answers.map((r) => r.status), [200, 200, 200]);
+    assert.deepEqual(
+      answers.map((r) => r.status),
+      [200, 200, 200],
+    );
     const kinds = await Promise.all(answers.map((r) => r.json()));
     assert.equal(kinds.filter((k) => k.duplicate).length, 2, "two of them were recognised as repeats");
 

@@ -23,21 +23,21 @@ const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-ne
 
 /** fetch from the page, same-origin, with the CSRF header. */
 const call = (page, path, { method = "GET", body, company } = {}) =>
-      page.evaluate(
-        async ({ path, method, body, company }) => {
-          const headers = { "X-Requested-With": "fetch" };
-          if (body !== undefined) headers["Content-Type"] = "application/json";
-          if (company) headers["X-Pleo-Company"] = company;
-          const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-          const text = await r.text();
-          let json = null;
-          try {
-            json = JSON.parse(text);
-          } catch {}
-          return { status: r.status, json };
-        },
-        { path, method, body, company },
-      );
+  page.evaluate(
+    async ({ path, method, body, company }) => {
+      const headers = { "X-Requested-With": "fetch" };
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+      if (company) headers["X-Pleo-Company"] = company;
+      const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await r.text();
+      let json = null;
+      try {
+        json = JSON.parse(text);
+      } catch {}
+      return { status: r.status, json };
+    },
+    { path, method, body, company },
+  );
 
 const signIn = (page, user, account) => call(page, "/demo/sign-in", { method: "POST", body: { user, account } });
 
@@ -86,7 +86,10 @@ for (const runtime of ["node", "workerd"]) {
         const session = await call(page, "/auth/session");
         assert.equal(session.status, 200);
         assert.equal(session.json.account, "acme");
-        assert.deepEqual(session.json.connections.map((c) => c.subject), [subject]);
+        assert.deepEqual(
+          session.json.connections.map((c) => c.subject),
+          [subject],
+        );
         const api = await call(page, "/api/v1/companies");
         assert.equal(api.status, 200, JSON.stringify(api.json));
         const named = await call(page, "/api/v1/companies", { company: subject });
@@ -137,7 +140,10 @@ for (const runtime of ["node", "workerd"]) {
       await consent(page, 1);
       const session = await call(page, "/auth/session");
       assert.equal(session.json.account, undefined);
-      assert.deepEqual(session.json.connections.map((c) => c.subject), [stack.info.companies[1].subject]);
+      assert.deepEqual(
+        session.json.connections.map((c) => c.subject),
+        [stack.info.companies[1].subject],
+      );
       assert.equal((await call(page, "/api/v1/companies")).status, 200);
       await page.context().close();
     });
@@ -193,12 +199,19 @@ describe("worker/README.md: identify from a partner's JWT cookie (jose, Chromium
 
   test("identify accepts only a valid, unexpired JWT for its audience", async () => {
     const env = { APP_JWT_SECRET: SECRET };
-    const req = (token) => new Request("https://w.example/auth/session", { headers: token ? { Cookie: `other=1; app_session=${token}` } : {} });
+    const req = (token) =>
+      new Request("https://w.example/auth/session", { headers: token ? { Cookie: `other=1; app_session=${token}` } : {} });
     assert.deepEqual(await example.identify(req(await jwt({ sub: "u1", account: "acme" })), env), { user: "u1", account: "acme" });
     assert.equal(await example.identify(req(null), env), null);
-    assert.equal(await example.identify(req(await jwt({ sub: "u1", account: "acme", secret: "another-secret-another-secret-0000" })), env), null);
+    assert.equal(
+      await example.identify(req(await jwt({ sub: "u1", account: "acme", secret: "another-secret-another-secret-0000" })), env),
+      null,
+    );
     assert.equal(await example.identify(req(await jwt({ sub: "u1", account: "acme", audience: "someone-else" })), env), null);
-    assert.equal(await example.identify(req(await jwt({ sub: "u1", account: "acme", expires: Math.floor(Date.now() / 1000) - 60 })), env), null);
+    assert.equal(
+      await example.identify(req(await jwt({ sub: "u1", account: "acme", expires: Math.floor(Date.now() / 1000) - 60 })), env),
+      null,
+    );
   });
 
   test("two users of one account share a company in two browsers; another account gets 403", async () => {
@@ -217,7 +230,10 @@ describe("worker/README.md: identify from a partner's JWT cookie (jose, Chromium
     await consentAt(stack.base, ann, 0);
     const session = await call(ben, "/auth/session");
     assert.equal(session.json.user, "ben");
-    assert.deepEqual(session.json.connections.map((c) => c.subject), [subject]);
+    assert.deepEqual(
+      session.json.connections.map((c) => c.subject),
+      [subject],
+    );
     assert.equal((await call(ben, "/api/v1/companies")).status, 200);
     const denied = await call(eve, "/api/v1/companies", { company: subject });
     assert.equal(denied.status, 403);

@@ -51,10 +51,11 @@ async function startRateLimitingProxy(info) {
     proxiesApi: true,
     tokens: new Set(),
     state,
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -210,10 +211,15 @@ describe("company connections on workerd", () => {
     const callbackUrl = new URL(await completeAuthorization(authorizeUrl, { company: 2 }));
     // A cross-site redirect from Pleo: SameSite=Strict keeps the session cookie home.
     const login = browser.cookies.get("__Host-pleo_login").value;
-    const callback = await browser.fetch(`${callbackUrl.pathname}${callbackUrl.search}`, { headers: { cookie: `__Host-pleo_login=${login}` } });
+    const callback = await browser.fetch(`${callbackUrl.pathname}${callbackUrl.search}`, {
+      headers: { cookie: `__Host-pleo_login=${login}` },
+    });
     assert.equal(callback.status, 302);
     const session = await sessionOf(browser);
-    assert.deepEqual(session.connections.map((c) => c.subject), [stack.info.companies[2].subject, stack.info.companies[0].subject]);
+    assert.deepEqual(
+      session.connections.map((c) => c.subject),
+      [stack.info.companies[2].subject, stack.info.companies[0].subject],
+    );
     // The earlier session id was rotated away: its cookie does not linger with access.
     const stale = await browser.api("/v1/introspect", { headers: { cookie: `__Host-pleo_session=${firstCookie}` } });
     assertError(stale, 401, "no_session");
@@ -244,7 +250,10 @@ describe("keep-alive alarm on workerd", () => {
     assert.ok(refreshed >= 2, `the alarm refreshed the idle connection repeatedly (${refreshed} refreshes)`);
     const session = await sessionOf(browser);
     assert.equal(session.connections[0].status, "active");
-    assert.ok(session.connections[0].history.some((h) => h.event === "keep-alive refresh"), JSON.stringify(session.connections[0].history));
+    assert.ok(
+      session.connections[0].history.some((h) => h.event === "keep-alive refresh"),
+      JSON.stringify(session.connections[0].history),
+    );
     assert.equal(stack.standin.stats().grantsRevoked, 0);
     assert.equal((await browser.api("/v1/introspect")).status, 200);
     await browser.post("/auth/disconnect");
@@ -317,14 +326,20 @@ describe("Node adapter: two worker instances on one store, background API, body 
     const subject = stack.info.companies[2].subject;
     const connections = createConnections(stack.worker.env);
     const listed = await connections.list();
-    assert.ok(listed.some((c) => c.subject === subject && c.status === "active"), JSON.stringify(listed));
+    assert.ok(
+      listed.some((c) => c.subject === subject && c.status === "active"),
+      JSON.stringify(listed),
+    );
     await browser.post("/auth/logout"); // the browser leaves; the connection stays
     const body = await connections.use(subject, async ({ api }) => (await api("/v1/introspect")).json());
     assert.equal(body.data.subjectURN, subject);
     const described = await connections.describe(subject);
     assert.equal(described.status, "active");
     assert.ok(!JSON.stringify(described).includes("Token"), "no tokens in describe()");
-    await assert.rejects(connections.use(stack.info.companies[4]?.subject ?? "urn:pleo:company:none", async () => {}), (err) => err.code === "no_connection");
+    await assert.rejects(
+      connections.use(stack.info.companies[4]?.subject ?? "urn:pleo:company:none", async () => {}),
+      (err) => err.code === "no_connection",
+    );
     await connections.disconnect(subject);
     assert.ok(!(await connections.list()).some((c) => c.subject === subject));
   });

@@ -149,15 +149,23 @@ describe("events through onEvent, logged as JSON lines", { timeout: 240_000 }, (
       const page = await context.newPage();
       const base = stack.base;
       const call = (route, method = "GET") =>
-        page.evaluate(async ({ route, method }) => {
-          const r = await fetch(route, { method, headers: { "X-Requested-With": "fetch" } });
-          return { status: r.status, json: await r.json().catch(() => null) };
-        }, { route, method });
+        page.evaluate(
+          async ({ route, method }) => {
+            const r = await fetch(route, { method, headers: { "X-Requested-With": "fetch" } });
+            return { status: r.status, json: await r.json().catch(() => null) };
+          },
+          { route, method },
+        );
 
       await page.goto(`${base}/auth/login?return_to=%2F`);
       await passStandin(page, { base, company: 2 });
       const subject = stack.info.companies[2].subject;
-      const [connected] = await waitFor(() => ofType(sink.accepted("onEvent"), "connection.connected", subject).length && ofType(sink.accepted(), "connection.connected", subject), { what: "connection.connected" });
+      const [connected] = await waitFor(
+        () =>
+          ofType(sink.accepted("onEvent"), "connection.connected", subject).length &&
+          ofType(sink.accepted(), "connection.connected", subject),
+        { what: "connection.connected" },
+      );
       assert.match(connected.id, /^[0-9a-f-]{36}$/);
       assert.ok(!Number.isNaN(Date.parse(connected.at)));
 
@@ -167,7 +175,9 @@ describe("events through onEvent, logged as JSON lines", { timeout: 240_000 }, (
       assert.equal(refresh.status, 401, JSON.stringify(refresh.json));
       assert.equal(refresh.json?.error, "connection_expired");
 
-      const needs = await waitFor(() => ofType(sink.accepted("onEvent"), "connection.needs_reconnect", subject)[0], { what: "connection.needs_reconnect" });
+      const needs = await waitFor(() => ofType(sink.accepted("onEvent"), "connection.needs_reconnect", subject)[0], {
+        what: "connection.needs_reconnect",
+      });
       const failed = ofType(sink.accepted("onEvent"), "refresh.failed", subject);
       assert.equal(failed.length, 1, "one refresh.failed");
       assert.equal(failed[0].final, true);
@@ -177,14 +187,20 @@ describe("events through onEvent, logged as JSON lines", { timeout: 240_000 }, (
       // Logged: exactly one JSON line per event, the same event that was delivered.
       await waitFor(() => loggedEvents(logs.lines).some((e) => e.id === needs.id), { what: "the needs_reconnect log line" });
       for (const event of [connected, failed[0], needs]) {
-        assert.deepEqual(loggedEvents(logs.lines).filter((e) => e.id === event.id), [event], `${event.type} logged once, as delivered`);
+        assert.deepEqual(
+          loggedEvents(logs.lines).filter((e) => e.id === event.id),
+          [event],
+          `${event.type} logged once, as delivered`,
+        );
       }
 
       // The demo page shows Reconnect; pressing it goes through the stand-in's login and consent pages.
       await page.goto(`${base}/`);
       await page.click("a:has-text('Reconnect')");
       await passStandin(page, { base, company: 2 });
-      const reconnected = await waitFor(() => ofType(sink.accepted("onEvent"), "connection.reconnected", subject)[0], { what: "connection.reconnected" });
+      const reconnected = await waitFor(() => ofType(sink.accepted("onEvent"), "connection.reconnected", subject)[0], {
+        what: "connection.reconnected",
+      });
       assert.equal(reconnected.previousStatus, "needs_reconnect");
       assert.equal((await call("/auth/session")).json.connections[0].status, "active");
     } finally {
@@ -193,7 +209,10 @@ describe("events through onEvent, logged as JSON lines", { timeout: 240_000 }, (
     const subject = stack.info.companies[2].subject;
 
     // In the company's order, each once here (nothing failed, nothing was killed).
-    const order = sink.accepted("onEvent").filter((e) => e.company === subject).map((e) => e.type);
+    const order = sink
+      .accepted("onEvent")
+      .filter((e) => e.company === subject)
+      .map((e) => e.type);
     assert.deepEqual(order, ["connection.connected", "refresh.failed", "connection.needs_reconnect", "connection.reconnected"]);
     const ids = sink.accepted("onEvent").map((e) => e.id);
     assert.equal(new Set(ids).size, ids.length, "every event has its own id");
@@ -206,13 +225,18 @@ describe("events through onEvent, logged as JSON lines", { timeout: 240_000 }, (
     const { jobId } = stack.standin.createExportJob({ company: subject, entries: 3 });
     const run = await browser.post("/export/run");
     assert.equal(run.status, 202, run.text);
-    const finished = await waitFor(() => ofType(sink.accepted("onEvent"), "export.job.finished", subject)[0], { what: "export.job.finished" });
+    const finished = await waitFor(() => ofType(sink.accepted("onEvent"), "export.job.finished", subject)[0], {
+      what: "export.job.finished",
+    });
     const [started] = ofType(sink.accepted("onEvent"), "export.job.started", subject);
     assert.equal(started.jobId, jobId);
     assert.equal(finished.jobId, jobId);
     assert.ok(["completed", "completed_with_errors"].includes(finished.status), finished.status);
     assert.equal(finished.counts.exported + finished.counts.failed, 3);
-    const types = sink.accepted("onEvent").filter((e) => e.company === subject).map((e) => e.type);
+    const types = sink
+      .accepted("onEvent")
+      .filter((e) => e.company === subject)
+      .map((e) => e.type);
     assert.ok(types.indexOf("export.job.started") < types.indexOf("export.job.finished"));
     exportBrowser = browser;
   });
@@ -224,9 +248,13 @@ describe("events through onEvent, logged as JSON lines", { timeout: 240_000 }, (
     try {
       const run = await exportBrowser.post("/export/run");
       assert.equal(run.status, 202, run.text);
-      await waitFor(() => ofType(sink.accepted("onEvent"), "export.job.started", subject).some((e) => e.jobId === jobId), { what: "the run to start" });
+      await waitFor(() => ofType(sink.accepted("onEvent"), "export.job.started", subject).some((e) => e.jobId === jobId), {
+        what: "the run to start",
+      });
       stack.standin.setFaults({ apiDelayMs: 0, apiStatus: 409 });
-      const gaveUp = await waitFor(() => ofType(sink.accepted("onEvent"), "export.run.gave_up", subject)[0], { what: "export.run.gave_up" });
+      const gaveUp = await waitFor(() => ofType(sink.accepted("onEvent"), "export.run.gave_up", subject)[0], {
+        what: "export.run.gave_up",
+      });
       assert.equal(gaveUp.jobId, jobId);
       assert.equal(gaveUp.reason, "gave_up");
       assert.equal(typeof gaveUp.counts.exported, "number");
@@ -244,15 +272,29 @@ describe("events through onEvent, logged as JSON lines", { timeout: 240_000 }, (
     const forged = (i) =>
       fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json", "webhook-id": `msg_forged_${i}`, "webhook-timestamp": String(Math.floor(Date.now() / 1000)), "webhook-signature": "v1,AAAA" },
+        headers: {
+          "content-type": "application/json",
+          "webhook-id": `msg_forged_${i}`,
+          "webhook-timestamp": String(Math.floor(Date.now() / 1000)),
+          "webhook-signature": "v1,AAAA",
+        },
         body: JSON.stringify({ type: "v1.export-job.created" }),
       });
     for (let i = 0; i < 5; i++) assert.equal((await forged(i)).status, 401);
-    const [rejected] = await waitFor(() => ofType(sink.accepted("onEvent"), "webhook.rejected", subject).length && ofType(sink.accepted("onEvent"), "webhook.rejected", subject), { what: "webhook.rejected" });
+    const [rejected] = await waitFor(
+      () =>
+        ofType(sink.accepted("onEvent"), "webhook.rejected", subject).length &&
+        ofType(sink.accepted("onEvent"), "webhook.rejected", subject),
+      { what: "webhook.rejected" },
+    );
     assert.equal(rejected.webhookId, "msg_forged_0");
     assert.equal(rejected.rejections, 1);
     await sleep(1500);
-    assert.equal(ofType(sink.accepted("onEvent"), "webhook.rejected", subject).length, 1, "four more refusals in the same minute: no new event");
+    assert.equal(
+      ofType(sink.accepted("onEvent"), "webhook.rejected", subject).length,
+      1,
+      "four more refusals in the same minute: no new event",
+    );
   });
 
   test("connection.disconnected", async () => {
@@ -260,7 +302,9 @@ describe("events through onEvent, logged as JSON lines", { timeout: 240_000 }, (
     await browser.connect({ company: 3 });
     const subject = stack.info.companies[3].subject;
     assert.equal((await browser.post("/auth/disconnect")).status, 200);
-    const gone = await waitFor(() => ofType(sink.accepted("onEvent"), "connection.disconnected", subject)[0], { what: "connection.disconnected" });
+    const gone = await waitFor(() => ofType(sink.accepted("onEvent"), "connection.disconnected", subject)[0], {
+      what: "connection.disconnected",
+    });
     assert.equal(typeof gone.revoked, "boolean");
   });
 
@@ -299,14 +343,21 @@ describe("events from the keep-alive alarm, with no browser request", { timeout:
     const browser = new WorkerClient(stack.base);
     await browser.connect({ company: 1 });
     const subject = stack.info.companies[1].subject;
-    const refreshed = await waitFor(() => ofType(sink.accepted("onEvent"), "keepalive.refreshed", subject)[0], { what: "keepalive.refreshed" });
+    const refreshed = await waitFor(() => ofType(sink.accepted("onEvent"), "keepalive.refreshed", subject)[0], {
+      what: "keepalive.refreshed",
+    });
     assert.ok(Date.parse(refreshed.nextKeepAliveAt) > Date.parse(refreshed.at));
     const revoked = await fetch(`${stack.info.adminUrl}/companies/${encodeURIComponent(subject)}/revoke`, { method: "POST" });
     assert.equal(revoked.status, 200);
-    const needs = await waitFor(() => ofType(sink.accepted("onEvent"), "connection.needs_reconnect", subject)[0], { what: "connection.needs_reconnect" });
+    const needs = await waitFor(() => ofType(sink.accepted("onEvent"), "connection.needs_reconnect", subject)[0], {
+      what: "connection.needs_reconnect",
+    });
     assert.equal(needs.during, "keepalive");
     const failed = ofType(sink.accepted("onEvent"), "refresh.failed", subject);
-    assert.deepEqual(failed.map((e) => [e.during, e.final]), [["keepalive", true]]);
+    assert.deepEqual(
+      failed.map((e) => [e.during, e.final]),
+      [["keepalive", true]],
+    );
     assert.deepEqual(leakedSecrets(sink.received.map((r) => r.text).join("\n"), stack), []);
   });
 });
@@ -344,7 +395,9 @@ describe("the outbox survives a kill of workerd", { timeout: 240_000 }, () => {
     const browser = new WorkerClient(stack.base);
     await browser.connect({ company: 1 });
     const subject = stack.info.companies[1].subject;
-    const attempt = await waitFor(() => sink.received.find((r) => r.event?.type === "connection.connected"), { what: "a delivery attempt" });
+    const attempt = await waitFor(() => sink.received.find((r) => r.event?.type === "connection.connected"), {
+      what: "a delivery attempt",
+    });
     const [logged] = loggedEvents(logs.lines).filter((e) => e.type === "connection.connected");
     assert.equal(logged.id, attempt.event.id);
     assert.equal(sink.accepted().length, 0, "nothing accepted before the kill");
@@ -354,9 +407,19 @@ describe("the outbox survives a kill of workerd", { timeout: 240_000 }, () => {
     await stack.worker.close().catch(() => {});
 
     sink.mode = "ok";
-    worker = await startWorkerd({ env: stack.env, port: stack.port, build: false, buildDir, persistDir, handleRuntimeStdio: captureLogs().handleRuntimeStdio });
+    worker = await startWorkerd({
+      env: stack.env,
+      port: stack.port,
+      build: false,
+      buildDir,
+      persistDir,
+      handleRuntimeStdio: captureLogs().handleRuntimeStdio,
+    });
     // No request: the outbox alarm on disk delivers it.
-    const delivered = await waitFor(() => sink.accepted().filter((e) => e.id === logged.id).length, { timeoutMs: 60_000, what: "the event after the restart" });
+    const delivered = await waitFor(() => sink.accepted().filter((e) => e.id === logged.id).length, {
+      timeoutMs: 60_000,
+      what: "the event after the restart",
+    });
     assert.ok(delivered >= 1);
     assert.equal(attempt.event.company, subject);
     // And the restarted worker still has the connection.
@@ -384,7 +447,11 @@ describe("the EVENTS queue binding: a queue consumer receives the events", { tim
       accessTtl: 3600,
       timeoutMs: 1500,
       extraEnv: { EVENT_SINK_URL: sink.url },
-      workerd: { build: false, buildDir, eventsQueue: { name: "pleo-events", consumer: { script: consumer, bindings: { SINK_URL: sink.url } } } },
+      workerd: {
+        build: false,
+        buildDir,
+        eventsQueue: { name: "pleo-events", consumer: { script: consumer, bindings: { SINK_URL: sink.url } } },
+      },
     });
   });
   after(async () => {
@@ -396,8 +463,12 @@ describe("the EVENTS queue binding: a queue consumer receives the events", { tim
     const browser = new WorkerClient(stack.base);
     await browser.connect({ company: 0 });
     const subject = stack.info.companies[0].subject;
-    const viaQueue = await waitFor(() => ofType(sink.accepted("queue"), "connection.connected", subject)[0], { what: "the queue consumer's event" });
-    const viaOption = await waitFor(() => ofType(sink.accepted("onEvent"), "connection.connected", subject)[0], { what: "onEvent's event" });
+    const viaQueue = await waitFor(() => ofType(sink.accepted("queue"), "connection.connected", subject)[0], {
+      what: "the queue consumer's event",
+    });
+    const viaOption = await waitFor(() => ofType(sink.accepted("onEvent"), "connection.connected", subject)[0], {
+      what: "onEvent's event",
+    });
     assert.equal(viaQueue.id, viaOption.id);
     assert.deepEqual(viaQueue, viaOption);
     assert.deepEqual(leakedSecrets(sink.received.map((r) => r.text).join("\n"), stack), []);

@@ -59,14 +59,19 @@ async function companyObject(options) {
   const env = { PLEO_ENV: "local", DIRECTORY: { idFromName: (n) => n, get: () => directory } };
   const object = new app.ConnectionObject({ id: { name: SUBJECT }, storage }, env);
   const call = async (method, ...args) => {
-    const response = await object.fetch(new Request("https://object.internal/call", { method: "POST", body: JSON.stringify({ method, args }) }));
+    const response = await object.fetch(
+      new Request("https://object.internal/call", { method: "POST", body: JSON.stringify({ method, args }) }),
+    );
     return response.json();
   };
   return { app, object, storage, call };
 }
 
 /** A Standard Webhooks delivery signed with SECRET, as the route hands it to the object. */
-function signedDelivery(body = JSON.stringify({ type: "v1.export-job.created", data: {} }), { id = `msg_${randomBytes(6).toString("hex")}`, key = KEY } = {}) {
+function signedDelivery(
+  body = JSON.stringify({ type: "v1.export-job.created", data: {} }),
+  { id = `msg_${randomBytes(6).toString("hex")}`, key = KEY } = {},
+) {
   const timestamp = String(Math.floor(Date.now() / 1000));
   const signature = createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest("base64");
   return {
@@ -88,7 +93,10 @@ const quietly = async (fn) => {
 
 test("every combination of the built-in features starts, and each feature's methods are there exactly when it is", async () => {
   const byName = (name) => BUILTIN_FEATURES.find((f) => f.name === name);
-  assert.deepEqual(BUILTIN_FEATURES.map((f) => f.name), ["auth", "api", "export", "webhooks", "ops"]);
+  assert.deepEqual(
+    BUILTIN_FEATURES.map((f) => f.name),
+    ["auth", "api", "export", "webhooks", "ops"],
+  );
   for (let mask = 0; mask < 2 ** BUILTIN_FEATURES.length; mask++) {
     const builtins = BUILTIN_FEATURES.filter((_, i) => mask & (1 << i));
     const names = builtins.map((f) => f.name);
@@ -121,7 +129,10 @@ test("webhooks without export: a delivery is still verified and recorded; the lo
   assert.equal(await storage.get(LOOKUP_KEY), undefined, "no export look-up was asked for");
   assert.equal((await call("receiveWebhook", delivery)).value.outcome, "duplicate");
   // A forged signature is refused as before.
-  assert.equal((await quietly(() => call("receiveWebhook", signedDelivery(undefined, { key: randomBytes(24) })))).value.outcome, "webhook_signature_mismatch");
+  assert.equal(
+    (await quietly(() => call("receiveWebhook", signedDelivery(undefined, { key: randomBytes(24) })))).value.outcome,
+    "webhook_signature_mismatch",
+  );
 });
 
 test("export without webhooks: the export feature's methods work and no webhook method exists", async () => {
@@ -179,7 +190,10 @@ test("the webhooks feature's own timer checks the subscription hourly, and stops
   } finally {
     console.error = error;
   }
-  assert.ok(logs.some((l) => /webhooks: subscription check failed/.test(l)), logs.join("\n"));
+  assert.ok(
+    logs.some((l) => /webhooks: subscription check failed/.test(l)),
+    logs.join("\n"),
+  );
   const next = (await storage.get("timers"))?.webhooks;
   assert.ok(next > Date.now() + HOUR - 5_000 && next <= Date.now() + HOUR, `next check at +${next - Date.now()} ms`);
 

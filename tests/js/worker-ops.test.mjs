@@ -24,7 +24,18 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"];
 const OPS_TOKEN = "ops-test-token-0123456789abcdef";
-const ROW_FIELDS = ["subject", "name", "status", "scopes", "connectedAt", "refreshedAt", "expiresAt", "keepAliveAt", "lastWebhookAt", "export"];
+const ROW_FIELDS = [
+  "subject",
+  "name",
+  "status",
+  "scopes",
+  "connectedAt",
+  "refreshedAt",
+  "expiresAt",
+  "keepAliveAt",
+  "lastWebhookAt",
+  "export",
+];
 
 let stack;
 let customer; // a browser that connected every company (its session cookie must not open /ops)
@@ -127,7 +138,15 @@ describe("operator API (workerd)", { timeout: 180_000 }, () => {
     // limit is clamped to 1..100; garbage is a 400.
     assert.equal((await ops("/ops/api/companies?limit=0")).body.companies.length, 1);
     assert.equal((await ops("/ops/api/companies?limit=100000")).status, 200);
-    for (const bad of ["limit=abc", "limit=-1", "limit=1.5", "status=sleeping", "cursor=%%%", "cursor=bm90LWpzb24", `q=${"x".repeat(201)}`]) {
+    for (const bad of [
+      "limit=abc",
+      "limit=-1",
+      "limit=1.5",
+      "status=sleeping",
+      "cursor=%%%",
+      "cursor=bm90LWpzb24",
+      `q=${"x".repeat(201)}`,
+    ]) {
       const res = await ops(`/ops/api/companies?${bad}`);
       assert.equal(res.status, 400, bad);
       assert.match(res.body.error, /^invalid_/, bad);
@@ -142,10 +161,16 @@ describe("operator API (workerd)", { timeout: 180_000 }, () => {
   test("q matches name or subject, case-insensitively", async () => {
     const target = stack.info.companies[1];
     const byName = await ops(`/ops/api/companies?q=${encodeURIComponent(target.name.slice(2, 9).toUpperCase())}`);
-    assert.deepEqual(byName.body.companies.map((c) => c.subject), [target.subject]);
+    assert.deepEqual(
+      byName.body.companies.map((c) => c.subject),
+      [target.subject],
+    );
     const id = target.subject.split(":").pop();
     const bySubject = await ops(`/ops/api/companies?q=${encodeURIComponent(id.slice(0, 8))}`);
-    assert.deepEqual(bySubject.body.companies.map((c) => c.subject), [target.subject]);
+    assert.deepEqual(
+      bySubject.body.companies.map((c) => c.subject),
+      [target.subject],
+    );
     const none = await ops("/ops/api/companies?q=no-such-company-anywhere");
     assert.deepEqual(none.body.companies, []);
     assert.equal(none.body.nextCursor, null);
@@ -157,7 +182,11 @@ describe("operator API (workerd)", { timeout: 180_000 }, () => {
     assert.equal(r.body.subject, subjectOf(0));
     assert.ok(Array.isArray(r.body.history) && r.body.history.length >= 1);
     const times = r.body.history.map((h) => h.at);
-    assert.deepEqual(times, [...times].sort((a, b) => b - a), "newest first");
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => b - a),
+      "newest first",
+    );
     assert.deepEqual(r.body.exports, { jobs: [], running: null });
     // Not percent-encoded works too (':' is allowed in a path).
     assert.equal((await ops(`/ops/api/companies/${subjectOf(0)}`)).status, 200);
@@ -228,15 +257,23 @@ describe("operator API (workerd)", { timeout: 180_000 }, () => {
     assert.equal(r.status, 409, r.text);
     assert.equal(r.body.error, "connection_expired");
     const attention = await ops("/ops/api/companies?status=needs_reconnect");
-    assert.deepEqual(attention.body.companies.map((c) => c.subject), [subject]);
+    assert.deepEqual(
+      attention.body.companies.map((c) => c.subject),
+      [subject],
+    );
     assert.equal(attention.body.companies[0].expiresAt, null, "no token left");
     assert.equal(attention.body.companies[0].keepAliveAt, null, "no keep-alive for a dead grant");
     assert.equal(attention.body.counts.needs_reconnect, 1);
     const active = await allPages("status=active&limit=1");
     assert.ok(!active.subjects.includes(subject));
     assert.equal(active.subjects.length, stack.info.companies.length - 1);
-    const searched = await ops(`/ops/api/companies?status=needs_reconnect&q=${encodeURIComponent(stack.info.companies[2].name.toLowerCase())}`);
-    assert.deepEqual(searched.body.companies.map((c) => c.subject), [subject]);
+    const searched = await ops(
+      `/ops/api/companies?status=needs_reconnect&q=${encodeURIComponent(stack.info.companies[2].name.toLowerCase())}`,
+    );
+    assert.deepEqual(
+      searched.body.companies.map((c) => c.subject),
+      [subject],
+    );
   });
 
   test("disconnect: as /auth/disconnect, for any company; the row goes, the customer loses it", async () => {
@@ -307,7 +344,11 @@ test("without OPS_TOKEN, /ops/* is 404 (the page and the API)", async () => {
   const app = createWorker();
   const { OPS_TOKEN: _drop, ...env } = stack.env;
   for (const path of ["/ops", "/ops/", "/ops/ops.js", "/ops/api/companies"]) {
-    const response = await app.fetch(new Request(new URL(path, stack.base), { headers: { Authorization: `Bearer ${OPS_TOKEN}` } }), env, {});
+    const response = await app.fetch(
+      new Request(new URL(path, stack.base), { headers: { Authorization: `Bearer ${OPS_TOKEN}` } }),
+      env,
+      {},
+    );
     assert.equal(response.status, 404, path);
     assert.equal((await response.json()).error, "not_found");
   }
@@ -316,7 +357,11 @@ test("without OPS_TOKEN, /ops/* is 404 (the page and the API)", async () => {
   assert.equal(bare.status, 308);
   assert.equal(bare.headers.get("Location"), "/ops/");
   // Too short a token is a configuration error, not a weak lock.
-  const short = await app.fetch(new Request(new URL("/ops/api/companies", stack.base), { headers: { Authorization: "Bearer short" } }), { ...env, OPS_TOKEN: "short" }, {});
+  const short = await app.fetch(
+    new Request(new URL("/ops/api/companies", stack.base), { headers: { Authorization: "Bearer short" } }),
+    { ...env, OPS_TOKEN: "short" },
+    {},
+  );
   assert.equal(short.status, 500);
   assert.equal((await short.json()).error, "server_misconfigured");
 });
@@ -347,20 +392,40 @@ test("docs/OPERATIONS.md: the Cloudflare Access guard (jose) in front of /ops re
     const app = (await import(pathToFileURL(file).href)).default;
     const env = { ...stack.env, ACCESS_TEAM_DOMAIN: team, ACCESS_AUD: "aud-ops" };
     const assertion = (key, { aud = "aud-ops", iss = team } = {}) =>
-      new SignJWT({ email: "support@partner.example" }).setProtectedHeader({ alg: "RS256", kid: "access-1" }).setIssuer(iss).setAudience(aud).setIssuedAt().setExpirationTime("5m").sign(key);
+      new SignJWT({ email: "support@partner.example" })
+        .setProtectedHeader({ alg: "RS256", kid: "access-1" })
+        .setIssuer(iss)
+        .setAudience(aud)
+        .setIssuedAt()
+        .setExpirationTime("5m")
+        .sign(key);
     const call = async (headers, query = "") => {
       const response = await app.fetch(new Request(`${stack.base}/ops/api/companies${query}`, { headers }), env, {});
       return { status: response.status, body: await response.json() };
     };
     const bearer = { Authorization: `Bearer ${OPS_TOKEN}` };
     assert.equal((await call(bearer)).status, 403, "no assertion");
-    assert.equal((await call({ ...bearer, "Cf-Access-Jwt-Assertion": await assertion(access.privateKey, { aud: "another-app" }) })).status, 403, "another application's audience");
-    assert.equal((await call({ ...bearer, "Cf-Access-Jwt-Assertion": await assertion(stranger.privateKey) })).status, 403, "not signed by Access");
-    const refused = await call({ ...bearer, "Cf-Access-Jwt-Assertion": await assertion(access.privateKey, { iss: "https://other.cloudflareaccess.com" }) });
+    assert.equal(
+      (await call({ ...bearer, "Cf-Access-Jwt-Assertion": await assertion(access.privateKey, { aud: "another-app" }) })).status,
+      403,
+      "another application's audience",
+    );
+    assert.equal(
+      (await call({ ...bearer, "Cf-Access-Jwt-Assertion": await assertion(stranger.privateKey) })).status,
+      403,
+      "not signed by Access",
+    );
+    const refused = await call({
+      ...bearer,
+      "Cf-Access-Jwt-Assertion": await assertion(access.privateKey, { iss: "https://other.cloudflareaccess.com" }),
+    });
     assert.deepEqual([refused.status, refused.body.error], [403, "access_required"], "another team");
     // A valid assertion reaches the console's own checks: the operator token, then the query.
     const signedIn = await assertion(access.privateKey);
-    assert.equal((await call({ Authorization: "Bearer wrong-token-wrong-token", "Cf-Access-Jwt-Assertion": signedIn })).body.error, "ops_unauthorized");
+    assert.equal(
+      (await call({ Authorization: "Bearer wrong-token-wrong-token", "Cf-Access-Jwt-Assertion": signedIn })).body.error,
+      "ops_unauthorized",
+    );
     assert.equal((await call({ ...bearer, "Cf-Access-Jwt-Assertion": signedIn }, "?limit=abc")).body.error, "invalid_request");
   } finally {
     certs.close();
@@ -379,16 +444,23 @@ describe("the summary row follows background work (webhooks, automatic exports)"
   test("a Pleo export job: the signed webhook is accepted (lastWebhookAt) and the run it starts shows as running, then completed", async () => {
     const { subject } = await exportStack.connectedClient(1);
     const row = async () => {
-      const response = await fetch(`${exportStack.base}/ops/api/companies?q=${encodeURIComponent(subject)}`, { headers: { Authorization: `Bearer ${OPS_TOKEN}` } });
+      const response = await fetch(`${exportStack.base}/ops/api/companies?q=${encodeURIComponent(subject)}`, {
+        headers: { Authorization: `Bearer ${OPS_TOKEN}` },
+      });
       return (await response.json()).companies[0];
     };
     const before = await row();
     assert.equal(before.lastWebhookAt, null);
     const { jobId } = exportStack.standin.createExportJob({ company: subject, entries: 4 });
-    const done = await waitFor(async () => {
-      const r = await row();
-      return r.lastWebhookAt !== null && r.export.lastJobId === jobId && r.export.lastStatus === "completed" && !r.export.running ? r : null;
-    }, { what: "the row after the webhook and the run", timeoutMs: 60_000 });
+    const done = await waitFor(
+      async () => {
+        const r = await row();
+        return r.lastWebhookAt !== null && r.export.lastJobId === jobId && r.export.lastStatus === "completed" && !r.export.running
+          ? r
+          : null;
+      },
+      { what: "the row after the webhook and the run", timeoutMs: 60_000 },
+    );
     assert.ok(done.lastWebhookAt >= before.connectedAt);
     assert.equal(done.export.failedItems, 0);
     assert.equal(done.export.gaveUp, 0);
@@ -400,7 +472,8 @@ test("the Node adapter (in-memory store) pages the same listing: startAfter, sta
   try {
     const browser = new WorkerClient(nodeStack.base);
     for (let i = 0; i < 3; i++) await browser.connect({ company: i });
-    const get = async (query) => (await fetch(`${nodeStack.base}/ops/api/companies?${query}`, { headers: { Authorization: `Bearer ${OPS_TOKEN}` } })).json();
+    const get = async (query) =>
+      (await fetch(`${nodeStack.base}/ops/api/companies?${query}`, { headers: { Authorization: `Bearer ${OPS_TOKEN}` } })).json();
     const seen = [];
     let cursor = null;
     do {
@@ -409,9 +482,18 @@ test("the Node adapter (in-memory store) pages the same listing: startAfter, sta
       seen.push(...page.companies.map((c) => c.subject));
       cursor = page.nextCursor;
     } while (cursor);
-    assert.deepEqual(seen.sort(), nodeStack.info.companies.slice(0, 3).map((c) => c.subject).sort());
+    assert.deepEqual(
+      seen.sort(),
+      nodeStack.info.companies
+        .slice(0, 3)
+        .map((c) => c.subject)
+        .sort(),
+    );
     assert.equal((await get("status=active")).companies.length, 3);
-    assert.deepEqual((await get(`q=${encodeURIComponent(nodeStack.info.companies[0].name)}`)).companies.map((c) => c.subject), [nodeStack.info.companies[0].subject]);
+    assert.deepEqual(
+      (await get(`q=${encodeURIComponent(nodeStack.info.companies[0].name)}`)).companies.map((c) => c.subject),
+      [nodeStack.info.companies[0].subject],
+    );
   } finally {
     await nodeStack.close();
   }

@@ -33,7 +33,10 @@ function memoryStorage() {
       data.clear();
     },
     async list({ prefix = "", limit = Infinity } = {}) {
-      const keys = [...data.keys()].filter((k) => k.startsWith(prefix)).sort().slice(0, limit);
+      const keys = [...data.keys()]
+        .filter((k) => k.startsWith(prefix))
+        .sort()
+        .slice(0, limit);
       return new Map(keys.map((k) => [k, structuredClone(data.get(k))]));
     },
     async setAlarm(at) {
@@ -80,7 +83,10 @@ test("the event is in the same put as its change, with its alarm; delivered to b
   const { conn, seen } = objectOn(storage);
   const [event] = await conn.outbox.commit({ record: { status: "active" } }, [{ type: "connection.connected", scopes: ["a"] }]);
   const [firstPut] = storage.puts;
-  assert.ok(firstPut.includes("record") && firstPut.some((k) => k.startsWith("outbox:")) && firstPut.includes("timers"), firstPut.join(","));
+  assert.ok(
+    firstPut.includes("record") && firstPut.some((k) => k.startsWith("outbox:")) && firstPut.includes("timers"),
+    firstPut.join(","),
+  );
   assert.ok(storage.alarm !== null);
   assert.equal(event.company, SUBJECT);
   assert.equal(event.name, "Acme ApS");
@@ -97,7 +103,11 @@ test("a refusing sink holds back only its own later events; the entry stays unti
   refuse.onEvent = true;
   const first = await conn.outbox.commit({}, [{ type: "refresh.failed" }, { type: "connection.needs_reconnect" }]);
   await settle(conn);
-  assert.deepEqual(seen.queue.map((e) => e.type), ["refresh.failed", "connection.needs_reconnect"], "the queue got both");
+  assert.deepEqual(
+    seen.queue.map((e) => e.type),
+    ["refresh.failed", "connection.needs_reconnect"],
+    "the queue got both",
+  );
   assert.deepEqual(seen.onEvent, []);
   assert.equal(outboxKeys(storage).length, 2, "kept for onEvent");
   assert.ok((await conn.scheduler.next(OUTBOX_TIMER)) > Date.now(), "retry scheduled");
@@ -105,7 +115,11 @@ test("a refusing sink holds back only its own later events; the entry stays unti
   refuse.onEvent = false;
   const later = await conn.outbox.commit({}, [{ type: "connection.reconnected" }]);
   await settle(conn);
-  assert.deepEqual(seen.onEvent.map((e) => e.id), [...first, ...later].map((e) => e.id), "onEvent: in write order");
+  assert.deepEqual(
+    seen.onEvent.map((e) => e.id),
+    [...first, ...later].map((e) => e.id),
+    "onEvent: in write order",
+  );
   assert.equal(seen.queue.length, 3, "the queue was not given the first two again");
   assert.deepEqual(outboxKeys(storage), []);
 });
@@ -128,7 +142,10 @@ test("a new instance on the same storage (after a kill) delivers what was left, 
   assert.equal(keys[0], left[0], "the new event is numbered after the one left");
   b.refuse.onEvent = false;
   await b.conn.scheduler.fire(Date.now() + 10 * 60_000);
-  assert.deepEqual(b.seen.onEvent.map((e) => e.type), ["connection.connected", "connection.disconnected"]);
+  assert.deepEqual(
+    b.seen.onEvent.map((e) => e.type),
+    ["connection.connected", "connection.disconnected"],
+  );
   assert.equal(b.seen.onEvent[0].id, event.id);
   assert.deepEqual(outboxKeys(storage), []);
 });

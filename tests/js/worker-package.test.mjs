@@ -37,7 +37,11 @@ test("worker/README.md's partner worker deploys with `wrangler deploy --dry-run`
     const { stdout, stderr } = await run(
       process.execPath,
       [path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"), "deploy", "--dry-run", "--outdir", outdir],
-      { cwd: project, timeout: 90_000, env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1", WRANGLER_LOG_PATH: outdir } },
+      {
+        cwd: project,
+        timeout: 90_000,
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1", WRANGLER_LOG_PATH: outdir },
+      },
     );
     const output = `${stdout}\n${stderr}`;
     assert.match(output, /env\.CONNECTIONS \(ConnectionObject\)\s+Durable Object/);
@@ -63,7 +67,10 @@ test("pleo-oauth/client: connect URL, CSRF header on API and POST calls, company
     return new Response('{"ok":true}', { status: 200 });
   };
   const pleo = createClient({ fetch: fake });
-  assert.equal(pleo.connectUrl({ returnTo: "/x", company: "urn:pleo:company:1" }), "/auth/login?return_to=%2Fx&company=urn%3Apleo%3Acompany%3A1");
+  assert.equal(
+    pleo.connectUrl({ returnTo: "/x", company: "urn:pleo:company:1" }),
+    "/auth/login?return_to=%2Fx&company=urn%3Apleo%3Acompany%3A1",
+  );
   assert.deepEqual(await pleo.session(), { ok: true });
   assert.equal(seen[0].init.headers["X-Requested-With"], undefined, "a plain GET of the session needs no CSRF header");
   await pleo.api("/v1/introspect", { company: "urn:pleo:company:1" });
@@ -73,7 +80,10 @@ test("pleo-oauth/client: connect URL, CSRF header on API and POST calls, company
   await pleo.logout();
   assert.equal(seen[2].init.method, "POST");
   assert.ok(seen[2].init.headers["X-Requested-With"]);
-  await assert.rejects(pleo.api("/v2/employees"), (err) => err instanceof WorkerRequestError && err.status === 429 && err.code === "pleo_rate_limited" && err.retryAfter === 3);
+  await assert.rejects(
+    pleo.api("/v2/employees"),
+    (err) => err instanceof WorkerRequestError && err.status === 429 && err.code === "pleo_rate_limited" && err.retryAfter === 3,
+  );
 });
 
 test("pleo-oauth/client and pleo-oauth/worker type-check (tsc --strict on a program using them)", async () => {
@@ -107,7 +117,19 @@ export default { fetch: app.fetch, main, list: (env: Record<string, unknown>) =>
     );
     await writeFile(
       path.join(dir, "tsconfig.json"),
-      JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", lib: ["es2022", "dom"], skipLibCheck: false, types: [] }, files: ["use.ts"] }),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          module: "nodenext",
+          moduleResolution: "nodenext",
+          target: "es2022",
+          lib: ["es2022", "dom"],
+          skipLibCheck: false,
+          types: [],
+        },
+        files: ["use.ts"],
+      }),
     );
     await writeFile(path.join(dir, "package.json"), JSON.stringify({ type: "module" }));
     const tsc = path.join(ROOT, "node_modules", ".bin", "tsc");

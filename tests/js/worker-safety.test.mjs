@@ -86,7 +86,10 @@ function pleoWithOneJob(entries, reports = []) {
     if (method === "GET" && p === "/v3/export-jobs/job-1") return { status: 200, body: { data: job } };
     if (method === "GET" && p === "/v3/export-jobs/job-1/items") return { status: 200, body: page([]) };
     if (method === "GET" && p === "/v3/export-items") {
-      return { status: 200, body: page(ids.map((accountingEntryId) => ({ accountingEntryId, date: "2026-11-30", type: "card", lines: [] }))) };
+      return {
+        status: 200,
+        body: page(ids.map((accountingEntryId) => ({ accountingEntryId, date: "2026-11-30", type: "card", lines: [] }))),
+      };
     }
     if (method === "PUT" && p === "/v3/export-jobs/job-1/items") {
       reports.push(...JSON.parse(body));
@@ -114,7 +117,11 @@ async function captureLogs(fn) {
 // ------------------------------------------------------------ item 1
 
 test("#16.1 a Retry-After: 0 on the look-up waits at least the backoff, never under a second, and keeps counting", async () => {
-  for (const [status, retryAfter] of [[429, "0"], [503, "0"], [429, "1"]]) {
+  for (const [status, retryAfter] of [
+    [429, "0"],
+    [503, "0"],
+    [429, "1"],
+  ]) {
     const { conn, calls, timers } = fakeConnection({ pleo: () => ({ status, headers: { "Retry-After": retryAfter }, body: "" }) });
     await conn.storage.put(LOOKUP_KEY, { reason: "webhook", at: Date.now() });
     const waits = [];
@@ -154,24 +161,41 @@ test("#16.11 a 403 on the look-up is missing_scope naming the scope, not pleo_un
   await conn.storage.put(LOOKUP_KEY, { reason: "webhook", at: Date.now() });
   const logs = await captureLogs(() => onExportAlarm(conn));
   assert.ok(timers.export - Date.now() > 10 * 60_000, `next try at the poll (${timers.export - Date.now()} ms)`);
-  assert.ok(logs.some((l) => /export-jobs:read/.test(l)), "the log names the scope");
+  assert.ok(
+    logs.some((l) => /export-jobs:read/.test(l)),
+    "the log names the scope",
+  );
   assert.equal(calls.length, 2);
 });
 
 // ------------------------------------------------------------ item 13
 
 test("#16.13 a ledger answering a wrong shape is logged naming the bad field", async () => {
-  assert.equal(ledgerResultProblem([{ accountingEntryId: "a" }], [{ accountingEntryId: "a", status: "successful", externalId: "V-1" }]), null);
+  assert.equal(
+    ledgerResultProblem([{ accountingEntryId: "a" }], [{ accountingEntryId: "a", status: "successful", externalId: "V-1" }]),
+    null,
+  );
   assert.match(ledgerResultProblem([{ accountingEntryId: "a" }], { results: [] }), /array/);
-  assert.match(ledgerResultProblem([{ accountingEntryId: "a" }], [{ accountingEntryId: "a", status: "ok", externalId: "V" }]), /results\[0\]\.status/);
+  assert.match(
+    ledgerResultProblem([{ accountingEntryId: "a" }], [{ accountingEntryId: "a", status: "ok", externalId: "V" }]),
+    /results\[0\]\.status/,
+  );
   assert.match(ledgerResultProblem([{ accountingEntryId: "a" }], [{ id: "a", status: "successful" }]), /results\[0\]\.accountingEntryId/);
-  assert.match(ledgerResultProblem([{ accountingEntryId: "a" }], [{ accountingEntryId: "a", status: "successful", voucher: "V" }]), /results\[0\]\.externalId/);
+  assert.match(
+    ledgerResultProblem([{ accountingEntryId: "a" }], [{ accountingEntryId: "a", status: "successful", voucher: "V" }]),
+    /results\[0\]\.externalId/,
+  );
 
-  const ledger = { book: async (entries) => entries.map((e) => ({ accountingEntryId: e.accountingEntryId, status: "successful", voucher: "V-1" })) };
+  const ledger = {
+    book: async (entries) => entries.map((e) => ({ accountingEntryId: e.accountingEntryId, status: "successful", voucher: "V-1" })),
+  };
   const { conn } = fakeConnection({ pleo: pleoWithOneJob(2), ledger });
   await conn.storage.put(LOOKUP_KEY, { reason: "webhook", at: Date.now() });
   const logs = await captureLogs(() => onExportAlarm(conn));
-  assert.ok(logs.some((l) => /wrong shape/.test(l) && /externalId/.test(l)), `a clear error: ${logs.join("\n")}`);
+  assert.ok(
+    logs.some((l) => /wrong shape/.test(l) && /externalId/.test(l)),
+    `a clear error: ${logs.join("\n")}`,
+  );
 });
 
 test("#16.13 while the ledger throws, the job shows 'ledger unavailable since …'; it clears when the ledger books again", async () => {
@@ -204,7 +228,10 @@ test("#16.13 while the ledger throws, the job shows 'ledger unavailable since �
 
 test("#16.2 every CSV text cell is quoted, so ; and tab cannot split a cell; formula starts are guarded, also full-width and after invisible characters", () => {
   const row = (supplier) => renderEntriesCsv([{ accountingEntryId: "e1", supplier, status: "successful" }]).split("\r\n")[1];
-  assert.ok(row("Acme;=cmd|' /C calc'!A0").startsWith(`"e1",,,"Acme;=cmd|' /C calc'!A0",,,,,"successful",`), row("Acme;=cmd|' /C calc'!A0"));
+  assert.ok(
+    row("Acme;=cmd|' /C calc'!A0").startsWith(`"e1",,,"Acme;=cmd|' /C calc'!A0",,,,,"successful",`),
+    row("Acme;=cmd|' /C calc'!A0"),
+  );
   assert.match(row("a\tb"), /,"a\tb",/);
   assert.match(row("=1+1"), /,"'=1\+1",/);
   assert.match(row("＝1+1"), /,"'＝1\+1",/, "full-width equals sign");
@@ -259,7 +286,10 @@ test("#16.3 the worker's routes read bodies only through the byte-counting reade
   const { readFile, readdir } = await import("node:fs/promises");
   const dir = new URL("../../worker/routes/", import.meta.url);
   const featureRoutes = ["export/routes.js", "export/ledger-chart-route.js", "export/receipts-route.js", "webhooks/routes.js"];
-  const routeFiles = [...(await readdir(dir)).map((name) => new URL(name, dir)), ...featureRoutes.map((name) => new URL(`../../worker/${name}`, import.meta.url))];
+  const routeFiles = [
+    ...(await readdir(dir)).map((name) => new URL(name, dir)),
+    ...featureRoutes.map((name) => new URL(`../../worker/${name}`, import.meta.url)),
+  ];
   for (const file of routeFiles) {
     const name = file.pathname.split("/").pop();
     const source = await readFile(file, "utf8");
@@ -267,7 +297,9 @@ test("#16.3 the worker's routes read bodies only through the byte-counting reade
   }
   const { readRequestBody } = await import("../../worker/http/read-body.js");
   const { stream, counter } = chunkedBody(10 * 1024 * 1024);
-  const err = await readRequestBody(new Request("https://w.test/", { method: "POST", body: stream, duplex: "half" }), 1024 * 1024).catch((e) => e);
+  const err = await readRequestBody(new Request("https://w.test/", { method: "POST", body: stream, duplex: "half" }), 1024 * 1024).catch(
+    (e) => e,
+  );
   assert.equal(err?.status, 413);
   assert.equal(err?.code, "body_too_large");
   assert.ok(counter.pulled <= 1024 * 1024 + 128 * 1024, `read ${counter.pulled} bytes`);
@@ -331,13 +363,20 @@ test("#16.8 the API proxy allows the export API for GET only: a browser cannot c
     ["PATCH", "/v3/export-jobs/j1"],
     ["POST", "/v3/export-items"],
   ]) {
-    assert.throws(() => upstreamUrl(base, path, method, ""), (e) => e.status === 405, `${method} ${path}`);
+    assert.throws(
+      () => upstreamUrl(base, path, method, ""),
+      (e) => e.status === 405,
+      `${method} ${path}`,
+    );
   }
   assert.equal(upstreamUrl(base, "/v3/export-jobs/j1/items", "GET", "").href, `${base}/v3/export-jobs/j1/items`);
   // A partner's own list (createWorker({ apiAllowList })) replaces it.
   const custom = [{ path: "/v1/receipts", methods: ["GET"] }];
   assert.equal(upstreamUrl(base, "/v1/receipts/1", "GET", "", custom).pathname, "/v1/receipts/1");
-  assert.throws(() => upstreamUrl(base, "/v2/employees", "GET", "", custom), (e) => e.status === 403);
+  assert.throws(
+    () => upstreamUrl(base, "/v2/employees", "GET", "", custom),
+    (e) => e.status === 403,
+  );
 });
 
 // ------------------------------------------------------------ item 7
@@ -386,8 +425,14 @@ const STAGING_ENV = {
 test("#16.10 a misspelled or unknown createWorker option is refused, naming the likely one", async () => {
   const { createWorker } = await import("../../worker/create-worker.js");
   const ledger = { book: async () => [] };
-  assert.throws(() => createWorker({ leger: ledger }), (e) => e instanceof TypeError && /unknown option "leger" \(did you mean "ledger"\?\)/.test(e.message));
-  assert.throws(() => createWorker({ ledger: "my-ledger" }), (e) => e instanceof TypeError && /book/.test(e.message));
+  assert.throws(
+    () => createWorker({ leger: ledger }),
+    (e) => e instanceof TypeError && /unknown option "leger" \(did you mean "ledger"\?\)/.test(e.message),
+  );
+  assert.throws(
+    () => createWorker({ ledger: "my-ledger" }),
+    (e) => e instanceof TypeError && /book/.test(e.message),
+  );
   assert.throws(() => createWorker({ ledger, demoLedger: true }), TypeError);
   assert.throws(() => createWorker({ apiAllowList: ["/v1/companies"] }), TypeError);
   assert.doesNotThrow(() => createWorker({ ledger, features: [] }));
@@ -402,14 +447,20 @@ test("#16.10 an export-enabled worker without a ledger refuses to serve outside 
   });
   assert.equal(response.status, 500);
   assert.equal((await response.json()).error, "server_misconfigured");
-  assert.ok(logs.some((l) => /no ledger is configured/.test(l)), logs.join("\n"));
+  assert.ok(
+    logs.some((l) => /no ledger is configured/.test(l)),
+    logs.join("\n"),
+  );
 
   // With a ledger: served, and one log line names it, however many requests.
   const app = createWorker({ ledger: { book: async () => [] } });
   const served = await captureLogs(async () => {
     for (let i = 0; i < 3; i++) assert.equal((await app.fetch(session(), STAGING_ENV)).status, 200);
   });
-  assert.deepEqual(served.filter((l) => /export ledger=/.test(l)), ["worker: export ledger=partner (createWorker({ ledger }))"]);
+  assert.deepEqual(
+    served.filter((l) => /export ledger=/.test(l)),
+    ["worker: export ledger=partner (createWorker({ ledger }))"],
+  );
   // The demo ledger on purpose, or no export at all: no ledger needed.
   await captureLogs(async () => {
     assert.equal((await createWorker({ demoLedger: true }).fetch(session(), STAGING_ENV)).status, 200);
@@ -422,7 +473,10 @@ test("#16.10 the runner never books into the demo ledger by default", async () =
   const { conn } = fakeConnection({ pleo: pleoWithOneJob(1), env: { PLEO_ENV: "staging" } });
   await conn.storage.put(LOOKUP_KEY, { reason: "webhook", at: Date.now() });
   const logs = await captureLogs(() => onExportAlarm(conn));
-  assert.ok(logs.some((l) => /no ledger is configured/.test(l)), `the log says why: ${logs.join("\n")}`);
+  assert.ok(
+    logs.some((l) => /no ledger is configured/.test(l)),
+    `the log says why: ${logs.join("\n")}`,
+  );
   const job = await conn.storage.get(jobKey("job-1"));
   assert.equal(job.status, "in_progress", "nothing reported as exported");
   assert.equal(job.error?.code, "ledger_unavailable");
@@ -500,12 +554,26 @@ test("#16.12 the built-in company routes go through requireCompanyAccess", async
 test("#16.11 /auth/session shows per company the scopes its token lacks for exports", async () => {
   const { authRoutes } = await import("../../worker/routes/auth.js");
   const { sessionCookie } = await import("../../worker/session/sessions.js");
-  const config = { sessionSecret: "s".repeat(40), appOrigin: "https://partner.example", callbackPath: "/auth/callback", provider: {}, scopes: [] };
+  const config = {
+    sessionSecret: "s".repeat(40),
+    appOrigin: "https://partner.example",
+    callbackPath: "/auth/callback",
+    provider: {},
+    scopes: [],
+  };
   const cookie = (await sessionCookie(config, { sid: "sid-1", companies: [SUBJECT], expiresAt: Date.now() + 60_000 })).split(";")[0];
   const env = {
     CONNECTIONS: {
       idFromName: (n) => n,
-      get: () => ({ fetch: async () => Response.json({ value: { held: true, connection: { subject: SUBJECT, status: "active", scopes: ["users:read", "export-jobs:read"], history: [] } } }) }),
+      get: () => ({
+        fetch: async () =>
+          Response.json({
+            value: {
+              held: true,
+              connection: { subject: SUBJECT, status: "active", scopes: ["users:read", "export-jobs:read"], history: [] },
+            },
+          }),
+      }),
     },
   };
   const ask = async (options) => {
@@ -522,7 +590,11 @@ test("#16.11 /auth/session shows per company the scopes its token lacks for expo
 test("#16.9 the Node adapter closes slow-header and idle sockets and caps connections", async () => {
   const net = await import("node:net");
   const { startNodeWorker } = await import("../../worker/local/node.mjs");
-  const worker = await startNodeWorker({ env: {}, port: 0, limits: { headersTimeoutMs: 300, requestTimeoutMs: 600, idleTimeoutMs: 400, maxConnections: 2 } });
+  const worker = await startNodeWorker({
+    env: {},
+    port: 0,
+    limits: { headersTimeoutMs: 300, requestTimeoutMs: 600, idleTimeoutMs: 400, maxConnections: 2 },
+  });
   const open = () =>
     new Promise((resolve, reject) => {
       const socket = net.connect(worker.port, "127.0.0.1", () => resolve(socket));
@@ -604,7 +676,15 @@ test("#16.16 `npm run standin` honours PORT, and a wrong redirect_uri page names
     });
     assert.equal(new URL(info.issuer).port, String(port), "the issuer listens on PORT");
     const authorize = new URL(info.authorizationEndpoint);
-    authorize.search = new URLSearchParams({ client_id: info.clientId, response_type: "code", redirect_uri: "http://localhost:9/not-registered", scope: "users:read", code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", code_challenge_method: "S256", state: "s" }).toString();
+    authorize.search = new URLSearchParams({
+      client_id: info.clientId,
+      response_type: "code",
+      redirect_uri: "http://localhost:9/not-registered",
+      scope: "users:read",
+      code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+      code_challenge_method: "S256",
+      state: "s",
+    }).toString();
     const page = await (await fetch(authorize, { redirect: "manual" })).text();
     assert.match(page, /invalid_redirect_uri/);
     assert.match(page, /STANDIN_REDIRECT_URIS/);
@@ -657,7 +737,12 @@ test("#16.16 worker/local/dev-vars.mjs turns the stand-in's READY line into a .d
     apiBaseUrl: "http://127.0.0.1:4011",
   };
   const text = devVarsText(info, { redirectUri: "http://localhost:8787/auth/callback" });
-  const vars = Object.fromEntries(text.trim().split("\n").map((line) => [line.slice(0, line.indexOf("=")), JSON.parse(line.slice(line.indexOf("=") + 1))]));
+  const vars = Object.fromEntries(
+    text
+      .trim()
+      .split("\n")
+      .map((line) => [line.slice(0, line.indexOf("=")), JSON.parse(line.slice(line.indexOf("=") + 1))]),
+  );
   assert.equal(vars.PLEO_ENV, "local");
   assert.equal(vars.PLEO_CLIENT_SECRET, "standin-secret");
   assert.equal(vars.PLEO_REDIRECT_URI, "http://localhost:8787/auth/callback");
@@ -674,7 +759,10 @@ test("#16.15 a route may set its own Content-Security-Policy; every other respon
   const page = {
     name: "page",
     prefix: "/partner/",
-    handle: () => new Response("<p>hi</p>", { headers: { "Content-Type": "text/html", "Content-Security-Policy": "default-src 'self'; img-src https://cdn.example" } }),
+    handle: () =>
+      new Response("<p>hi</p>", {
+        headers: { "Content-Type": "text/html", "Content-Security-Policy": "default-src 'self'; img-src https://cdn.example" },
+      }),
   };
   const app = createWorker({ features: [page], ledger: { book: async () => [] } });
   await captureLogs(async () => {
@@ -688,7 +776,10 @@ test("#16.15 a route may set its own Content-Security-Policy; every other respon
 
 test("#16.15 pleo-oauth/client refuses baseUrl (a cross-origin page cannot hold the worker's session) instead of failing in the browser", async () => {
   const { createClient } = await import("../../worker/client/index.js");
-  assert.throws(() => createClient({ baseUrl: "https://worker.example" }), (e) => e instanceof TypeError && /same-origin only/.test(e.message));
+  assert.throws(
+    () => createClient({ baseUrl: "https://worker.example" }),
+    (e) => e instanceof TypeError && /same-origin only/.test(e.message),
+  );
   assert.equal(typeof createClient({ fetch: async () => new Response("{}") }).session, "function");
 });
 

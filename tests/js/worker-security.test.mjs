@@ -115,7 +115,9 @@ async function callbackWith(stack, callbackPath, cookieHeader) {
   const headers = cookieHeader === null ? {} : { cookie: cookieHeader };
   const response = await fetch(new URL(callbackPath, stack.base), { headers, redirect: "manual" });
   await response.arrayBuffer();
-  const sessionSet = response.headers.getSetCookie().some((c) => c.startsWith(`${SESSION_COOKIE}=`) && !c.startsWith(`${SESSION_COOKIE}=;`));
+  const sessionSet = response.headers
+    .getSetCookie()
+    .some((c) => c.startsWith(`${SESSION_COOKIE}=`) && !c.startsWith(`${SESSION_COOKIE}=;`));
   return { status: response.status, location: response.headers.get("location"), sessionSet, setCookies: response.headers.getSetCookie() };
 }
 
@@ -125,7 +127,9 @@ const sessionOf = async (stack, cookieHeader) => {
 };
 
 function allowListed(pathname) {
-  return API_ALLOW_LIST.some((rule) => (rule.exact ? pathname === rule.path : pathname === rule.path || pathname.startsWith(`${rule.path}/`)));
+  return API_ALLOW_LIST.some((rule) =>
+    rule.exact ? pathname === rule.path : pathname === rule.path || pathname.startsWith(`${rule.path}/`),
+  );
 }
 
 /** Every request that reached the API: an allow-listed path, no traversal, nothing encoded in the path. */
@@ -275,7 +279,13 @@ const NORMALISED_API_TARGETS = [
   ["url= in the query", "GET", "/api/v2/employees?url=http://evil.test/", "/v2/employees"],
   ["traversal in the query", "GET", "/api/v1/introspect?x=../../oauth/token", "/v1/introspect"],
   ["fragment in the request target", "GET", "/api/v2/employees#/../../admin", "/v2/employees"],
-  ["X-Forwarded-Host / X-Original-URL headers", "GET", "/api/v1/introspect", "/v1/introspect", { "X-Forwarded-Host": "evil.test", "X-Original-URL": "/oauth/token", "X-Rewrite-URL": "/oauth/token" }],
+  [
+    "X-Forwarded-Host / X-Original-URL headers",
+    "GET",
+    "/api/v1/introspect",
+    "/v1/introspect",
+    { "X-Forwarded-Host": "evil.test", "X-Original-URL": "/oauth/token", "X-Rewrite-URL": "/oauth/token" },
+  ],
   ["a foreign Host header", "GET", "/api/v1/introspect", "/v1/introspect", { Host: "evil.test" }],
   ["absolute-form request target", "GET", "http://evil.test/api/v1/introspect", "/v1/introspect"],
 ];
@@ -332,7 +342,10 @@ function defineSecuritySuite(runtime) {
       const challenge = new URL(flow.authorizeUrl).searchParams.get("code_challenge");
       assert.ok(!flow.loginCookie.includes(state) && !flow.loginCookie.includes(challenge), "state and PKCE data are sealed, not readable");
       const tokenRequests = stack.tokenLog.length;
-      const results = await mapLimit(tamperings(flow.loginCookie), 4, async ([label, forged]) => [label, await callbackWith(stack, flow.callbackPath, `${LOGIN_COOKIE}=${forged}`)]);
+      const results = await mapLimit(tamperings(flow.loginCookie), 4, async ([label, forged]) => [
+        label,
+        await callbackWith(stack, flow.callbackPath, `${LOGIN_COOKIE}=${forged}`),
+      ]);
       for (const [label, result] of results) {
         assert.equal(result.status, 302, label);
         assert.equal(result.location, "/?auth_error=login_invalid", `${label}: ${result.location}`);
@@ -373,15 +386,26 @@ function defineSecuritySuite(runtime) {
 
       // B's login cookie with C's callback (swapped between browsers): the state does not match.
       const bFlow = await startFlow(b, { company: 3 });
-      const swapped = await callbackWith(stack, flow.callbackPath, `${LOGIN_COOKIE}=${bFlow.loginCookie}; ${SESSION_COOKIE}=${sb.join(".")}`);
+      const swapped = await callbackWith(
+        stack,
+        flow.callbackPath,
+        `${LOGIN_COOKIE}=${bFlow.loginCookie}; ${SESSION_COOKIE}=${sb.join(".")}`,
+      );
       assert.equal(swapped.location, "/?auth_error=state_mismatch");
       assert.equal(swapped.sessionSet, false);
       const bInfo = await b.json("/auth/session");
-      assert.deepEqual(bInfo.body.connections.map((x) => x.subject), [stack.info.companies[1].subject], "B did not gain C's company");
+      assert.deepEqual(
+        bInfo.body.connections.map((x) => x.subject),
+        [stack.info.companies[1].subject],
+        "B did not gain C's company",
+      );
       // C's code was never exchanged, so C can still finish its own flow.
       const cDone = await c.fetch(flow.callbackPath);
       assert.equal(cDone.headers.get("location"), "/");
-      assert.deepEqual((await c.json("/auth/session")).body.connections.map((x) => x.subject), [stack.info.companies[2].subject]);
+      assert.deepEqual(
+        (await c.json("/auth/session")).body.connections.map((x) => x.subject),
+        [stack.info.companies[2].subject],
+      );
       for (const client of [a, b, c]) await client.post("/auth/logout");
     });
 
@@ -419,7 +443,11 @@ function defineSecuritySuite(runtime) {
       const expired = await callbackWith(stack, flow.callbackPath, `${LOGIN_COOKIE}=${await forge(LOGIN_COOKIE, tx, now - 1000)}`);
       assert.equal(expired.location, "/?auth_error=login_invalid");
       assert.equal(expired.sessionSet, false);
-      const hostile = await callbackWith(stack, flow.callbackPath, `${LOGIN_COOKIE}=${await forge(LOGIN_COOKIE, { ...tx, returnTo: "//evil.test/x" }, now + 60_000)}`);
+      const hostile = await callbackWith(
+        stack,
+        flow.callbackPath,
+        `${LOGIN_COOKIE}=${await forge(LOGIN_COOKIE, { ...tx, returnTo: "//evil.test/x" }, now + 60_000)}`,
+      );
       assert.equal(hostile.status, 302);
       assert.equal(hostile.location, "/", "a return_to that bypassed /auth/login is still refused");
       assert.equal(hostile.sessionSet, true);
@@ -432,7 +460,12 @@ function defineSecuritySuite(runtime) {
       await a.connect({ company: 0 });
       await new RecordingClient(stack.base, seen).connect({ deny: true });
       await a.post("/auth/logout");
-      const setCookies = seen.flatMap((r) => r.headers.split("\n").filter((h) => h.startsWith("set-cookie: ")).map((h) => h.slice(12)));
+      const setCookies = seen.flatMap((r) =>
+        r.headers
+          .split("\n")
+          .filter((h) => h.startsWith("set-cookie: "))
+          .map((h) => h.slice(12)),
+      );
       assert.ok(setCookies.length >= 3, `cookies seen: ${setCookies.length}`);
       for (const line of setCookies) {
         const [pair, ...attrs] = line.split(";").map((s) => s.trim());
@@ -462,12 +495,19 @@ function defineSecuritySuite(runtime) {
       const again = await victim.fetch(flow.callbackPath);
       assert.equal(again.headers.get("location"), "/?auth_error=login_invalid");
       assert.equal(victim.cookies.get(SESSION_COOKIE).value, victimCookie, "the victim's session cookie is untouched");
-      assert.deepEqual((await victim.json("/auth/session")).body.connections.map((c) => c.subject), [stack.info.companies[2].subject]);
+      assert.deepEqual(
+        (await victim.json("/auth/session")).body.connections.map((c) => c.subject),
+        [stack.info.companies[2].subject],
+      );
       // 3. The victim has a login of their own in progress: the attacker's callback is a state mismatch.
       const victimFlow = await startFlow(victim, { company: 3 });
       const mismatch = await victim.fetch(flow.callbackPath);
       assert.equal(mismatch.headers.get("location"), "/?auth_error=state_mismatch");
-      assert.deepEqual((await victim.json("/auth/session")).body.connections.map((c) => c.subject), [stack.info.companies[2].subject], "not connected to the attacker's company");
+      assert.deepEqual(
+        (await victim.json("/auth/session")).body.connections.map((c) => c.subject),
+        [stack.info.companies[2].subject],
+        "not connected to the attacker's company",
+      );
       assert.ok(victimFlow.callbackPath);
       // 4. The attacker's own browser can still finish the flow (nobody consumed it).
       assert.equal((await attacker.fetch(flow.callbackPath)).headers.get("location"), "/");
@@ -496,7 +536,13 @@ function defineSecuritySuite(runtime) {
         const callbackUrl = await completeAuthorization(login.headers.get("location"), { company: 0 });
         const callback = await browser.fetch(callbackUrl);
         await callback.arrayBuffer();
-        return { label, value, status: callback.status, location: callback.headers.get("location"), connected: browser.cookies.has(SESSION_COOKIE) };
+        return {
+          label,
+          value,
+          status: callback.status,
+          location: callback.headers.get("location"),
+          connected: browser.cookies.has(SESSION_COOKIE),
+        };
       });
       for (const { label, value, status, location, connected } of results) {
         const context = `return_to ${label} (${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)})`;
@@ -519,16 +565,24 @@ function defineSecuritySuite(runtime) {
       for (const [method, target] of REFUSED_API_TARGETS) {
         const before = stack.apiLog.length;
         // Raw bytes on the wire: UTF-8 for the non-ASCII payloads, NUL as is.
-        const result = await rawRequest(stack.base, Buffer.from(target, "utf8").toString("latin1"), { method, headers, body: method === "GET" ? "" : "{}" });
+        const result = await rawRequest(stack.base, Buffer.from(target, "utf8").toString("latin1"), {
+          method,
+          headers,
+          body: method === "GET" ? "" : "{}",
+        });
         const reached = stack.apiLog.slice(before).map((r) => `${r.method} ${r.url}`);
         // The worker's own answers are JSON errors; a 400 from the HTTP layer
         // also refuses. A target whose dot segments lead out of /api ("/api/.."
         // is "/") is not an API call at all: the static files answer it.
         const leftApi = !/^\/api(\/|$)/.test(new URL(target, "http://x.invalid").pathname);
-        const fromStatic = leftApi && [200, 404].includes(result.status) && /^text\/(html|plain)/.test(result.headers?.["content-type"] ?? "");
-        const refused = ([400, 403, 404, 405].includes(result.status) && (typeof result.json?.error === "string" || result.status === 400)) || fromStatic;
+        const fromStatic =
+          leftApi && [200, 404].includes(result.status) && /^text\/(html|plain)/.test(result.headers?.["content-type"] ?? "");
+        const refused =
+          ([400, 403, 404, 405].includes(result.status) && (typeof result.json?.error === "string" || result.status === 400)) || fromStatic;
         if (!refused || reached.length) {
-          failures.push(`${method} ${JSON.stringify(target)} → ${result.status || result.error} ${String(result.text).slice(0, 120)}; reached API: ${JSON.stringify(reached)}`);
+          failures.push(
+            `${method} ${JSON.stringify(target)} → ${result.status || result.error} ${String(result.text).slice(0, 120)}; reached API: ${JSON.stringify(reached)}`,
+          );
         }
         if (result.headers) assert.deepEqual(leaks(`${JSON.stringify(result.headers)}\n${result.text}`, stack), [], target);
       }
@@ -554,7 +608,8 @@ function defineSecuritySuite(runtime) {
         const result = await rawRequest(stack.base, target, { method, headers });
         const reached = stack.apiLog.slice(before);
         if (result.status === 502) problems.push(`${label}: 502 — the worker tried to reach something else`);
-        for (const r of reached) if (r.url.split("?")[0] !== expected) problems.push(`${label}: reached ${r.method} ${r.url}, expected ${expected}`);
+        for (const r of reached)
+          if (r.url.split("?")[0] !== expected) problems.push(`${label}: reached ${r.method} ${r.url}, expected ${expected}`);
         if (reached.length > 1) problems.push(`${label}: ${reached.length} API requests`);
         if (result.status === 200 && reached.length !== 1) problems.push(`${label}: 200 without exactly one API request`);
       }
@@ -609,7 +664,11 @@ function defineSecuritySuite(runtime) {
       // The export API is read-only through the proxy (issue #16): writes are the worker's own.
       const seeded = stack.standin.createExportJob({ company: stack.info.companies[0].subject, entries: 2 });
       stack.standin.failExportJob(seeded.jobId);
-      const created = await browser.api("/v3/export-jobs", { method: "POST", headers: { ...same, "Content-Type": "application/json" }, body: JSON.stringify({ companyId, accountingEntryIds: seeded.accountingEntryIds }) });
+      const created = await browser.api("/v3/export-jobs", {
+        method: "POST",
+        headers: { ...same, "Content-Type": "application/json" },
+        body: JSON.stringify({ companyId, accountingEntryIds: seeded.accountingEntryIds }),
+      });
       assert.equal(created.status, 405, created.text);
       assert.equal((await browser.api(`/v3/export-jobs?company_id=${companyId}`, { headers: same })).status, 200);
       const logout = await browser.post("/auth/logout", { headers: same });
@@ -620,12 +679,37 @@ function defineSecuritySuite(runtime) {
     test('Edge worker: "no Access-Control-Allow-Origin: *, never a reflected Origin" — CORS preflights and cross-origin requests get no CORS grant', async () => {
       const browser = new RecordingClient(stack.base);
       await browser.connect({ company: 0 });
-      const paths = ["/", "/app.js", "/pkg/pleo_oauth_bg.wasm", "/auth/session", "/auth/login", "/auth/callback", "/auth/logout", "/auth/refresh", "/api/v1/introspect", "/api/v2/employees", "/api/v3/export-jobs", "/nope"];
+      const paths = [
+        "/",
+        "/app.js",
+        "/pkg/pleo_oauth_bg.wasm",
+        "/auth/session",
+        "/auth/login",
+        "/auth/callback",
+        "/auth/logout",
+        "/auth/refresh",
+        "/api/v1/introspect",
+        "/api/v2/employees",
+        "/api/v3/export-jobs",
+        "/nope",
+      ];
       const origins = [EVIL, "null", stack.base, `http://localhost:${Number(new URL(stack.base).port) + 1}`];
       const checks = [];
       for (const p of paths) {
         for (const origin of origins) {
-          checks.push([`OPTIONS ${p} from ${origin}`, p, { method: "OPTIONS", headers: { Origin: origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-requested-with, content-type, x-pleo-company" } }, origin]);
+          checks.push([
+            `OPTIONS ${p} from ${origin}`,
+            p,
+            {
+              method: "OPTIONS",
+              headers: {
+                Origin: origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "x-requested-with, content-type, x-pleo-company",
+              },
+            },
+            origin,
+          ]);
           checks.push([`GET ${p} from ${origin}`, p, { headers: { Origin: origin, "X-Requested-With": "x" } }, origin]);
         }
       }
@@ -640,7 +724,8 @@ function defineSecuritySuite(runtime) {
           assert.ok(!value.includes(origin) || origin === "null", `${label}: the Origin is reflected in ${name}: ${value}`);
           assert.notEqual(value.trim(), "*", `${label}: ${name}: *`);
         }
-        if (label.startsWith("OPTIONS /api/") || label.startsWith("OPTIONS /auth/")) assert.ok(status >= 400, `${label}: preflight answered ${status}`);
+        if (label.startsWith("OPTIONS /api/") || label.startsWith("OPTIONS /auth/"))
+          assert.ok(status >= 400, `${label}: preflight answered ${status}`);
       }
       await browser.post("/auth/logout");
     });
@@ -651,7 +736,8 @@ function defineSecuritySuite(runtime) {
       const companyId = stack.info.companies[0].subject.split(":").pop();
       const otherCompanyId = stack.info.companies[1].subject.split(":").pop();
       // Static page and package, before any session.
-      for (const p of ["/", "/app.js", "/style.css", "/pkg/web.js", "/pkg/pleo_oauth.js", "/pkg/pleo_oauth_bg.wasm"]) await (await browser.fetch(p)).arrayBuffer();
+      for (const p of ["/", "/app.js", "/style.css", "/pkg/web.js", "/pkg/pleo_oauth.js", "/pkg/pleo_oauth_bg.wasm"])
+        await (await browser.fetch(p)).arrayBuffer();
       await browser.json("/auth/session");
       await browser.api("/v1/introspect"); // 401 no_session
       await browser.post("/auth/refresh"); // 401 no_session
@@ -715,11 +801,18 @@ function defineSecuritySuite(runtime) {
       const second = await startFlow(browser, { company: 1 });
       const captured = browser.cookieHeader();
       assert.equal((await browser.fetch(second.callbackPath)).headers.get("location"), "/");
-      assert.equal((await browser.fetch(second.callbackPath, { headers: { cookie: captured } })).headers.get("location"), "/?auth_error=login_replayed");
+      assert.equal(
+        (await browser.fetch(second.callbackPath, { headers: { cookie: captured } })).headers.get("location"),
+        "/?auth_error=login_replayed",
+      );
       // invalid_grant: the connection ends with a clean error.
       stack.standin.setFaults({ tokenError200: "invalid_grant" });
       try {
-        assertJsonError(await browser.post("/auth/refresh", { headers: { "X-Pleo-Company": stack.info.companies[1].subject } }), 401, "connection_expired");
+        assertJsonError(
+          await browser.post("/auth/refresh", { headers: { "X-Pleo-Company": stack.info.companies[1].subject } }),
+          401,
+          "connection_expired",
+        );
       } finally {
         stack.standin.setFaults(null);
       }
@@ -740,7 +833,8 @@ function defineSecuritySuite(runtime) {
       // Session data is never cached; the callback keeps the code out of Referer headers.
       for (const response of seen) {
         const { pathname } = new URL(response.url);
-        if (/^\/(auth|api)\//.test(pathname)) assert.match(response.headers, /^cache-control: no-store$/m, `${response.status} ${response.url}`);
+        if (/^\/(auth|api)\//.test(pathname))
+          assert.match(response.headers, /^cache-control: no-store$/m, `${response.status} ${response.url}`);
         if (pathname === "/auth/callback") assert.match(response.headers, /^referrer-policy: no-referrer$/m, response.url);
       }
     });
@@ -763,11 +857,19 @@ function defineSecuritySuite(runtime) {
         }
         for (const dir of ["dist", "worker/build", "www"]) await walk(path.join(ROOT, dir));
         const rel = files.map((f) => path.relative(ROOT, f));
-        for (const expected of ["dist/web.js", "dist/pleo_oauth_bg.wasm", "worker/build/worker.js", "worker/build/edge_pleo_oauth_bg.wasm", "worker/build/public/app.js", "www/index.html"]) {
+        for (const expected of [
+          "dist/web.js",
+          "dist/pleo_oauth_bg.wasm",
+          "worker/build/worker.js",
+          "worker/build/edge_pleo_oauth_bg.wasm",
+          "worker/build/public/app.js",
+          "www/index.html",
+        ]) {
           assert.ok(rel.includes(expected), `${expected} exists and is scanned`);
         }
         // Public asset directories must not ship dotfiles (.dev.vars, .env) that a static host would serve.
-        for (const f of rel) if (/^(www|worker\/build\/public)\//.test(f)) assert.ok(!path.basename(f).startsWith("."), `dotfile in public assets: ${f}`);
+        for (const f of rel)
+          if (/^(www|worker\/build\/public)\//.test(f)) assert.ok(!path.basename(f).startsWith("."), `dotfile in public assets: ${f}`);
         const needles = [
           ["client secret", stack.info.clientSecret],
           ["session secret", stack.sessionSecret],

@@ -126,7 +126,9 @@ test("every setting loadConfig and exportSettings read is in worker/README.md's 
 test("worker/README.md's settings table and the names the worker's source reads from env are the same", () => {
   const documented = namesInReadme();
   const read = namesInSource();
-  const undocumented = [...read.keys()].filter((name) => !documented.has(name)).map((name) => `${name} (${[...read.get(name)].join(", ")})`);
+  const undocumented = [...read.keys()]
+    .filter((name) => !documented.has(name))
+    .map((name) => `${name} (${[...read.get(name)].join(", ")})`);
   assert.deepEqual(undocumented, [], `read from env but not in worker/README.md "## Settings": ${undocumented.join("; ")}`);
   const unread = [...documented].filter((name) => !read.has(name) && !DOCUMENTED_AHEAD.has(name));
   assert.deepEqual(unread, [], `in worker/README.md "## Settings" but read nowhere in worker/: ${unread.join(", ")}`);

@@ -53,7 +53,20 @@ test("the READMEs' partner workers type-check as written (tsc --strict, checkJs)
   await writeFile(path.join(dir, "src", "worker-readme.js"), await snippet("worker/README.md", "## Using it in your own worker"));
   await writeFile(
     path.join(dir, "tsconfig.readme.json"),
-    JSON.stringify({ compilerOptions: { strict: true, allowJs: true, checkJs: true, noEmit: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", lib: ["es2022", "dom"], types: [] }, files: ["src/readme.js", "src/worker-readme.js"] }),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        allowJs: true,
+        checkJs: true,
+        noEmit: true,
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        target: "es2022",
+        lib: ["es2022", "dom"],
+        types: [],
+      },
+      files: ["src/readme.js", "src/worker-readme.js"],
+    }),
   );
   await tsc("tsconfig.readme.json");
 });
@@ -86,7 +99,18 @@ void listCompanies;
   await run(path.join(BIN, "wrangler"), ["types"], { cwd: dir, timeout: 120_000, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
   await writeFile(
     path.join(dir, "tsconfig.wrangler.json"),
-    JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: "esnext", moduleResolution: "bundler", target: "es2022", lib: ["es2022"], types: [] }, files: ["src/worker.ts", "worker-configuration.d.ts"] }),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        module: "esnext",
+        moduleResolution: "bundler",
+        target: "es2022",
+        lib: ["es2022"],
+        types: [],
+      },
+      files: ["src/worker.ts", "worker-configuration.d.ts"],
+    }),
   );
   await tsc("tsconfig.wrangler.json");
 });
@@ -110,7 +134,19 @@ export async function main(company?: string): Promise<string> {
   );
   await writeFile(
     path.join(dir, "tsconfig.client.json"),
-    JSON.stringify({ compilerOptions: { strict: true, exactOptionalPropertyTypes: true, noEmit: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", lib: ["es2022", "dom"], types: [] }, files: ["src/spa.ts"] }),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        exactOptionalPropertyTypes: true,
+        noEmit: true,
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        target: "es2022",
+        lib: ["es2022", "dom"],
+        types: [],
+      },
+      files: ["src/spa.ts"],
+    }),
   );
   await tsc("tsconfig.client.json");
 });

@@ -52,7 +52,10 @@ export interface ExportJobSummary {
 }
 
 /** Money as Pleo sends it: integer minor units (896.96 SEK is { currency: "SEK", value: 89696 }). */
-export interface Money { currency: string; value: number }
+export interface Money {
+  currency: string;
+  value: number;
+}
 
 export interface ExportJobItem {
   accountingEntryId: string;
@@ -69,7 +72,9 @@ export interface ExportJobItem {
   bookedAt: string;
 }
 
-export interface ExportJobDetail extends ExportJobSummary { items: ExportJobItem[] }
+export interface ExportJobDetail extends ExportJobSummary {
+  items: ExportJobItem[];
+}
 
 export declare class WorkerRequestError extends Error {
   name: "WorkerRequestError";
@@ -92,9 +97,13 @@ export interface PleoWorkerClient {
   session(): Promise<SessionInfo>;
   connectUrl(opts?: { returnTo?: string | undefined; company?: string | undefined }): string;
   api<T = unknown>(path: string, opts?: CallOptions): Promise<T>;
-  refresh(opts?: { company?: string | undefined }): Promise<{ refreshed: true; connection: Omit<Connection, "history" | "default">; now: number }>;
+  refresh(opts?: {
+    company?: string | undefined;
+  }): Promise<{ refreshed: true; connection: Omit<Connection, "history" | "default">; now: number }>;
   logout(): Promise<{ connected: false; left: number }>;
-  disconnect(opts?: { company?: string | undefined }): Promise<{ disconnected: string; ended: boolean; revoked: boolean; connected: boolean }>;
+  disconnect(opts?: {
+    company?: string | undefined;
+  }): Promise<{ disconnected: string; ended: boolean; revoked: boolean; connected: boolean }>;
   exportJobs(opts?: { company?: string | undefined }): Promise<{ jobs: ExportJobSummary[] }>;
   exportJob(id: string, opts?: { company?: string | undefined }): Promise<ExportJobDetail>;
   runExport(opts?: { company?: string | undefined }): Promise<{ started: boolean; jobId: string | null }>;
@@ -105,7 +114,4 @@ export interface PleoWorkerClient {
  * The page must be served from the worker's origin: the session cookie is same-origin only
  * (SameSite=Strict, no CORS), so there is no `baseUrl` (passing one throws a TypeError).
  */
-export function createClient(opts?: {
-  fetch?: typeof fetch | undefined;
-  companyHeader?: string | undefined;
-}): PleoWorkerClient;
+export function createClient(opts?: { fetch?: typeof fetch | undefined; companyHeader?: string | undefined }): PleoWorkerClient;

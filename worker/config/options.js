@@ -44,7 +44,9 @@ export function checkWorkerOptions(options) {
   for (const name of Object.keys(options)) {
     if (WORKER_OPTIONS.includes(name)) continue;
     const guess = closest(name);
-    throw new TypeError(`createWorker: unknown option "${name}"${guess ? ` (did you mean "${guess}"?)` : ""}. Known options: ${WORKER_OPTIONS.join(", ")}.`);
+    throw new TypeError(
+      `createWorker: unknown option "${name}"${guess ? ` (did you mean "${guess}"?)` : ""}. Known options: ${WORKER_OPTIONS.join(", ")}.`,
+    );
   }
   const { ledger, demoLedger, apiAllowList, features, builtins, identify, onEvent } = options;
   if (onEvent !== undefined && typeof onEvent !== "function") {
@@ -58,12 +60,18 @@ export function checkWorkerOptions(options) {
   }
   if (demoLedger !== undefined && typeof demoLedger !== "boolean") throw new TypeError("createWorker: `demoLedger` must be true or false.");
   if (ledger !== undefined && demoLedger) throw new TypeError("createWorker: pass either `ledger` or `demoLedger: true`, not both.");
-  for (const [name, list] of [["features", features], ["builtins", builtins]]) {
+  for (const [name, list] of [
+    ["features", features],
+    ["builtins", builtins],
+  ]) {
     if (list !== undefined && !Array.isArray(list)) throw new TypeError(`createWorker: \`${name}\` must be an array of features.`);
   }
   if (apiAllowList !== undefined) {
-    const ok = Array.isArray(apiAllowList) && apiAllowList.every((r) => typeof r?.path === "string" && r.path.startsWith("/") && Array.isArray(r.methods));
-    if (!ok) throw new TypeError("createWorker: `apiAllowList` must be an array of { path: \"/v1/…\", methods: [\"GET\", …], exact?: boolean }.");
+    const ok =
+      Array.isArray(apiAllowList) &&
+      apiAllowList.every((r) => typeof r?.path === "string" && r.path.startsWith("/") && Array.isArray(r.methods));
+    if (!ok)
+      throw new TypeError('createWorker: `apiAllowList` must be an array of { path: "/v1/…", methods: ["GET", …], exact?: boolean }.');
   }
 }
 
@@ -87,7 +95,9 @@ export function checkFeatures(features) {
     }
     for (const needed of feature.requires ?? []) {
       if (!names.has(needed)) {
-        throw new TypeError(`createWorker: feature "${feature.name}" requires the feature "${needed}", which this worker does not have (see \`features\` and \`builtins\`).`);
+        throw new TypeError(
+          `createWorker: feature "${feature.name}" requires the feature "${needed}", which this worker does not have (see \`features\` and \`builtins\`).`,
+        );
       }
     }
   }

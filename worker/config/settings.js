@@ -66,10 +66,22 @@ export function loadConfig(env) {
 
 function buildConfig(env) {
   const key = JSON.stringify([
-    env.PLEO_ENV, env.PLEO_CLIENT_ID, env.PLEO_CLIENT_SECRET, env.PLEO_REDIRECT_URI, env.PLEO_SCOPES,
-    env.PLEO_CLIENT_AUTH, env.PLEO_ISSUER, env.PLEO_AUTHORIZATION_ENDPOINT, env.PLEO_TOKEN_ENDPOINT,
-    env.PLEO_INTROSPECTION_ENDPOINT, env.PLEO_REVOCATION_ENDPOINT, env.PLEO_API_BASE_URL,
-    env.PLEO_ISS_PARAMETER_SUPPORTED, env.PLEO_TIMEOUT_MS, env.PLEO_REFRESH_DEADLINE_MS, env.SESSION_SECRET,
+    env.PLEO_ENV,
+    env.PLEO_CLIENT_ID,
+    env.PLEO_CLIENT_SECRET,
+    env.PLEO_REDIRECT_URI,
+    env.PLEO_SCOPES,
+    env.PLEO_CLIENT_AUTH,
+    env.PLEO_ISSUER,
+    env.PLEO_AUTHORIZATION_ENDPOINT,
+    env.PLEO_TOKEN_ENDPOINT,
+    env.PLEO_INTROSPECTION_ENDPOINT,
+    env.PLEO_REVOCATION_ENDPOINT,
+    env.PLEO_API_BASE_URL,
+    env.PLEO_ISS_PARAMETER_SUPPORTED,
+    env.PLEO_TIMEOUT_MS,
+    env.PLEO_REFRESH_DEADLINE_MS,
+    env.SESSION_SECRET,
   ]);
   const cached = clientCache.get(key);
   if (cached) return cached;

@@ -35,9 +35,10 @@ export function readLine(line) {
   const taxType = tax ? text(tax.type, 40) : null;
   return {
     lineId: text(l.accountingEntryLineId, 64),
-    account: l.account && typeof l.account === "object"
-      ? { code: text(l.account.code, 40), name: text(l.account.name), identifier: text(l.account.identifier, 100) }
-      : null,
+    account:
+      l.account && typeof l.account === "object"
+        ? { code: text(l.account.code, 40), name: text(l.account.name), identifier: text(l.account.identifier, 100) }
+        : null,
     taxCode: tax ? text(tax.code, 40) : null,
     taxType,
     // The rate as Pleo sends it: a fraction (0.25 is 25 %).
@@ -45,7 +46,9 @@ export function readLine(line) {
     taxAmount,
     net: supplierSide(l.netAmount),
     gross: taxType === "exclusive" ? add(lineAmount, taxAmount) : lineAmount,
-    tags: Array.isArray(l.tags) ? l.tags.filter((t) => t && typeof t === "object").map((t) => `${text(t.groupCode, 40) ?? ""}:${text(t.code, 40) ?? ""}`) : [],
+    tags: Array.isArray(l.tags)
+      ? l.tags.filter((t) => t && typeof t === "object").map((t) => `${text(t.groupCode, 40) ?? ""}:${text(t.code, 40) ?? ""}`)
+      : [],
   };
 }
 

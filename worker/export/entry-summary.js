@@ -24,7 +24,18 @@ export function summariseEntry(json) {
     entry = null;
   }
   if (entry === null || typeof entry !== "object") {
-    return { date: null, type: null, supplier: null, amount: null, walletAmount: null, subType: null, method: null, voucher: null, vendor: null, lines: [] };
+    return {
+      date: null,
+      type: null,
+      supplier: null,
+      amount: null,
+      walletAmount: null,
+      subType: null,
+      method: null,
+      voucher: null,
+      vendor: null,
+      lines: [],
+    };
   }
   // JSON.parse keeps integers up to 2^53 exact; money() refuses anything else.
   return {

@@ -128,9 +128,19 @@ function lineStatements(db, accountingEntryId, entry) {
            (accounting_entry_id, line_no, voucher_number, account_code, tax_code, tax_type, tax_rate, currency, tax_minor, net_minor, gross_minor)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)`,
       )
-      .bind(accountingEntryId, i + 1, entry.voucher, line.account?.code ?? null, line.taxCode, line.taxType, line.taxRate,
+      .bind(
+        accountingEntryId,
+        i + 1,
+        entry.voucher,
+        line.account?.code ?? null,
+        line.taxCode,
+        line.taxType,
+        line.taxRate,
         line.gross?.currency ?? line.net?.currency ?? null,
-        line.taxAmount ? String(line.taxAmount.value) : null, line.net ? String(line.net.value) : null, line.gross ? String(line.gross.value) : null),
+        line.taxAmount ? String(line.taxAmount.value) : null,
+        line.net ? String(line.net.value) : null,
+        line.gross ? String(line.gross.value) : null,
+      ),
   );
 }
 
@@ -178,21 +188,36 @@ export function d1Ledger({ binding = LEDGER_BINDING, now = Date.now } = {}) {
             )
             // The amount goes in as a string of digits: SQLite's INTEGER
             // affinity stores it as an exact 64-bit integer, no float on the way.
-            .bind(entry.accountingEntryId, company, jobId, summary.date, summary.supplier ?? "", summary.amount.currency,
-              String(summary.amount.value), entry.json, bookedAt),
+            .bind(
+              entry.accountingEntryId,
+              company,
+              jobId,
+              summary.date,
+              summary.supplier ?? "",
+              summary.amount.currency,
+              String(summary.amount.value),
+              entry.json,
+              bookedAt,
+            ),
           ...lineStatements(db, entry.accountingEntryId, verdict.entry),
         );
       }
       if (toBook.length) {
         statements.push(
           db
-            .prepare("SELECT accounting_entry_id AS id, voucher FROM ledger_entries WHERE accounting_entry_id IN (SELECT value FROM json_each(?1))")
+            .prepare(
+              "SELECT accounting_entry_id AS id, voucher FROM ledger_entries WHERE accounting_entry_id IN (SELECT value FROM json_each(?1))",
+            )
             .bind(JSON.stringify(toBook)),
         );
         // One batch = one transaction: every booking of the page or none.
         const outcome = await db.batch(statements);
         for (const row of outcome[outcome.length - 1].results ?? []) {
-          results.set(row.id, { accountingEntryId: row.id, status: "successful", externalId: vouchers.get(row.id) ?? voucherId(row.voucher) });
+          results.set(row.id, {
+            accountingEntryId: row.id,
+            status: "successful",
+            externalId: vouchers.get(row.id) ?? voucherId(row.voucher),
+          });
         }
       }
       return entries.map(

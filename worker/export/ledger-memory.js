@@ -14,7 +14,12 @@ export function memoryLedger() {
       return entries.map(({ accountingEntryId, json }) => {
         const verdict = judgeEntry(json);
         if (!verdict.ok) {
-          return { accountingEntryId, status: "failed", failureReason: verdict.failureReason, failureReasonType: verdict.failureReasonType };
+          return {
+            accountingEntryId,
+            status: "failed",
+            failureReason: verdict.failureReason,
+            failureReasonType: verdict.failureReasonType,
+          };
         }
         let row = rows.get(accountingEntryId);
         if (row) row.deliveries += 1;

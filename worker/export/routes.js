@@ -80,7 +80,8 @@ async function createDemoJob(ctx) {
   if (!response) return errorResponse(502, "pleo_unavailable", "The stand-in did not answer.");
   const body = await response.json().catch(() => ({}));
   if (response.status === 409) return errorResponse(409, "export_already_in_progress", "The company already has an unfinished export job.");
-  if (response.status !== 201 || typeof body.jobId !== "string") return errorResponse(502, "pleo_error", "The stand-in refused to create the job.");
+  if (response.status !== 201 || typeof body.jobId !== "string")
+    return errorResponse(502, "pleo_error", "The stand-in refused to create the job.");
   return jsonResponse({ jobId: body.jobId, entries: body.accountingEntryIds?.length ?? entries }, 201);
 }
 

@@ -25,17 +25,7 @@ import { safeExportErrorMessage } from "../pleo/upstream-code.js";
 import { NO_LEDGER_MESSAGE, ledgerKind } from "../config/options.js";
 import { MISSING_SCOPE_KEY, isAccessDenied, missingExportScopes, missingScopeMessage } from "./missing-scope.js";
 import { exportSettings } from "./settings.js";
-import {
-  GAVE_UP_KEY,
-  LAST_LOOKUP_KEY,
-  LOOKUP_KEY,
-  RUN_KEY,
-  getMany,
-  itemKey,
-  jobKey,
-  jobSummary,
-  rememberJob,
-} from "./job-store.js";
+import { GAVE_UP_KEY, LAST_LOOKUP_KEY, LOOKUP_KEY, RUN_KEY, getMany, itemKey, jobKey, jobSummary, rememberJob } from "./job-store.js";
 
 export const EXPORT_TIMER = "export";
 const LEDGER_RETRIES = 8;
@@ -94,8 +84,7 @@ async function rememberMissingScope(conn) {
   return missing;
 }
 
-const connectionGone = (err) =>
-  err instanceof WorkerError && (err.code === "no_connection" || err.code === "connection_expired");
+const connectionGone = (err) => err instanceof WorkerError && (err.code === "no_connection" || err.code === "connection_expired");
 
 /**
  * Sends a request built by pleo-oauth with the company's token (refreshed
@@ -133,7 +122,8 @@ export async function sendToPleo(conn, request, timeoutMs) {
 export async function requestLookup(conn, reason) {
   await conn.storage.put(LOOKUP_KEY, { reason, at: Date.now() });
   const m = memory(conn);
-  if (m.driving) m.again = true; // the alarm running now looks again before it re-arms
+  if (m.driving)
+    m.again = true; // the alarm running now looks again before it re-arms
   else await conn.schedule(EXPORT_TIMER, Date.now());
 }
 
@@ -201,7 +191,12 @@ async function lookup(conn, trigger) {
   const state = exportRunStart({ apiBaseUrl, jobId: job.id, companyId, jobStatus: job.status, ...settings.runOptions, now });
   const run = { jobId: job.id, state, trigger, startedAt: now };
   const previous = await storage.get(jobKey(job.id));
-  const summary = { ...jobSummary(job, previous), status: "in_progress", startedAt: previous?.startedAt ?? new Date(now).toISOString(), error: null };
+  const summary = {
+    ...jobSummary(job, previous),
+    status: "in_progress",
+    startedAt: previous?.startedAt ?? new Date(now).toISOString(),
+    error: null,
+  };
   // export.job.started in the same write as the run (worker/store/outbox.js).
   await conn.emit(
     [{ type: "export.job.started", jobId: job.id, trigger, items: summary.numberOfItems ?? null }],
@@ -277,8 +272,10 @@ async function drive(conn) {
   }
   if (wake === undefined || wake === null) {
     const [asked, running, last] = await Promise.all([storage.get(LOOKUP_KEY), storage.get(RUN_KEY), storage.get(LAST_LOOKUP_KEY)]);
-    if (asked && !running) wake = Date.now(); // asked while the last run was going: look now
-    else if (running) wake = Date.now() + settings.pollMs; // paused: no usable connection
+    if (asked && !running)
+      wake = Date.now(); // asked while the last run was going: look now
+    else if (running)
+      wake = Date.now() + settings.pollMs; // paused: no usable connection
     else if (settings.automatic) wake = (last ?? Date.now()) + settings.pollMs;
     else return conn.cancel(EXPORT_TIMER); // EXPORT_AUTOMATIC=off: nothing until POST /export/run
   }
@@ -339,7 +336,16 @@ async function advance(conn, run, settings) {
         }));
       }
       // Receipts before reporting: an item is `successful` only once its files are stored (receipts.js).
-      results = await storeBatchReceipts({ conn, jobId: run.jobId, companyId: companyIdOf(conn.subject), entries: action.entries, results, ledger: ledgerOf(conn), send: sendToPleo, timeoutMs: settings.timeoutMs });
+      results = await storeBatchReceipts({
+        conn,
+        jobId: run.jobId,
+        companyId: companyIdOf(conn.subject),
+        entries: action.entries,
+        results,
+        ledger: ledgerOf(conn),
+        send: sendToPleo,
+        timeoutMs: settings.timeoutMs,
+      });
       const records = await itemRecords(storage, run.jobId, action.entries, results);
       state = exportRunDelivered(state, results, Date.now());
       await save(records);
@@ -358,7 +364,14 @@ async function advance(conn, run, settings) {
 async function markLedgerDown(storage, jobId, since) {
   const job = await storage.get(jobKey(jobId));
   if (!job) return;
-  const error = since === null ? null : { code: "ledger_unavailable", message: `The ledger has been unavailable since ${new Date(since).toISOString()}; the worker keeps trying.`, since: new Date(since).toISOString() };
+  const error =
+    since === null
+      ? null
+      : {
+          code: "ledger_unavailable",
+          message: `The ledger has been unavailable since ${new Date(since).toISOString()}; the worker keeps trying.`,
+          since: new Date(since).toISOString(),
+        };
   if (since === null && job.error?.code !== "ledger_unavailable") return;
   await storage.put(jobKey(jobId), { ...job, error });
 }

@@ -29,7 +29,18 @@ export async function compatibilityDate(root = ROOT) {
  * `{ name, consumer?: { script, bindings } }` — the consumer a second worker.
  * `handleRuntimeStdio(stdout, stderr)`: workerd's output (default: this process's).
  */
-export async function startWorkerd({ env, port = 8787, host = "127.0.0.1", build = true, buildDir = BUILD_DIR, assets, persistDir, eventsQueue, handleRuntimeStdio, logLevel = LogLevel.WARN } = {}) {
+export async function startWorkerd({
+  env,
+  port = 8787,
+  host = "127.0.0.1",
+  build = true,
+  buildDir = BUILD_DIR,
+  assets,
+  persistDir,
+  eventsQueue,
+  handleRuntimeStdio,
+  logLevel = LogLevel.WARN,
+} = {}) {
   if (build) await buildWorker({ outdir: buildDir });
   const bindings = {};
   for (const [name, value] of Object.entries(env)) if (typeof value === "string") bindings[name] = value;
@@ -56,7 +67,15 @@ export async function startWorkerd({ env, port = 8787, host = "127.0.0.1", build
     ...(eventsQueue ? { queueProducers: { EVENTS: { queueName: eventsQueue.name } } } : {}),
   };
   const consumer = eventsQueue?.consumer
-    ? [{ name: "events-consumer", modules: true, script: eventsQueue.consumer.script, bindings: eventsQueue.consumer.bindings ?? {}, queueConsumers: { [eventsQueue.name]: { maxBatchTimeout: 1 } } }]
+    ? [
+        {
+          name: "events-consumer",
+          modules: true,
+          script: eventsQueue.consumer.script,
+          bindings: eventsQueue.consumer.bindings ?? {},
+          queueConsumers: { [eventsQueue.name]: { maxBatchTimeout: 1 } },
+        },
+      ]
     : [];
   const shared = {
     port,
@@ -66,7 +85,9 @@ export async function startWorkerd({ env, port = 8787, host = "127.0.0.1", build
     ...(persistDir ? { defaultPersistRoot: persistDir, durableObjectsPersist: path.join(persistDir, "durable-objects") } : {}),
     ...(handleRuntimeStdio ? { handleRuntimeStdio } : {}),
   };
-  const mf = new Miniflare(consumer.length ? { ...shared, workers: [{ name: "pleo-oauth", ...main }, ...consumer] } : { ...shared, ...main });
+  const mf = new Miniflare(
+    consumer.length ? { ...shared, workers: [{ name: "pleo-oauth", ...main }, ...consumer] } : { ...shared, ...main },
+  );
   const url = await mf.ready;
   return {
     url: url.href,

@@ -21,7 +21,12 @@ function el(tag, attrs = {}, ...children) {
 
 // ------------------------------------------------------------ times
 
-const UNITS = [["d", 86_400_000], ["h", 3_600_000], ["min", 60_000], ["s", 1000]];
+const UNITS = [
+  ["d", 86_400_000],
+  ["h", 3_600_000],
+  ["min", 60_000],
+  ["s", 1000],
+];
 
 function relative(ms) {
   if (ms === null || ms === undefined) return "—";
@@ -48,7 +53,11 @@ function token() {
 class Unauthorized extends Error {}
 
 async function api(path, { method = "GET" } = {}) {
-  const response = await fetch(path, { method, headers: { Authorization: `Bearer ${token()}`, Accept: "application/json" }, cache: "no-store" });
+  const response = await fetch(path, {
+    method,
+    headers: { Authorization: `Bearer ${token()}`, Accept: "application/json" },
+    cache: "no-store",
+  });
   if (response.status === 401) throw new Unauthorized();
   const body = await response.json().catch(() => null);
   if (!response.ok) throw new Error(body?.message ?? `The worker answered ${response.status}.`);
@@ -73,7 +82,10 @@ function signedOut(message) {
 const STATUS_LABEL = { active: "Active", needs_reconnect: "Needs reconnect" };
 
 function statusChip(status) {
-  return el("span", { class: `chip ${status === "active" ? "ok" : status === "needs_reconnect" ? "bad" : "neutral"}`, text: STATUS_LABEL[status] ?? status });
+  return el("span", {
+    class: `chip ${status === "active" ? "ok" : status === "needs_reconnect" ? "bad" : "neutral"}`,
+    text: STATUS_LABEL[status] ?? status,
+  });
 }
 
 const JOB_CLASS = { completed: "ok", completed_with_errors: "warn", failed: "bad", in_progress: "info", pending: "info" };
@@ -81,7 +93,8 @@ const JOB_CLASS = { completed: "ok", completed_with_errors: "warn", failed: "bad
 function exportCell(e) {
   const cell = el("div", { class: "export" });
   if (e.running) cell.append(el("span", { class: "chip info running", text: "running" }));
-  else if (e.lastStatus) cell.append(el("span", { class: `chip ${JOB_CLASS[e.lastStatus] ?? "neutral"}`, text: e.lastStatus.replaceAll("_", " ") }));
+  else if (e.lastStatus)
+    cell.append(el("span", { class: `chip ${JOB_CLASS[e.lastStatus] ?? "neutral"}`, text: e.lastStatus.replaceAll("_", " ") }));
   else cell.append(el("span", { class: "muted", text: "no jobs" }));
   if (e.failedItems > 0) cell.append(el("span", { class: "chip bad subtle", text: `${e.failedItems} failed` }));
   if (e.gaveUp > 0) cell.append(el("span", { class: "chip warn subtle", text: `gave up ×${e.gaveUp}` }));
@@ -102,7 +115,12 @@ function renderRows(companies) {
         "tr",
         { "data-subject": row.subject, tabindex: "0", class: attention(row) ? "attention" : "" },
         el("td", {}, name, sub, row.account ? el("div", { class: "small muted", text: `account ${row.account}` }) : null),
-        el("td", {}, statusChip(row.status), el("div", { class: "small muted", text: `${row.scopes.length} scopes`, title: row.scopes.join(" ") })),
+        el(
+          "td",
+          {},
+          statusChip(row.status),
+          el("div", { class: "small muted", text: `${row.scopes.length} scopes`, title: row.scopes.join(" ") }),
+        ),
         timeCell(row.expiresAt),
         timeCell(row.refreshedAt),
         timeCell(row.keepAliveAt, { warnPast: true }),
@@ -195,20 +213,38 @@ async function loadDetail() {
   );
   $("detail-jobs-empty").hidden = jobs.length > 0;
   $("detail-history").replaceChildren(
-    ...c.history.map((h) => el("li", {}, el("span", { class: "time small muted", text: relative(h.at), title: new Date(h.at).toLocaleString() }), el("span", { text: h.event }))),
+    ...c.history.map((h) =>
+      el(
+        "li",
+        {},
+        el("span", { class: "time small muted", text: relative(h.at), title: new Date(h.at).toLocaleString() }),
+        el("span", { text: h.event }),
+      ),
+    ),
   );
 }
 
 async function act(kind) {
   const subject = state.open;
   if (!subject) return;
-  if (kind === "disconnect" && !confirm(`Disconnect ${$("detail-name").textContent}?\n\nThe company's tokens are revoked and every user loses access until someone connects it again.`)) return;
+  if (
+    kind === "disconnect" &&
+    !confirm(
+      `Disconnect ${$("detail-name").textContent}?\n\nThe company's tokens are revoked and every user loses access until someone connects it again.`,
+    )
+  )
+    return;
   const out = $("act-result");
   out.className = "small";
   out.textContent = "Working…";
   try {
     const body = await api(`/ops/api/companies/${encodeURIComponent(subject)}/${kind}`, { method: "POST" });
-    if (kind === "export-run") out.textContent = body.started ? `Export started (job ${body.jobId}).` : body.jobId ? `A run is already going (job ${body.jobId}).` : "Pleo has no export job waiting.";
+    if (kind === "export-run")
+      out.textContent = body.started
+        ? `Export started (job ${body.jobId}).`
+        : body.jobId
+          ? `A run is already going (job ${body.jobId}).`
+          : "Pleo has no export job waiting.";
     if (kind === "refresh") out.textContent = "Refreshed: a new access token is stored.";
     if (kind === "disconnect") {
       out.textContent = body.revoked ? "Disconnected; the tokens were revoked." : "Disconnected.";

@@ -70,7 +70,12 @@ async function proxy(ctx) {
     // worker/README.md: a 429 from Pleo is passed on with its Retry-After.
     await upstream.body?.cancel();
     const retryAfter = upstream.headers.get("Retry-After");
-    return errorResponse(429, "pleo_rate_limited", "Pleo asks to slow down. Please try again shortly.", retryAfter ? { "Retry-After": retryAfter } : {});
+    return errorResponse(
+      429,
+      "pleo_rate_limited",
+      "Pleo asks to slow down. Please try again shortly.",
+      retryAfter ? { "Retry-After": retryAfter } : {},
+    );
   }
   if (upstream.status >= 500) {
     await upstream.body?.cancel();

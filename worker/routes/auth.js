@@ -54,7 +54,9 @@ async function login(ctx) {
   if (askedReturnTo !== null && returnTo !== askedReturnTo) {
     // Not silent (issue #16): a partner whose SPA passes a full URL learns why the user lands on "/".
     // The asked value is not logged (it is the client's text); its length is enough to find it.
-    console.warn(`login: return_to rewritten to ${returnTo} (only same-origin paths outside /auth and /api are kept; asked ${askedReturnTo.length} chars)`);
+    console.warn(
+      `login: return_to rewritten to ${returnTo} (only same-origin paths outside /auth and /api are kept; asked ${askedReturnTo.length} chars)`,
+    );
   }
   const company = url.searchParams.get("company");
   const options = company && SUBJECT.test(company) ? { subject: company } : undefined;
@@ -198,7 +200,9 @@ async function callback({ request, env, config, app }) {
   const kept = [];
   for (const other of previous?.companies ?? []) {
     if (other === subject || !SUBJECT.test(other) || kept.length >= MAX_COMPANIES_PER_SESSION - 1) continue;
-    const moved = await companyObject(env, other).adoptSession({ from: previous.sid, to: sid, expiresAt }).catch(() => false);
+    const moved = await companyObject(env, other)
+      .adoptSession({ from: previous.sid, to: sid, expiresAt })
+      .catch(() => false);
     if (moved) kept.push(other);
   }
   if (previous) app.cache.forgetSession(previous.sid);
@@ -235,9 +239,7 @@ async function sessionInfo(ctx) {
   const headers = {};
   // Companies disconnected elsewhere leave the cookie too.
   if (session && stillHeld.length !== session.companies.length) {
-    headers["Set-Cookie"] = stillHeld.length
-      ? await sessionCookie(config, { ...session, companies: stillHeld })
-      : clearSessionCookie();
+    headers["Set-Cookie"] = stillHeld.length ? await sessionCookie(config, { ...session, companies: stillHeld }) : clearSessionCookie();
   }
   return jsonResponse(
     {
@@ -260,7 +262,11 @@ async function accountSessionInfo(ctx, identity) {
   const exportsOn = !Array.isArray(builtins) || builtins.some((f) => f?.name === "export");
   const session = await accountSession(ctx, identity);
   const described = await Promise.all(
-    session.companies.map((subject) => companyObject(env, subject).describe({ sid: session.sid }).catch(() => null)),
+    session.companies.map((subject) =>
+      companyObject(env, subject)
+        .describe({ sid: session.sid })
+        .catch(() => null),
+    ),
   );
   const connections = [];
   for (const one of described) {
@@ -302,7 +308,12 @@ async function logout({ request, env, config, app }) {
   let left = 0;
   await Promise.all(
     session.companies.map(async (subject) => {
-      if (await companyObject(env, subject).leave({ sid: session.sid }).catch(() => false)) left++;
+      if (
+        await companyObject(env, subject)
+          .leave({ sid: session.sid })
+          .catch(() => false)
+      )
+        left++;
     }),
   );
   return jsonResponse({ connected: false, left }, 200, clear);

@@ -25,7 +25,9 @@ const MAX_Q = 200;
 const PAGE_FILES = { "/ops/": "/ops/", "/ops/index.html": "/ops/", "/ops/ops.js": "/ops/ops.js", "/ops/ops.css": "/ops/ops.css" };
 
 const unauthorized = () =>
-  errorResponse(401, "ops_unauthorized", "The operator API needs Authorization: Bearer <OPS_TOKEN>.", { "WWW-Authenticate": 'Bearer realm="ops"' });
+  errorResponse(401, "ops_unauthorized", "The operator API needs Authorization: Bearer <OPS_TOKEN>.", {
+    "WWW-Authenticate": 'Bearer realm="ops"',
+  });
 
 // One random HMAC key per isolate: both tokens are MACed with it and the
 // two equal-length digests compared without an early exit, so the time
@@ -56,7 +58,11 @@ function opsToken(env) {
 
 // ------------------------------------------------------------ the cursor
 
-const toBase64Url = (text) => btoa(String.fromCharCode(...new TextEncoder().encode(text))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const toBase64Url = (text) =>
+  btoa(String.fromCharCode(...new TextEncoder().encode(text)))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 
 function fromBase64Url(text) {
   const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
@@ -115,7 +121,8 @@ async function knownCompany(ctx, encoded) {
   } catch {
     subject = "";
   }
-  if (!SUBJECT.test(subject)) throw new WorkerError(400, "invalid_company", "A company is named by its subject URN (urn:pleo:company:<id>).");
+  if (!SUBJECT.test(subject))
+    throw new WorkerError(400, "invalid_company", "A company is named by its subject URN (urn:pleo:company:<id>).");
   const row = await directory(ctx.env).row({ subject });
   if (!row) throw new WorkerError(404, "not_found", "No connected company with that subject.");
   return { subject, row };
@@ -215,7 +222,8 @@ async function handle(ctx) {
   // The page itself holds no data: it asks for the token and calls /ops/api.
   const file = PAGE_FILES[pathname];
   if (!file || !ctx.env.ASSETS) return errorResponse(404, "not_found", "No such file.");
-  if (ctx.request.method !== "GET" && ctx.request.method !== "HEAD") return errorResponse(405, "method_not_allowed", "Use GET.", { Allow: "GET" });
+  if (ctx.request.method !== "GET" && ctx.request.method !== "HEAD")
+    return errorResponse(405, "method_not_allowed", "Use GET.", { Allow: "GET" });
   const url = new URL(file, ctx.url);
   return ctx.env.ASSETS.fetch(new Request(url, { method: ctx.request.method }));
 }

@@ -38,7 +38,8 @@ export async function selectActor(ctx, url = new URL(ctx.request.url)) {
       if (!cached && !(await directory(ctx.env).accountHolds({ account: identity.account, subject: wanted }))) throw notAllowed();
       return { session, subject: wanted };
     }
-    if (session.companies.length === 0) throw new WorkerError(401, "no_connection", "Your account has no Pleo company connected. Connect to Pleo first.");
+    if (session.companies.length === 0)
+      throw new WorkerError(401, "no_connection", "Your account has no Pleo company connected. Connect to Pleo first.");
     return { session, subject: session.companies[0] };
   }
   const session = await requireSession(request, config);
@@ -68,7 +69,12 @@ export async function requireCompanyAccess(ctx, { csrf = false } = {}) {
   if (csrf) checkCsrf(request, config);
   const { session, subject } = await selectActor(ctx, url);
   const described = await companyObject(env, subject).describe({ sid: session.sid });
-  if (!described) throw session.account !== undefined ? notAllowed() : new WorkerError(401, "no_connection", "This company is not connected.");
-  if (!described.held) throw accessError(session, new WorkerError(401, "no_session", "This browser session has ended for that company. Connect to Pleo again."));
+  if (!described)
+    throw session.account !== undefined ? notAllowed() : new WorkerError(401, "no_connection", "This company is not connected.");
+  if (!described.held)
+    throw accessError(
+      session,
+      new WorkerError(401, "no_session", "This browser session has ended for that company. Connect to Pleo again."),
+    );
   return { session, subject, connection: described.connection };
 }

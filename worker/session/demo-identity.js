@@ -39,7 +39,10 @@ async function signIn({ request, config }) {
 
 async function signOut({ request, config }) {
   checkCsrf(request, config);
-  return jsonResponse({ user: null, account: null }, 200, { "Set-Cookie": clearCookie(DEMO_USER_COOKIE, "Strict"), "Cache-Control": "no-store" });
+  return jsonResponse({ user: null, account: null }, 200, {
+    "Set-Cookie": clearCookie(DEMO_USER_COOKIE, "Strict"),
+    "Cache-Control": "no-store",
+  });
 }
 
 /** The /demo/* routes, as a feature for createWorker({ features }). */

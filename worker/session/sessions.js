@@ -34,7 +34,11 @@ export async function readSession(request, config, now = Date.now()) {
     const payload = await unseal(config.sessionSecret, SESSION_COOKIE, sealed, now);
     session =
       payload && typeof payload.sid === "string" && Array.isArray(payload.companies) && typeof payload.exp === "number"
-        ? Object.freeze({ sid: payload.sid, companies: Object.freeze(payload.companies.filter((c) => typeof c === "string")), expiresAt: payload.exp })
+        ? Object.freeze({
+            sid: payload.sid,
+            companies: Object.freeze(payload.companies.filter((c) => typeof c === "string")),
+            expiresAt: payload.exp,
+          })
         : null;
     if (session) {
       if (opened.size >= MAX_OPENED) opened.clear();

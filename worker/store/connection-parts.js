@@ -30,7 +30,10 @@ export function collectConnectionParts(features) {
   for (const feature of features) {
     const part = feature?.connection;
     if (!part) continue;
-    const own = (fn) => (ctx, ...args) => fn.call(part, featureContext(ctx, feature), ...args);
+    const own =
+      (fn) =>
+      (ctx, ...args) =>
+        fn.call(part, featureContext(ctx, feature), ...args);
     for (const [name, fn] of Object.entries(part.methods ?? {})) {
       if (methods[name]) throw new Error(`two features define the connection method ${name}`);
       methods[name] = own(fn);

@@ -229,7 +229,10 @@ export class DirectoryObject {
     const granted = [...(await this.storage.list({ prefix }))].map(([key, at]) => ({ subject: key.slice(prefix.length), at }));
     if (!granted.length) return [];
     const connected = await this.storage.get(granted.map((g) => `c:${g.subject}`));
-    return granted.filter((g) => connected.has(`c:${g.subject}`)).sort((a, b) => b.at - a.at).map((g) => g.subject);
+    return granted
+      .filter((g) => connected.has(`c:${g.subject}`))
+      .sort((a, b) => b.at - a.at)
+      .map((g) => g.subject);
   }
 
   async list() {

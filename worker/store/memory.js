@@ -70,14 +70,17 @@ class MemoryStorage {
     if (this.alarmAt === null) return;
     // setTimeout holds at most 2^31-1 ms (~24.8 days); a later alarm re-arms.
     const delay = Math.max(0, this.alarmAt - Date.now());
-    this.timer = setTimeout(() => {
-      if (this.alarmAt !== null && this.alarmAt > Date.now()) {
-        this.arm();
-        return;
-      }
-      this.alarmAt = null;
-      this.onAlarm();
-    }, Math.min(delay, MAX_TIMEOUT_MS));
+    this.timer = setTimeout(
+      () => {
+        if (this.alarmAt !== null && this.alarmAt > Date.now()) {
+          this.arm();
+          return;
+        }
+        this.alarmAt = null;
+        this.onAlarm();
+      },
+      Math.min(delay, MAX_TIMEOUT_MS),
+    );
     this.timer.unref?.();
   }
 

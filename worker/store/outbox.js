@@ -83,7 +83,12 @@ export class Outbox {
     const { storage, scheduler } = this.conn;
     const sinks = this.sinks();
     // Events an outsider can cause (webhook.rejected) are dropped while the outbox is that full.
-    if (Number.isFinite(unlessHolding) && sinks.length && (await storage.list({ prefix: PREFIX, limit: unlessHolding })).size >= unlessHolding) events = [];
+    if (
+      Number.isFinite(unlessHolding) &&
+      sinks.length &&
+      (await storage.list({ prefix: PREFIX, limit: unlessHolding })).size >= unlessHolding
+    )
+      events = [];
     const built = events.map((e) => this.build(e));
     const entries = { ...keep, ...changes };
     let alarmAt = null;
@@ -151,7 +156,10 @@ export class Outbox {
       for (const sink of sinks) {
         if (accepted.has(sink.name) || blocked.has(sink.name)) continue;
         try {
-          await withDeadline(Promise.resolve().then(() => sink.send(entry.event)), SINK_DEADLINE_MS);
+          await withDeadline(
+            Promise.resolve().then(() => sink.send(entry.event)),
+            SINK_DEADLINE_MS,
+          );
           accepted.add(sink.name);
         } catch (err) {
           blocked.add(sink.name);

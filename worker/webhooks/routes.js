@@ -28,7 +28,10 @@ function toBase64(bytes) {
 
 // Log lines carry the company and webhook-id (neither is a secret), cleaned
 // so a forged header cannot inject log lines.
-const printable = (s) => String(s ?? "-").replace(/[^\w.:-]/g, "?").slice(0, 80);
+const printable = (s) =>
+  String(s ?? "-")
+    .replace(/[^\w.:-]/g, "?")
+    .slice(0, 80);
 
 function log(company, id, outcome, started) {
   console.log(`webhook: company=${printable(company)} id=${printable(id)} outcome=${outcome} ms=${Date.now() - started}`);

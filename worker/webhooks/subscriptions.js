@@ -57,7 +57,13 @@ export async function ensureSubscription(conn) {
           return { id: stored.id, created: false };
         }
         if (isOurs(data, endpointUrl)) {
-          await json(await api(`/v1/subscriptions/${encodeURIComponent(stored.id)}`, { ...jsonBody(subscriptionRequest(endpointUrl)), method: "PUT" }), "reactivating the subscription");
+          await json(
+            await api(`/v1/subscriptions/${encodeURIComponent(stored.id)}`, {
+              ...jsonBody(subscriptionRequest(endpointUrl)),
+              method: "PUT",
+            }),
+            "reactivating the subscription",
+          );
           await conn.storage.put(SUBSCRIPTION_KEY, { ...stored, checkedAt: Date.now() });
           return { id: stored.id, created: false };
         }
@@ -78,10 +84,7 @@ export async function ensureSubscription(conn) {
     }
     let created = false;
     if (!keep) {
-      const made = await json(
-        await api("/v1/subscriptions", jsonBody(subscriptionRequest(endpointUrl))),
-        "creating the subscription",
-      );
+      const made = await json(await api("/v1/subscriptions", jsonBody(subscriptionRequest(endpointUrl))), "creating the subscription");
       keep = made?.data;
       created = true;
       if (!keep?.id) throw new WorkerError(502, "pleo_error", "Pleo did not return the new subscription.");

@@ -10,14 +10,14 @@
 // put while other elements change status under a filter. Cursors are base32
 // (RFC 4648 §6, unpadded) like Pleo's, and opaque to clients.
 
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 export class PaginationError extends Error {}
 
 function base32(text) {
   let bits = 0;
   let value = 0;
-  let out = '';
+  let out = "";
   for (const byte of Buffer.from(text)) {
     value = (value << 8) | byte;
     bits += 8;
@@ -54,7 +54,7 @@ const encodeCursor = (key) => base32(`k:${key}`);
 function decodeCursor(query, name) {
   const cursor = query.get(name);
   if (cursor === null) return null;
-  const m = /^k:(-?\d{1,15})$/.exec(cursor.length <= 64 ? unbase32(cursor) ?? '' : '');
+  const m = /^k:(-?\d{1,15})$/.exec(cursor.length <= 64 ? (unbase32(cursor) ?? "") : "");
   if (!m) throw new PaginationError(`${name} is not a valid cursor`);
   return Number(m[1]);
 }
@@ -67,7 +67,7 @@ function intParam(query, name, { min, max, fallback }) {
   return n;
 }
 
-const PAGING_PARAMETERS = new Set(['before', 'after', 'offset', 'limit', 'page_limit', 'sorting_keys', 'sorting_order']);
+const PAGING_PARAMETERS = new Set(["before", "after", "offset", "limit", "page_limit", "sorting_keys", "sorting_order"]);
 
 function otherParameters(query) {
   const out = {};
@@ -81,14 +81,14 @@ function otherParameters(query) {
  * @returns {{data: any[], pagination: object}}
  */
 export function paginate(list, query) {
-  const limit = intParam(query, query.has('limit') ? 'limit' : 'page_limit', { min: 1, max: 100, fallback: 25 });
-  const offset = intParam(query, 'offset', { min: 0, max: 1e9, fallback: null });
-  const order = (query.get('sorting_order') ?? 'asc').toLowerCase();
-  if (order !== 'asc' && order !== 'desc') throw new PaginationError('sorting_order must be asc or desc');
-  const after = decodeCursor(query, 'after');
-  const before = decodeCursor(query, 'before');
-  const ordered = order === 'desc' ? [...list].reverse() : list;
-  const comesAfter = (key, cursor) => (order === 'desc' ? key < cursor : key > cursor);
+  const limit = intParam(query, query.has("limit") ? "limit" : "page_limit", { min: 1, max: 100, fallback: 25 });
+  const offset = intParam(query, "offset", { min: 0, max: 1e9, fallback: null });
+  const order = (query.get("sorting_order") ?? "asc").toLowerCase();
+  if (order !== "asc" && order !== "desc") throw new PaginationError("sorting_order must be asc or desc");
+  const after = decodeCursor(query, "after");
+  const before = decodeCursor(query, "before");
+  const ordered = order === "desc" ? [...list].reverse() : list;
+  const comesAfter = (key, cursor) => (order === "desc" ? key < cursor : key > cursor);
 
   let start = 0;
   let end = ordered.length;
@@ -106,13 +106,13 @@ export function paginate(list, query) {
     data: page.map((e) => e.value),
     pagination: {
       currentRequestPagination: {
-        ...(query.has('before') ? { before: query.get('before') } : {}),
-        ...(query.has('after') ? { after: query.get('after') } : {}),
+        ...(query.has("before") ? { before: query.get("before") } : {}),
+        ...(query.has("after") ? { after: query.get("after") } : {}),
         ...(offset !== null ? { offset } : {}),
         limit,
         // The request's other query parameters, each a list of its values.
         parameters: otherParameters(query),
-        sortingKeys: query.getAll('sorting_keys'),
+        sortingKeys: query.getAll("sorting_keys"),
         sortingOrder: [order.toUpperCase()],
       },
       hasNextPage: end < ordered.length,

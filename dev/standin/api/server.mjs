@@ -4,14 +4,14 @@
 // This file is the server (faults, authentication, routing, errors) and the
 // account routes; export/routes.mjs and webhooks/routes.mjs add the rest.
 
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from "node:crypto";
 
-import { apiFault } from '../runtime/index.mjs';
-import { byPosition, paginate, PaginationError } from './pagination.mjs';
+import { apiFault } from "../runtime/index.mjs";
+import { byPosition, paginate, PaginationError } from "./pagination.mjs";
 
 // Pleo's JSON content type, spelled as Pleo sends it.
-export const JSON_TYPE = 'application/json;charset=UTF-8';
-const JSON_HEADERS = { 'content-type': JSON_TYPE, 'cache-control': 'no-store' };
+export const JSON_TYPE = "application/json;charset=UTF-8";
+const JSON_HEADERS = { "content-type": JSON_TYPE, "cache-control": "no-store" };
 
 export class ApiError extends Error {
   constructor(status, type, message, headers = {}) {
@@ -23,17 +23,18 @@ export class ApiError extends Error {
 }
 
 // RFC 6750 §3.1: no error code when the request carried no token at all.
-const unauthorized = (message, missing = false) => new ApiError(401, 'UNAUTHORIZED', message, {
-  'www-authenticate': missing ? 'Bearer realm="pleo"' : 'Bearer realm="pleo", error="invalid_token"',
-});
+const unauthorized = (message, missing = false) =>
+  new ApiError(401, "UNAUTHORIZED", message, {
+    "www-authenticate": missing ? 'Bearer realm="pleo"' : 'Bearer realm="pleo", error="invalid_token"',
+  });
 
 // Pleo answers a missing permission with 403 Access_Denied (facts, "Errors").
-export const accessDenied = (message, headers = {}) => new ApiError(403, 'Access_Denied', message, headers);
+export const accessDenied = (message, headers = {}) => new ApiError(403, "Access_Denied", message, headers);
 
 export function requireScope(auth, scope) {
   if (!auth.scopes.has(scope)) {
     throw accessDenied(`This operation requires the scope ${scope}`, {
-      'www-authenticate': `Bearer realm="pleo", error="insufficient_scope", scope="${scope}"`,
+      "www-authenticate": `Bearer realm="pleo", error="insufficient_scope", scope="${scope}"`,
     });
   }
 }
@@ -44,27 +45,27 @@ export async function readJson(req, { limit = 1024 * 1024, arrays = false } = {}
   const chunks = [];
   for await (const chunk of req) {
     size += chunk.length;
-    if (size > limit) throw new ApiError(413, 'PAYLOAD_TOO_LARGE', 'request body too large');
+    if (size > limit) throw new ApiError(413, "PAYLOAD_TOO_LARGE", "request body too large");
     chunks.push(chunk);
   }
   if (!size) return {};
   let value;
   try {
-    value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    value = JSON.parse(Buffer.concat(chunks).toString("utf8"));
   } catch {
     value = undefined;
   }
-  if (value === null || typeof value !== 'object' || (Array.isArray(value) && !arrays)) {
-    throw new ApiError(400, 'BAD_REQUEST', `request body must be a JSON object${arrays ? ' or array' : ''}`);
+  if (value === null || typeof value !== "object" || (Array.isArray(value) && !arrays)) {
+    throw new ApiError(400, "BAD_REQUEST", `request body must be a JSON object${arrays ? " or array" : ""}`);
   }
   return value;
 }
 
 /** Signed receipt URLs that work for 24 hours, as Pleo's (ExportItemFile.url). */
 export function createReceiptSigner(key, apiBaseUrl, lifetimeMs = 24 * 3_600_000) {
-  const mac = (path, expires) => createHmac('sha256', key).update(`${path}\n${expires}`).digest('base64url');
+  const mac = (path, expires) => createHmac("sha256", key).update(`${path}\n${expires}`).digest("base64url");
   // A function: the stand-in's receiptLinkTtl setting, read when a link is made.
-  const lifetime = () => (typeof lifetimeMs === 'function' ? lifetimeMs() : lifetimeMs);
+  const lifetime = () => (typeof lifetimeMs === "function" ? lifetimeMs() : lifetimeMs);
   return {
     /** The link of an entry's receipt; `jobId` for the job's generated receipts (export/receipt-files.mjs). */
     url(entryId, index, jobId) {
@@ -73,11 +74,10 @@ export function createReceiptSigner(key, apiBaseUrl, lifetimeMs = 24 * 3_600_000
       return `${apiBaseUrl}${path}?expires=${expires}&signature=${mac(path, expires)}`;
     },
     valid(path, query) {
-      const expires = Number(query.get('expires'));
-      const given = Buffer.from(query.get('signature') ?? '');
+      const expires = Number(query.get("expires"));
+      const given = Buffer.from(query.get("signature") ?? "");
       const wanted = Buffer.from(mac(path, expires));
-      return Number.isInteger(expires) && expires * 1000 > Date.now()
-        && given.length === wanted.length && timingSafeEqual(given, wanted);
+      return Number.isInteger(expires) && expires * 1000 > Date.now() && given.length === wanted.length && timingSafeEqual(given, wanted);
     },
   };
 }
@@ -95,25 +95,23 @@ export function createReceiptSigner(key, apiBaseUrl, lifetimeMs = 24 * 3_600_000
  * @param {object} [ctx.contract] contract-check.mjs: requests checked against Pleo's documents, answers recorded
  */
 export function createApiHandler(ctx) {
-  const {
-    provider, resource, dataset, stats, getFaults, applicationName, routes: extra = [], publicRoutes = [], contract,
-  } = ctx;
+  const { provider, resource, dataset, stats, getFaults, applicationName, routes: extra = [], publicRoutes = [], contract } = ctx;
 
   async function authenticate(req) {
     const header = req.headers.authorization;
     const m = header && /^Bearer ([\x21-\x7e]+)$/i.exec(header);
-    if (!m) throw unauthorized('Missing bearer token', !header);
+    if (!m) throw unauthorized("Missing bearer token", !header);
     const token = await provider.AccessToken.find(m[1]).catch(() => undefined);
-    if (!token || !token.isValid) throw unauthorized('The access token is invalid, expired or revoked');
+    if (!token || !token.isValid) throw unauthorized("The access token is invalid, expired or revoked");
     // Revocation and refresh-token reuse destroy the grant: its tokens die with it.
-    const grant = token.grantId && await provider.Grant.find(token.grantId);
-    if (!grant || grant.accountId !== token.accountId) throw unauthorized('The access token has been revoked');
-    if (token.aud !== undefined && token.aud !== resource) throw unauthorized('The access token is not meant for this API');
+    const grant = token.grantId && (await provider.Grant.find(token.grantId));
+    if (!grant || grant.accountId !== token.accountId) throw unauthorized("The access token has been revoked");
+    if (token.aud !== undefined && token.aud !== resource) throw unauthorized("The access token is not meant for this API");
     const entry = dataset.bySubject.get(token.accountId);
-    if (!entry) throw unauthorized('Unknown company');
+    if (!entry) throw unauthorized("Unknown company");
     return {
       token,
-      scopes: new Set((token.scope ?? '').split(' ').filter(Boolean)),
+      scopes: new Set((token.scope ?? "").split(" ").filter(Boolean)),
       entry,
       companyId: entry.company.id,
     };
@@ -121,24 +119,36 @@ export function createApiHandler(ctx) {
 
   // [method, path regexp, handler({auth, query, match, req})]
   const routes = [
-    ['GET', /^\/v1\/introspect$/, ({ auth }) => ({
-      data: {
-        authMethod: 'OAUTH',
-        clientId: auth.token.clientId,
-        scope: auth.token.scope ?? '',
-        applicationName,
-        subjectURN: auth.entry.company.subject,
+    [
+      "GET",
+      /^\/v1\/introspect$/,
+      ({ auth }) => ({
+        data: {
+          authMethod: "OAUTH",
+          clientId: auth.token.clientId,
+          scope: auth.token.scope ?? "",
+          applicationName,
+          subjectURN: auth.entry.company.subject,
+        },
+      }),
+    ],
+    [
+      "GET",
+      /^\/v2\/employees$/,
+      ({ auth, query }) => {
+        requireScope(auth, "users:read");
+        return paginate(byPosition(auth.entry.employees), query);
       },
-    })],
-    ['GET', /^\/v2\/employees$/, ({ auth, query }) => {
-      requireScope(auth, 'users:read');
-      return paginate(byPosition(auth.entry.employees), query);
-    }],
-    ['GET', /^\/v1\/companies$/, ({ auth, query }) => {
-      requireScope(auth, 'companies:read');
-      const { subject, ...company } = auth.entry.company;
-      return paginate(byPosition([company]), query);
-    }],
+    ],
+    [
+      "GET",
+      /^\/v1\/companies$/,
+      ({ auth, query }) => {
+        requireScope(auth, "companies:read");
+        const { subject, ...company } = auth.entry.company;
+        return paginate(byPosition([company]), query);
+      },
+    ],
     ...extra,
   ];
 
@@ -148,9 +158,9 @@ export function createApiHandler(ctx) {
     const send = (status, body, headers = {}) => {
       if (status === 401) stats.apiUnauthorized += 1;
       if (status === 403) stats.apiForbidden += 1;
-      if (contract && url) contract.response(req.method, url, status, body === undefined ? '' : JSON.stringify(body));
+      if (contract && url) contract.response(req.method, url, status, body === undefined ? "" : JSON.stringify(body));
       if (body === undefined) {
-        res.writeHead(status, { 'cache-control': 'no-store', 'content-length': '0', ...headers });
+        res.writeHead(status, { "cache-control": "no-store", "content-length": "0", ...headers });
         res.end();
         return;
       }
@@ -158,33 +168,36 @@ export function createApiHandler(ctx) {
       res.end(JSON.stringify(body));
     };
     try {
-      url = new URL(req.url, 'http://api.invalid');
+      url = new URL(req.url, "http://api.invalid");
       const publicRoute = publicRoutes.find(([method, re]) => method === req.method && re.test(url.pathname));
       if (publicRoute) return await publicRoute[2](publicRoute[1].exec(url.pathname), url.searchParams, res, url.pathname);
       const fault = await apiFault(getFaults(), stats);
       if (fault) throw new ApiError(fault.status, fault.type, fault.message, fault.headers);
       const candidates = routes.filter(([, re]) => re.test(url.pathname));
-      if (!candidates.length) throw new ApiError(404, 'NOT_FOUND', `No resource at ${url.pathname}`);
+      if (!candidates.length) throw new ApiError(404, "NOT_FOUND", `No resource at ${url.pathname}`);
       const route = candidates.find(([method]) => method === req.method);
       if (!route) {
-        throw new ApiError(405, 'METHOD_NOT_ALLOWED', `${req.method} is not supported here`, {
-          allow: [...new Set(candidates.map(([method]) => method))].join(', '),
+        throw new ApiError(405, "METHOD_NOT_ALLOWED", `${req.method} is not supported here`, {
+          allow: [...new Set(candidates.map(([method]) => method))].join(", "),
         });
       }
       const auth = await authenticate(req);
       const checked = contract ? await contract.request(req, url) : req;
       const result = await route[2]({
-        auth, query: url.searchParams, match: route[1].exec(url.pathname), req: checked,
+        auth,
+        query: url.searchParams,
+        match: route[1].exec(url.pathname),
+        req: checked,
       });
       const [status, body] = Array.isArray(result) ? result : [200, result];
       return send(status, body);
     } catch (err) {
-      if (err instanceof PaginationError) return send(400, { type: 'BAD_REQUEST', message: err.message });
-      if (Number.isInteger(err.status) && typeof err.type === 'string') {
+      if (err instanceof PaginationError) return send(400, { type: "BAD_REQUEST", message: err.message });
+      if (Number.isInteger(err.status) && typeof err.type === "string") {
         return send(err.status, { type: err.type, message: err.message }, err.headers);
       }
-      console.error('stand-in API error:', err);
-      return send(500, { type: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error' });
+      console.error("stand-in API error:", err);
+      return send(500, { type: "INTERNAL_SERVER_ERROR", message: "Unexpected error" });
     }
   };
 }

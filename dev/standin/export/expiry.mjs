@@ -2,9 +2,7 @@
 // ttlMs) after its last update and becomes failed with job_expired; its
 // unfinished items are abandoned. Checked lazily before every read or write.
 
-import {
-  itemOp, jobOp, UNFINISHED,
-} from './records.mjs';
+import { itemOp, jobOp, UNFINISHED } from "./records.mjs";
 
 // Only a company's newest job can be unfinished (one unfinished job per company).
 function newestJob(store, state) {
@@ -16,16 +14,16 @@ function expireJob(store, job, ttl) {
   const ops = [];
   const expiredAt = job.lastUpdatedAt + ttl;
   Object.assign(job, {
-    status: 'failed',
+    status: "failed",
     completedAt: expiredAt,
     lastUpdatedAt: expiredAt,
     failureReason: `The export job expired: no update for ${Math.round(ttl / 1000)} seconds`,
-    failureReasonType: 'job_expired',
+    failureReasonType: "job_expired",
   });
   ops.push(jobOp(job));
   for (const item of store.items.get(job.id).values()) {
     if (UNFINISHED.has(item.status)) {
-      item.status = 'abandoned';
+      item.status = "abandoned";
       ops.push(itemOp(item));
     }
   }

@@ -6,6 +6,6 @@
 // routes.mjs maps requests onto it and ExportError onto Pleo's error bodies;
 // admin.mjs gives the admin's operations. What the other rooms and the entry use.
 
-export { exportAdminRoutes, exportControls } from './admin.mjs';
-export { exportRoutes } from './routes.mjs';
-export { openExportStore } from './seed.mjs';
+export { exportAdminRoutes, exportControls } from "./admin.mjs";
+export { exportRoutes } from "./routes.mjs";
+export { openExportStore } from "./seed.mjs";

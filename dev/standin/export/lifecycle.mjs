@@ -2,25 +2,32 @@
 // unfinished job per company, its entries chosen), then the partner's events
 // started → completed / completed_with_errors, or failed, per TRANSITIONS.
 
-import { sweep } from './expiry.mjs';
-import { findJob } from './queries.mjs';
+import { sweep } from "./expiry.mjs";
+import { findJob } from "./queries.mjs";
 import {
-  DEFAULT_JOB_FAILURE_TYPE, ExportError, itemOp, jobOp, JOB_FAILURE_TYPES, MAX_ENTRIES_PER_JOB, newItem, newJob, optionalText, TRANSITIONS,
-} from './records.mjs';
-import {
-  addJob, companyOps, companyState, entryIdAt, growEntries, unfinishedJob,
-} from './store.mjs';
-import { storeJobView } from './views.mjs';
+  DEFAULT_JOB_FAILURE_TYPE,
+  ExportError,
+  itemOp,
+  jobOp,
+  JOB_FAILURE_TYPES,
+  MAX_ENTRIES_PER_JOB,
+  newItem,
+  newJob,
+  optionalText,
+  TRANSITIONS,
+} from "./records.mjs";
+import { addJob, companyOps, companyState, entryIdAt, growEntries, unfinishedJob } from "./store.mjs";
+import { storeJobView } from "./views.mjs";
 
 // The entries a partner named: known ids of this company, each once.
 function listedEntries(store, companyId, accountingEntryIds) {
   if (!Array.isArray(accountingEntryIds) || !accountingEntryIds.length || accountingEntryIds.length > MAX_ENTRIES_PER_JOB) {
-    throw new ExportError(400, 'BAD_REQUEST', `accountingEntryIds must be an array of 1..${MAX_ENTRIES_PER_JOB} ids`);
+    throw new ExportError(400, "BAD_REQUEST", `accountingEntryIds must be an array of 1..${MAX_ENTRIES_PER_JOB} ids`);
   }
   const entryIds = [...new Set(accountingEntryIds)];
-  const unknown = entryIds.find((id) => typeof id !== 'string' || store.entryNumber.get(id)?.companyId !== companyId);
+  const unknown = entryIds.find((id) => typeof id !== "string" || store.entryNumber.get(id)?.companyId !== companyId);
   if (unknown !== undefined) {
-    throw new ExportError(400, 'ACCOUNTING_ENTRY_DOES_NOT_EXIST', `Accounting entry ${String(unknown).slice(0, 64)} does not exist`);
+    throw new ExportError(400, "ACCOUNTING_ENTRY_DOES_NOT_EXIST", `Accounting entry ${String(unknown).slice(0, 64)} does not exist`);
   }
   return entryIds;
 }
@@ -29,7 +36,7 @@ function listedEntries(store, companyId, accountingEntryIds) {
 // needed; no count: every such entry (at least 10, made as needed).
 function unexportedEntries(store, companyId, count) {
   if (count !== undefined && (!Number.isInteger(count) || count < 1 || count > MAX_ENTRIES_PER_JOB)) {
-    throw new ExportError(400, 'BAD_REQUEST', `entries must be an integer 1..${MAX_ENTRIES_PER_JOB}`);
+    throw new ExportError(400, "BAD_REQUEST", `entries must be an integer 1..${MAX_ENTRIES_PER_JOB}`);
   }
   const state = companyState(store, companyId);
   const entryIds = [];
@@ -50,24 +57,34 @@ function unexportedEntries(store, companyId, count) {
  * `count` (that many of the company's unexported entries, made as needed);
  * neither: every unexported entry.
  */
-export function createJob(store, companyId, {
-  accountingEntryIds, count, isInteractive, createdBy, vendorBasedBookkeeping, receipts,
-} = {}) {
-  if (!store.companies.has(companyId)) throw new ExportError(404, 'COMPANY_NOT_FOUND', 'Unknown company');
+export function createJob(
+  store,
+  companyId,
+  { accountingEntryIds, count, isInteractive, createdBy, vendorBasedBookkeeping, receipts } = {},
+) {
+  if (!store.companies.has(companyId)) throw new ExportError(404, "COMPANY_NOT_FOUND", "Unknown company");
   sweep(store);
   const running = unfinishedJob(store, companyId);
   if (running) {
-    throw new ExportError(409, 'EXPORT_ALREADY_IN_PROGRESS', `The company already has an unfinished export job (${running.id})`);
+    throw new ExportError(409, "EXPORT_ALREADY_IN_PROGRESS", `The company already has an unfinished export job (${running.id})`);
   }
   const state = companyState(store, companyId);
   const before = state.entryCount;
-  const entryIds = accountingEntryIds !== undefined
-    ? listedEntries(store, companyId, accountingEntryIds)
-    : unexportedEntries(store, companyId, count);
+  const entryIds =
+    accountingEntryIds !== undefined ? listedEntries(store, companyId, accountingEntryIds) : unexportedEntries(store, companyId, count);
   store.seq += 1;
-  const job = newJob(store.seq, companyId, {
-    entryIds, isInteractive, createdBy, vendorBasedBookkeeping, receipts,
-  }, store.now());
+  const job = newJob(
+    store.seq,
+    companyId,
+    {
+      entryIds,
+      isInteractive,
+      createdBy,
+      vendorBasedBookkeeping,
+      receipts,
+    },
+    store.now(),
+  );
   const jobItems = entryIds.map((id, index) => newItem(job, id, index));
   addJob(store, job, jobItems);
   const ops = [jobOp(job), ...jobItems.map(itemOp)];
@@ -84,15 +101,15 @@ function requestedTransition(body) {
   const { event, jobId } = body;
   const transition = Object.hasOwn(TRANSITIONS, event) ? TRANSITIONS[event] : undefined;
   if (!transition) {
-    throw new ExportError(400, 'BAD_REQUEST', `event must be one of ${Object.keys(TRANSITIONS).join(', ')}`);
+    throw new ExportError(400, "BAD_REQUEST", `event must be one of ${Object.keys(TRANSITIONS).join(", ")}`);
   }
-  if (typeof jobId !== 'string') throw new ExportError(400, 'BAD_REQUEST', 'jobId is required');
+  if (typeof jobId !== "string") throw new ExportError(400, "BAD_REQUEST", "jobId is required");
   if (!optionalText(body.failureReason) || !optionalText(body.failureReasonType, 100)) {
-    throw new ExportError(400, 'BAD_REQUEST', 'failureReason and failureReasonType must be strings');
+    throw new ExportError(400, "BAD_REQUEST", "failureReason and failureReasonType must be strings");
   }
   // The job enum, not the item one: Pleo refuses e.g. accounting_system_validation_failure here.
   if (body.failureReasonType !== undefined && body.failureReasonType !== null && !JOB_FAILURE_TYPES.includes(body.failureReasonType)) {
-    throw new ExportError(400, 'BAD_REQUEST', `failureReasonType must be one of ${JOB_FAILURE_TYPES.join(', ')}`);
+    throw new ExportError(400, "BAD_REQUEST", `failureReasonType must be one of ${JOB_FAILURE_TYPES.join(", ")}`);
   }
   return transition;
 }
@@ -104,15 +121,19 @@ export function applyEvent(store, companyId, body) {
   const job = findJob(store, companyId, jobId);
   if (!transition.from.includes(job.status)) {
     store.stats.exportEventsRejected += 1;
-    throw new ExportError(422, 'INVALID_EXPORT_JOB_STATUS_CHANGE', `Export job status cannot change from ${job.status} with the event ${event}`);
+    throw new ExportError(
+      422,
+      "INVALID_EXPORT_JOB_STATUS_CHANGE",
+      `Export job status cannot change from ${job.status} with the event ${event}`,
+    );
   }
   const t = store.now();
   job.status = transition.to;
   job.lastUpdatedAt = t;
-  if (event === 'started') job.startedAt = t;
+  if (event === "started") job.startedAt = t;
   else job.completedAt = t;
-  if (event === 'failed') {
-    job.failureReason = body.failureReason ?? 'The export failed';
+  if (event === "failed") {
+    job.failureReason = body.failureReason ?? "The export failed";
     job.failureReasonType = body.failureReasonType ?? DEFAULT_JOB_FAILURE_TYPE;
   }
   store.journal.commit([jobOp(job)]);

@@ -3,15 +3,15 @@
 // order: jobs keyed by their sequence number, items and entries by their
 // position in the job, so cursors stay put while statuses change.
 
-import { sweep } from './expiry.mjs';
-import { notFound, UNFINISHED, ExportError } from './records.mjs';
-import { companyState, entryById } from './store.mjs';
-import { adminItemView, itemView, storeJobView } from './views.mjs';
+import { sweep } from "./expiry.mjs";
+import { notFound, UNFINISHED, ExportError } from "./records.mjs";
+import { companyState, entryById } from "./store.mjs";
+import { adminItemView, itemView, storeJobView } from "./views.mjs";
 
 /** A job of the company (any company when companyId is null), after expiry; EXPORT_NOT_FOUND otherwise. */
 export function findJob(store, companyId, jobId) {
   sweep(store);
-  const job = typeof jobId === 'string' ? store.jobs.get(jobId) : undefined;
+  const job = typeof jobId === "string" ? store.jobs.get(jobId) : undefined;
   // Another company's job is as invisible as one that does not exist.
   if (!job || (companyId !== null && job.companyId !== companyId)) throw notFound(jobId);
   return job;
@@ -19,8 +19,8 @@ export function findJob(store, companyId, jobId) {
 
 export function listJobs(store, companyId, statuses = null) {
   sweep(store);
-  return companyState(store, companyId).jobIds
-    .map((id) => store.jobs.get(id))
+  return companyState(store, companyId)
+    .jobIds.map((id) => store.jobs.get(id))
     .filter((job) => !statuses || statuses.includes(job.status))
     .map((job) => ({ key: job.seq, value: storeJobView(store, job) }));
 }
@@ -40,10 +40,14 @@ export function jobItems(store, companyId, jobId, status = null) {
 export function exportItems(store, companyId, jobId) {
   const job = findJob(store, companyId, jobId);
   if (!UNFINISHED.has(job.status)) {
-    throw new ExportError(422, 'EXPORT_JOB_STATUS_UNPROCESSABLE', `Export items are only available while the job is pending or in_progress; it is ${job.status}`);
+    throw new ExportError(
+      422,
+      "EXPORT_JOB_STATUS_UNPROCESSABLE",
+      `Export items are only available while the job is pending or in_progress; it is ${job.status}`,
+    );
   }
   if (companyState(store, job.companyId).missingContraAccounts) {
-    throw new ExportError(400, 'MISSING_CONTRA_ACCOUNTS', 'The company has not configured its contra accounts');
+    throw new ExportError(400, "MISSING_CONTRA_ACCOUNTS", "The company has not configured its contra accounts");
   }
   return job.entryIds.map((id, index) => ({ key: index, value: entryById(store, id) }));
 }
@@ -76,7 +80,7 @@ export const jobReceiptPlan = (store, jobId) => store.jobs.get(jobId)?.receipts 
 
 /** A company id from an id or a `urn:pleo:company:` reference, when the company exists. */
 export function companyIdOf(store, ref) {
-  if (typeof ref !== 'string') return undefined;
-  const id = ref.startsWith('urn:pleo:company:') ? ref.slice('urn:pleo:company:'.length) : ref;
+  if (typeof ref !== "string") return undefined;
+  const id = ref.startsWith("urn:pleo:company:") ? ref.slice("urn:pleo:company:".length) : ref;
   return store.companies.has(id) ? id : undefined;
 }

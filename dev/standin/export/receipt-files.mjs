@@ -4,17 +4,17 @@
 // function of (entry, index, offset), generated chunk by chunk as a stream,
 // so a 30 MB receipt is never held in memory, and the admin view can give
 // each file's SHA-256 for tests to compare with what a ledger stored.
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { createHash } from "node:crypto";
+import { Readable } from "node:stream";
 
-import { receiptBytes } from './entries.mjs';
-import { jobReceiptPlan } from './queries.mjs';
-import { entryById } from './store.mjs';
+import { receiptBytes } from "./entries.mjs";
+import { jobReceiptPlan } from "./queries.mjs";
+import { entryById } from "./store.mjs";
 
 export const RECEIPT_MAX_BYTES = 30 * 1024 * 1024;
 const MAX_COUNT = 10;
 const CHUNK = 64 * 1024;
-const HEADER = Buffer.from('%PDF-1.4\n% stand-in receipt\n', 'latin1');
+const HEADER = Buffer.from("%PDF-1.4\n% stand-in receipt\n", "latin1");
 
 /** A checked plan from the admin body, or null; throws TypeError naming the problem. */
 export function receiptPlan(value) {
@@ -28,11 +28,11 @@ export function receiptPlan(value) {
 }
 
 /** The plan's files of one entry: [{type, size}]. */
-export const plannedFiles = (plan) => Array.from({ length: plan.count }, () => ({ type: 'application/pdf', size: plan.size }));
+export const plannedFiles = (plan) => Array.from({ length: plan.count }, () => ({ type: "application/pdf", size: plan.size }));
 
 /** Bytes [start, start+length) of receipt `index` of entry `entryId`. */
 export function receiptChunk(entryId, index, start, length) {
-  const seed = createHash('sha256').update(`${entryId}/${index}`).digest();
+  const seed = createHash("sha256").update(`${entryId}/${index}`).digest();
   const out = Buffer.alloc(length);
   for (let i = 0; i < length; i++) {
     const k = start + i;
@@ -61,9 +61,9 @@ export function receiptSha256(entryId, index, size) {
   const key = `${entryId}/${index}/${size}`;
   let hex = digests.get(key);
   if (!hex) {
-    const h = createHash('sha256');
+    const h = createHash("sha256");
     for (let at = 0; at < size; at += CHUNK) h.update(receiptChunk(entryId, index, at, Math.min(CHUNK, size - at)));
-    hex = h.digest('hex');
+    hex = h.digest("hex");
     if (digests.size > 10_000) digests.clear();
     digests.set(key, hex);
   }
@@ -85,9 +85,9 @@ export function withFileDigests(store, view) {
       const files = plan
         ? plannedFiles(plan).map((f, i) => ({ size: f.size, sha256: receiptSha256(entry.accountingEntryId, i, f.size) }))
         : entry.receipts.map((f, i) => {
-          const bytes = receiptBytes(entry, i);
-          return { size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
-        });
+            const bytes = receiptBytes(entry, i);
+            return { size: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
+          });
       return { ...item, files };
     }),
   };

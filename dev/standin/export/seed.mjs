@@ -2,18 +2,15 @@
 // then a finished export history per company, so lists are not empty on a
 // fresh start: a completed job, one completed with errors, one expired.
 
-import {
-  itemOp, jobOp, newItem, newJob,
-} from './records.mjs';
-import {
-  addJob, companyOps, createExportStore, entryById, entryIdAt, growEntries, loadExports,
-} from './store.mjs';
+import { itemOp, jobOp, newItem, newJob } from "./records.mjs";
+import { addJob, companyOps, createExportStore, entryById, entryIdAt, growEntries, loadExports } from "./store.mjs";
 
 const SEED_POOL = 48; // unexported entries per company at first start
-const SEED_HISTORY = [ // finished jobs every company starts with
-  { entries: 6, status: 'completed', daysAgo: 30 },
-  { entries: 5, status: 'completed_with_errors', daysAgo: 18 },
-  { entries: 3, status: 'failed', daysAgo: 6, expired: true },
+const SEED_HISTORY = [
+  // finished jobs every company starts with
+  { entries: 6, status: "completed", daysAgo: 30 },
+  { entries: 5, status: "completed_with_errors", daysAgo: 18 },
+  { entries: 3, status: "failed", daysAgo: 6, expired: true },
 ];
 const DAY_MS = 86_400_000;
 
@@ -21,22 +18,25 @@ const DAY_MS = 86_400_000;
 // the entries without a supplier failed the way a vendor-based ledger fails them.
 function finishSeededJob(job, jobItems, plan, entryOf) {
   if (plan.expired) {
-    job.status = 'failed';
+    job.status = "failed";
     job.completedAt = job.startedAt + 3_600_000;
-    job.failureReason = 'The export job expired: no update for 3600 seconds';
-    job.failureReasonType = 'job_expired';
-    for (const item of jobItems) item.status = 'abandoned';
+    job.failureReason = "The export job expired: no update for 3600 seconds";
+    job.failureReasonType = "job_expired";
+    for (const item of jobItems) item.status = "abandoned";
   } else {
     job.status = plan.status;
     job.completedAt = job.startedAt + 90_000;
     jobItems.forEach((item, i) => {
-      if (plan.status === 'completed_with_errors' && !entryOf(item.accountingEntryId).supplier) {
+      if (plan.status === "completed_with_errors" && !entryOf(item.accountingEntryId).supplier) {
         Object.assign(item, {
-          status: 'failed', failureReason: 'No supplier on the entry', failureReasonType: 'vendor_unknown', reports: 1,
+          status: "failed",
+          failureReason: "No supplier on the entry",
+          failureReasonType: "vendor_unknown",
+          reports: 1,
         });
       } else {
         Object.assign(item, {
-          status: 'successful',
+          status: "successful",
           exportedAt: job.startedAt + 10_000 * (i + 1),
           externalId: `LEDGER-${job.companyId.slice(0, 4)}-${job.seq}-${i + 1}`,
           reports: 1,
@@ -58,9 +58,17 @@ function seedCompany(store, companyId) {
     for (let i = 0; i < plan.entries; i += 1, k += 1) entryIds.push(entryIdAt(store, companyId, k));
     const createdAt = store.now() - plan.daysAgo * DAY_MS;
     store.seq += 1;
-    const job = newJob(store.seq, companyId, {
-      createdAt, entryIds, createdBy: employees[1].id, isInteractive: true,
-    }, store.now());
+    const job = newJob(
+      store.seq,
+      companyId,
+      {
+        createdAt,
+        entryIds,
+        createdBy: employees[1].id,
+        isInteractive: true,
+      },
+      store.now(),
+    );
     job.startedAt = createdAt + 20_000;
     const jobItems = entryIds.map((id, index) => newItem(job, id, index));
     finishSeededJob(job, jobItems, plan, (id) => entryById(store, id));
@@ -73,10 +81,10 @@ function seedCompany(store, companyId) {
 
 /** Seeds every company once (the journal remembers that it did). */
 export function seedExports(store) {
-  if (store.journal.get('meta', 'exportsSeeded')) return;
+  if (store.journal.get("meta", "exportsSeeded")) return;
   const ops = [];
   for (const companyId of store.companies.keys()) ops.push(...seedCompany(store, companyId));
-  ops.push(['meta', 'exportsSeeded', true]);
+  ops.push(["meta", "exportsSeeded", true]);
   store.journal.commit(ops);
 }
 
@@ -91,11 +99,14 @@ export function seedExports(store) {
  * @param {(job: object) => void} o.onJobCreated called with the job object
  * @param {() => number} [o.now]
  */
-export function openExportStore({
-  journal, dataset, stats, ttlMs, onJobCreated = () => {}, now = Date.now,
-}) {
+export function openExportStore({ journal, dataset, stats, ttlMs, onJobCreated = () => {}, now = Date.now }) {
   const store = createExportStore({
-    journal, dataset, stats, ttlMs, onJobCreated, now,
+    journal,
+    dataset,
+    stats,
+    ttlMs,
+    onJobCreated,
+    now,
   });
   loadExports(store);
   seedExports(store);

@@ -3,16 +3,14 @@
 // what it needs from outside (journal, dataset, stats, clock, job lifetime).
 // Loading from the journal lives here; seeding in seed.mjs.
 
-import { accountingEntry } from './entries.mjs';
-import { UNFINISHED } from './records.mjs';
+import { accountingEntry } from "./entries.mjs";
+import { UNFINISHED } from "./records.mjs";
 
 /**
  * @param {object} o see openExportStore (seed.mjs)
  * @returns {object} the store
  */
-export function createExportStore({
-  journal, dataset, stats, ttlMs, onJobCreated, now,
-}) {
+export function createExportStore({ journal, dataset, stats, ttlMs, onJobCreated, now }) {
   return {
     journal,
     dataset,
@@ -35,7 +33,7 @@ export const companyState = (store, companyId) => store.companies.get(companyId)
 // The journal operation saving what a company record holds beyond its jobs.
 export function companyOps(store, companyId) {
   const { entryCount, missingContraAccounts } = companyState(store, companyId);
-  return ['company', companyId, { entryCount, missingContraAccounts }];
+  return ["company", companyId, { entryCount, missingContraAccounts }];
 }
 
 // Entry k of a company; ids are remembered, whole entries cached (they are
@@ -53,8 +51,7 @@ export function entryAt(store, companyId, k) {
   return entry;
 }
 
-export const entryIdAt = (store, companyId, k) => companyState(store, companyId).ids[k]
-  ?? entryAt(store, companyId, k).accountingEntryId;
+export const entryIdAt = (store, companyId, k) => companyState(store, companyId).ids[k] ?? entryAt(store, companyId, k).accountingEntryId;
 
 export function growEntries(store, companyId, count) {
   const state = companyState(store, companyId);
@@ -102,20 +99,30 @@ export function unfinishedJob(store, companyId) {
 export function loadExports(store) {
   const { journal } = store;
   for (const { company } of store.dataset.byId.values()) {
-    const saved = journal.get('company', company.id);
+    const saved = journal.get("company", company.id);
     store.companies.set(company.id, {
-      entryCount: 0, missingContraAccounts: Boolean(saved?.missingContraAccounts), jobIds: [], ids: [],
+      entryCount: 0,
+      missingContraAccounts: Boolean(saved?.missingContraAccounts),
+      jobIds: [],
+      ids: [],
     });
     growEntries(store, company.id, saved?.entryCount ?? 0);
   }
   const savedItems = new Map();
-  for (const [, item] of journal.entries('item')) {
+  for (const [, item] of journal.entries("item")) {
     if (!savedItems.has(item.exportJobId)) savedItems.set(item.exportJobId, []);
     savedItems.get(item.exportJobId).push(item);
   }
-  const savedJobs = journal.entries('job').map(([, job]) => job).sort((a, b) => a.seq - b.seq);
+  const savedJobs = journal
+    .entries("job")
+    .map(([, job]) => job)
+    .sort((a, b) => a.seq - b.seq);
   for (const job of savedJobs) {
     if (!store.companies.has(job.companyId)) continue;
-    addJob(store, job, (savedItems.get(job.id) ?? []).sort((a, b) => a.index - b.index));
+    addJob(
+      store,
+      job,
+      (savedItems.get(job.id) ?? []).sort((a, b) => a.index - b.index),
+    );
   }
 }

@@ -1,7 +1,7 @@
 // How export records are shown: the job and item objects of Pleo's documents
 // (ExportJobV3, ExportJobItemV3; docs/PLEO-API.md) and the admin views.
 
-import { UNFINISHED } from './records.mjs';
+import { UNFINISHED } from "./records.mjs";
 
 const iso = (ms) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
@@ -20,7 +20,7 @@ export function jobView(job, ttlMs, now) {
     startedAt: iso(job.startedAt),
     completedAt: iso(job.completedAt),
     expiresIn: unfinished ? Math.max(0, Math.ceil((job.lastUpdatedAt + ttlMs - now) / 1000)) : 0,
-    expiredAt: job.failureReasonType === 'job_expired' ? iso(job.completedAt) : null,
+    expiredAt: job.failureReasonType === "job_expired" ? iso(job.completedAt) : null,
     numberOfItems: job.entryIds.length,
     isInteractive: job.isInteractive,
     createdBy: job.createdBy,

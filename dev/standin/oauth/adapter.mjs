@@ -9,7 +9,7 @@
 // a rotated refresh token is on disk before oidc-provider sends the token
 // response that carries it.
 
-const NS = 'oidc';
+const NS = "oidc";
 
 // The store: entries plus the indexes oidc-provider looks things up by.
 function newStore(journal) {
@@ -29,8 +29,8 @@ function index(store, key, value) {
     if (!store.grants.has(value.grantId)) store.grants.set(value.grantId, new Set());
     store.grants.get(value.grantId).add(key);
   }
-  if (key.startsWith('Session:') && value.uid) store.uids.set(value.uid, key.slice('Session:'.length));
-  if (value.userCode) store.userCodes.set(value.userCode, key.slice(key.indexOf(':') + 1));
+  if (key.startsWith("Session:") && value.uid) store.uids.set(value.uid, key.slice("Session:".length));
+  if (value.userCode) store.userCodes.set(value.userCode, key.slice(key.indexOf(":") + 1));
 }
 
 function forget(store, key) {
@@ -65,9 +65,7 @@ function get(store, key) {
 
 // Drops expired entries and the index entries left pointing at nothing.
 function sweep(store) {
-  const {
-    entries, grants, uids, userCodes,
-  } = store;
+  const { entries, grants, uids, userCodes } = store;
   const now = Date.now();
   const gone = [];
   for (const [key, e] of entries) {
@@ -95,7 +93,7 @@ class StoreAdapter {
 
   async upsert(id, payload, expiresIn) {
     const key = this.key(id);
-    const expiresAt = typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : undefined;
+    const expiresAt = typeof expiresIn === "number" ? Date.now() + expiresIn * 1000 : undefined;
     forget(this.store, key);
     this.store.entries.set(key, { value: payload, expiresAt });
     index(this.store, key, payload);
@@ -148,7 +146,7 @@ function revokeSubject(store, subject) {
   const grantIds = new Set();
   for (const [key, e] of store.entries) {
     if (e.value?.accountId !== subject) continue;
-    if (key.startsWith('Grant:')) grantIds.add(key.slice('Grant:'.length));
+    if (key.startsWith("Grant:")) grantIds.add(key.slice("Grant:".length));
     else if (e.value.grantId) grantIds.add(e.value.grantId);
   }
   const gone = [];

@@ -1,7 +1,7 @@
 // Drives the stand-in's sign-in and consent pages over plain HTTP, the way a
 // user pressing the buttons would, for tests and load tests (no browser).
 
-import { DEMO_USER } from '../api/index.mjs';
+import { DEMO_USER } from "../api/index.mjs";
 
 // Minimal cookie jar: name/value per origin with Path matching, enough for
 // oidc-provider's session and interaction cookies over http://127.0.0.1.
@@ -11,19 +11,19 @@ export class CookieJar {
   store(url, response) {
     const { origin, pathname } = new URL(url);
     for (const line of response.headers.getSetCookie()) {
-      const [pair, ...attrs] = line.split(';');
-      const eq = pair.indexOf('=');
+      const [pair, ...attrs] = line.split(";");
+      const eq = pair.indexOf("=");
       if (eq < 1) continue;
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
-      let path = pathname.replace(/\/[^/]*$/, '') || '/';
-      let expired = value === '';
+      let path = pathname.replace(/\/[^/]*$/, "") || "/";
+      let expired = value === "";
       for (const attr of attrs) {
-        const [k, v = ''] = attr.split('=');
+        const [k, v = ""] = attr.split("=");
         const key = k.trim().toLowerCase();
-        if (key === 'path') path = v.trim() || '/';
-        if (key === 'max-age' && Number(v) <= 0) expired = true;
-        if (key === 'expires' && Date.parse(v) <= Date.now()) expired = true;
+        if (key === "path") path = v.trim() || "/";
+        if (key === "max-age" && Number(v) <= 0) expired = true;
+        if (key === "expires" && Date.parse(v) <= Date.now()) expired = true;
       }
       const id = `${origin} ${path} ${name}`;
       if (expired) this.#cookies.delete(id);
@@ -33,21 +33,26 @@ export class CookieJar {
 
   header(url) {
     const { origin, pathname } = new URL(url);
-    const matches = [...this.#cookies.values()].filter((c) => c.origin === origin
-      && (pathname === c.path || pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`)));
+    const matches = [...this.#cookies.values()].filter(
+      (c) => c.origin === origin && (pathname === c.path || pathname.startsWith(c.path.endsWith("/") ? c.path : `${c.path}/`)),
+    );
     // Longer paths first, as browsers do.
     matches.sort((a, b) => b.path.length - a.path.length);
-    return matches.map((c) => `${c.name}=${c.value}`).join('; ');
+    return matches.map((c) => `${c.name}=${c.value}`).join("; ");
   }
 }
 
-const decodeEntities = (s) => s
-  .replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>')
-  .replace(/&amp;/g, '&');
+const decodeEntities = (s) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
 
 function attributes(tag) {
   const attrs = {};
-  for (const m of tag.matchAll(/([\w-]+)(?:="([^"]*)")?/g)) attrs[m[1].toLowerCase()] = decodeEntities(m[2] ?? '');
+  for (const m of tag.matchAll(/([\w-]+)(?:="([^"]*)")?/g)) attrs[m[1].toLowerCase()] = decodeEntities(m[2] ?? "");
   return attrs;
 }
 
@@ -75,76 +80,79 @@ const isRedirect = (status) => status >= 300 && status < 400;
  */
 export async function completeAuthorization(authorizeUrl, opts = {}) {
   const { company, deny = false, jar = new CookieJar() } = opts;
-  const redirectUri = new URL(authorizeUrl).searchParams.get('redirect_uri');
+  const redirectUri = new URL(authorizeUrl).searchParams.get("redirect_uri");
   const origin = new URL(authorizeUrl).origin;
-  const isClientRedirect = (url) => (redirectUri
-    ? `${url.origin}${url.pathname}` === new URL(redirectUri).href.replace(/[?#].*$/, '')
-    : url.origin !== origin);
+  const isClientRedirect = (url) =>
+    redirectUri ? `${url.origin}${url.pathname}` === new URL(redirectUri).href.replace(/[?#].*$/, "") : url.origin !== origin;
 
   let url = authorizeUrl;
-  let init = { method: 'GET' };
+  let init = { method: "GET" };
   for (let step = 0; step < 20; step += 1) {
-    const headers = { ...init.headers, accept: 'text/html' };
+    const headers = { ...init.headers, accept: "text/html" };
     const cookie = jar.header(url);
     if (cookie) headers.cookie = cookie;
-    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+    const res = await fetch(url, { ...init, headers, redirect: "manual" });
     jar.store(url, res);
 
     if (isRedirect(res.status)) {
       await res.arrayBuffer();
-      const next = new URL(res.headers.get('location'), url);
+      const next = new URL(res.headers.get("location"), url);
       if (isClientRedirect(next)) return next.href;
       url = next.href;
-      init = { method: 'GET' };
+      init = { method: "GET" };
       continue;
     }
 
     const html = await res.text();
     const form = res.status === 200 || res.status === 401 ? parseForm(html) : undefined;
-    if (form?.id === 'login' && res.status === 200) {
+    if (form?.id === "login" && res.status === 200) {
       const body = new URLSearchParams({
         email: opts.email ?? DEMO_USER.email,
         password: opts.password ?? DEMO_USER.password,
       });
       url = new URL(form.action, url).href;
-      init = { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+      init = { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded" } };
       continue;
     }
-    if (form?.id === 'consent') {
-      const radios = form.inputs.filter((i) => i.name === 'company');
+    if (form?.id === "consent") {
+      const radios = form.inputs.filter((i) => i.name === "company");
       const choices = radios.map((i) => i.value);
       let chosen;
-      if (company === undefined) chosen = (radios.find((i) => 'checked' in i) ?? radios[0])?.value;
-      else chosen = typeof company === 'number' ? choices[company] : company;
+      if (company === undefined) chosen = (radios.find((i) => "checked" in i) ?? radios[0])?.value;
+      else chosen = typeof company === "number" ? choices[company] : company;
       if (!chosen || !choices.includes(chosen)) {
         throw new Error(`stand-in consent page has no company ${JSON.stringify(company)}`);
       }
-      const body = new URLSearchParams({ company: chosen, decision: deny ? 'deny' : 'allow' });
+      const body = new URLSearchParams({ company: chosen, decision: deny ? "deny" : "allow" });
       url = new URL(form.action, url).href;
-      init = { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } };
+      init = { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded" } };
       continue;
     }
     // An error page (bad client, bad redirect_uri, wrong password, ...).
-    const text = html.replace(/<style[\s\S]*?<\/style>/gi, '').replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+    const text = html
+      .replace(/<style[\s\S]*?<\/style>/gi, "")
+      .replace(/<[^>]+>/g, " ")
+      .replace(/\s+/g, " ")
+      .trim();
     throw new Error(`stand-in answered ${res.status} at ${new URL(url).pathname}: ${text.slice(0, 300)}`);
   }
-  throw new Error('stand-in authorization did not finish within 20 steps');
+  throw new Error("stand-in authorization did not finish within 20 steps");
 }
 
-const basicAuth = (id, secret) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const basicAuth = (id, secret) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
 
 async function tokenRequest(info, form) {
   const res = await fetch(info.tokenEndpoint, {
-    method: 'POST',
+    method: "POST",
     headers: {
       authorization: basicAuth(info.clientId, info.clientSecret),
-      'content-type': 'application/x-www-form-urlencoded',
-      accept: 'application/json',
+      "content-type": "application/x-www-form-urlencoded",
+      accept: "application/json",
     },
     body: new URLSearchParams(form),
   });
   const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw Object.assign(new Error(`token endpoint answered ${res.status} ${body.error ?? ''}`), { status: res.status, body });
+  if (!res.ok) throw Object.assign(new Error(`token endpoint answered ${res.status} ${body.error ?? ""}`), { status: res.status, body });
   return body;
 }
 
@@ -159,29 +167,32 @@ async function tokenRequest(info, form) {
  * @returns {Promise<{access_token, refresh_token, expires_in, scope, token_type}>}
  */
 export async function obtainTokens(info, opts = {}) {
-  const { createHash, randomBytes } = await import('node:crypto');
-  const verifier = randomBytes(32).toString('base64url');
+  const { createHash, randomBytes } = await import("node:crypto");
+  const verifier = randomBytes(32).toString("base64url");
   const redirectUri = info.redirectUris[0];
-  const scopes = opts.scopes ?? ['users:read', 'companies:read', 'export-jobs:read', 'export-jobs:write', 'export-items:read'];
+  const scopes = opts.scopes ?? ["users:read", "companies:read", "export-jobs:read", "export-jobs:write", "export-items:read"];
   const url = new URL(info.authorizationEndpoint);
   url.search = new URLSearchParams({
-    response_type: 'code',
+    response_type: "code",
     client_id: info.clientId,
     redirect_uri: redirectUri,
-    scope: scopes.join(' '),
-    state: randomBytes(12).toString('base64url'),
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
+    scope: scopes.join(" "),
+    state: randomBytes(12).toString("base64url"),
+    code_challenge: createHash("sha256").update(verifier).digest("base64url"),
+    code_challenge_method: "S256",
   }).toString();
   const callback = new URL(await completeAuthorization(url.href, opts));
-  const code = callback.searchParams.get('code');
-  if (!code) throw new Error(`authorization failed: ${callback.searchParams.get('error')}`);
+  const code = callback.searchParams.get("code");
+  if (!code) throw new Error(`authorization failed: ${callback.searchParams.get("error")}`);
   return tokenRequest(info, {
-    grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier,
+    grant_type: "authorization_code",
+    code,
+    redirect_uri: redirectUri,
+    code_verifier: verifier,
   });
 }
 
 /** A refresh_token grant; throws with .status/.body on an error answer. */
 export function refreshTokens(info, refreshToken) {
-  return tokenRequest(info, { grant_type: 'refresh_token', refresh_token: refreshToken });
+  return tokenRequest(info, { grant_type: "refresh_token", refresh_token: refreshToken });
 }

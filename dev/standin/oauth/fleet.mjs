@@ -18,8 +18,8 @@
 //
 // What it skips: the browser's two HTML pages and oidc-provider's
 // interaction and session cookies (six HTTP requests per connection).
-import { SCOPES } from '../api/index.mjs';
-import { AdminError } from '../runtime/index.mjs';
+import { SCOPES } from "../api/index.mjs";
+import { AdminError } from "../runtime/index.mjs";
 
 const MAX_FLEET = 20_000;
 
@@ -30,11 +30,15 @@ function addCompanies(dataset, count) {
   const start = dataset.companies.length;
   for (let i = 0; i < count; i++) {
     const n = start + i + 1;
-    const hex = n.toString(16).padStart(12, '0');
+    const hex = n.toString(16).padStart(12, "0");
     const id = `f1ee7000-0000-4000-8000-${hex}`;
-    const name = `Fleet Company ${String(n).padStart(5, '0')}`;
+    const name = `Fleet Company ${String(n).padStart(5, "0")}`;
     const company = {
-      ...template.company, id, subject: `urn:pleo:company:${id}`, name, legalName: name,
+      ...template.company,
+      id,
+      subject: `urn:pleo:company:${id}`,
+      name,
+      legalName: name,
     };
     const entry = { ...template, company };
     dataset.companies.push(company);
@@ -50,53 +54,55 @@ async function authorize(provider, resource, dataset, issuer, { authorizeUrl, co
   try {
     url = new URL(authorizeUrl);
   } catch {
-    throw new AdminError(400, 'invalid_request', 'authorizeUrl must be the worker\'s authorization URL');
+    throw new AdminError(400, "invalid_request", "authorizeUrl must be the worker's authorization URL");
   }
   const p = url.searchParams;
-  if (!dataset.bySubject.has(company)) throw new AdminError(404, 'not_found', 'no such company');
-  const client = await provider.Client.find(p.get('client_id') ?? '');
-  if (!client) throw new AdminError(400, 'invalid_client', 'unknown client_id');
-  const redirectUri = p.get('redirect_uri');
-  if (!client.redirectUris.includes(redirectUri)) throw new AdminError(400, 'invalid_redirect_uri', 'redirect_uri is not registered');
-  if (p.get('response_type') !== 'code') throw new AdminError(400, 'unsupported_response_type', 'response_type must be code');
-  if (p.get('code_challenge_method') !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(p.get('code_challenge') ?? '')) {
-    throw new AdminError(400, 'invalid_request', 'an S256 code_challenge is required');
+  if (!dataset.bySubject.has(company)) throw new AdminError(404, "not_found", "no such company");
+  const client = await provider.Client.find(p.get("client_id") ?? "");
+  if (!client) throw new AdminError(400, "invalid_client", "unknown client_id");
+  const redirectUri = p.get("redirect_uri");
+  if (!client.redirectUris.includes(redirectUri)) throw new AdminError(400, "invalid_redirect_uri", "redirect_uri is not registered");
+  if (p.get("response_type") !== "code") throw new AdminError(400, "unsupported_response_type", "response_type must be code");
+  if (p.get("code_challenge_method") !== "S256" || !/^[A-Za-z0-9_-]{43}$/.test(p.get("code_challenge") ?? "")) {
+    throw new AdminError(400, "invalid_request", "an S256 code_challenge is required");
   }
-  const requested = (p.get('scope') ?? '').split(' ').filter(Boolean);
+  const requested = (p.get("scope") ?? "").split(" ").filter(Boolean);
   const apiScopes = requested.filter((s) => SCOPES.includes(s));
   const grant = new provider.Grant({ accountId: company, clientId: client.clientId });
-  if (apiScopes.length) grant.addResourceScope(resource, apiScopes.join(' '));
+  if (apiScopes.length) grant.addResourceScope(resource, apiScopes.join(" "));
   const grantId = await grant.save();
   const code = new provider.AuthorizationCode({
     accountId: company,
     authTime: Math.floor(Date.now() / 1000),
     client,
-    codeChallenge: p.get('code_challenge'),
-    codeChallengeMethod: 'S256',
+    codeChallenge: p.get("code_challenge"),
+    codeChallengeMethod: "S256",
     grantId,
     redirectUri,
     resource,
-    scope: apiScopes.join(' '),
+    scope: apiScopes.join(" "),
   });
   const callback = new URL(redirectUri);
-  callback.searchParams.set('code', await code.save());
-  if (p.has('state')) callback.searchParams.set('state', p.get('state'));
-  callback.searchParams.set('iss', issuer); // RFC 9207, as the stand-in's authorize endpoint sends it
+  callback.searchParams.set("code", await code.save());
+  if (p.has("state")) callback.searchParams.set("state", p.get("state"));
+  callback.searchParams.set("iss", issuer); // RFC 9207, as the stand-in's authorize endpoint sends it
   return { callbackUrl: callback.href };
 }
 
 /** The admin routes ([method, path regexp, handler]) of the fleet fast path. */
-export function fleetAdminRoutes({
-  provider, resource, dataset, issuer,
-}) {
+export function fleetAdminRoutes({ provider, resource, dataset, issuer }) {
   return [
-    ['POST', /^\/fleet\/companies$/, (m, body) => {
-      const count = body?.count;
-      if (!Number.isInteger(count) || count < 1 || dataset.companies.length + count > MAX_FLEET) {
-        throw new AdminError(400, 'invalid_request', `count must be an integer, at most ${MAX_FLEET} companies in all`);
-      }
-      return [200, { companies: addCompanies(dataset, count) }];
-    }],
-    ['POST', /^\/fleet\/authorize$/, async (m, body) => [200, await authorize(provider, resource, dataset, issuer, body ?? {})]],
+    [
+      "POST",
+      /^\/fleet\/companies$/,
+      (m, body) => {
+        const count = body?.count;
+        if (!Number.isInteger(count) || count < 1 || dataset.companies.length + count > MAX_FLEET) {
+          throw new AdminError(400, "invalid_request", `count must be an integer, at most ${MAX_FLEET} companies in all`);
+        }
+        return [200, { companies: addCompanies(dataset, count) }];
+      },
+    ],
+    ["POST", /^\/fleet\/authorize$/, async (m, body) => [200, await authorize(provider, resource, dataset, issuer, body ?? {})]],
   ];
 }

@@ -2,21 +2,22 @@
 // (inline CSS, no fonts, scripts or images from anywhere), pre-filled so that
 // pressing the submit button on each page completes the flow.
 
-const esc = (value) => String(value ?? '')
-  .replace(/&/g, '&amp;')
-  .replace(/</g, '&lt;')
-  .replace(/>/g, '&gt;')
-  .replace(/"/g, '&quot;')
-  .replace(/'/g, '&#39;');
+const esc = (value) =>
+  String(value ?? "")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
 
 // Pages carry no script; CSP forbids everything but inline styles.
 // No form-action: Chromium applies it to the redirect chain after the POST,
 // which ends at the client's redirect URI on another origin.
 export const PAGE_HEADERS = {
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
-  'cache-control': 'no-store',
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
+  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
+  "cache-control": "no-store",
+  "referrer-policy": "no-referrer",
+  "x-content-type-options": "nosniff",
 };
 
 const CSS = `
@@ -69,10 +70,12 @@ ${body}
 }
 
 export function loginPage({ uid, clientName, email, password, error }) {
-  return layout('Sign in', `
+  return layout(
+    "Sign in",
+    `
 <h1>Log in to Pleo</h1>
 <p><strong>${esc(clientName)}</strong> wants to connect to your Pleo account.</p>
-${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
+${error ? `<p class="error" role="alert">${esc(error)}</p>` : ""}
 <form id="login" method="post" action="/interaction/${esc(uid)}/login">
 <label for="email">Email</label>
 <input id="email" type="email" name="email" value="${esc(email)}" autocomplete="username" required>
@@ -80,19 +83,26 @@ ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
 <input id="password" type="password" name="password" value="${esc(password)}" autocomplete="current-password" required>
 <button type="submit">Log in</button>
 </form>
-<p class="hint">Demo account, pre-filled: just press “Log in”.</p>`);
+<p class="hint">Demo account, pre-filled: just press “Log in”.</p>`,
+  );
 }
 
 export function consentPage({ uid, clientName, userEmail, companies, selected, scopes }) {
-  const options = companies.map((c, i) => `
+  const options = companies
+    .map(
+      (c, i) => `
 <label class="company" for="company-${i}">
-<input type="radio" id="company-${i}" name="company" value="${esc(c.subject)}"${c.subject === selected ? ' checked' : ''}>
+<input type="radio" id="company-${i}" name="company" value="${esc(c.subject)}"${c.subject === selected ? " checked" : ""}>
 <span>${esc(c.name)}<small>${esc(c.subject)}</small></span>
-</label>`).join('');
+</label>`,
+    )
+    .join("");
   const scopeList = scopes.length
-    ? `<ul class="scopes">${scopes.map((s) => `<li>${esc(s)}</li>`).join('')}</ul>`
-    : '<p>No API access was requested.</p>';
-  return layout('Connect', `
+    ? `<ul class="scopes">${scopes.map((s) => `<li>${esc(s)}</li>`).join("")}</ul>`
+    : "<p>No API access was requested.</p>";
+  return layout(
+    "Connect",
+    `
 <h1>Connect ${esc(clientName)}</h1>
 <p>Signed in as ${esc(userEmail)}. Choose the company to connect.</p>
 <form id="consent" method="post" action="/interaction/${esc(uid)}/confirm">
@@ -101,14 +111,18 @@ ${options}
 ${scopeList}
 <button type="submit" name="decision" value="allow">Allow and connect</button>
 <button type="submit" name="decision" value="deny" class="secondary" formnovalidate>Deny</button>
-</form>`);
+</form>`,
+  );
 }
 
-export function errorPage({ title = 'Something went wrong', error, description }) {
-  return layout(title, `
+export function errorPage({ title = "Something went wrong", error, description }) {
+  return layout(
+    title,
+    `
 <h1>${esc(title)}</h1>
-${error ? `<p class="error"><strong>${esc(error)}</strong>${description ? `: ${esc(description)}` : ''}</p>` : ''}
-<p>Start the connection again from the application.</p>`);
+${error ? `<p class="error"><strong>${esc(error)}</strong>${description ? `: ${esc(description)}` : ""}</p>` : ""}
+<p>Start the connection again from the application.</p>`,
+  );
 }
 
 export function gatewayErrorPage(status, reason) {

@@ -2,8 +2,8 @@
 // load tests and the demo: counters, faults, and the routes the rooms add
 // (export/admin.mjs: export jobs and settings; revokeAdminRoutes below).
 
-import { isLoopback, readBody, sendJson } from './http-util.mjs';
-import { snapshotStats } from './stats.mjs';
+import { isLoopback, readBody, sendJson } from "./http-util.mjs";
+import { snapshotStats } from "./stats.mjs";
 
 export class AdminError extends Error {
   constructor(status, type, message) {
@@ -19,7 +19,7 @@ async function jsonBody(ctx) {
   try {
     return JSON.parse(text);
   } catch {
-    throw new AdminError(400, 'invalid_request', 'the body is not JSON');
+    throw new AdminError(400, "invalid_request", "the body is not JSON");
   }
 }
 
@@ -32,26 +32,30 @@ async function jsonBody(ctx) {
  */
 export function createAdminHandler({ stats, getFaults, setFaults, routes: extra = [] }) {
   const routes = [
-    ['GET', /^\/stats$/, () => [200, snapshotStats(stats)]],
-    ['GET', /^\/faults$/, () => [200, getFaults()]],
-    ['DELETE', /^\/faults$/, () => [200, setFaults(null)]],
-    ...['POST', 'PUT'].map((method) => [method, /^\/faults$/, (m, body) => {
-      try {
-        return [200, setFaults(body)];
-      } catch (err) {
-        throw new AdminError(400, 'invalid_request', err.message);
-      }
-    }]),
+    ["GET", /^\/stats$/, () => [200, snapshotStats(stats)]],
+    ["GET", /^\/faults$/, () => [200, getFaults()]],
+    ["DELETE", /^\/faults$/, () => [200, setFaults(null)]],
+    ...["POST", "PUT"].map((method) => [
+      method,
+      /^\/faults$/,
+      (m, body) => {
+        try {
+          return [200, setFaults(body)];
+        } catch (err) {
+          throw new AdminError(400, "invalid_request", err.message);
+        }
+      },
+    ]),
     ...extra,
   ];
 
   return async function handleAdmin(ctx) {
-    if (!isLoopback(ctx.req.socket.remoteAddress)) return sendJson(ctx, 403, { error: 'forbidden' });
-    const path = ctx.path.slice('/__standin'.length);
+    if (!isLoopback(ctx.req.socket.remoteAddress)) return sendJson(ctx, 403, { error: "forbidden" });
+    const path = ctx.path.slice("/__standin".length);
     const route = routes.find(([method, re]) => method === ctx.method && re.test(path));
-    if (!route) return sendJson(ctx, 404, { error: 'not_found' });
+    if (!route) return sendJson(ctx, 404, { error: "not_found" });
     try {
-      const body = ['POST', 'PUT'].includes(ctx.method) ? await jsonBody(ctx) : null;
+      const body = ["POST", "PUT"].includes(ctx.method) ? await jsonBody(ctx) : null;
       const [status, answer] = await route[2](route[1].exec(path), body, new URL(ctx.href));
       return sendJson(ctx, status, answer);
     } catch (err) {
@@ -59,7 +63,10 @@ export function createAdminHandler({ stats, getFaults, setFaults, routes: extra 
       // Admin errors carry both shapes: OAuth-style for the old routes' clients,
       // Pleo-style for the export routes'.
       return sendJson(ctx, err.status, {
-        error: err.type, error_description: err.message, type: err.type, message: err.message,
+        error: err.type,
+        error_description: err.message,
+        type: err.type,
+        message: err.message,
       });
     }
   };
@@ -71,14 +78,20 @@ export function createAdminHandler({ stats, getFaults, setFaults, routes: extra 
  * @param {(subject: string) => number} revokeSubject
  */
 export function revokeAdminRoutes(revokeSubject) {
-  return [['POST', /^\/companies\/([\w:%.-]{1,200})\/revoke$/, (m) => {
-    let subject;
-    try {
-      subject = decodeURIComponent(m[1]);
-    } catch {
-      throw new AdminError(400, 'invalid_request', 'the company subject is not valid percent-encoding');
-    }
-    const revoked = revokeSubject(subject);
-    return [200, { revoked }];
-  }]];
+  return [
+    [
+      "POST",
+      /^\/companies\/([\w:%.-]{1,200})\/revoke$/,
+      (m) => {
+        let subject;
+        try {
+          subject = decodeURIComponent(m[1]);
+        } catch {
+          throw new AdminError(400, "invalid_request", "the company subject is not valid percent-encoding");
+        }
+        const revoked = revokeSubject(subject);
+        return [200, { revoked }];
+      },
+    ],
+  ];
 }

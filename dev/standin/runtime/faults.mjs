@@ -23,38 +23,38 @@ export const FAULT_DEFAULTS = Object.freeze({
 const MAX_DELAY = 10 * 60 * 1000;
 
 const isStatus = (v) => Number.isInteger(v) && v >= 400 && v <= 599;
-const isDelay = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_DELAY;
-const isRate = (v) => typeof v === 'number' && v >= 0 && v <= 1;
+const isDelay = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 && v <= MAX_DELAY;
+const isRate = (v) => typeof v === "number" && v >= 0 && v <= 1;
 
 const CHECKS = {
   tokenDelayMs: [isDelay, `a number of ms between 0 and ${MAX_DELAY}`],
-  tokenStatus: [(v) => v === 0 || isStatus(v), '0 or a status 400..599'],
-  tokenHtmlError: [(v) => typeof v === 'boolean' || isStatus(v), 'a boolean or a status 400..599'],
+  tokenStatus: [(v) => v === 0 || isStatus(v), "0 or a status 400..599"],
+  tokenHtmlError: [(v) => typeof v === "boolean" || isStatus(v), "a boolean or a status 400..599"],
   tokenError200: [
-    (v) => typeof v === 'boolean' || (typeof v === 'string' && /^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/.test(v)),
-    'a boolean or an RFC 6749 error code',
+    (v) => typeof v === "boolean" || (typeof v === "string" && /^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/.test(v)),
+    "a boolean or an RFC 6749 error code",
   ],
-  tokenFailureRate: [isRate, 'a probability between 0 and 1'],
-  tokenStallRate: [isRate, 'a probability between 0 and 1'],
+  tokenFailureRate: [isRate, "a probability between 0 and 1"],
+  tokenStallRate: [isRate, "a probability between 0 and 1"],
   tokenStallMs: [isDelay, `a number of ms between 0 and ${MAX_DELAY}`],
-  issInCallback: [(v) => typeof v === 'boolean', 'a boolean'],
+  issInCallback: [(v) => typeof v === "boolean", "a boolean"],
   apiDelayMs: [isDelay, `a number of ms between 0 and ${MAX_DELAY}`],
-  apiStatus: [(v) => v === 0 || isStatus(v), '0 or a status 400..599'],
-  apiFailureRate: [isRate, 'a probability between 0 and 1'],
-  apiRateLimitRate: [isRate, 'a probability between 0 and 1'],
-  receiptFailureRate: [isRate, 'a probability between 0 and 1'],
-  receiptStallRate: [isRate, 'a probability between 0 and 1'],
+  apiStatus: [(v) => v === 0 || isStatus(v), "0 or a status 400..599"],
+  apiFailureRate: [isRate, "a probability between 0 and 1"],
+  apiRateLimitRate: [isRate, "a probability between 0 and 1"],
+  receiptFailureRate: [isRate, "a probability between 0 and 1"],
+  receiptStallRate: [isRate, "a probability between 0 and 1"],
 };
 
 // Validates a partial fault object; throws TypeError naming the bad key so a
 // typo in STANDIN_FAULTS or a test doesn't silently do nothing.
 export function checkFaults(partial) {
-  if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) {
-    throw new TypeError('faults must be an object (or null to clear)');
+  if (partial === null || typeof partial !== "object" || Array.isArray(partial)) {
+    throw new TypeError("faults must be an object (or null to clear)");
   }
   for (const [key, value] of Object.entries(partial)) {
     const check = CHECKS[key];
-    if (!check) throw new TypeError(`unknown fault "${key}"; known: ${Object.keys(CHECKS).join(', ')}`);
+    if (!check) throw new TypeError(`unknown fault "${key}"; known: ${Object.keys(CHECKS).join(", ")}`);
     if (!check[0](value)) throw new TypeError(`fault "${key}" must be ${check[1]}`);
   }
   return { ...partial };
@@ -67,22 +67,22 @@ export async function apiFault(f, stats) {
   if (f.apiDelayMs) await new Promise((r) => setTimeout(r, f.apiDelayMs));
   if (f.apiStatus) {
     stats.faultsInjected += 1;
-    return { status: f.apiStatus, type: 'INTERNAL_SERVER_ERROR', message: 'stand-in: injected API failure' };
+    return { status: f.apiStatus, type: "INTERNAL_SERVER_ERROR", message: "stand-in: injected API failure" };
   }
   if (f.apiRateLimitRate && Math.random() < f.apiRateLimitRate) {
     stats.faultsInjected += 1;
     stats.apiRateLimited += 1;
     return {
       status: 429,
-      type: 'TOO_MANY_REQUESTS',
-      message: 'stand-in: injected rate limit',
-      headers: { 'retry-after': '1' },
+      type: "TOO_MANY_REQUESTS",
+      message: "stand-in: injected rate limit",
+      headers: { "retry-after": "1" },
     };
   }
   if (f.apiFailureRate && Math.random() < f.apiFailureRate) {
     stats.faultsInjected += 1;
     stats.apiFailuresInjected += 1;
-    return { status: 503, type: 'SERVICE_UNAVAILABLE', message: 'stand-in: injected random failure' };
+    return { status: 503, type: "SERVICE_UNAVAILABLE", message: "stand-in: injected random failure" };
   }
   return null;
 }

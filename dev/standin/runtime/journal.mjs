@@ -14,11 +14,8 @@
 //
 // Without a data directory the same API keeps everything in memory.
 
-import {
-  closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync,
-  writeFileSync, writeSync,
-} from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
 
 const COMPACT_EVERY = 5000; // journal lines between snapshots
 const FORMAT = 1;
@@ -28,20 +25,20 @@ function processAlive(pid) {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    return err.code === 'EPERM';
+    return err.code === "EPERM";
   }
 }
 
 // One stand-in per data directory: two writers would interleave journals.
 function takeLock(dir) {
-  const path = join(dir, 'lock');
+  const path = join(dir, "lock");
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
-      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      writeFileSync(path, String(process.pid), { flag: "wx" });
       return path;
     } catch (err) {
-      if (err.code !== 'EEXIST') throw err;
-      const pid = Number(readFileSync(path, 'utf8'));
+      if (err.code !== "EEXIST") throw err;
+      const pid = Number(readFileSync(path, "utf8"));
       if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) {
         throw new Error(`stand-in data directory ${dir} is in use by process ${pid}`);
       }
@@ -72,15 +69,15 @@ export function openJournal({ dir, reset = false, compactEvery = COMPACT_EVERY }
   let fd = null;
   let lines = 0;
   let lockPath = null;
-  const snapshotPath = dir && join(dir, 'snapshot.json');
-  const journalPath = dir && join(dir, 'journal.jsonl');
+  const snapshotPath = dir && join(dir, "snapshot.json");
+  const journalPath = dir && join(dir, "journal.jsonl");
 
   function compact() {
     if (!dir) return;
     const state = { format: FORMAT, spaces: {} };
     for (const [ns, m] of spaces) state.spaces[ns] = Object.fromEntries(m);
     const tmp = `${snapshotPath}.tmp`;
-    const tfd = openSync(tmp, 'w');
+    const tfd = openSync(tmp, "w");
     try {
       writeFileSync(tfd, JSON.stringify(state));
       fsyncSync(tfd);
@@ -88,14 +85,14 @@ export function openJournal({ dir, reset = false, compactEvery = COMPACT_EVERY }
       closeSync(tfd);
     }
     renameSync(tmp, snapshotPath);
-    const dfd = openSync(dir, 'r');
+    const dfd = openSync(dir, "r");
     try {
       fsyncSync(dfd); // the rename itself survives a power loss
     } finally {
       closeSync(dfd);
     }
     if (fd !== null) closeSync(fd);
-    fd = openSync(journalPath, 'w'); // empties the journal the snapshot now contains
+    fd = openSync(journalPath, "w"); // empties the journal the snapshot now contains
     lines = 0;
   }
 
@@ -107,15 +104,15 @@ export function openJournal({ dir, reset = false, compactEvery = COMPACT_EVERY }
       rmSync(journalPath, { force: true });
     }
     if (existsSync(snapshotPath)) {
-      const state = JSON.parse(readFileSync(snapshotPath, 'utf8'));
+      const state = JSON.parse(readFileSync(snapshotPath, "utf8"));
       if (state.format !== FORMAT) throw new Error(`${snapshotPath}: unknown format ${state.format}`);
       for (const [ns, entries] of Object.entries(state.spaces)) {
         for (const [key, value] of Object.entries(entries)) space(ns).set(key, value);
       }
     }
     if (existsSync(journalPath)) {
-      const text = readFileSync(journalPath, 'utf8');
-      for (const line of text.split('\n')) {
+      const text = readFileSync(journalPath, "utf8");
+      for (const line of text.split("\n")) {
         if (!line) continue;
         let ops;
         try {

@@ -9,16 +9,16 @@ export const SETTINGS_DEFAULTS = Object.freeze({
 });
 
 const CHECKS = {
-  exportJobTtl: (v) => typeof v === 'number' && v > 0 && v <= 30 * 86400,
+  exportJobTtl: (v) => typeof v === "number" && v > 0 && v <= 30 * 86400,
   webhookRetryMs: (v) => Number.isInteger(v) && v >= 0 && v <= 3_600_000,
   webhookAttempts: (v) => Number.isInteger(v) && v >= 1 && v <= 20,
-  receiptLinkTtl: (v) => typeof v === 'number' && v > 0 && v <= 7 * 86400,
+  receiptLinkTtl: (v) => typeof v === "number" && v > 0 && v <= 7 * 86400,
 };
 
 function checkSettings(partial) {
-  if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) throw new TypeError('settings must be an object');
+  if (partial === null || typeof partial !== "object" || Array.isArray(partial)) throw new TypeError("settings must be an object");
   for (const [key, value] of Object.entries(partial)) {
-    if (!CHECKS[key]) throw new TypeError(`unknown setting "${key}"; known: ${Object.keys(CHECKS).join(', ')}`);
+    if (!CHECKS[key]) throw new TypeError(`unknown setting "${key}"; known: ${Object.keys(CHECKS).join(", ")}`);
     if (!CHECKS[key](value)) throw new TypeError(`setting "${key}" is out of range: ${JSON.stringify(value)}`);
   }
   return { ...partial };
@@ -26,8 +26,11 @@ function checkSettings(partial) {
 
 /** Settings from startStandin's options (undefined ones keep their default). */
 export function createSettings(opts) {
-  const given = Object.fromEntries(Object.keys(SETTINGS_DEFAULTS)
-    .filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]]));
+  const given = Object.fromEntries(
+    Object.keys(SETTINGS_DEFAULTS)
+      .filter((k) => opts[k] !== undefined)
+      .map((k) => [k, opts[k]]),
+  );
   let settings = { ...SETTINGS_DEFAULTS, ...checkSettings(given) };
   return {
     get: () => ({ ...settings }),

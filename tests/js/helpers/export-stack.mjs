@@ -70,7 +70,12 @@ export async function startExportStack({ env: extra = {}, standin: standinOption
     /** The D1 ledger, read directly. */
     async ledger(sql, ...params) {
       const db = await worker.miniflare.getD1Database("LEDGER_DB");
-      return (await db.prepare(sql).bind(...params).all()).results;
+      return (
+        await db
+          .prepare(sql)
+          .bind(...params)
+          .all()
+      ).results;
     },
     /** A browser that has connected `company` (index or URN). */
     async connectedClient(company = 0) {

@@ -16,7 +16,10 @@ export const root = fileURLToPath(new URL("../../..", import.meta.url));
  * examples live.
  */
 export function exampleFiles() {
-  const docs = readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => join("docs", f));
+  const docs = readdirSync(join(root, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .sort()
+    .map((f) => join("docs", f));
   return ["README.md", ...docs, join("worker", "README.md")];
 }
 

@@ -11,13 +11,16 @@ export function standinApiAs(apiBaseUrl, token) {
       method,
       headers: {
         authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
     return {
-      status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : undefined,
+      status: res.status,
+      headers: res.headers,
+      text,
+      body: text ? JSON.parse(text) : undefined,
     };
   };
 }

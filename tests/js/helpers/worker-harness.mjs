@@ -17,7 +17,6 @@ export async function startWorkerRuntime(runtime, env, port, { store, app, persi
   return startWorkerd({ env, port, persistDir, ...workerd });
 }
 
-
 /**
  * A pass-through proxy that remembers every token in the JSON answers it
  * forwards (access, refresh and id tokens, added to `tokens`), so tests can

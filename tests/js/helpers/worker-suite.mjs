@@ -43,7 +43,8 @@ export function defineWorkerSuite(runtime) {
       assert.ok(authorize.searchParams.get("state").length >= 22);
       const login = browser.cookies.get("__Host-pleo_login");
       assert.ok(login, "login-transaction cookie set");
-      for (const attr of ["Path=/", "Secure", "HttpOnly", "SameSite=Lax"]) assert.ok(login.attributes.includes(attr), `${attr} on ${login.raw}`);
+      for (const attr of ["Path=/", "Secure", "HttpOnly", "SameSite=Lax"])
+        assert.ok(login.attributes.includes(attr), `${attr} on ${login.raw}`);
       assert.ok(!/domain=/i.test(login.raw));
       assert.ok(!login.value.includes(authorize.searchParams.get("state")), "the cookie is encrypted, not plain JSON");
 
@@ -57,7 +58,8 @@ export function defineWorkerSuite(runtime) {
       assert.equal(browser.cookies.has("__Host-pleo_login"), false, "login cookie is single use and cleared");
       const session = browser.cookies.get("__Host-pleo_session");
       assert.ok(session, "session cookie set");
-      for (const attr of ["Path=/", "Secure", "HttpOnly", "SameSite=Strict"]) assert.ok(session.attributes.includes(attr), `${attr} on ${session.raw}`);
+      for (const attr of ["Path=/", "Secure", "HttpOnly", "SameSite=Strict"])
+        assert.ok(session.attributes.includes(attr), `${attr} on ${session.raw}`);
       assert.ok(!/domain=/i.test(session.raw));
 
       const info = await browser.json("/auth/session");
@@ -120,19 +122,29 @@ export function defineWorkerSuite(runtime) {
         403,
         "company_not_allowed",
       );
-      assertJsonError(await browser.api(`/v1/introspect?company=${encodeURIComponent(stack.info.companies[1].subject)}`), 403, "company_not_allowed");
+      assertJsonError(
+        await browser.api(`/v1/introspect?company=${encodeURIComponent(stack.info.companies[1].subject)}`),
+        403,
+        "company_not_allowed",
+      );
 
       // Reconnecting a company replaces its connection instead of adding a second one.
       await browser.connect({ company: 0 });
       const again = await browser.json("/auth/session");
-      assert.deepEqual(again.body.connections.map((c) => c.subject), [stack.info.companies[0].subject, stack.info.companies[2].subject]);
+      assert.deepEqual(
+        again.body.connections.map((c) => c.subject),
+        [stack.info.companies[0].subject, stack.info.companies[2].subject],
+      );
 
       // Disconnecting one company keeps the other.
       const one = await browser.post(`/auth/disconnect?company=${encodeURIComponent(stack.info.companies[0].subject)}`);
       assert.equal(one.status, 200, one.text);
       assert.equal(one.body.connected, true);
       const left = await browser.json("/auth/session");
-      assert.deepEqual(left.body.connections.map((c) => c.subject), [stack.info.companies[2].subject]);
+      assert.deepEqual(
+        left.body.connections.map((c) => c.subject),
+        [stack.info.companies[2].subject],
+      );
       assert.equal((await browser.api("/v1/introspect")).body.data.subjectURN, stack.info.companies[2].subject);
       const all = await browser.post("/auth/logout");
       assert.equal(all.body.connected, false);
@@ -238,7 +250,10 @@ export function defineWorkerSuite(runtime) {
         }
         assert.equal(recovered.status, 200, `recovers after ${JSON.stringify(fault)}: ${recovered.text}`);
       }
-      for (const [fault, code] of [[{ apiStatus: 503 }, "pleo_unavailable"], [{ apiDelayMs: TIMEOUT_MS + 500 }, "pleo_unavailable"]]) {
+      for (const [fault, code] of [
+        [{ apiStatus: 503 }, "pleo_unavailable"],
+        [{ apiDelayMs: TIMEOUT_MS + 500 }, "pleo_unavailable"],
+      ]) {
         stack.standin.setFaults(fault);
         try {
           assertJsonError(await browser.api("/v2/employees"), 502, code);

@@ -266,7 +266,9 @@ export function defineConnectionObject(features = [], options = {}) {
       await this.storage.deleteAlarm();
       await this.emit([event], {}, { deleteAll: true, keep: undelivered });
       await this.storage.sync?.();
-      await directory(this.env).forget({ subject: record.subject, accounts }).catch(() => {});
+      await directory(this.env)
+        .forget({ subject: record.subject, accounts })
+        .catch(() => {});
       return { ended: true, revoked };
     }
 
@@ -287,10 +289,15 @@ export function defineConnectionObject(features = [], options = {}) {
     async announce(facts) {
       if (!this.record) return;
       if (facts) await noteSummaryFacts(this, facts);
-      const row = await summaryOf(this, summaries.map((summary) => () => summary(this.context)));
-      await directory(this.env).remember(row).catch((err) => {
-        console.error("directory update failed:", err?.code ?? err?.name);
-      });
+      const row = await summaryOf(
+        this,
+        summaries.map((summary) => () => summary(this.context)),
+      );
+      await directory(this.env)
+        .remember(row)
+        .catch((err) => {
+          console.error("directory update failed:", err?.code ?? err?.name);
+        });
     }
 
     // ---- What the features' connection methods, alarms and hooks receive (`conn`).

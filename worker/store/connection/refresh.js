@@ -116,9 +116,10 @@ async function refresh(conn, record, reason) {
   // SECURITY.md: the rotated refresh token is on disk before anyone gets
   // the new access token (sync() waits for the write to be durable).
   // A keep-alive refresh is an event, written with the record (outbox.js).
-  const events = reason === "keep-alive refresh"
-    ? [{ type: "keepalive.refreshed", expiresAt: isoTime(tokens.expiresAt), nextKeepAliveAt: isoTime(now + keepAliveMs(conn.env)) }]
-    : [];
+  const events =
+    reason === "keep-alive refresh"
+      ? [{ type: "keepalive.refreshed", expiresAt: isoTime(tokens.expiresAt), nextKeepAliveAt: isoTime(now + keepAliveMs(conn.env)) }]
+      : [];
   await conn.emit(events, { record: next });
   await conn.storage.sync?.();
   conn.record = next;
