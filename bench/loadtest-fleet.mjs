@@ -19,12 +19,12 @@
 // The last stdout line (with --json) is
 // {companies, connect_per_s, ops_list_p50_ms, ops_list_p99_ms, ops_page_size,
 //  directory_rows, keepalive_alarms, worker_rss_mb}.
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, startStandinProcess } from "../dev/standin/index.mjs";
 import { CookieBrowser, forEachPooled } from "./loadtest-browser.mjs";
+import { workerdBelow } from "../dev/processes.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const PAGE_SIZE = 100;
@@ -53,20 +53,7 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0,
 const round = (x, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /** RSS (MB) of the workerd processes below this process. */
-function workerdRssMb() {
-  const table = execFileSync("ps", ["-eo", "pid=,ppid=,rss=,comm="], { encoding: "utf8" });
-  const rows = table
-    .trim()
-    .split("\n")
-    .map((line) => line.trim().split(/\s+/));
-  const mine = new Set([String(process.pid)]);
-  for (let changed = true; changed;) {
-    changed = false;
-    for (const [pid, ppid] of rows) if (mine.has(ppid) && !mine.has(pid)) (mine.add(pid), (changed = true));
-  }
-  const kb = rows.filter(([pid, , , comm]) => mine.has(pid) && /workerd/.test(comm)).reduce((sum, [, , rss]) => sum + Number(rss), 0);
-  return round(kb / 1024, 0);
-}
+const workerdRssMb = () => round(workerdBelow().reduce((sum, { rssKb }) => sum + rssKb, 0) / 1024, 0);
 
 async function adminPost(adminUrl, route, body) {
   const response = await fetch(`${adminUrl}${route}`, {

@@ -15,6 +15,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { WorkerClient, freePort, sleep } from "./helpers/worker-harness.mjs";
+import { workerdBelow } from "../../dev/processes.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const START_TIMEOUT_MS = 90_000;
@@ -200,21 +201,7 @@ describe("npm start keeps connections across restarts", { timeout: 600_000, skip
 });
 
 /** The workerd processes this test process started (children of miniflare, found by parent pid). */
-async function workerdChildren() {
-  const { execFileSync } = await import("node:child_process");
-  const table = execFileSync("ps", ["-eo", "pid=,ppid=,comm="], { encoding: "utf8" });
-  const rows = table
-    .trim()
-    .split("\n")
-    .map((line) => line.trim().split(/\s+/));
-  const mine = new Set([String(process.pid)]);
-  // Walk down from this process: workerd may sit under a helper process.
-  for (let changed = true; changed;) {
-    changed = false;
-    for (const [pid, ppid] of rows) if (mine.has(ppid) && !mine.has(pid)) (mine.add(pid), (changed = true));
-  }
-  return rows.filter(([pid, , comm]) => mine.has(pid) && pid !== String(process.pid) && /workerd/.test(comm)).map(([pid]) => Number(pid));
-}
+const workerdChildren = async () => workerdBelow().map(({ pid }) => pid);
 
 describe("a kill of the worker alone while Pleo rotates the refresh token", { timeout: 300_000 }, () => {
   test("the worker dies after Pleo rotated but before the answer was stored: after the restart the connection is honestly needs_reconnect (history says why), and Reconnect restores it", async (t) => {

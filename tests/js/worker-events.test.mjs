@@ -6,7 +6,6 @@
 // a Cloudflare Queue consumer when the EVENTS binding exists. A SIGKILL of
 // workerd between the change and the delivery still ends in a delivery.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import http from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -18,6 +17,7 @@ import { startWorkerd } from "../../worker/local/workerd.mjs";
 import { chromium } from "playwright-core";
 import { WorkerClient, leakedSecrets, sleep, startStack } from "./helpers/worker-harness.mjs";
 import { passStandin } from "./helpers/standin-pages.mjs";
+import { workerdBelow } from "../../dev/processes.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"];
@@ -108,17 +108,8 @@ async function waitFor(fn, { timeoutMs = 30_000, what = "condition" } = {}) {
 
 const ofType = (events, type, company) => events.filter((e) => e.type === type && (!company || e.company === company));
 
-/** The workerd processes that are children of this test process. */
-function workerdChildren() {
-  try {
-    return execFileSync("ps", ["-o", "pid=,args=", "--ppid", String(process.pid)], { encoding: "utf8" })
-      .split("\n")
-      .filter((l) => /workerd/.test(l))
-      .map((l) => Number(l.trim().split(/\s+/)[0]));
-  } catch {
-    return [];
-  }
-}
+/** The workerd processes below this test process. */
+const workerdChildren = () => workerdBelow().map(({ pid }) => pid);
 
 describe("events through onEvent, logged as JSON lines", { timeout: 240_000 }, () => {
   let stack;

@@ -10,42 +10,11 @@ import { test } from "node:test";
 import { BUILTIN_FEATURES, createWorker } from "../../worker/create-worker.js";
 import { LOOKUP_KEY } from "../../worker/export/job-store.js";
 import { SUBSCRIPTION_KEY } from "../../worker/webhooks/subscriptions.js";
+import { MapStorage } from "./helpers/map-storage.mjs";
 
 const SUBJECT = "urn:pleo:company:5b1f3a52-0c4e-4d0e-9a53-3f1c2f6a9e10";
 const KEY = randomBytes(24);
 const SECRET = `whsec_${KEY.toString("base64")}`;
-
-class MapStorage {
-  data = new Map();
-  alarmAt = null;
-  async get(k) {
-    if (Array.isArray(k)) return new Map(k.filter((x) => this.data.has(x)).map((x) => [x, structuredClone(this.data.get(x))]));
-    return this.data.has(k) ? structuredClone(this.data.get(k)) : undefined;
-  }
-  async put(k, v) {
-    if (typeof k === "string") this.data.set(k, structuredClone(v));
-    else for (const [key, value] of Object.entries(k)) this.data.set(key, structuredClone(value));
-  }
-  async delete(k) {
-    for (const key of Array.isArray(k) ? k : [k]) this.data.delete(key);
-  }
-  async deleteAll() {
-    this.data.clear();
-  }
-  async list({ prefix = "" } = {}) {
-    return new Map([...this.data].filter(([key]) => key.startsWith(prefix)));
-  }
-  async sync() {}
-  async getAlarm() {
-    return this.alarmAt;
-  }
-  async setAlarm(at) {
-    this.alarmAt = at;
-  }
-  async deleteAlarm() {
-    this.alarmAt = null;
-  }
-}
 
 /** A connected company's object in a worker made with `options`, its subscription secret on record. */
 async function companyObject(options) {

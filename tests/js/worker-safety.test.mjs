@@ -10,27 +10,10 @@ import { lookupRetryDelay, onExportAlarm, runNow } from "../../worker/export/run
 import { MISSING_SCOPE_KEY } from "../../worker/export/missing-scope.js";
 import { ledgerResultProblem } from "../../worker/export/ledger-check.js";
 import { renderEntriesCsv } from "../../worker/export/csv.js";
+import { MapStorage } from "./helpers/map-storage.mjs";
 
 const SUBJECT = "urn:pleo:company:5b1f3a52-0c4e-4d0e-9a53-3f1c2f6a9e10";
 const COMPANY_ID = SUBJECT.slice(SUBJECT.lastIndexOf(":") + 1);
-
-class MapStorage {
-  data = new Map();
-  async get(k) {
-    if (Array.isArray(k)) return new Map(k.filter((x) => this.data.has(x)).map((x) => [x, structuredClone(this.data.get(x))]));
-    return this.data.has(k) ? structuredClone(this.data.get(k)) : undefined;
-  }
-  async put(k, v) {
-    if (typeof k === "string") this.data.set(k, structuredClone(v));
-    else for (const [key, value] of Object.entries(k)) this.data.set(key, structuredClone(value));
-  }
-  async delete(k) {
-    for (const key of Array.isArray(k) ? k : [k]) this.data.delete(key);
-  }
-  async list({ prefix = "", limit = Infinity } = {}) {
-    return new Map([...this.data].filter(([key]) => key.startsWith(prefix)).slice(0, limit));
-  }
-}
 
 /** A company's connection as the runner sees it; `pleo(method, path, body)` → {status, headers?, body}. */
 function fakeConnection({ pleo, ledger, scopes = ["export-jobs:read", "export-jobs:write", "export-items:read"], env = {} }) {
