@@ -22,7 +22,9 @@ const step = (msg) => console.log(`[build] ${msg}`);
 // run instead of meeting a bare `ENOENT …/wasm-opt` after the Rust build.
 const missingTools = ["wasm-opt", "esbuild"].filter((tool) => !existsSync(join(root, "node_modules", ".bin", tool)));
 if (missingTools.length) {
-  console.error(`[build] ${missingTools.join(" and ")} not found in node_modules/.bin: run \`npm ci\` (or \`npm install\`) in ${root} first.`);
+  console.error(
+    `[build] ${missingTools.join(" and ")} not found in node_modules/.bin: run \`npm ci\` (or \`npm install\`) in ${root} first.`,
+  );
   process.exit(1);
 }
 
@@ -76,8 +78,23 @@ const remaps = existsSync(registrySrc)
   : [];
 const rustflags = ["--config", `target.wasm32-unknown-unknown.rustflags=${JSON.stringify(remaps)}`];
 for (const v of variants) {
-  step(`cargo build --target wasm32-unknown-unknown --profile ${v.profile} --no-default-features ${v.features.join(" ")} (${v.name}, no_std)`.replace("  ", " "));
-  run("cargo", ["build", ...rustflags, "--target", "wasm32-unknown-unknown", "--profile", v.profile, "--lib", "--no-default-features", ...v.features]);
+  step(
+    `cargo build --target wasm32-unknown-unknown --profile ${v.profile} --no-default-features ${v.features.join(" ")} (${v.name}, no_std)`.replace(
+      "  ",
+      " ",
+    ),
+  );
+  run("cargo", [
+    "build",
+    ...rustflags,
+    "--target",
+    "wasm32-unknown-unknown",
+    "--profile",
+    v.profile,
+    "--lib",
+    "--no-default-features",
+    ...v.features,
+  ]);
   copyFileSync(builtWasm(v.profile), join(compiled, `${v.outName}.wasm`));
 }
 
@@ -103,7 +120,17 @@ rmSync(staging, { recursive: true, force: true });
 for (const v of variants) {
   const extra = v.name === "browser" ? ["--omit-default-module-path"] : [];
   step(`wasm-bindgen --target web --encode-into always ${[...extra, `(${v.name})`].join(" ")}`);
-  run("wasm-bindgen", ["--target", "web", "--no-typescript", "--encode-into", "always", ...extra, "--out-dir", staging, join(compiled, `${v.outName}.wasm`)]);
+  run("wasm-bindgen", [
+    "--target",
+    "web",
+    "--no-typescript",
+    "--encode-into",
+    "always",
+    ...extra,
+    "--out-dir",
+    staging,
+    join(compiled, `${v.outName}.wasm`),
+  ]);
 }
 
 // 4b. Strings into wasm: wasm-bindgen's `passStringToWasm0` copies an ASCII
@@ -244,6 +271,15 @@ const browserTotal = report("shipped to a browser (wasm + one JS file: entry, AP
 // going over into a failed build (for CI).
 const BROWSER_BUDGET = 32753;
 const within = browserTotal <= BROWSER_BUDGET;
-step(`browser entry ${within ? "within" : "OVER"} its ${BROWSER_BUDGET} B budget (${within ? BROWSER_BUDGET - browserTotal + " B left" : browserTotal - BROWSER_BUDGET + " B over"})`);
+step(
+  `browser entry ${within ? "within" : "OVER"} its ${BROWSER_BUDGET} B budget (${within ? BROWSER_BUDGET - browserTotal + " B left" : browserTotal - BROWSER_BUDGET + " B over"})`,
+);
 if (!within && process.argv.includes("--check-size")) process.exitCode = 1;
-report("server/edge entry (node, workerd: OAuth + webhooks + exports)", ["edge_pleo_oauth_bg.wasm", "edge_pleo_oauth.js", "edge_api.js", "edge_public.js", "edge.js", "node.js"]);
+report("server/edge entry (node, workerd: OAuth + webhooks + exports)", [
+  "edge_pleo_oauth_bg.wasm",
+  "edge_pleo_oauth.js",
+  "edge_api.js",
+  "edge_public.js",
+  "edge.js",
+  "node.js",
+]);
