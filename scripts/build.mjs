@@ -133,6 +133,29 @@ for (const v of variants) {
   ]);
 }
 
+// 4b. Strings into wasm: wasm-bindgen's `passStringToWasm0` copies an ASCII
+// string one `charCodeAt` at a time in JS before it falls back to
+// `encodeInto` at the first non-ASCII character. One `encodeInto` over the
+// whole string first is the same bytes when the string is all ASCII (then,
+// and only then, it reads and writes exactly `len`: any other character
+// takes 2–4 bytes) and otherwise changes nothing (the loop starts again at
+// 0 and overwrites). Measured on handleCallback (a 150-character URL and a
+// 230-character pending record): 0.86× the time; parseTokenResponse from
+// text 0.89× (bench/RESULTS.md, issue #20 follow-up 2). The edge glue only:
+// in the browser entry it costs 28 B gzipped (measured: 5 B over the budget).
+const ASCII_COPY_AT = "    let offset = 0;\n\n    for (; offset < len; offset++) {";
+const ASCII_COPY =
+  "    let offset = 0;\n" +
+  "    const ascii = cachedTextEncoder.encodeInto(arg, mem.subarray(ptr, ptr + len));\n" +
+  "    if (ascii.read === len && ascii.written === len) offset = len;\n\n" +
+  "    for (; offset < len; offset++) {";
+for (const v of variants.filter((v) => v.name === "edge")) {
+  const glue = join(staging, `${v.outName}.js`);
+  const text = readFileSync(glue, "utf8");
+  if (text.split(ASCII_COPY_AT).length !== 2) throw new Error(`${glue}: passStringToWasm0 changed shape; review the ASCII copy patch`);
+  writeFileSync(glue, text.replace(ASCII_COPY_AT, ASCII_COPY));
+}
+
 // 5. Shrink. What is downloaded is the gzipped file, and gzip prefers
 // binaryen's -Os with functions of one caller inlined up to 800 B: larger
 // raw than -Oz but 830 B smaller gzipped (browser; edge -1.3 KB), measured

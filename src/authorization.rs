@@ -42,15 +42,44 @@ impl PendingAuthorization {
     /// A pending authorization comes back from storage the host controls;
     /// anything malformed or belonging to another client is `invalid_input`.
     pub fn check_belongs_to(&self, client: &Client) -> Result<()> {
+        self.as_ref().check_belongs_to(client)
+    }
+
+    /// The same record, borrowed.
+    pub fn as_ref(&self) -> PendingRef<'_> {
+        PendingRef {
+            state: self.state.expose_secret(),
+            code_verifier: self.code_verifier.expose_secret(),
+            redirect_uri: &self.redirect_uri,
+            issuer: &self.issuer,
+            created_at: self.created_at,
+            scopes: &self.scopes,
+        }
+    }
+}
+
+/// A [`PendingAuthorization`] borrowed from wherever it is kept: the wasm
+/// skin reads one from the boundary record without copying its strings.
+#[derive(Clone, Copy)]
+pub struct PendingRef<'a> {
+    pub state: &'a str,
+    pub code_verifier: &'a str,
+    pub redirect_uri: &'a str,
+    pub issuer: &'a str,
+    /// Milliseconds since the epoch.
+    pub created_at: u64,
+    pub scopes: &'a [String],
+}
+
+impl PendingRef<'_> {
+    /// See [`PendingAuthorization::check_belongs_to`].
+    pub fn check_belongs_to(&self, client: &Client) -> Result<()> {
         let code = ErrorCode::InvalidInput;
-        let state = self.state.expose_secret();
-        if state.is_empty()
-            || state.len() > 512
-            || !state.bytes().all(|b| (0x21..0x7f).contains(&b))
-        {
+        let state = self.state;
+        if state.is_empty() || state.len() > 512 || !state.bytes().all(|b| b > 0x20 && b < 0x7f) {
             return Err(Error::new(code, "pending.state is malformed"));
         }
-        if !is_valid_verifier(self.code_verifier.expose_secret()) {
+        if !is_valid_verifier(self.code_verifier) {
             return Err(Error::new(code, "pending.codeVerifier is malformed"));
         }
         if self.redirect_uri != client.redirect_uri {
@@ -68,7 +97,7 @@ impl PendingAuthorization {
         if self.created_at > MAX_TIME_MS {
             return Err(Error::new(code, "pending.createdAt is out of range"));
         }
-        check_scopes(&self.scopes, code)
+        check_scopes(self.scopes, code)
     }
 }
 

@@ -5,6 +5,7 @@ use crate::authorization::PendingAuthorization;
 use crate::error::{echoable_error, Error, ErrorCode, Result, ServerError};
 use crate::form;
 use crate::provider::Client;
+use crate::secret::constant_time_eq;
 use crate::url::split_callback;
 use alloc::borrow::{Cow, ToOwned};
 use alloc::string::String;
@@ -84,12 +85,15 @@ fn parse_params(query: &str) -> Result<Params<'_>> {
 /// tested on bytes: C0 and DEL are single bytes, C1 is `0xC2 0x80..=0x9F`
 /// in UTF-8 (a per-`char` loop is several times slower in the wasm).
 fn has_space_or_control(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    bytes.iter().enumerate().any(|(i, &b)| {
-        b <= b' '
-            || b == 0x7f
-            || (b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)))
-    })
+    // In valid UTF-8 a byte after `0xC2` is that character's continuation.
+    let mut prev = 0u8;
+    for &b in s.as_bytes() {
+        if b <= b' ' || b == 0x7f || (prev == 0xc2 && (b & 0xe0) == 0x80) {
+            return true;
+        }
+        prev = b;
+    }
+    false
 }
 
 /// Parameter names are echoed in messages only when they are short and plain.
@@ -116,6 +120,17 @@ impl Client {
         pending: &PendingAuthorization,
     ) -> Result<CallbackResult> {
         pending.check_belongs_to(self)?;
+        self.callback_parts(callback_url, pending.state.expose_secret(), &pending.issuer)
+    }
+
+    /// [`Client::handle_callback`] after the pending record was checked:
+    /// the step needs only its `state` and `issuer`.
+    pub(crate) fn callback_parts(
+        &self,
+        callback_url: &str,
+        expected_state: &str,
+        expected_issuer: &str,
+    ) -> Result<CallbackResult> {
         if callback_url.len() > MAX_CALLBACK_BYTES {
             return Err(callback_error("callback URL is longer than 16 KiB"));
         }
@@ -165,7 +180,7 @@ impl Client {
             }
             Some(s) => s,
         };
-        if !pending.state.ct_eq(state) {
+        if !constant_time_eq(expected_state.as_bytes(), state.as_bytes()) {
             return Err(Error::new(
                 ErrorCode::StateMismatch,
                 "callback state does not match the pending authorization",
@@ -175,7 +190,7 @@ impl Client {
         // RFC 9207 §2.4: simple string comparison, no normalisation.
         let iss = params.get("iss");
         match iss {
-            Some(iss) if iss != pending.issuer => {
+            Some(iss) if iss != expected_issuer => {
                 return Err(Error::new(
                     ErrorCode::IssuerMismatch,
                     "callback iss does not match the provider's issuer",

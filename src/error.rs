@@ -256,7 +256,14 @@ pub(crate) fn echoable_error(error: &str) -> &str {
 }
 
 /// Decimal digits of an integer, without `core::fmt`.
-pub(crate) fn decimal(mut n: u64) -> String {
+pub(crate) fn decimal(n: u64) -> String {
+    let mut out = String::new();
+    push_decimal(&mut out, n);
+    out
+}
+
+/// Appends the decimal digits of `n` to `out` (no allocation of its own).
+pub(crate) fn push_decimal(out: &mut String, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut start = digits.len();
     loop {
@@ -269,10 +276,9 @@ pub(crate) fn decimal(mut n: u64) -> String {
             break;
         }
     }
-    digits
-        .get(start..)
-        .map(|d| d.iter().map(|&b| b as char).collect())
-        .unwrap_or_default()
+    for &d in digits.get(start..).unwrap_or_default() {
+        out.push(d as char);
+    }
 }
 
 #[cfg(test)]

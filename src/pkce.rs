@@ -10,9 +10,10 @@ use sha2::{Digest, Sha256};
 /// RFC 7636 §4.1: code-verifier = 43*128unreserved,
 /// unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~".
 pub fn is_valid_verifier(v: &str) -> bool {
-    (43..=128).contains(&v.len())
+    v.len() >= 43
+        && v.len() <= 128
         && v.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_' || b == b'~')
 }
 
 /// A caller-supplied verifier is validated, never trusted.

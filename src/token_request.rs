@@ -3,7 +3,7 @@
 //! Code exchange (RFC 6749 §4.1.3 + RFC 7636 §4.5), refresh (§6),
 //! introspection (RFC 7662 §2.1), revocation (RFC 7009 §2.1).
 
-use crate::authorization::PendingAuthorization;
+use crate::authorization::{PendingAuthorization, PendingRef};
 use crate::error::{Error, ErrorCode, Result};
 use crate::form::FormBuilder;
 use crate::provider::{Client, ClientAuth};
@@ -112,6 +112,11 @@ impl Client {
     /// The code exchange. `redirect_uri` and `code_verifier` come from the
     /// stored pending authorization, never from the callback.
     pub fn token_request(&self, code: &str, pending: &PendingAuthorization) -> Result<HttpRequest> {
+        self.token_request_for(code, pending.as_ref())
+    }
+
+    /// [`Client::token_request`] with the pending record borrowed.
+    pub fn token_request_for(&self, code: &str, pending: PendingRef<'_>) -> Result<HttpRequest> {
         pending.check_belongs_to(self)?;
         let code = non_empty(code, "code must be a non-empty string")?;
         Ok(self.authenticated_post(
@@ -119,8 +124,8 @@ impl Client {
             &[
                 ("grant_type", "authorization_code"),
                 ("code", code),
-                ("redirect_uri", &pending.redirect_uri),
-                ("code_verifier", pending.code_verifier.expose_secret()),
+                ("redirect_uri", pending.redirect_uri),
+                ("code_verifier", pending.code_verifier),
             ],
         ))
     }

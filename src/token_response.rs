@@ -1,7 +1,7 @@
 //! Step 6: the token endpoint's answer (RFC 6749 §5.1 success, §5.2 error),
 //! turned into a [`TokenSet`] or a typed error.
 
-use crate::authorization::PendingAuthorization;
+use crate::authorization::{PendingAuthorization, PendingRef};
 use crate::error::{decimal, echoable_error, Error, ErrorCode, Result, ServerError};
 use crate::json::{self, Value};
 use crate::limits::MAX_TIME_MS;
@@ -132,10 +132,21 @@ impl Client {
         previous: Option<&TokenSet>,
         pending: Option<&PendingAuthorization>,
     ) -> Result<TokenSet> {
+        self.parse_token_response_for(response, now, previous, pending.map(|p| p.as_ref()))
+    }
+
+    /// [`Client::parse_token_response`] with the pending record borrowed.
+    pub fn parse_token_response_for(
+        &self,
+        response: &HttpResponse<'_>,
+        now: u64,
+        previous: Option<&TokenSet>,
+        pending: Option<PendingRef<'_>>,
+    ) -> Result<TokenSet> {
         let requested = match pending {
             Some(p) => {
                 p.check_belongs_to(self)?;
-                &p.scopes
+                p.scopes
             }
             None => &self.scopes,
         };

@@ -142,8 +142,7 @@ impl Writer {
     }
 
     pub fn str(&mut self, s: &str) -> &mut Self {
-        self.out
-            .push_str(&crate::error::decimal(utf16_len(s) as u64));
+        crate::error::push_decimal(&mut self.out, utf16_len(s) as u64);
         self.out.push(':');
         self.out.push_str(s);
         self
@@ -163,7 +162,9 @@ impl Writer {
 
     /// An integer as decimal text (at most 2^53, so JS reads it exactly).
     pub fn int(&mut self, n: u64) -> &mut Self {
-        self.str(&crate::error::decimal(n))
+        let mut digits = String::new();
+        crate::error::push_decimal(&mut digits, n);
+        self.str(&digits)
     }
 
     pub fn bool(&mut self, b: bool) -> &mut Self {

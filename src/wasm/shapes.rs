@@ -23,15 +23,15 @@
 //! | error | code, message, error?, errorDescription?, errorUri?, status?: number, retryAfterMs?: number (edge) |
 
 use super::record::{self, Field, Fields, Writer};
-use crate::authorization::{AuthorizationOptions, PendingAuthorization};
-use crate::callback::CallbackResult;
+use crate::authorization::{AuthorizationOptions, PendingAuthorization, PendingRef};
 use crate::error::{Error, ErrorCode, Result};
 use crate::provider::{Client, ClientAuth, ClientConfig, PleoEnvironment, Provider};
-use crate::secret::{AccessToken, ClientSecret, CodeVerifier, RefreshToken, State};
+use crate::secret::{AccessToken, ClientSecret, RefreshToken};
 use crate::token_request::{HttpRequest, TokenTypeHint};
 use crate::token_response::HttpResponse;
 use crate::token_set::TokenSet;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 fn decode<'a>(text: &'a str, code: ErrorCode, message: &'static str) -> Result<Field<'a>> {
     record::decode(text).ok_or_else(|| Error::new(code, message))
@@ -134,22 +134,33 @@ fn write_pending(w: &mut Writer, p: &PendingAuthorization) {
 
 const PENDING_SHAPE: &str = "pending must be the object returned by startAuthorization";
 
-pub fn pending_from_record(text: &str) -> Result<PendingAuthorization> {
+/// A pending record read in place: its strings borrow from the record text,
+/// its scopes are collected into `scopes`.
+fn read_pending<'a, 's>(text: &'a str, scopes: &'s mut Vec<String>) -> Result<PendingRef<'s>>
+where
+    'a: 's,
+{
     let c = ErrorCode::InvalidInput;
     let v = decode(text, c, PENDING_SHAPE)?;
     let mut f = Fields::of(&v, c, PENDING_SHAPE)?;
-    Ok(PendingAuthorization {
-        state: State::new(f.str("pending.state must be a string")?.into()),
-        code_verifier: CodeVerifier::new(f.str("pending.codeVerifier must be a string")?.into()),
-        redirect_uri: f.str("pending.redirectUri must be a string")?.into(),
-        issuer: f.str("pending.issuer must be a string")?.into(),
-        // Like every time the API takes: milliseconds, fractions floored.
-        created_at: f
-            .opt_time("pending.createdAt must be a time in milliseconds")?
-            .ok_or_else(|| Error::new(c, "pending.createdAt must be a time in milliseconds"))?,
-        scopes: f
-            .opt_str_list("pending.scopes must be an array of strings")?
-            .unwrap_or_default(),
+    let state = f.str("pending.state must be a string")?;
+    let code_verifier = f.str("pending.codeVerifier must be a string")?;
+    let redirect_uri = f.str("pending.redirectUri must be a string")?;
+    let issuer = f.str("pending.issuer must be a string")?;
+    // Like every time the API takes: milliseconds, fractions floored.
+    let created_at = f
+        .opt_time("pending.createdAt must be a time in milliseconds")?
+        .ok_or_else(|| Error::new(c, "pending.createdAt must be a time in milliseconds"))?;
+    *scopes = f
+        .opt_str_list("pending.scopes must be an array of strings")?
+        .unwrap_or_default();
+    Ok(PendingRef {
+        state,
+        code_verifier,
+        redirect_uri,
+        issuer,
+        created_at,
+        scopes,
     })
 }
 
@@ -191,10 +202,14 @@ pub fn start_authorization(client: &Client, opts: &str, now: f64) -> Result<Stri
     Ok(w.finish())
 }
 
-/// `client.handleCallback(url, pending)` → `[code, state, iss]`.
+/// `client.handleCallback(url, pending)` → `[code, state, iss]`. The
+/// pending record is checked in place (no copies of its strings) and the
+/// step gets only its `state` and `issuer`.
 pub fn handle_callback(client: &Client, url: &str, pending: &str) -> Result<String> {
-    let pending = pending_from_record(pending)?;
-    let r: CallbackResult = client.handle_callback(url, &pending)?;
+    let mut scopes = Vec::new();
+    let p = read_pending(pending, &mut scopes)?;
+    p.check_belongs_to(client)?;
+    let r = client.callback_parts(url, p.state, p.issuer)?;
     let mut w = Writer::with_capacity(r.code.len() + r.state.len() + 64);
     w.begin()
         .str(&r.code)
@@ -217,8 +232,9 @@ pub fn http_request_record(r: &HttpRequest) -> String {
 }
 
 pub fn token_request(client: &Client, code: &str, pending: &str) -> Result<String> {
-    let pending = pending_from_record(pending)?;
-    Ok(http_request_record(&client.token_request(code, &pending)?))
+    let mut scopes = Vec::new();
+    let p = read_pending(pending, &mut scopes)?;
+    Ok(http_request_record(&client.token_request_for(code, p)?))
 }
 
 pub fn refresh_request(client: &Client, refresh_token: &str) -> Result<String> {
@@ -299,15 +315,19 @@ pub fn parse_token_response(
     let previous = previous
         .map(|p| token_set_from_record(p, "opts.previous must be a TokenSet"))
         .transpose()?;
-    let pending = pending.map(pending_from_record).transpose()?;
-    let t = client.parse_token_response(
+    let mut scopes = Vec::new();
+    let pending = match pending {
+        Some(p) => Some(read_pending(p, &mut scopes)?),
+        None => None,
+    };
+    let t = client.parse_token_response_for(
         &HttpResponse {
             status: status as u16,
             body,
         },
         now,
         previous.as_ref(),
-        pending.as_ref(),
+        pending,
     )?;
     Ok(token_set_record(&t))
 }
