@@ -30,9 +30,10 @@ function companyOf(auth, value) {
  * @param {object} o.receipts createReceiptSigner()
  * @param {string} o.apiBaseUrl
  * @param {() => object} [o.getFaults] receiptFailureRate, receiptStallRate (faults.mjs)
+ * @param {object} [o.stats] counters (stats.mjs): receiptDownloads, receiptBytesSent
  * @returns {{routes: Array, publicRoutes: Array}}
  */
-export function exportRoutes({ exports, receipts, apiBaseUrl, getFaults = () => ({}) }) {
+export function exportRoutes({ exports, receipts, apiBaseUrl, getFaults = () => ({}), stats = null }) {
   // The data layer object as Pleo sends it (ExportItemV3): receipts as
   // time-limited URLs, _links to the entry in Pleo's web and mobile apps and API.
   function renderEntry(entry, jobId) {
@@ -126,6 +127,10 @@ export function exportRoutes({ exports, receipts, apiBaseUrl, getFaults = () => 
         'cache-control': 'private, max-age=3600',
       });
       const body = receiptStream(entry.accountingEntryId, index, plan.size, stall ? Math.floor(plan.size / 2) : plan.size);
+      if (stats) {
+        stats.receiptDownloads += 1;
+        body.on('data', (chunk) => { stats.receiptBytesSent += chunk.length; });
+      }
       if (!stall) return body.pipe(res);
       // Half the bytes, then silence: the connection is dropped after a minute.
       body.pipe(res, { end: false });

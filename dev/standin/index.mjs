@@ -271,6 +271,7 @@ function createExportSide({
     receipts: createReceiptSigner(keys.receiptKey, apiBaseUrl, settings.receiptLinkTtlMs),
     apiBaseUrl,
     getFaults: faults.current,
+    stats,
   });
   return { webhooks, exports, exportApi };
 }

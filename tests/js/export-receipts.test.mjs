@@ -515,11 +515,11 @@ describe("receipts in the demo ledger (workerd + stand-in + R2)", { timeout: 300
     await foreignBytes.body?.cancel();
   });
 
-  test("a 26 MB receipt, and a kill of the worker mid-stream: afterwards every receipt is stored exactly once", async () => {
+  test("26 MB receipts, the worker restarted after the first is stored: afterwards every receipt is stored exactly once", async () => {
     const size = 26 * MB;
     const { jobId } = stack.standin.createExportJob({ company: subject, entries: 3, receipts: { count: 2, size } });
     const { waitFor } = await import("./helpers/export-stack.mjs");
-    // Kill once the first receipt is in: the others are on their way.
+    // Restart once the first receipt is in: the others are on their way.
     await waitFor(async () => (await stack.ledger("SELECT COUNT(*) AS n FROM ledger_receipts WHERE job_id = ?1", jobId).catch(() => [{ n: 0 }]))[0].n >= 1, {
       what: "the first receipt", timeoutMs: 120_000, intervalMs: 50,
     });
@@ -527,6 +527,40 @@ describe("receipts in the demo ledger (workerd + stand-in + R2)", { timeout: 300
     const view = await finished(jobId);
     const receipts = await assertStoredOnce(jobId, view, 2);
     for (const r of receipts) assert.equal(r.size, size);
+  });
+
+  test("a kill of the worker mid-stream (the host has sent part of a 26 MB receipt): after the restart it is stored exactly once, with the right SHA-256", async () => {
+    const size = 26 * MB;
+    const { waitFor } = await import("./helpers/export-stack.mjs");
+    const sent = () => stack.standin.stats();
+    const before = sent();
+    // Every download sends half its bytes, then nothing (the worker waits up
+    // to 30 s for more): the kill is sure to land inside the stream.
+    stack.standin.setFaults({ receiptStallRate: 1 });
+    let jobId;
+    try {
+      ({ jobId } = stack.standin.createExportJob({ company: subject, entries: 1, receipts: { count: 1, size } }));
+      const during = await waitFor(() => {
+        const s = sent();
+        return s.receiptDownloads > before.receiptDownloads && s.receiptBytesSent - before.receiptBytesSent >= size / 2 ? s : null;
+      }, { what: "half of the receipt sent", timeoutMs: 120_000, intervalMs: 50 });
+      assert.equal(during.receiptDownloads - before.receiptDownloads, 1, "one download under way");
+      const served = during.receiptBytesSent - before.receiptBytesSent;
+      assert.ok(served > 0 && served < size, `mid-stream: ${served} of ${size} bytes served`);
+      const rows = await stack.ledger("SELECT COUNT(*) AS n FROM ledger_receipts WHERE job_id = ?1", jobId).catch(() => [{ n: 0 }]);
+      assert.equal(rows[0].n, 0, "nothing stored yet");
+      assert.equal(stack.standin.exportJob(jobId).items[0].reports, 0, "the item is not reported yet");
+      stack.standin.setFaults({ receiptStallRate: 0 });
+      await stack.restart(); // the kill: workerd ends while the body is half read
+    } finally {
+      stack.standin.setFaults({ receiptStallRate: 0 });
+    }
+    const view = await finished(jobId);
+    assert.equal(view.items[0].status, "successful", view.items[0].failureReason);
+    assert.ok(sent().receiptDownloads - before.receiptDownloads >= 2, "downloaded again after the restart");
+    const [receipt] = await assertStoredOnce(jobId, view, 1);
+    assert.equal(receipt.size, size);
+    assert.equal(receipt.sha256, view.items[0].files[0].sha256);
   });
 });
 
