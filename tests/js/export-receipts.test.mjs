@@ -153,6 +153,45 @@ describe("receipts: fetch → check → streaming SHA-256 → ledger.saveReceipt
     assert.ok(ledger.maxChunk <= 1 * MB, `largest chunk handed to the ledger: ${ledger.maxChunk} bytes`);
   });
 
+  test("the ledger's stream is a byte stream: a BYOB reader gets the bytes in its own buffer, intact; a body without BYOB reads works too", async () => {
+    const size = 300_001;
+    const stored = [];
+    const byobLedger = {
+      async saveReceipt({ body, sha256 }) {
+        const reader = body.getReader({ mode: "byob" });
+        let buffer = new ArrayBuffer(1000); // smaller than a chunk: the rest waits for the next read
+        const h = createHash("sha256");
+        for (;;) {
+          const { done, value } = await reader.read(new Uint8Array(buffer));
+          if (done) break;
+          assert.ok(value.byteLength <= 1000);
+          h.update(value);
+          buffer = value.buffer;
+        }
+        stored.push({ sha256: h.digest("hex"), given: await sha256 });
+      },
+    };
+    assert.equal((await run(byobLedger, [entry("b1", [file(host, "byob", size)])]))[0].status, "successful");
+    // A host whose body has no BYOB reader (not a byte stream): read chunk by chunk.
+    const plainFetch = async (url) => {
+      const response = await fetch(url);
+      const reader = response.body.getReader();
+      const body = new ReadableStream({
+        async pull(controller) {
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        },
+      });
+      return new Response(body, { status: response.status, headers: response.headers });
+    };
+    assert.equal((await run(byobLedger, [entry("b2", [file(host, "byob", size)])], { fetchFile: plainFetch }))[0].status, "successful");
+    for (const got of stored) {
+      assert.equal(got.sha256, expectedSha("byob", size));
+      assert.equal(got.given, got.sha256);
+    }
+  });
+
   test("streaming a 26 MB receipt keeps the process's buffer memory far below the receipt's size", async () => {
     const size = 26 * MB;
     const base = process.memoryUsage().arrayBuffers;
