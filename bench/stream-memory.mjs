@@ -85,7 +85,7 @@ for (const mode of modes) {
     const peak = watch.stop();
     rows.push({ mode, size_mb: sizeMb, idle_rss_mb: idle, peak_rss_mb: peak, growth_mb: peak - idle });
     await mf.dispose();
-    console.error(`[stream-memory] ${mode.padEnd(12)} ${String(sizeMb).padStart(2)} MB body: idle ${idle} MB, peak ${peak} MB, growth ${peak - idle} MB`);
+    console.error(`[stream-memory] ${mode.padEnd(15)} ${String(sizeMb).padStart(2)} MB body: idle ${idle} MB, peak ${peak} MB, growth ${peak - idle} MB`);
   }
 }
 server.close();
