@@ -3,7 +3,9 @@
 // are fetched and handed to the ledger's optional `saveReceipt` as a stream.
 //
 // - Never held whole: the body flows fetch → checks → ledger; a SHA-256 is
-//   computed on the way (sha256.js: incremental, portable).
+//   computed on the way (sha256.js: incremental, portable). It is read with a
+//   BYOB reader into one reused buffer and handed on as a byte stream, so
+//   memory does not grow with the receipt's size (verifiedStream).
 // - Checked: Content-Length and the bytes actually read against the stated
 //   `size` and RECEIPT_MAX_BYTES (30 MB, Pleo's limit); the Content-Type's
 //   media type against `type`. A check that fails errors the stream, so the
