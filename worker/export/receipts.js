@@ -70,12 +70,13 @@ export function filesOf(json) {
  * Memory (issue #18; bench/stream-memory.mjs): workerd hands each chunk of a
  * default read to JavaScript in a fresh buffer that is freed only at the next
  * garbage collection, so a 26 MB body read that way grows the process by
- * about 26 MB. So the body is read with a BYOB reader into one reused 64 KiB
- * buffer, and the result is a byte stream (`type: "bytes"`): a ledger reading
- * it with a BYOB reader gets the bytes copied into its own buffer, and no
- * buffer is made per chunk. A ledger with a default reader gets a copy per
- * chunk (that buffer is then the ledger's). A body without BYOB support is
- * read with a default reader (still checked and hashed).
+ * about 26 MB. So the result is a byte stream (`type: "bytes"`), and a
+ * ledger reading it with a BYOB reader gets the body read with a BYOB reader
+ * into one reused 64 KiB buffer and copied into its own: no buffer is made
+ * per chunk. A ledger with a default reader gets the body's chunks as they
+ * come (read with a default reader: a copy would only add garbage). The
+ * reader is chosen at the ledger's first read. A body without BYOB support
+ * is read with a default reader either way (still checked and hashed).
  */
 export function verifiedStream(body, { size, idleMs = DEFAULT_IDLE_MS, chunkBytes = CHUNK_BYTES }) {
   const hash = new Sha256();
@@ -85,14 +86,20 @@ export function verifiedStream(body, { size, idleMs = DEFAULT_IDLE_MS, chunkByte
     settle = { resolve, reject };
   });
   sha256.catch(() => {}); // read by whoever cares; never an unhandled rejection
-  let reader;
+  let reader = null;
   let buffer = null; // the reused buffer of a BYOB read
-  try {
-    reader = body.getReader({ mode: "byob" });
-    buffer = new ArrayBuffer(chunkBytes);
-  } catch {
+  const open = (byob) => {
+    if (byob) {
+      try {
+        reader = body.getReader({ mode: "byob" });
+        buffer = new ArrayBuffer(chunkBytes);
+        return;
+      } catch {
+        // not a byte stream: a default reader
+      }
+    }
     reader = body.getReader();
-  }
+  };
   let timer;
   const read = (room) =>
     new Promise((resolve, reject) => {
@@ -107,6 +114,7 @@ export function verifiedStream(body, { size, idleMs = DEFAULT_IDLE_MS, chunkByte
     async pull(controller) {
       const request = controller.byobRequest;
       try {
+        if (!reader) open(Boolean(request));
         if (!pending) {
           // Read no more than the consumer's buffer holds: one copy, nothing left over.
           const { done, value } = await read(request?.view?.byteLength || chunkBytes);
@@ -131,19 +139,19 @@ export function verifiedStream(body, { size, idleMs = DEFAULT_IDLE_MS, chunkByte
           pending = n < pending.byteLength ? pending.subarray(n) : null;
           request.respond(n);
         } else {
-          // A default read: the chunk becomes the consumer's, so it cannot be our reused buffer.
+          // A default read: the chunk becomes the consumer's (a copy if it is our reused buffer).
           controller.enqueue(buffer ? pending.slice() : pending);
           pending = null;
         }
       } catch (err) {
         settle.reject(err);
         controller.error(err);
-        reader.cancel().catch(() => {});
+        (reader ?? body).cancel().catch(() => {});
       }
     },
     cancel(reason) {
       settle.reject(new ReceiptError("receipt_upload_failure", "The ledger stopped reading the receipt."));
-      return reader.cancel(reason);
+      return (reader ?? body).cancel(reason);
     },
   });
   return { stream, sha256 };
