@@ -88,15 +88,19 @@ export function verifiedStream(body, { size, idleMs = DEFAULT_IDLE_MS, chunkByte
   sha256.catch(() => {}); // read by whoever cares; never an unhandled rejection
   let reader = null;
   let buffer = null; // the reused buffer of a BYOB read
+  let owned = false; // a default read's chunks are ours alone (the body is a byte stream)
   const open = (byob) => {
-    if (byob) {
-      try {
-        reader = body.getReader({ mode: "byob" });
+    try {
+      const probe = body.getReader({ mode: "byob" });
+      owned = true;
+      if (byob) {
+        reader = probe;
         buffer = new ArrayBuffer(chunkBytes);
         return;
-      } catch {
-        // not a byte stream: a default reader
       }
+      probe.releaseLock();
+    } catch {
+      // not a byte stream: a default reader
     }
     reader = body.getReader();
   };
@@ -115,7 +119,7 @@ export function verifiedStream(body, { size, idleMs = DEFAULT_IDLE_MS, chunkByte
       const request = controller.byobRequest;
       try {
         if (!reader) open(Boolean(request));
-        if (!pending) {
+        while (!pending) {
           // Read no more than the consumer's buffer holds: one copy, nothing left over.
           const { done, value } = await read(request?.view?.byteLength || chunkBytes);
           if (buffer && value) buffer = value.buffer; // the reused buffer, handed back
@@ -130,7 +134,7 @@ export function verifiedStream(body, { size, idleMs = DEFAULT_IDLE_MS, chunkByte
           if (seen > RECEIPT_MAX_BYTES) throw new ReceiptError("receipt_file_size_limit_exceeded", "The receipt is larger than 30 MB.");
           if (seen > size) throw new ReceiptError("receipt_download_failure", `The receipt is larger than its stated ${size} bytes.`);
           hash.update(value);
-          pending = value;
+          if (value.byteLength) pending = value; // an empty chunk: read again (a byte stream takes none)
         }
         if (request) {
           // The consumer's own buffer (a BYOB read): copy into it.
@@ -139,9 +143,12 @@ export function verifiedStream(body, { size, idleMs = DEFAULT_IDLE_MS, chunkByte
           pending = n < pending.byteLength ? pending.subarray(n) : null;
           request.respond(n);
         } else {
-          // A default read: the chunk becomes the consumer's (a copy if it is our reused buffer).
-          controller.enqueue(buffer ? pending.slice() : pending);
+          // A default read: the chunk becomes the consumer's (enqueue hands its whole
+          // ArrayBuffer over). A copy when it is our reused buffer, or when the body
+          // is not a byte stream: its chunks may share a buffer (a pooled Buffer).
+          const chunk = pending;
           pending = null;
+          controller.enqueue(owned && !buffer ? chunk : new Uint8Array(chunk)); // a copy (Buffer#slice is not one)
         }
       } catch (err) {
         settle.reject(err);
