@@ -58,7 +58,22 @@ const idleMb = async (ms = 300) => {
 
 const rows = [];
 const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
-const modes = arg("modes")?.split(",") ?? ["default", "hash", "byob", "digest", "r2", "byob-hash", "run-default", "run-byob", "run-fixed", "run-fixed-write", "run-r2", "run-r2-write", "gen-r2", "gen-r2-write"];
+const modes = arg("modes")?.split(",") ?? [
+  "default",
+  "hash",
+  "byob",
+  "digest",
+  "r2",
+  "byob-hash",
+  "run-default",
+  "run-byob",
+  "run-fixed",
+  "run-fixed-write",
+  "run-r2",
+  "run-r2-write",
+  "gen-r2",
+  "gen-r2-write",
+];
 const sizes = arg("sizes")?.split(",").map(Number) ?? [1, 26];
 for (const mode of modes) {
   for (const sizeMb of sizes) {
@@ -85,7 +100,9 @@ for (const mode of modes) {
     const peak = watch.stop();
     rows.push({ mode, size_mb: sizeMb, idle_rss_mb: idle, peak_rss_mb: peak, growth_mb: peak - idle });
     await mf.dispose();
-    console.error(`[stream-memory] ${mode.padEnd(15)} ${String(sizeMb).padStart(2)} MB body: idle ${idle} MB, peak ${peak} MB, growth ${peak - idle} MB`);
+    console.error(
+      `[stream-memory] ${mode.padEnd(15)} ${String(sizeMb).padStart(2)} MB body: idle ${idle} MB, peak ${peak} MB, growth ${peak - idle} MB`,
+    );
   }
 }
 server.close();

@@ -17,53 +17,48 @@
 // export workflow), webhooks.mjs + subscription-routes.mjs (webhooks),
 // pagination.mjs.
 
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import http from 'node:http';
+import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+import http from "node:http";
 
-import { createTokenStore } from './adapter.mjs';
-import { createAdminHandler, exportAdminRoutes, revokeAdminRoutes } from './admin.mjs';
-import { createApiHandler, createReceiptSigner } from './api.mjs';
-import { createContractCheck } from './contract-check.mjs';
-import {
-  countProviderEvents, createProvider, installMiddleware, PATHS,
-} from './auth-server.mjs';
-import { createDataset, DEMO_USER, SCOPES } from './data.mjs';
-import { exportRoutes } from './export-routes.mjs';
-import { createExports } from './exports.mjs';
-import { createFaultSwitch } from './faults.mjs';
-import { listen } from './http-util.mjs';
-import { openJournal } from './journal.mjs';
-import { createInteractionHandler } from './interactions.mjs';
-import { receiptPlan, withFileDigests } from './receipt-files.mjs';
-import { createSettings } from './settings.mjs';
-import { newStats, resetStats, snapshotStats } from './stats.mjs';
-import { subscriptionRoutes } from './subscription-routes.mjs';
-import { createWebhooks } from './webhooks.mjs';
+import { createTokenStore } from "./adapter.mjs";
+import { createAdminHandler, exportAdminRoutes, revokeAdminRoutes } from "./admin.mjs";
+import { createApiHandler, createReceiptSigner } from "./api.mjs";
+import { createContractCheck } from "./contract-check.mjs";
+import { countProviderEvents, createProvider, installMiddleware, PATHS } from "./auth-server.mjs";
+import { createDataset, DEMO_USER, SCOPES } from "./data.mjs";
+import { exportRoutes } from "./export-routes.mjs";
+import { createExports } from "./exports.mjs";
+import { createFaultSwitch } from "./faults.mjs";
+import { listen } from "./http-util.mjs";
+import { openJournal } from "./journal.mjs";
+import { createInteractionHandler } from "./interactions.mjs";
+import { receiptPlan, withFileDigests } from "./receipt-files.mjs";
+import { createSettings } from "./settings.mjs";
+import { newStats, resetStats, snapshotStats } from "./stats.mjs";
+import { subscriptionRoutes } from "./subscription-routes.mjs";
+import { createWebhooks } from "./webhooks.mjs";
 
 export { SCOPES, DEMO_USER };
 
-export const DEFAULT_CLIENT_ID = 'pleo-demo-client';
+export const DEFAULT_CLIENT_ID = "pleo-demo-client";
 // A dummy secret for a local dev server: not a credential for anything real.
-export const DEFAULT_CLIENT_SECRET = 'pleo-demo-client-secret';
-export const DEFAULT_REDIRECT_URIS = Object.freeze([
-  'http://localhost:8787/auth/callback',
-  'http://127.0.0.1:8787/auth/callback',
-]);
+export const DEFAULT_CLIENT_SECRET = "pleo-demo-client-secret";
+export const DEFAULT_REDIRECT_URIS = Object.freeze(["http://localhost:8787/auth/callback", "http://127.0.0.1:8787/auth/callback"]);
 
 const DAY = 24 * 60 * 60;
 
 // Signing, cookie and receipt-link keys: kept in the data directory when
 // there is one, so sessions, cookies and receipt links survive a restart.
 function loadKeys(journal) {
-  const saved = journal.get('keys', 'all');
+  const saved = journal.get("keys", "all");
   if (saved) return saved;
-  const signingKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  const signingKey = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" });
   const keys = {
-    signingKey: { ...signingKey, alg: 'ES256', use: 'sig', kid: randomUUID() },
-    cookieKeys: [randomBytes(32).toString('base64url')],
-    receiptKey: randomBytes(32).toString('base64url'),
+    signingKey: { ...signingKey, alg: "ES256", use: "sig", kid: randomUUID() },
+    cookieKeys: [randomBytes(32).toString("base64url")],
+    receiptKey: randomBytes(32).toString("base64url"),
   };
-  journal.commit([['keys', 'all', keys]]);
+  journal.commit([["keys", "all", keys]]);
   return keys;
 }
 
@@ -71,12 +66,16 @@ function loadKeys(journal) {
 // resource indicator contain them), so listen first and attach handlers after.
 async function bindServers({ port, apiPort, host }) {
   const handlers = {
-    auth: (req, res) => { res.writeHead(503).end(); },
-    api: (req, res) => { res.writeHead(503).end(); },
+    auth: (req, res) => {
+      res.writeHead(503).end();
+    },
+    api: (req, res) => {
+      res.writeHead(503).end();
+    },
   };
   const authServer = http.createServer((req, res) => handlers.auth(req, res));
   const apiServer = http.createServer((req, res) => handlers.api(req, res));
-  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
   try {
     const authPort = await listen(authServer, port, host);
     const apiPortBound = await listen(apiServer, apiPort, host);
@@ -94,9 +93,7 @@ async function bindServers({ port, apiPort, host }) {
 }
 
 // The STANDIN_READY object: the first nine keys are api.md's contract.
-function readyInfo({
-  issuer, apiBaseUrl, clientId, clientSecret, redirectUris, dataset, issParameterSupported,
-}) {
+function readyInfo({ issuer, apiBaseUrl, clientId, clientSecret, redirectUris, dataset, issParameterSupported }) {
   return {
     issuer,
     authorizationEndpoint: `${issuer}${PATHS.authorization}`,
@@ -131,9 +128,13 @@ function exportControls(exports) {
     /** {job, items: [{accountingEntryId, status, externalId, failureReason, reports}]} or undefined. */
     exportJob: (id) => withFileDigests(exports, exports.adminJob(id)),
     /** Ends an unfinished job as failed, like POST {adminUrl}/export-jobs/<id>/fail; returns the job. */
-    failExportJob: (id, failureReason = 'Cancelled in the stand-in') => exports.applyEvent(null, {
-      event: 'failed', jobId: id, failureReason, failureReasonType: 'canceled_by_user',
-    }),
+    failExportJob: (id, failureReason = "Cancelled in the stand-in") =>
+      exports.applyEvent(null, {
+        event: "failed",
+        jobId: id,
+        failureReason,
+        failureReasonType: "canceled_by_user",
+      }),
     configureCompany: (company, config) => exports.configureCompany(companyIdOf(company), config),
   };
 }
@@ -163,7 +164,7 @@ export async function startStandin(opts = {}) {
   const {
     port = 0,
     apiPort = 0,
-    host = '127.0.0.1',
+    host = "127.0.0.1",
     redirectUris: extraRedirectUris = [],
     accessTtl = 900,
     refreshTtl = 60 * DAY,
@@ -177,8 +178,8 @@ export async function startStandin(opts = {}) {
     companies,
   } = opts;
 
-  if (!Number.isInteger(accessTtl) || accessTtl < 1) throw new TypeError('accessTtl must be a positive integer (seconds)');
-  if (!Number.isInteger(refreshTtl) || refreshTtl < 1) throw new TypeError('refreshTtl must be a positive integer (seconds)');
+  if (!Number.isInteger(accessTtl) || accessTtl < 1) throw new TypeError("accessTtl must be a positive integer (seconds)");
+  if (!Number.isInteger(refreshTtl) || refreshTtl < 1) throw new TypeError("refreshTtl must be a positive integer (seconds)");
   const faults = createFaultSwitch(initialFaults);
   const settings = createSettings(opts);
   const redirectUris = [...new Set([...DEFAULT_REDIRECT_URIS, ...extraRedirectUris.filter(Boolean)])];
@@ -187,9 +188,7 @@ export async function startStandin(opts = {}) {
   const dataset = createDataset({ companies });
   const closing = new AbortController();
   const journal = openJournal({ dir: dataDir, reset });
-  const {
-    handlers, servers, issuer, apiBaseUrl,
-  } = await bindServersOrCloseJournal({ port, apiPort, host }, journal);
+  const { handlers, servers, issuer, apiBaseUrl } = await bindServersOrCloseJournal({ port, apiPort, host }, journal);
   const store = createTokenStore(journal);
   const keys = loadKeys(journal);
   const resource = apiBaseUrl; // resource indicator of the API's access tokens
@@ -207,16 +206,43 @@ export async function startStandin(opts = {}) {
   countProviderEvents(provider, stats);
 
   const { webhooks, exports, exportApi } = createExportSide({
-    journal, dataset, stats, settings, faults, closing, keys, apiBaseUrl,
+    journal,
+    dataset,
+    stats,
+    settings,
+    faults,
+    closing,
+    keys,
+    apiBaseUrl,
   });
   const contract = createContractCheck();
   attachHandlers({
-    handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exports, exportApi, contract,
+    handlers,
+    provider,
+    issuer,
+    resource,
+    dataset,
+    stats,
+    faults,
+    settings,
+    closing,
+    discovery,
+    quiet,
+    webhooks,
+    exports,
+    exportApi,
+    contract,
     revokeSubject: store.revokeSubject,
   });
 
   const info = readyInfo({
-    issuer, apiBaseUrl, clientId, clientSecret, redirectUris, dataset, issParameterSupported: faults.current().issInCallback,
+    issuer,
+    apiBaseUrl,
+    clientId,
+    clientSecret,
+    redirectUris,
+    dataset,
+    issParameterSupported: faults.current().issInCallback,
   });
 
   return {
@@ -234,7 +260,10 @@ export async function startStandin(opts = {}) {
     dataDir: dataDir ?? null,
     provider,
     close: closer({
-      closing, store, servers, journal,
+      closing,
+      store,
+      servers,
+      journal,
     }),
   };
 }
@@ -250,9 +279,7 @@ async function bindServersOrCloseJournal(where, journal) {
 }
 
 // Webhooks, the export workflow (a created job is announced by webhook) and its API routes.
-function createExportSide({
-  journal, dataset, stats, settings, faults, closing, keys, apiBaseUrl,
-}) {
+function createExportSide({ journal, dataset, stats, settings, faults, closing, keys, apiBaseUrl }) {
   const webhooks = createWebhooks({
     journal,
     stats,
@@ -264,7 +291,7 @@ function createExportSide({
     dataset,
     stats,
     ttlMs: settings.exportJobTtlMs,
-    onJobCreated: (job) => webhooks.deliver(job.companyId, 'v1.export-job.created', job),
+    onJobCreated: (job) => webhooks.deliver(job.companyId, "v1.export-job.created", job),
   });
   const exportApi = exportRoutes({
     exports,
@@ -279,7 +306,21 @@ function createExportSide({
 // The auth server (oidc-provider behind the middleware: admin, interactions)
 // and the API server take over from bindServers' 503 placeholders.
 function attachHandlers({
-  handlers, provider, issuer, resource, dataset, stats, faults, settings, closing, discovery, quiet, webhooks, exports, exportApi, contract,
+  handlers,
+  provider,
+  issuer,
+  resource,
+  dataset,
+  stats,
+  faults,
+  settings,
+  closing,
+  discovery,
+  quiet,
+  webhooks,
+  exports,
+  exportApi,
+  contract,
   revokeSubject,
 }) {
   installMiddleware(provider, {
@@ -307,7 +348,7 @@ function attachHandlers({
     dataset,
     stats,
     getFaults: faults.current,
-    applicationName: 'Pleo OAuth demo',
+    applicationName: "Pleo OAuth demo",
     routes: [...exportApi.routes, ...subscriptionRoutes({ webhooks })],
     publicRoutes: exportApi.publicRoutes,
     contract,
@@ -316,18 +357,21 @@ function attachHandlers({
 
 // close(): once, however often called — stop retries and sweeps, then the
 // servers, then the journal (no request writes into a closed journal).
-function closer({
-  closing, store, servers, journal,
-}) {
+function closer({ closing, store, servers, journal }) {
   let closed;
   return function close() {
     closed ??= (async () => {
       closing.abort();
       store.close();
-      await Promise.all(servers.map((server) => new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      })));
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise((resolve) => {
+              server.close(() => resolve());
+              server.closeAllConnections();
+            }),
+        ),
+      );
       journal.close();
     })();
     return closed;

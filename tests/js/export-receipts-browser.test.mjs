@@ -99,9 +99,16 @@ describe("receipts in the demo's entries view (Chromium)", { timeout: 240_000 },
     await bucket.put(receiptKey(booked.accountingEntryId, 1), imageBytes, { httpMetadata: { contentType: "image/png" } });
     await stack.ledger(
       "INSERT INTO ledger_receipts (accounting_entry_id, idx, company, job_id, type, size, sha256, stored_at) VALUES (?1, 1, ?2, ?3, 'image/png', ?4, ?5, ?6)",
-      booked.accountingEntryId, subject, jobId, image.length, imageSha, new Date().toISOString(),
+      booked.accountingEntryId,
+      subject,
+      jobId,
+      image.length,
+      imageSha,
+      new Date().toISOString(),
     );
-    const listing = await (await page.request.get(`${stack.base}/export/jobs/${jobId}/receipts`, { headers: { "X-Pleo-Company": subject } })).json();
+    const listing = await (
+      await page.request.get(`${stack.base}/export/jobs/${jobId}/receipts`, { headers: { "X-Pleo-Company": subject } })
+    ).json();
     const pdf = listing.receipts.find((r) => r.accountingEntryId === booked.accountingEntryId && r.index === 0);
     assert.ok(pdf, "the run stored the entry's PDF");
     assert.equal(pdf.sha256, booked.files[0].sha256);

@@ -99,7 +99,8 @@ function digestLedger({ keep = false } = {}) {
 }
 
 const entry = (id, files) => ({ accountingEntryId: id, json: JSON.stringify({ accountingEntryId: id, files }) });
-const booked = (entries) => entries.map((e) => ({ accountingEntryId: e.accountingEntryId, status: "successful", externalId: `V-${e.accountingEntryId}` }));
+const booked = (entries) =>
+  entries.map((e) => ({ accountingEntryId: e.accountingEntryId, status: "successful", externalId: `V-${e.accountingEntryId}` }));
 const file = (host, name, size, extra = "") => ({ url: `${host.base}/${name}?size=${size}${extra}`, type: "application/pdf", size });
 
 describe("receipts: fetch → check → streaming SHA-256 → ledger.saveReceipt", { timeout: 120_000 }, () => {
@@ -132,7 +133,10 @@ describe("receipts: fetch → check → streaming SHA-256 → ledger.saveReceipt
     ];
     const ledger = digestLedger();
     const results = await run(ledger, entries);
-    assert.deepEqual(results.map((r) => r.status), ["successful", "successful", "successful"]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ["successful", "successful", "successful"],
+    );
     const expected = { "e1/0": ["a", 1000], "e1/1": ["b", 200_001], "e2/0": ["c", 1], "e2/1": ["d", 5000] };
     assert.deepEqual([...ledger.stored.keys()].sort(), Object.keys(expected).sort());
     for (const [key, [name, size]] of Object.entries(expected)) {
@@ -290,7 +294,10 @@ describe("receipts: fetch → check → streaming SHA-256 → ledger.saveReceipt
       entry("o2", [file(host, "over2", 1000, `&send=${over}`)]), // Content-Length says so
     ];
     const results = await run(ledger, entries);
-    assert.deepEqual(results.map((r) => r.failureReasonType), ["receipt_file_size_limit_exceeded", "receipt_file_size_limit_exceeded"]);
+    assert.deepEqual(
+      results.map((r) => r.failureReasonType),
+      ["receipt_file_size_limit_exceeded", "receipt_file_size_limit_exceeded"],
+    );
     assert.equal(host.seen.get("over1"), undefined, "a stated 30 MB+ file is not even fetched");
     assert.equal(ledger.stored.size, 0);
   });
@@ -321,7 +328,12 @@ describe("receipts: fetch → check → streaming SHA-256 → ledger.saveReceipt
   });
 
   test("a ledger that refuses the write reports receipt_upload_failure; a ledger without saveReceipt skips receipts", async () => {
-    const refusing = { saveReceipt: async ({ body }) => { await body.cancel(); throw new Error("bucket full"); } };
+    const refusing = {
+      saveReceipt: async ({ body }) => {
+        await body.cancel();
+        throw new Error("bucket full");
+      },
+    };
     const entries = [entry("u", [file(host, "u0", 100)])];
     const results = await run(refusing, entries);
     assert.equal(results[0].failureReasonType, "receipt_upload_failure");
@@ -395,7 +407,13 @@ describe("receipts from the stand-in", { timeout: 180_000 }, () => {
     try {
       const entries = await items(jobId);
       const files = JSON.parse(entries[0].json).files;
-      assert.deepEqual(files.map((f) => [f.type, f.size]), [["application/pdf", 26 * MB], ["application/pdf", 26 * MB]]);
+      assert.deepEqual(
+        files.map((f) => [f.type, f.size]),
+        [
+          ["application/pdf", 26 * MB],
+          ["application/pdf", 26 * MB],
+        ],
+      );
       const ledger = digestLedger();
       const results = await storeReceipts({ ledger, entries, results: booked(entries), context: {}, renew: renewFrom(jobId) });
       assert.equal(results[0].status, "successful", JSON.stringify(results[0]));
@@ -426,9 +444,16 @@ describe("receipts from the stand-in", { timeout: 180_000 }, () => {
       const renew = renewFrom(jobId);
       const ledger = digestLedger();
       const results = await storeReceipts({
-        ledger, entries, results: booked(entries), context: {}, renew: (id) => (renewed.push(id), renew(id)),
+        ledger,
+        entries,
+        results: booked(entries),
+        context: {},
+        renew: (id) => (renewed.push(id), renew(id)),
       });
-      assert.deepEqual(results.map((r) => r.status), ["successful", "successful"]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ["successful", "successful"],
+      );
       assert.deepEqual(renewed.sort(), entries.map((e) => e.accountingEntryId).sort());
       const view = (await admin("GET", `/export-jobs/${jobId}`)).body;
       for (const item of view.items) assert.equal(ledger.stored.get(`${item.accountingEntryId}/0`).sha256, item.files[0].sha256);
@@ -461,7 +486,14 @@ describe("receipts from the stand-in", { timeout: 180_000 }, () => {
       const ledger = digestLedger();
       const conn = { config: { apiBaseUrl: info.apiBaseUrl }, subject: company.subject, env: {} };
       const results = await storeBatchReceipts({
-        conn, jobId, companyId: company.subject.split(":").pop(), entries, results: booked(entries), ledger, send, timeoutMs: 5000,
+        conn,
+        jobId,
+        companyId: company.subject.split(":").pop(),
+        entries,
+        results: booked(entries),
+        ledger,
+        send,
+        timeoutMs: 5000,
       });
       assert.equal(results[0].status, "successful", JSON.stringify(results[0]));
       assert.equal(pages.length, 2, "read again: page 1, then page 2 after page 1's cursor");
@@ -482,7 +514,14 @@ describe("receipts from the stand-in", { timeout: 180_000 }, () => {
     try {
       const entries = await items(jobId);
       const ledger = digestLedger();
-      const results = await storeReceipts({ ledger, entries, results: booked(entries), context: {}, renew: renewFrom(jobId), backoffMs: 10 });
+      const results = await storeReceipts({
+        ledger,
+        entries,
+        results: booked(entries),
+        context: {},
+        renew: renewFrom(jobId),
+        backoffMs: 10,
+      });
       assert.equal(results[0].status, "failed");
       assert.equal(results[0].failureReasonType, "receipt_download_failure");
       assert.equal(ledger.stored.size, 0);
@@ -498,7 +537,15 @@ describe("receipts from the stand-in", { timeout: 180_000 }, () => {
     try {
       const entries = await items(jobId);
       const ledger = digestLedger();
-      const results = await storeReceipts({ ledger, entries, results: booked(entries), context: {}, renew: renewFrom(jobId), idleMs: 300, backoffMs: 10 });
+      const results = await storeReceipts({
+        ledger,
+        entries,
+        results: booked(entries),
+        context: {},
+        renew: renewFrom(jobId),
+        idleMs: 300,
+        backoffMs: 10,
+      });
       assert.equal(results[0].failureReasonType, "receipt_download_failure");
       assert.equal(ledger.stored.size, 0);
     } finally {
@@ -577,9 +624,15 @@ describe("receipts in the demo ledger (workerd + stand-in + R2)", { timeout: 300
     const { jobId } = stack.standin.createExportJob({ company: subject, entries: 3, receipts: { count: 2, size } });
     const { waitFor } = await import("./helpers/export-stack.mjs");
     // Restart once the first receipt is in: the others are on their way.
-    await waitFor(async () => (await stack.ledger("SELECT COUNT(*) AS n FROM ledger_receipts WHERE job_id = ?1", jobId).catch(() => [{ n: 0 }]))[0].n >= 1, {
-      what: "the first receipt", timeoutMs: 120_000, intervalMs: 50,
-    });
+    await waitFor(
+      async () =>
+        (await stack.ledger("SELECT COUNT(*) AS n FROM ledger_receipts WHERE job_id = ?1", jobId).catch(() => [{ n: 0 }]))[0].n >= 1,
+      {
+        what: "the first receipt",
+        timeoutMs: 120_000,
+        intervalMs: 50,
+      },
+    );
     await stack.restart();
     const view = await finished(jobId);
     const receipts = await assertStoredOnce(jobId, view, 2);
@@ -597,10 +650,13 @@ describe("receipts in the demo ledger (workerd + stand-in + R2)", { timeout: 300
     let jobId;
     try {
       ({ jobId } = stack.standin.createExportJob({ company: subject, entries: 1, receipts: { count: 1, size } }));
-      const during = await waitFor(() => {
-        const s = sent();
-        return s.receiptDownloads > before.receiptDownloads && s.receiptBytesSent - before.receiptBytesSent >= size / 2 ? s : null;
-      }, { what: "half of the receipt sent", timeoutMs: 120_000, intervalMs: 50 });
+      const during = await waitFor(
+        () => {
+          const s = sent();
+          return s.receiptDownloads > before.receiptDownloads && s.receiptBytesSent - before.receiptBytesSent >= size / 2 ? s : null;
+        },
+        { what: "half of the receipt sent", timeoutMs: 120_000, intervalMs: 50 },
+      );
       assert.equal(during.receiptDownloads - before.receiptDownloads, 1, "one download under way");
       const served = during.receiptBytesSent - before.receiptBytesSent;
       assert.ok(served > 0 && served < size, `mid-stream: ${served} of ${size} bytes served`);

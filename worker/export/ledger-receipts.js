@@ -94,7 +94,10 @@ export function r2Receipts(dbBinding) {
     async hasReceipt({ accountingEntryId, index }, { env }) {
       const { db } = bound(env);
       await ensureSchema(db);
-      const row = await db.prepare("SELECT 1 AS found FROM ledger_receipts WHERE accounting_entry_id = ?1 AND idx = ?2").bind(accountingEntryId, index).first();
+      const row = await db
+        .prepare("SELECT 1 AS found FROM ledger_receipts WHERE accounting_entry_id = ?1 AND idx = ?2")
+        .bind(accountingEntryId, index)
+        .first();
       return Boolean(row);
     },
     async saveReceipt({ accountingEntryId, index, type, size, sha256, body }, { company, jobId, env }) {
@@ -114,7 +117,9 @@ export function r2Receipts(dbBinding) {
       await fed;
       const digest = await sha256; // resolved: the body was read to its end
       await db
-        .prepare("INSERT OR IGNORE INTO ledger_receipts (accounting_entry_id, idx, company, job_id, type, size, sha256, stored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+        .prepare(
+          "INSERT OR IGNORE INTO ledger_receipts (accounting_entry_id, idx, company, job_id, type, size, sha256, stored_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
         .bind(accountingEntryId, index, company, jobId, type, size, digest, new Date().toISOString())
         .run();
     },
@@ -127,7 +132,9 @@ export async function listReceipts(env, dbBinding, { company, jobId }) {
   if (!db) return [];
   await ensureSchema(db);
   const { results } = await db
-    .prepare("SELECT accounting_entry_id, idx, type, size, sha256 FROM ledger_receipts WHERE company = ?1 AND job_id = ?2 ORDER BY accounting_entry_id, idx")
+    .prepare(
+      "SELECT accounting_entry_id, idx, type, size, sha256 FROM ledger_receipts WHERE company = ?1 AND job_id = ?2 ORDER BY accounting_entry_id, idx",
+    )
     .bind(company, jobId)
     .all();
   return results.map((r) => ({ accountingEntryId: r.accounting_entry_id, index: r.idx, type: r.type, size: r.size, sha256: r.sha256 }));

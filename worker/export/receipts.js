@@ -50,7 +50,11 @@ export class ReceiptError extends Error {
   }
 }
 
-const mediaType = (value) => String(value ?? "").split(";")[0].trim().toLowerCase();
+const mediaType = (value) =>
+  String(value ?? "")
+    .split(";")[0]
+    .trim()
+    .toLowerCase();
 
 /** The files of an export item's raw JSON, or [] (malformed entries have none). */
 export function filesOf(json) {
@@ -107,9 +111,16 @@ export function verifiedStream(body, { size, idleMs = DEFAULT_IDLE_MS, chunkByte
   let timer;
   const read = (room) =>
     new Promise((resolve, reject) => {
-      timer = setTimeout(() => reject(new ReceiptError("receipt_download_failure", "The receipt download stalled.", { retry: true })), idleMs);
+      timer = setTimeout(
+        () => reject(new ReceiptError("receipt_download_failure", "The receipt download stalled.", { retry: true })),
+        idleMs,
+      );
       (buffer ? reader.read(new Uint8Array(buffer, 0, Math.min(room, buffer.byteLength))) : reader.read()).then(resolve, (err) =>
-        reject(err instanceof ReceiptError ? err : new ReceiptError("receipt_download_failure", "The receipt download broke off.", { retry: true })),
+        reject(
+          err instanceof ReceiptError
+            ? err
+            : new ReceiptError("receipt_download_failure", "The receipt download broke off.", { retry: true }),
+        ),
       );
     }).finally(() => clearTimeout(timer));
   let pending = null; // bytes read, checked and hashed, not yet handed on
@@ -168,7 +179,8 @@ export function verifiedStream(body, { size, idleMs = DEFAULT_IDLE_MS, chunkByte
 async function storeOnce({ ledger, file, accountingEntryId, index, context, fetchFile, idleMs }) {
   const type = mediaType(file.type);
   const size = Number(file.size);
-  if (!Number.isSafeInteger(size) || size < 0) throw new ReceiptError("receipt_download_failure", "The receipt's stated size is not a byte count.");
+  if (!Number.isSafeInteger(size) || size < 0)
+    throw new ReceiptError("receipt_download_failure", "The receipt's stated size is not a byte count.");
   if (size > RECEIPT_MAX_BYTES) throw new ReceiptError("receipt_file_size_limit_exceeded", "The receipt is larger than 30 MB.");
   let response;
   try {
@@ -189,16 +201,22 @@ async function storeOnce({ ledger, file, accountingEntryId, index, context, fetc
     response.body.cancel().catch(() => {});
     throw err;
   };
-  if (declared !== null && Number(declared) > RECEIPT_MAX_BYTES) refuse(new ReceiptError("receipt_file_size_limit_exceeded", "The receipt is larger than 30 MB."));
-  if (declared !== null && Number(declared) !== size) refuse(new ReceiptError("receipt_download_failure", `The receipt has ${declared} bytes, not the stated ${size}.`));
+  if (declared !== null && Number(declared) > RECEIPT_MAX_BYTES)
+    refuse(new ReceiptError("receipt_file_size_limit_exceeded", "The receipt is larger than 30 MB."));
+  if (declared !== null && Number(declared) !== size)
+    refuse(new ReceiptError("receipt_download_failure", `The receipt has ${declared} bytes, not the stated ${size}.`));
   const got = mediaType(response.headers.get("content-type"));
-  if (type && got !== type) refuse(new ReceiptError("receipt_download_failure", `The receipt is ${got || "of no type"}, not the stated ${type}.`));
+  if (type && got !== type)
+    refuse(new ReceiptError("receipt_download_failure", `The receipt is ${got || "of no type"}, not the stated ${type}.`));
   const { stream, sha256 } = verifiedStream(response.body, { size, idleMs });
   try {
     await ledger.saveReceipt({ accountingEntryId, index, type: file.type, size, sha256, body: stream }, context);
   } catch (err) {
     // Our own check broke the stream: report that, not the ledger's echo of it.
-    const ours = await sha256.then(() => null, (e) => e);
+    const ours = await sha256.then(
+      () => null,
+      (e) => e,
+    );
     if (ours instanceof ReceiptError) throw ours;
     throw new ReceiptError("receipt_upload_failure", `The ledger did not store the receipt: ${String(err?.message ?? err).slice(0, 200)}`);
   }
@@ -220,7 +238,10 @@ async function storeFile(o) {
     try {
       return await storeOnce({ ...o, file });
     } catch (err) {
-      const e = err instanceof ReceiptError ? err : new ReceiptError("receipt_download_failure", "The receipt could not be fetched.", { retry: true });
+      const e =
+        err instanceof ReceiptError
+          ? err
+          : new ReceiptError("receipt_download_failure", "The receipt could not be fetched.", { retry: true });
       if (e.renew && !renewed) {
         renewed = true;
         const fresh = await o.renew().catch(() => null);
@@ -251,7 +272,16 @@ async function storeFile(o) {
  * @param {number} [o.idleMs] a body silent this long is a stalled download
  * @param {number} [o.backoffMs]
  */
-export async function storeReceipts({ ledger, entries, results, context, renew, fetchFile = (url) => fetch(url), idleMs = DEFAULT_IDLE_MS, backoffMs = 500 }) {
+export async function storeReceipts({
+  ledger,
+  entries,
+  results,
+  context,
+  renew,
+  fetchFile = (url) => fetch(url),
+  idleMs = DEFAULT_IDLE_MS,
+  backoffMs = 500,
+}) {
   // A ledger may have the method but no storage here (the demo's without an R2 bucket).
   if (typeof ledger?.saveReceipt !== "function" || ledger.storesReceipts?.(context) === false) return results;
   const out = [];
@@ -264,7 +294,17 @@ export async function storeReceipts({ ledger, entries, results, context, renew, 
       // A failed look-up is "not stored yet": saving again is idempotent.
       if (await Promise.resolve(ledger.hasReceipt?.({ accountingEntryId, index }, context)).catch(() => false)) continue;
       try {
-        await storeFile({ ledger, file: files[index], accountingEntryId, index, context, fetchFile, idleMs, backoffMs, renew: () => renew(accountingEntryId) });
+        await storeFile({
+          ledger,
+          file: files[index],
+          accountingEntryId,
+          index,
+          context,
+          fetchFile,
+          idleMs,
+          backoffMs,
+          renew: () => renew(accountingEntryId),
+        });
       } catch (err) {
         failure = err;
       }
