@@ -279,6 +279,7 @@ function createExportSide({ journal, dataset, stats, settings, faults, closing, 
     receipts: createReceiptSigner(keys.receiptKey, apiBaseUrl, settings.receiptLinkTtlMs),
     apiBaseUrl,
     getFaults: faults.current,
+    stats,
   });
   return { webhooks, exportStore, exportApi };
 }

@@ -157,6 +157,63 @@ describe("receipts: fetch → check → streaming SHA-256 → ledger.saveReceipt
     assert.ok(ledger.maxChunk <= 1 * MB, `largest chunk handed to the ledger: ${ledger.maxChunk} bytes`);
   });
 
+  test("the ledger's stream is a byte stream: a BYOB reader gets the bytes in its own buffer, intact; a body without BYOB reads (pooled Buffers too) works", async () => {
+    const size = 300_001;
+    const stored = [];
+    const byobLedger = {
+      async saveReceipt({ body, sha256 }) {
+        const reader = body.getReader({ mode: "byob" });
+        let buffer = new ArrayBuffer(1000); // smaller than a chunk: the rest waits for the next read
+        const h = createHash("sha256");
+        for (;;) {
+          const { done, value } = await reader.read(new Uint8Array(buffer));
+          if (done) break;
+          assert.ok(value.byteLength <= 1000);
+          h.update(value);
+          buffer = value.buffer;
+        }
+        stored.push({ sha256: h.digest("hex"), given: await sha256 });
+      },
+    };
+    assert.equal((await run(byobLedger, [entry("b1", [file(host, "byob", size)])]))[0].status, "successful");
+    // A host whose body has no BYOB reader (not a byte stream): read chunk by chunk.
+    const plainFetch = async (url) => {
+      const response = await fetch(url);
+      const reader = response.body.getReader();
+      const body = new ReadableStream({
+        async pull(controller) {
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        },
+      });
+      return new Response(body, { status: response.status, headers: response.headers });
+    };
+    assert.equal((await run(byobLedger, [entry("b2", [file(host, "byob", size)])], { fetchFile: plainFetch }))[0].status, "successful");
+    for (const got of stored) {
+      assert.equal(got.sha256, expectedSha("byob", size));
+      assert.equal(got.given, got.sha256);
+    }
+    // Such a body's chunks may be views of one shared buffer (small Buffers
+    // come from Node's pool): a default-reading ledger gets copies, and
+    // handing them on detaches nothing.
+    const pooledFetch = async (url) => {
+      const response = await fetch(url);
+      const reader = response.body.getReader();
+      const body = new ReadableStream({
+        async pull(controller) {
+          const { done, value } = await reader.read();
+          if (done) return controller.close();
+          for (let at = 0; at < value.byteLength; at += 1000) controller.enqueue(Buffer.from(value.subarray(at, at + 1000)));
+        },
+      });
+      return new Response(body, { status: response.status, headers: response.headers });
+    };
+    const ledger = digestLedger();
+    assert.equal((await run(ledger, [entry("b3", [file(host, "byob", size)])], { fetchFile: pooledFetch }))[0].status, "successful");
+    assert.equal(ledger.stored.get("b3/0").sha256, expectedSha("byob", size));
+  });
+
   test("streaming a 26 MB receipt keeps the process's buffer memory far below the receipt's size", async () => {
     const size = 26 * MB;
     const base = process.memoryUsage().arrayBuffers;
@@ -561,11 +618,11 @@ describe("receipts in the demo ledger (workerd + stand-in + R2)", { timeout: 300
     await foreignBytes.body?.cancel();
   });
 
-  test("a 26 MB receipt, and a kill of the worker mid-stream: afterwards every receipt is stored exactly once", async () => {
+  test("26 MB receipts, the worker restarted after the first is stored: afterwards every receipt is stored exactly once", async () => {
     const size = 26 * MB;
     const { jobId } = stack.standin.createExportJob({ company: subject, entries: 3, receipts: { count: 2, size } });
     const { waitFor } = await import("./helpers/export-stack.mjs");
-    // Kill once the first receipt is in: the others are on their way.
+    // Restart once the first receipt is in: the others are on their way.
     await waitFor(
       async () =>
         (await stack.ledger("SELECT COUNT(*) AS n FROM ledger_receipts WHERE job_id = ?1", jobId).catch(() => [{ n: 0 }]))[0].n >= 1,
@@ -579,6 +636,43 @@ describe("receipts in the demo ledger (workerd + stand-in + R2)", { timeout: 300
     const view = await finished(jobId);
     const receipts = await assertStoredOnce(jobId, view, 2);
     for (const r of receipts) assert.equal(r.size, size);
+  });
+
+  test("a kill of the worker mid-stream (the host has sent part of a 26 MB receipt): after the restart it is stored exactly once, with the right SHA-256", async () => {
+    const size = 26 * MB;
+    const { waitFor } = await import("./helpers/export-stack.mjs");
+    const sent = () => stack.standin.stats();
+    const before = sent();
+    // Every download sends half its bytes, then nothing (the worker waits up
+    // to 30 s for more): the kill is sure to land inside the stream.
+    stack.standin.setFaults({ receiptStallRate: 1 });
+    let jobId;
+    try {
+      ({ jobId } = stack.standin.createExportJob({ company: subject, entries: 1, receipts: { count: 1, size } }));
+      const during = await waitFor(
+        () => {
+          const s = sent();
+          return s.receiptDownloads > before.receiptDownloads && s.receiptBytesSent - before.receiptBytesSent >= size / 2 ? s : null;
+        },
+        { what: "half of the receipt sent", timeoutMs: 120_000, intervalMs: 50 },
+      );
+      assert.equal(during.receiptDownloads - before.receiptDownloads, 1, "one download under way");
+      const served = during.receiptBytesSent - before.receiptBytesSent;
+      assert.ok(served > 0 && served < size, `mid-stream: ${served} of ${size} bytes served`);
+      const rows = await stack.ledger("SELECT COUNT(*) AS n FROM ledger_receipts WHERE job_id = ?1", jobId).catch(() => [{ n: 0 }]);
+      assert.equal(rows[0].n, 0, "nothing stored yet");
+      assert.equal(stack.standin.exportJob(jobId).items[0].reports, 0, "the item is not reported yet");
+      stack.standin.setFaults({ receiptStallRate: 0 });
+      await stack.restart(); // the kill: workerd ends while the body is half read
+    } finally {
+      stack.standin.setFaults({ receiptStallRate: 0 });
+    }
+    const view = await finished(jobId);
+    assert.equal(view.items[0].status, "successful", view.items[0].failureReason);
+    assert.ok(sent().receiptDownloads - before.receiptDownloads >= 2, "downloaded again after the restart");
+    const [receipt] = await assertStoredOnce(jobId, view, 1);
+    assert.equal(receipt.size, size);
+    assert.equal(receipt.sha256, view.items[0].files[0].sha256);
   });
 });
 

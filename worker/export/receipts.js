@@ -3,7 +3,9 @@
 // are fetched and handed to the ledger's optional `saveReceipt` as a stream.
 //
 // - Never held whole: the body flows fetch → checks → ledger; a SHA-256 is
-//   computed on the way (sha256.js: incremental, portable).
+//   computed on the way (sha256.js: incremental, portable). It is read with a
+//   BYOB reader into one reused buffer and handed on as a byte stream, so
+//   memory does not grow with the receipt's size (verifiedStream).
 // - Checked: Content-Length and the bytes actually read against the stated
 //   `size` and RECEIPT_MAX_BYTES (30 MB, Pleo's limit); the Content-Type's
 //   media type against `type`. A check that fails errors the stream, so the
@@ -35,6 +37,7 @@ export const RECEIPT_MAX_BYTES = 30 * 1024 * 1024;
 const ATTEMPTS = 3;
 const RENEW_STATUSES = new Set([403, 404, 410]);
 const DEFAULT_IDLE_MS = 30_000;
+const CHUNK_BYTES = 64 * 1024;
 
 /** A receipt that could not be stored, with the item failure type to report. */
 export class ReceiptError extends Error {
@@ -67,8 +70,19 @@ export function filesOf(json) {
  * A checking, hashing pass-through of `body`. `sha256` resolves with the hex
  * digest once the body was read to its end and matched `size`; the stream
  * errors (and `sha256` rejects) on a size breach or a stall.
+ *
+ * Memory (issue #18; bench/stream-memory.mjs): workerd hands each chunk of a
+ * default read to JavaScript in a fresh buffer that is freed only at the next
+ * garbage collection, so a 26 MB body read that way grows the process by
+ * about 26 MB. So the result is a byte stream (`type: "bytes"`), and a
+ * ledger reading it with a BYOB reader gets the body read with a BYOB reader
+ * into one reused 64 KiB buffer and copied into its own: no buffer is made
+ * per chunk. A ledger with a default reader gets the body's chunks as they
+ * come (read with a default reader: a copy would only add garbage). The
+ * reader is chosen at the ledger's first read. A body without BYOB support
+ * is read with a default reader either way (still checked and hashed).
  */
-export function verifiedStream(body, { size, idleMs = DEFAULT_IDLE_MS }) {
+export function verifiedStream(body, { size, idleMs = DEFAULT_IDLE_MS, chunkBytes = CHUNK_BYTES }) {
   const hash = new Sha256();
   let seen = 0;
   let settle;
@@ -76,48 +90,86 @@ export function verifiedStream(body, { size, idleMs = DEFAULT_IDLE_MS }) {
     settle = { resolve, reject };
   });
   sha256.catch(() => {}); // read by whoever cares; never an unhandled rejection
-  const reader = body.getReader();
+  let reader = null;
+  let buffer = null; // the reused buffer of a BYOB read
+  let owned = false; // a default read's chunks are ours alone (the body is a byte stream)
+  const open = (byob) => {
+    try {
+      const probe = body.getReader({ mode: "byob" });
+      owned = true;
+      if (byob) {
+        reader = probe;
+        buffer = new ArrayBuffer(chunkBytes);
+        return;
+      }
+      probe.releaseLock();
+    } catch {
+      // not a byte stream: a default reader
+    }
+    reader = body.getReader();
+  };
   let timer;
-  const read = () =>
+  const read = (room) =>
     new Promise((resolve, reject) => {
       timer = setTimeout(
         () => reject(new ReceiptError("receipt_download_failure", "The receipt download stalled.", { retry: true })),
         idleMs,
       );
-      reader
-        .read()
-        .then(resolve, (err) =>
-          reject(
-            err instanceof ReceiptError
-              ? err
-              : new ReceiptError("receipt_download_failure", "The receipt download broke off.", { retry: true }),
-          ),
-        );
+      (buffer ? reader.read(new Uint8Array(buffer, 0, Math.min(room, buffer.byteLength))) : reader.read()).then(resolve, (err) =>
+        reject(
+          err instanceof ReceiptError
+            ? err
+            : new ReceiptError("receipt_download_failure", "The receipt download broke off.", { retry: true }),
+        ),
+      );
     }).finally(() => clearTimeout(timer));
+  let pending = null; // bytes read, checked and hashed, not yet handed on
   const stream = new ReadableStream({
+    type: "bytes",
     async pull(controller) {
+      const request = controller.byobRequest;
       try {
-        const { done, value } = await read();
-        if (done) {
-          if (seen !== size) throw new ReceiptError("receipt_download_failure", `The receipt has ${seen} bytes, not the stated ${size}.`);
-          settle.resolve(hash.hex());
-          controller.close();
-          return;
+        if (!reader) open(Boolean(request));
+        while (!pending) {
+          // Read no more than the consumer's buffer holds: one copy, nothing left over.
+          const { done, value } = await read(request?.view?.byteLength || chunkBytes);
+          if (buffer && value) buffer = value.buffer; // the reused buffer, handed back
+          if (done) {
+            if (seen !== size) throw new ReceiptError("receipt_download_failure", `The receipt has ${seen} bytes, not the stated ${size}.`);
+            settle.resolve(hash.hex());
+            controller.close();
+            request?.respond(0);
+            return;
+          }
+          seen += value.byteLength;
+          if (seen > RECEIPT_MAX_BYTES) throw new ReceiptError("receipt_file_size_limit_exceeded", "The receipt is larger than 30 MB.");
+          if (seen > size) throw new ReceiptError("receipt_download_failure", `The receipt is larger than its stated ${size} bytes.`);
+          hash.update(value);
+          if (value.byteLength) pending = value; // an empty chunk: read again (a byte stream takes none)
         }
-        seen += value.byteLength;
-        if (seen > RECEIPT_MAX_BYTES) throw new ReceiptError("receipt_file_size_limit_exceeded", "The receipt is larger than 30 MB.");
-        if (seen > size) throw new ReceiptError("receipt_download_failure", `The receipt is larger than its stated ${size} bytes.`);
-        hash.update(value);
-        controller.enqueue(value);
+        if (request) {
+          // The consumer's own buffer (a BYOB read): copy into it.
+          const n = Math.min(pending.byteLength, request.view.byteLength);
+          request.view.set(pending.subarray(0, n));
+          pending = n < pending.byteLength ? pending.subarray(n) : null;
+          request.respond(n);
+        } else {
+          // A default read: the chunk becomes the consumer's (enqueue hands its whole
+          // ArrayBuffer over). A copy when it is our reused buffer, or when the body
+          // is not a byte stream: its chunks may share a buffer (a pooled Buffer).
+          const chunk = pending;
+          pending = null;
+          controller.enqueue(owned && !buffer ? chunk : new Uint8Array(chunk)); // a copy (Buffer#slice is not one)
+        }
       } catch (err) {
         settle.reject(err);
         controller.error(err);
-        reader.cancel().catch(() => {});
+        (reader ?? body).cancel().catch(() => {});
       }
     },
     cancel(reason) {
       settle.reject(new ReceiptError("receipt_upload_failure", "The ledger stopped reading the receipt."));
-      return reader.cancel(reason);
+      return (reader ?? body).cancel(reason);
     },
   });
   return { stream, sha256 };

@@ -2,9 +2,11 @@
 //
 // Why not Web Crypto: `crypto.subtle.digest` takes the whole input at once,
 // so hashing a 26 MB receipt would mean holding it whole in a 128 MB isolate.
-// workerd's `crypto.DigestStream` is incremental but exists only on workerd;
-// the worker also runs on Node (WORKER_RUNTIME=node, the tests), so one small
-// portable implementation is used everywhere. It hashes ~100+ MB/s in V8,
+// workerd's `crypto.DigestStream` is incremental but exists only on workerd
+// (and a body piped into it grew workerd by more than the body's size:
+// bench/stream-memory.mjs, "digest"); the worker also runs on Node
+// (WORKER_RUNTIME=node, the tests), so one small portable implementation is
+// used everywhere, fed from the run's reused read buffer. It hashes ~100+ MB/s in V8,
 // far faster than a receipt arrives over the network.
 
 const K = new Uint32Array([

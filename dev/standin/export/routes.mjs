@@ -34,10 +34,11 @@ function companyOf(auth, value) {
  * @param {object} o.store the export store (seed.mjs: openExportStore)
  * @param {object} o.receipts createReceiptSigner()
  * @param {string} o.apiBaseUrl
+ * @param {object} [o.stats] counters (runtime/stats.mjs): receiptDownloads, receiptBytesSent
  * @param {() => object} [o.getFaults] receiptFailureRate, receiptStallRate (runtime/faults.mjs)
  * @returns {{routes: Array, publicRoutes: Array}}
  */
-export function exportRoutes({ store, receipts, apiBaseUrl, getFaults = () => ({}) }) {
+export function exportRoutes({ store, receipts, apiBaseUrl, getFaults = () => ({}), stats = null }) {
   // The data layer object as Pleo sends it (ExportItemV3): receipts as
   // time-limited URLs, _links to the entry in Pleo's web and mobile apps and API.
   function renderEntry(entry, jobId) {
@@ -169,6 +170,12 @@ export function exportRoutes({ store, receipts, apiBaseUrl, getFaults = () => ({
           "cache-control": "private, max-age=3600",
         });
         const body = receiptStream(entry.accountingEntryId, index, plan.size, stall ? Math.floor(plan.size / 2) : plan.size);
+        if (stats) {
+          stats.receiptDownloads += 1;
+          body.on("data", (chunk) => {
+            stats.receiptBytesSent += chunk.length;
+          });
+        }
         if (!stall) return body.pipe(res);
         // Half the bytes, then silence: the connection is dropped after a minute.
         body.pipe(res, { end: false });

@@ -29,6 +29,8 @@ export function newStats() {
     itemUpdateRequests: 0, // PUT /v3/export-jobs/{id}/items answered 200
     itemsReported: 0, // item reports accepted
     itemUpdateErrors: 0, // per-item errors inside a 200
+    receiptDownloads: 0, // generated receipts answered 200 (stalled ones included)
+    receiptBytesSent: 0, // their bytes written to the response (a stalled one: half)
     webhooksSent: 0, // delivery attempts
     webhooksDelivered: 0, // messages answered 2xx
     webhooksFailed: 0, // messages given up after the last attempt
