@@ -11,7 +11,13 @@ export interface RouteContext<Options = Record<string, unknown>> {
   url: URL;
   env: Record<string, unknown>;
   config: Record<string, unknown>;
-  app: { options: Options; connections: Connections; cacheTtlMs: number };
+  app: {
+    options: Options;
+    connections: Connections;
+    cacheTtlMs: number;
+    /** Is the feature with this name in the worker (`builtins` may leave out "export" or "webhooks")? */
+    hasFeature(name: string): boolean;
+  };
   executionCtx?: unknown;
 }
 

@@ -49,6 +49,9 @@ export function createWorker(options = {}) {
   const features = [...(options.features ?? []), ...(options.builtins ?? BUILTIN_FEATURES)];
   checkFeatures(features); // names unique, `requires` met: a missing dependency fails here, not at the first request
   const exportsOn = features.includes(exportFeature);
+  const featureNames = new Set(features.map((f) => f.name));
+  /** Is the feature named `name` in this worker? (routes ask before calling a feature's methods) */
+  const hasFeature = (name) => featureNames.has(name);
   let ledgerLogged = false;
   /** Exports without a ledger refuse to serve; the ledger in use is logged once per isolate. */
   function checkLedger(env) {
@@ -77,7 +80,7 @@ export function createWorker(options = {}) {
     if (config) checkLedger(env);
     const callbackHere = config && pathname === config.callbackPath;
     if (group || callbackHere) {
-      const app = { cache, cacheTtlMs: accessCacheTtlMs(env), options, connections: createConnections(env) };
+      const app = { cache, cacheTtlMs: accessCacheTtlMs(env), options, hasFeature, connections: createConnections(env) };
       const ctx = { request, url, env, config, app, executionCtx };
       return (callbackHere ? authRoutes : group).handle(ctx);
     }

@@ -536,6 +536,7 @@ test("#16.12 the built-in company routes go through requireCompanyAccess", async
 
 test("#16.11 /auth/session shows per company the scopes its token lacks for exports", async () => {
   const { authRoutes } = await import("../../worker/routes/auth.js");
+  const { BUILTIN_FEATURES } = await import("../../worker/create-worker.js");
   const { sessionCookie } = await import("../../worker/session/sessions.js");
   const config = {
     sessionSecret: "s".repeat(40),
@@ -561,7 +562,9 @@ test("#16.11 /auth/session shows per company the scopes its token lacks for expo
   };
   const ask = async (options) => {
     const request = new Request("https://partner.example/auth/session", { headers: { Cookie: cookie } });
-    const response = await authRoutes.handle({ request, url: new URL(request.url), env, config, app: { options } });
+    const names = new Set((options.builtins ?? BUILTIN_FEATURES).map((f) => f.name));
+    const app = { options, hasFeature: (name) => names.has(name) };
+    const response = await authRoutes.handle({ request, url: new URL(request.url), env, config, app });
     return (await response.json()).connections[0].missingScopes;
   };
   assert.deepEqual(await ask({}), ["export-jobs:write", "export-items:read"]);

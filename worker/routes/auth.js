@@ -218,8 +218,7 @@ async function sessionInfo(ctx) {
   if (identity) return accountSessionInfo(ctx, identity);
   const session = await readSession(request, config);
   // Per company, the scopes its token lacks for the features this worker runs (issue #16).
-  const builtins = app?.options?.builtins;
-  const exportsOn = !Array.isArray(builtins) || builtins.some((f) => f?.name === "export");
+  const exportsOn = app.hasFeature("export");
   const connections = [];
   const stillHeld = [];
   for (const subject of session?.companies ?? []) {
@@ -258,8 +257,7 @@ async function sessionInfo(ctx) {
 /** /auth/session for a partner's signed-in user: the companies of the user's account. */
 async function accountSessionInfo(ctx, identity) {
   const { env, config, app } = ctx;
-  const builtins = app?.options?.builtins;
-  const exportsOn = !Array.isArray(builtins) || builtins.some((f) => f?.name === "export");
+  const exportsOn = app.hasFeature("export");
   const session = await accountSession(ctx, identity);
   const described = await Promise.all(
     session.companies.map((subject) =>

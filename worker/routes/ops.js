@@ -145,12 +145,11 @@ async function companyDetail(ctx, encoded) {
 }
 
 /**
- * Is the export feature on (the default builtins, or a `builtins` list that has it)?
+ * Is the export feature in this worker (createWorker's `builtins` may leave it out)?
  * The console then uses its public methods operatorExportJobs / operatorRunExport (export/connection.js).
  */
 function exportsOn(ctx) {
-  const builtins = ctx.app?.options?.builtins;
-  return !Array.isArray(builtins) || builtins.some((f) => f?.name === "export");
+  return ctx.app.hasFeature("export");
 }
 
 async function exportRun(ctx, encoded) {
