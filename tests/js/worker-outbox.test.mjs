@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { OUTBOX_TIMER, Outbox, outboxRetryDelay } from "../../worker/store/outbox.js";
 import { AlarmScheduler } from "../../worker/store/scheduler.js";
+import { newFailureWindow } from "../../worker/store/connection/refresh.js";
 
 const SUBJECT = "urn:pleo:company:5b1f3a52-0c4e-4d0e-9a53-3f1c2f6a9e10";
 
@@ -174,4 +175,15 @@ test("without onEvent and without EVENTS nothing is written to the outbox (the e
   const [event] = await conn.outbox.commit({ record: { status: "active" } }, [{ type: "connection.connected" }]);
   assert.equal(event.type, "connection.connected");
   assert.deepEqual([...storage.data.keys()], ["record"]);
+});
+
+test("refresh.failed (not final): one event a minute per company, counting the failures held back", () => {
+  const window = newFailureWindow(60_000);
+  assert.equal(window.note(1_000), 0, "the first failure is an event");
+  assert.equal(window.note(2_000), null);
+  assert.equal(window.note(30_000), null);
+  assert.equal(window.note(60_999), null);
+  assert.equal(window.note(61_000), 2, "a minute later: an event, with the two held back");
+  assert.equal(window.note(61_500), null);
+  assert.equal(window.note(500), 1, "a clock that went back does not hold events back");
 });

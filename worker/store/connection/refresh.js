@@ -154,8 +154,38 @@ async function keepRecordAfterFailedRefresh(conn, record, err, reason) {
     // have; keep it (the next refresh finds out whether it still works).
     conn.record = { ...record, refreshStartedAt: null };
     const code = err instanceof WorkerError ? err.code : "internal_error";
-    await conn.emit([{ type: "refresh.failed", during, code, final: false }], { record: conn.record });
+    // While Pleo's token endpoint is down every attempt fails: one event a
+    // window per company, counting the failures since the last one.
+    conn.refreshFailures ??= newFailureWindow();
+    const failuresSince = conn.refreshFailures.note(Date.now());
+    if (failuresSince === null) await conn.storage.put("record", conn.record);
+    else await conn.emit([{ type: "refresh.failed", during, code, final: false, failuresSince }], { record: conn.record });
   }
+}
+
+/** How long non-final refresh.failed events are held back after one is written. */
+export const REFRESH_FAILED_WINDOW_MS = 60_000;
+
+/**
+ * The non-final refresh failures of one company (kept in the object's
+ * memory): `note(now)` is the number of failures since the last event when
+ * one should be written now (0 for the first), or null inside the window.
+ */
+export function newFailureWindow(windowMs = REFRESH_FAILED_WINDOW_MS) {
+  let lastEventAt = null;
+  let held = 0;
+  return {
+    note(now) {
+      if (lastEventAt !== null && now >= lastEventAt && now - lastEventAt < windowMs) {
+        held += 1;
+        return null;
+      }
+      const since = held;
+      lastEventAt = now;
+      held = 0;
+      return since;
+    },
+  };
 }
 
 const isoTime = (ms) => (Number.isFinite(ms) ? new Date(ms).toISOString() : null);
