@@ -100,3 +100,42 @@ fn written_json_parses_back() {
     assert!(v.get("none").is_none());
     assert_eq!(parse(&text).unwrap().get("b"), Some(&Value::Bool(true)));
 }
+
+#[test]
+fn member_string_validates_like_parse_and_reads_one_top_level_string() {
+    let cases: &[(&str, Option<Option<&str>>)] = &[
+        (
+            r#"{"eventType":"v1.x","data":{"eventType":"no"}}"#,
+            Some(Some("v1.x")),
+        ),
+        (
+            r#"{"eventType":"a\"b\u00e9\ud83d\ude00"}"#,
+            Some(Some("a\"bé😀")),
+        ),
+        (
+            r#"{"\u0065ventType":"escaped name"}"#,
+            Some(Some("escaped name")),
+        ),
+        (r#"{"eventType":1}"#, Some(None)),
+        (r#"{"data":{"eventType":"nested"}}"#, Some(None)),
+        (r#"["eventType","x"]"#, Some(None)),
+        (r#""eventType""#, Some(None)),
+        // Duplicates are refused, also when spelt differently or nested.
+        (r#"{"eventType":"a","\u0065ventType":"b"}"#, None),
+        (r#"{"x":{"a":1,"a":2},"eventType":"t"}"#, None),
+        (r#"{"x":[{"b":1,"\u0062":2}]}"#, None),
+        (r#"{"eventType":"t"} x"#, None),
+        (r#"{"eventType":"\ud800"}"#, None),
+        (r#"{"n":1e400}"#, None),
+        ("", None),
+    ];
+    for (text, expected) in cases {
+        let got = member_string(text, "eventType");
+        assert_eq!(got.as_ref().map(|o| o.as_deref()), *expected, "{text}");
+        assert_eq!(got.is_some(), parse(text).is_some(), "{text}");
+    }
+    let deep = "[".repeat(MAX_DEPTH + 2) + &"]".repeat(MAX_DEPTH + 2);
+    assert!(member_string(&deep, "a").is_none() && parse(&deep).is_none());
+    let ok = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+    assert_eq!(member_string(&ok, "a").is_some(), parse(&ok).is_some());
+}
