@@ -16,7 +16,7 @@
 
 use crate::encoding::base64::decode_standard;
 use crate::error::{Error, ErrorCode, Result};
-use crate::json;
+use crate::json::{self, Value};
 use crate::secret::constant_time_eq;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -89,9 +89,9 @@ pub struct VerifiedWebhook<'a> {
     /// The payload's `eventType` member when it is a string (e.g.
     /// `v1.export-job.created`): Pleo delivers `{data, eventId, eventType}`.
     pub event_type: Option<String>,
-    /// The body, checked to be UTF-8 JSON (the same grammar as
-    /// `json::parse`; the tree is not built: hosts parse the body themselves).
+    /// The body, checked to be UTF-8 JSON.
     pub body: &'a str,
+    pub payload: Value,
 }
 
 fn invalid(message: &'static str) -> Error {
@@ -182,16 +182,17 @@ pub fn verify_webhook<'a>(
     // Only now is the body looked at.
     let text =
         core::str::from_utf8(body).map_err(|_| invalid("the webhook body is not UTF-8 JSON"))?;
-    // Validated whole (UTF-8, RFC 8259, duplicate names, depth) without
-    // building the tree: only the top-level `eventType` is read.
-    let event_type = json::member_string(text, "eventType")
-        .ok_or_else(|| invalid("the webhook body is not JSON"))?
-        .map(alloc::borrow::Cow::into_owned);
+    let payload = json::parse(text).ok_or_else(|| invalid("the webhook body is not JSON"))?;
+    let event_type = match payload.get("eventType") {
+        Some(Value::String(t)) => Some(t.clone()),
+        _ => None,
+    };
     Ok(VerifiedWebhook {
         id,
         timestamp,
         event_type,
         body: text,
+        payload,
     })
 }
 

@@ -5,13 +5,6 @@
 //! exhaust the stack. `tests.rs` holds the differential test against
 //! serde_json that keeps it honest.
 
-// The browser build keeps the plain tree parser (its size budget was set
-// against it); builds with webhooks get the same grammar generic over what
-// it builds (`parse_sink.rs`: the tree, or a validating walk for bodies).
-#[cfg(not(any(feature = "edge", feature = "internals", test)))]
-mod parse;
-#[cfg(any(feature = "edge", feature = "internals", test))]
-#[path = "parse_sink.rs"]
 mod parse;
 #[cfg(test)]
 mod tests;
@@ -21,9 +14,6 @@ mod tests;
 mod write;
 
 pub use parse::parse;
-// Used by webhook verification (the `edge` feature) only.
-#[cfg(any(feature = "edge", feature = "internals", test))]
-pub use parse::member_string;
 #[cfg_attr(not(feature = "internals"), allow(unused_imports))]
 pub use write::{write_string, ObjectWriter};
 
