@@ -31,6 +31,7 @@
 // flight; the next instance delivers it again: `book` and `saveReceipt` are
 // idempotent, so each receipt ends up stored exactly once, and Pleo hears of
 // the item once.
+import { withDeadline } from "../http/deadline.js";
 import { Sha256 } from "./sha256.js";
 
 export const RECEIPT_MAX_BYTES = 30 * 1024 * 1024;
@@ -108,21 +109,16 @@ export function verifiedStream(body, { size, idleMs = DEFAULT_IDLE_MS, chunkByte
     }
     reader = body.getReader();
   };
-  let timer;
   const read = (room) =>
-    new Promise((resolve, reject) => {
-      timer = setTimeout(
-        () => reject(new ReceiptError("receipt_download_failure", "The receipt download stalled.", { retry: true })),
-        idleMs,
-      );
-      (buffer ? reader.read(new Uint8Array(buffer, 0, Math.min(room, buffer.byteLength))) : reader.read()).then(resolve, (err) =>
-        reject(
-          err instanceof ReceiptError
-            ? err
-            : new ReceiptError("receipt_download_failure", "The receipt download broke off.", { retry: true }),
-        ),
-      );
-    }).finally(() => clearTimeout(timer));
+    withDeadline(
+      (buffer ? reader.read(new Uint8Array(buffer, 0, Math.min(room, buffer.byteLength))) : reader.read()).catch((err) => {
+        throw err instanceof ReceiptError
+          ? err
+          : new ReceiptError("receipt_download_failure", "The receipt download broke off.", { retry: true });
+      }),
+      idleMs,
+      () => new ReceiptError("receipt_download_failure", "The receipt download stalled.", { retry: true }),
+    );
   let pending = null; // bytes read, checked and hashed, not yet handed on
   const stream = new ReadableStream({
     type: "bytes",

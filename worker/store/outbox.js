@@ -16,6 +16,8 @@
 // A kill between the write and the delivery leaves the event and its alarm
 // on disk; the next instance delivers it (at least once, maybe twice).
 
+import { withDeadline } from "../http/deadline.js";
+
 export const OUTBOX_TIMER = "outbox";
 const PREFIX = "outbox:";
 const SEQ_KEY = "outboxSeq";
@@ -36,14 +38,6 @@ function sinksOf(options, env) {
   if (typeof options?.onEvent === "function") sinks.push({ name: "onEvent", send: (event) => options.onEvent(event, env) });
   if (typeof env?.EVENTS?.send === "function") sinks.push({ name: "queue", send: (event) => env.EVENTS.send(event) });
   return sinks;
-}
-
-function withDeadline(promise, ms) {
-  let timer;
-  const deadline = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** The outbox of one ConnectionObject (`conn`: storage, env, record, scheduler, state). */
@@ -159,6 +153,7 @@ export class Outbox {
           await withDeadline(
             Promise.resolve().then(() => sink.send(entry.event)),
             SINK_DEADLINE_MS,
+            () => new Error(`no answer within ${SINK_DEADLINE_MS} ms`),
           );
           accepted.add(sink.name);
         } catch (err) {

@@ -14,6 +14,7 @@
 // history, written by object.js's load()); after the write → the new token.
 import { needsRefresh } from "pleo-oauth";
 import { WorkerError } from "../../http/responses.js";
+import { withDeadline } from "../../http/deadline.js";
 import { sendOAuthRequest, tokenResponseError } from "../../pleo/pleo-http.js";
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -81,7 +82,7 @@ export async function accessToken(conn, { force = false, rejectedToken = null, r
   // Callers wait at most the request timeout; the refresh itself runs on
   // to its own deadline and stores its result (once sent, Pleo may have
   // rotated the refresh token whether or not we read the answer).
-  if (conn.inflight) await withDeadline(conn.inflight, conn.config.timeoutMs);
+  if (conn.inflight) await withDeadline(conn.inflight, conn.config.timeoutMs, tokenEndpointTimeout);
   const current = conn.record;
   if (!current) throw noConnection();
   if (current.status !== "active" || !current.tokens) throw needsReconnect();
@@ -228,13 +229,5 @@ async function requestRefresh(config, tokens) {
   }
 }
 
-function withDeadline(promise, ms) {
-  let timer;
-  const deadline = new Promise((_, reject) => {
-    timer = setTimeout(
-      () => reject(new WorkerError(502, "pleo_unavailable", "Pleo's token endpoint did not answer in time. Please try again.")),
-      ms,
-    );
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
+const tokenEndpointTimeout = () =>
+  new WorkerError(502, "pleo_unavailable", "Pleo's token endpoint did not answer in time. Please try again.");
