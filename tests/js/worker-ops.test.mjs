@@ -544,3 +544,31 @@ test("summaryOf: the connection's own fields, the export feature's part (failed 
   assert.equal(stale.keepAliveAt, null, "no keep-alive without a usable grant");
   assert.equal(stale.expiresAt, null);
 });
+
+test("the directory keeps a feature's own fields of the row (summary hooks), as the company's object built it", async () => {
+  const { DirectoryObject } = await import("../../worker/store/directory-object.js");
+  const { MapStorage } = await import("./helpers/map-storage.mjs");
+  const directory = new DirectoryObject({ storage: new MapStorage() }, {});
+  const row = (n, extra = {}) => ({
+    subject: `urn:pleo:company:${n}`,
+    name: `Company ${n}`,
+    status: "active",
+    scopes: [],
+    lastWebhookAt: null,
+    export: { lastJobId: null, lastStatus: null, running: false, failedItems: 0, gaveUp: 0 },
+    ...extra,
+  });
+  await directory.remember(row(1, { invoices: { unsent: 3 } }));
+  await directory.remember(row(2));
+  const stored = await directory.row({ subject: "urn:pleo:company:1" });
+  assert.deepEqual(stored.invoices, { unsent: 3 });
+  assert.equal(typeof stored.updatedAt, "number");
+  const { rows } = await directory.page({ limit: 10 });
+  assert.deepEqual(
+    rows.map((r) => [r.subject, r.invoices ?? null]),
+    [
+      ["urn:pleo:company:1", { unsent: 3 }],
+      ["urn:pleo:company:2", null],
+    ],
+  );
+});

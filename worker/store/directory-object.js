@@ -39,30 +39,12 @@ const SCAN_BATCH = 200; // rows read per storage.list while searching
 export const SCAN_MAX = 2000; // rows a search reads per page at most; the cursor goes on from there
 const KEYS_PER_GET = 128;
 
-/** A summary row in its stored shape (older callers send only { subject, name, status }). */
-function rowOf(input, now) {
-  const e = input.export ?? {};
-  return {
-    subject: input.subject,
-    name: input.name ?? null,
-    status: input.status,
-    ...(typeof input.account === "string" ? { account: input.account } : {}),
-    scopes: Array.isArray(input.scopes) ? input.scopes : [],
-    connectedAt: input.connectedAt ?? null,
-    refreshedAt: input.refreshedAt ?? null,
-    expiresAt: input.expiresAt ?? null,
-    keepAliveAt: input.keepAliveAt ?? null,
-    lastWebhookAt: input.lastWebhookAt ?? null,
-    export: {
-      lastJobId: e.lastJobId ?? null,
-      lastStatus: e.lastStatus ?? null,
-      running: Boolean(e.running),
-      failedItems: e.failedItems ?? 0,
-      gaveUp: e.gaveUp ?? 0,
-    },
-    updatedAt: now,
-  };
-}
+/**
+ * A summary row as stored: the row as the company's object built it
+ * (directory-summary.js summaryOf: the connection's fields and each
+ * feature's), stamped with the time the directory took it.
+ */
+const rowOf = (input, now) => ({ ...input, updatedAt: now });
 
 const matches = (row, q) => row.subject.toLowerCase().includes(q) || (row.name ?? "").toLowerCase().includes(q);
 

@@ -1,6 +1,6 @@
 // A Durable Object storage in a Map, for unit tests that drive a worker part
 // without workerd: values are cloned in and out as the platform does, and the
-// alarm is only recorded (a test fires it by hand). worker/store/memory.js is
+// alarm is only recorded (a test fires it by hand); list() is in key order. worker/store/memory.js is
 // the Node adapter's storage; it arms real timers, which a unit test does not want.
 export class MapStorage {
   data = new Map();
@@ -19,8 +19,9 @@ export class MapStorage {
   async deleteAll() {
     this.data.clear();
   }
-  async list({ prefix = "", limit = Infinity } = {}) {
-    return new Map([...this.data].filter(([key]) => key.startsWith(prefix)).slice(0, limit));
+  async list({ prefix = "", startAfter, limit = Infinity } = {}) {
+    const keys = [...this.data.keys()].filter((key) => key.startsWith(prefix) && (startAfter === undefined || key > startAfter)).sort();
+    return new Map(keys.slice(0, limit).map((key) => [key, structuredClone(this.data.get(key))]));
   }
   async sync() {}
   async getAlarm() {
