@@ -60,9 +60,13 @@ const compiled = join(root, "build", "compiled");
 mkdirSync(compiled, { recursive: true });
 const variants = [
   { name: "browser", features: [], outName: "pleo_oauth", profile: "release" },
-  // The edge profile (Cargo.toml) is release with SHA-256/HMAC at opt-level 3.
+  // The edge profile (Cargo.toml) is release at opt-level 3: the server and
+  // edge wasm is built for speed, the browser wasm for its download size.
   { name: "edge", features: ["--features", "edge"], outName: "edge_pleo_oauth", profile: "edge" },
 ];
+// PLEO_WASM_NAMES=1 keeps the edge wasm's function names (a larger file), so
+// a CPU profile (`node --cpu-prof`) names Rust functions. Never for a release.
+const keepNames = process.env.PLEO_WASM_NAMES === "1";
 // Panic locations put source paths into the wasm's data; the panic handler
 // never prints them, but the strings stay. The registry's machine-specific
 // prefix is cut (68 B gzipped, and the wasm no longer depends on where
@@ -76,7 +80,15 @@ const registrySrc = join(process.env.CARGO_HOME ?? join(homedir(), ".cargo"), "r
 const remaps = existsSync(registrySrc)
   ? readdirSync(registrySrc).map((index) => `--remap-path-prefix=${join(registrySrc, index)}=crates`)
   : [];
-const rustflags = ["--config", `target.wasm32-unknown-unknown.rustflags=${JSON.stringify(remaps)}`];
+// The browser wasm takes sha2's compact SHA-256 (a loop instead of 64
+// unrolled rounds: ~6 KB less wasm); the edge wasm the unrolled rounds
+// (webhook verification is hashing: 1.57x -> 1.7x standardwebhooks, +1.6 KB
+// gzipped; bench/RESULTS.md, "The edge build at opt-level 3").
+const COMPACT_SHA256 = ["--cfg", 'sha2_backend_soft="compact"'];
+const rustflags = (v) => [
+  "--config",
+  `target.wasm32-unknown-unknown.rustflags=${JSON.stringify([...remaps, ...(v.name === "browser" ? COMPACT_SHA256 : [])])}`,
+];
 for (const v of variants) {
   step(
     `cargo build --target wasm32-unknown-unknown --profile ${v.profile} --no-default-features ${v.features.join(" ")} (${v.name}, no_std)`.replace(
@@ -86,7 +98,7 @@ for (const v of variants) {
   );
   run("cargo", [
     "build",
-    ...rustflags,
+    ...rustflags(v),
     "--target",
     "wasm32-unknown-unknown",
     "--profile",
@@ -118,7 +130,7 @@ if (!output("wasm-bindgen", ["--version"]).includes(wbVersion)) {
 // bundlers follow).
 rmSync(staging, { recursive: true, force: true });
 for (const v of variants) {
-  const extra = v.name === "browser" ? ["--omit-default-module-path"] : [];
+  const extra = v.name === "browser" ? ["--omit-default-module-path"] : keepNames ? ["--keep-debug"] : [];
   step(`wasm-bindgen --target web --encode-into always ${[...extra, `(${v.name})`].join(" ")}`);
   run("wasm-bindgen", [
     "--target",
@@ -177,8 +189,15 @@ step(`wasm-opt ${WASM_OPT_FLAGS.join(" ")} (binaryen from npm)`);
 const wasmOpt = join(root, "node_modules", ".bin", "wasm-opt");
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
+// The edge wasm: binaryen's -O3 in place of the size flags (the rest as
+// above); measured on handleCallback against -Os with the inlining limits,
+// 0.94-0.97x the time, +300 B gzipped.
+const wasmOptFlags = (v) =>
+  v.name === "browser"
+    ? WASM_OPT_FLAGS
+    : ["-O3", ...WASM_OPT_FLAGS.slice(3).filter((f) => !(keepNames && f === "--strip-debug")), ...(keepNames ? ["-g"] : [])];
 for (const v of variants) {
-  run(wasmOpt, [...WASM_OPT_FLAGS, join(staging, `${v.outName}_bg.wasm`), "-o", join(dist, `${v.outName}_bg.wasm`)]);
+  run(wasmOpt, [...wasmOptFlags(v), join(staging, `${v.outName}_bg.wasm`), "-o", join(dist, `${v.outName}_bg.wasm`)]);
 }
 
 // 6. Glue and entries, minified (ES modules kept as they are: imports,
