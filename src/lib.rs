@@ -39,6 +39,19 @@ mod no_std_runtime {
         core::arch::wasm32::unreachable()
     }
 
+    /// The browser wasm: lol_alloc's free list (sorted by address, adjacent
+    /// blocks coalesced), 457 B gzipped smaller than talc. A browser makes a
+    /// handful of calls per sign-in, so its speed does not show; the room it
+    /// frees pays for the faster crossings (bench/RESULTS.md, "Size").
+    // SAFETY: wasm32-unknown-unknown without the atomics feature runs one
+    // thread, the only case `AssumeSingleThreaded` allows.
+    #[cfg(not(feature = "edge"))]
+    #[global_allocator]
+    static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+        unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
+    /// The server/edge wasm: talc, fast on the many calls a worker makes.
+    #[cfg(feature = "edge")]
     #[global_allocator]
     static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 }

@@ -105,6 +105,12 @@ impl<'a> Reader<'a> {
 /// valid UTF-8, so lead bytes tell the width: 4-byte sequences are two
 /// UTF-16 units, all others one).
 fn skip_utf16_units(bytes: &[u8], mut pos: usize, mut units: usize) -> Option<usize> {
+    // The common case, all ASCII: one unit a byte, checked a word at a time.
+    if let Some(run) = bytes.get(pos..pos.checked_add(units)?) {
+        if run.is_ascii() {
+            return Some(pos + units);
+        }
+    }
     while units > 0 {
         let b = *bytes.get(pos)?;
         let (len, n) = match b {
