@@ -247,8 +247,15 @@ export class OAuthClient {
   handleCallback(callbackUrl, pending) {
     const url = str(callbackUrl, "callbackUrl");
     const p = putPending(pending);
-    const [code, state, iss] = decode(call(() => this.#wasm.handleCallback(url, p)));
-    return iss === undefined ? { code, state } : { code, state, iss };
+    // One string in (the record, then the URL), one number out: where the
+    // code stands in the URL, iss (bit 30) and whether the code is
+    // form-encoded there (bit 31; the core checked that it decodes). An
+    // accepted state and iss are the pending record's own (docs/BOUNDARY.md).
+    const at = call(() => this.#wasm.handleCallback(url, p));
+    const code = url.slice(at & 32767, (at >> 15) & 32767);
+    const r = { code: at < 2 ** 31 ? code : decodeURIComponent(code.replaceAll("+", " ")), state: pending.state };
+    if (at & (1 << 30)) r.iss = pending.issuer;
+    return r;
   }
 
   tokenRequest(code, pending) {

@@ -50,14 +50,32 @@ fn callback_error(message: &'static str) -> Error {
     Error::new(ErrorCode::InvalidCallback, message)
 }
 
+/// What [`Client::callback_parts`] found: the code, borrowed from the URL
+/// when it was not percent-encoded, and whether `iss` was present. The
+/// `state` and `iss` values need not be returned: they were checked equal
+/// to the expected ones.
+pub(crate) struct CallbackParts<'a> {
+    pub code: Cow<'a, str>,
+    pub iss: bool,
+    /// The URL's query, as it stands.
+    pub query: &'a str,
+}
+
 struct Params<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
 
-impl Params<'_> {
+impl<'a> Params<'a> {
     fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_ref())
+    }
+
+    /// The value itself, moved out (borrowed from the URL when unescaped).
+    fn take(&mut self, name: &str) -> Option<Cow<'a, str>> {
+        // (`swap_remove` would bring its panic message into the wasm.)
+        let (_, v) = self.0.iter_mut().find(|(n, _)| n == name)?;
+        Some(core::mem::take(v))
     }
 }
 
@@ -120,17 +138,23 @@ impl Client {
         pending: &PendingAuthorization,
     ) -> Result<CallbackResult> {
         pending.check_belongs_to(self)?;
-        self.callback_parts(callback_url, pending.state.expose_secret(), &pending.issuer)
+        let state = pending.state.expose_secret();
+        let parts = self.callback_parts(callback_url, state, &pending.issuer)?;
+        Ok(CallbackResult {
+            code: parts.code.into_owned(),
+            state: state.to_owned(),
+            iss: parts.iss.then(|| pending.issuer.clone()),
+        })
     }
 
     /// [`Client::handle_callback`] after the pending record was checked:
     /// the step needs only its `state` and `issuer`.
-    pub(crate) fn callback_parts(
+    pub(crate) fn callback_parts<'u>(
         &self,
-        callback_url: &str,
+        callback_url: &'u str,
         expected_state: &str,
         expected_issuer: &str,
-    ) -> Result<CallbackResult> {
+    ) -> Result<CallbackParts<'u>> {
         if callback_url.len() > MAX_CALLBACK_BYTES {
             return Err(callback_error("callback URL is longer than 16 KiB"));
         }
@@ -157,7 +181,8 @@ impl Client {
                 ));
             }
         }
-        let params = parse_params(query.unwrap_or(""))?;
+        let query = query.unwrap_or("");
+        let mut params = parse_params(query)?;
         if let Some(name) = FORBIDDEN_PARAMS.iter().find(|n| params.get(n).is_some()) {
             return Err(Error::with_parts(
                 ErrorCode::InvalidCallback,
@@ -189,6 +214,7 @@ impl Client {
 
         // RFC 9207 §2.4: simple string comparison, no normalisation.
         let iss = params.get("iss");
+        let iss_present = iss.is_some();
         match iss {
             Some(iss) if iss != expected_issuer => {
                 return Err(Error::new(
@@ -231,13 +257,13 @@ impl Client {
                 server,
             ));
         }
-        match code {
+        match params.take("code") {
             None => Err(callback_error("callback carries neither code nor error")),
-            Some("") => Err(callback_error("callback code is empty")),
-            Some(code) => Ok(CallbackResult {
-                code: code.to_owned(),
-                state: state.to_owned(),
-                iss: iss.map(str::to_owned),
+            Some(code) if code.is_empty() => Err(callback_error("callback code is empty")),
+            Some(code) => Ok(CallbackParts {
+                code,
+                iss: iss_present,
+                query,
             }),
         }
     }

@@ -143,6 +143,15 @@ pub fn parse(query: &str) -> Option<Vec<(Cow<'_, str>, Cow<'_, str>)>> {
     Some(pairs)
 }
 
+/// The value of the pair named `name` as it stands in `query`, still
+/// encoded (the first such pair).
+pub fn raw_value<'a>(query: &'a str, name: &str) -> Option<&'a str> {
+    query.split('&').find_map(|pair| {
+        let (n, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (decode(n)? == name).then_some(v)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

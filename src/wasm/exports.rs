@@ -83,8 +83,9 @@ impl WasmClient {
         shapes::start_authorization(&self.client, opts, now_or(now)).map_err(to_js)
     }
 
+    /// The answer is a number (shapes::handle_callback).
     #[wasm_bindgen(js_name = handleCallback)]
-    pub fn handle_callback(&self, url: &str, pending: &str) -> JsResult<String> {
+    pub fn handle_callback(&self, url: &str, pending: &str) -> JsResult<f64> {
         shapes::handle_callback(&self.client, url, pending).map_err(to_js)
     }
 

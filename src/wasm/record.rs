@@ -126,7 +126,7 @@ fn skip_utf16_units(bytes: &[u8], mut pos: usize, mut units: usize) -> Option<us
 }
 
 /// UTF-16 code units of `s` (what JS's `.length` says).
-fn utf16_len(s: &str) -> usize {
+pub fn utf16_len(s: &str) -> usize {
     if s.is_ascii() {
         s.len()
     } else {

@@ -17,7 +17,6 @@
 //! | start options | scopes?: string[], subject?, extraParams?: pairs, now?: number |
 //! | start result | url, pending: PendingAuthorization |
 //! | PendingAuthorization | state, codeVerifier, redirectUri, issuer, createdAt: number, scopes?: string[] |
-//! | callback result | code, state, iss? |
 //! | HttpRequest | method, url, headers: pairs, body? |
 //! | TokenSet | accessToken, tokenType? (always "Bearer" out, ignored in), expiresAt?: number, refreshToken?, scope?: string[], obtainedAt?: number |
 //! | error | code, message, error?, errorDescription?, errorUri?, status?: number, retryAfterMs?: number (edge) |
@@ -25,11 +24,13 @@
 use super::record::{self, Field, Fields, Writer};
 use crate::authorization::{AuthorizationOptions, PendingAuthorization, PendingRef};
 use crate::error::{Error, ErrorCode, Result};
+use crate::form;
 use crate::provider::{Client, ClientAuth, ClientConfig, PleoEnvironment, Provider};
 use crate::secret::{AccessToken, ClientSecret, RefreshToken};
 use crate::token_request::{HttpRequest, TokenTypeHint};
 use crate::token_response::HttpResponse;
 use crate::token_set::TokenSet;
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -205,18 +206,42 @@ pub fn start_authorization(client: &Client, opts: &str, now: f64) -> Result<Stri
 /// `client.handleCallback(url, pending)` → `[code, state, iss]`. The
 /// pending record is checked in place (no copies of its strings) and the
 /// step gets only its `state` and `issuer`.
-pub fn handle_callback(client: &Client, url: &str, pending: &str) -> Result<String> {
+/// `client.handleCallback(url, pending)`. One string crosses: the pending
+/// record, then the URL. The whole record is checked as before (a tampered
+/// record is `invalid_input`). The answer carries only what JS does not
+/// have, in one number: where the code sits in the URL, as it stands there,
+/// and two flags,
+///
+/// `start | end << 15 | iss << 30 | decode << 31`
+///
+/// (UTF-16 offsets; a callback URL is at most 16 KiB, so each fits in 15
+/// bits). `decode`: the code is form-encoded in the URL (`%XX`, `+`), and
+/// the core checked that it decodes to UTF-8. The state and `iss`, when
+/// accepted, are byte for byte the pending record's `state` and `issuer`,
+/// which JS holds already (docs/BOUNDARY.md, "The callback").
+pub fn handle_callback(client: &Client, url: &str, pending: &str) -> Result<f64> {
     let mut scopes = Vec::new();
     let p = read_pending(pending, &mut scopes)?;
     p.check_belongs_to(client)?;
     let r = client.callback_parts(url, p.state, p.issuer)?;
-    let mut w = Writer::with_capacity(r.code.len() + r.state.len() + 64);
-    w.begin()
-        .str(&r.code)
-        .str(&r.state)
-        .opt_str(r.iss.as_deref())
-        .end();
-    Ok(w.finish())
+    let (raw, decode) = match r.code {
+        Cow::Borrowed(code) => (code, 0),
+        // Decoded: the code as it stands in the query (unique: a repeated
+        // parameter was refused).
+        Cow::Owned(_) => (form::raw_value(r.query, "code").unwrap_or_default(), 1),
+    };
+    let start = (raw.as_ptr() as usize).wrapping_sub(url.as_ptr() as usize);
+    let parts =
+        (start.checked_add(raw.len())).and_then(|end| url.get(..start).zip(url.get(start..end)));
+    let Some((before, code)) = parts else {
+        return Err(Error::new(
+            ErrorCode::InvalidCallback,
+            "callback code not found",
+        ));
+    };
+    let start = record::utf16_len(before) as u64;
+    let end = start + record::utf16_len(code) as u64;
+    Ok((start | end << 15 | u64::from(r.iss) << 30 | decode << 31) as f64)
 }
 
 // ---- token requests ----

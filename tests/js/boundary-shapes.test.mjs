@@ -228,7 +228,7 @@ const OAUTH_READERS = {
 const OAUTH_WRITERS = { Provider: "write_provider", PendingAuthorization: "write_pending" };
 
 test("the OAuth shapes: src/wasm/shapes.rs's table = docs/BOUNDARY.md, with types and absence", () => {
-  assert.ok(rustOAuth.size >= 9, "the table in src/wasm/shapes.rs was not found");
+  assert.ok(rustOAuth.size >= 8, "the table in src/wasm/shapes.rs was not found");
   for (const [shape, fields] of rustOAuth) {
     assert.ok(docs.has(shape), `${shape}: not in docs/BOUNDARY.md`);
     assert.deepEqual(full(docs.get(shape)), full(fields), `${shape}: docs/BOUNDARY.md`);
@@ -245,8 +245,17 @@ test("the OAuth shapes: js/api.js's decoders read the declared names and order, 
   for (const [shape, fn] of Object.entries(OAUTH_DECODERS)) {
     assertDecoder(decoderFields(apiJs, fn), rustOAuth.get(shape), `${shape}: js/api.js ${fn}`);
   }
-  const callback = apiJs.match(/const \[([^\]]*)\] = decode\(call\(\(\) => this\.#wasm\.handleCallback/);
-  assert.deepEqual(names(fieldList(callback[1])), names(rustOAuth.get("callback result")), "callback result: js/api.js handleCallback");
+  // The callback's answer is one number, laid out in src/wasm/shapes.rs
+  // (`start | end << 15 | iss << 30 | decode << 31`): js/api.js must read
+  // the same bits.
+  const layout = shapesRs.match(/`start \| end << (\d+) \| iss << (\d+) \| decode << (\d+)`/);
+  assert.ok(layout, "the callback answer's layout in src/wasm/shapes.rs");
+  const [endShift, issBit, decodeBit] = layout.slice(1).map(Number);
+  const mask = String(2 ** endShift - 1);
+  const js = apiJs.slice(apiJs.indexOf("handleCallback(callbackUrl"), apiJs.indexOf("tokenRequest(code"));
+  assert.ok(js.includes(`url.slice(at & ${mask}, (at >> ${endShift}) & ${mask})`), "js/api.js: the code's start and end");
+  assert.ok(js.includes(`at & (1 << ${issBit})`), "js/api.js: the iss bit");
+  assert.ok(js.includes(`at < 2 ** ${decodeBit}`), "js/api.js: the decode bit");
   const start = apiJs.match(/const \[([^\]]*)\] = decode\(call\(\(\) => this\.#wasm\.startAuthorization/);
   assert.deepEqual(names(fieldList(start[1])), names(rustOAuth.get("start result")), "start result: js/api.js startAuthorization");
 });

@@ -39,13 +39,32 @@ fn a_flow_through_the_record_shapes() {
         .1
         .strip_suffix(']')
         .unwrap();
-    let cb = handle_callback(
-        &client,
-        &["https://p.test/cb?code=x&state=", state].concat(),
-        pending_text,
-    )
-    .unwrap();
-    assert_eq!(cb, ["[1:x43:", state, "-]"].concat());
+    // One string in: the record, then the URL. Out: where the code stands
+    // in the URL, start | end << 15 | iss << 30 | decode << 31.
+    let url = ["https://p.test/cb?code=x&state=", state].concat();
+    let cb = handle_callback(&client, &url, pending_text).unwrap();
+    assert_eq!(cb, (23 | 24 << 15) as f64);
+    assert_eq!(&url[23..24], "x");
+    let with_iss = [&url, "&iss=https%3A%2F%2Fauth.staging.pleo.io"].concat();
+    let cb = handle_callback(&client, &with_iss, pending_text).unwrap();
+    assert_eq!(cb, (23 | 24 << 15 | 1 << 30) as f64);
+    // A form-encoded code: its place as it stands, and the decode flag.
+    let encoded = ["https://p.test/cb?state=", state, "&code=a%2Bb+c"].concat();
+    let cb = handle_callback(&client, &encoded, pending_text).unwrap();
+    let start = encoded.len() - 7;
+    assert_eq!(cb, (start | (start + 7) << 15) as f64 + 2f64.powi(31));
+    assert_eq!(&encoded[start..], "a%2Bb+c");
+    // A URL that is not ASCII: offsets in UTF-16 code units, as JS counts.
+    let wide = ["https://p.test/cb?x=é&state=", state, "&code=é1"].concat();
+    let cb = handle_callback(&client, &wide, pending_text).unwrap();
+    let start = wide.chars().count() - 2;
+    assert_eq!(cb, (start | (start + 2) << 15) as f64);
+    // A tampered record is still refused whole.
+    let tampered = pending_text.replace("17:https://p.test/cb", "17:https://e.test/cb");
+    assert_eq!(
+        code(handle_callback(&client, &url, &tampered)),
+        "invalid_input"
+    );
     let req = token_request(&client, "x", pending_text).unwrap();
     assert!(req.starts_with("[4:POST40:https://auth.staging.pleo.io/oauth/token["));
     assert!(req.contains("13:authorization10:Basic Yzpz]"));
@@ -124,22 +143,17 @@ fn js_types_are_checked_with_the_shapes_codes() {
         code(start_authorization(&client, "!", 0.0)),
         "invalid_input"
     );
-    assert_eq!(
-        code(handle_callback(
-            &client,
-            "https://p.test/cb?code=1&state=1",
-            "[]"
-        )),
-        "invalid_input"
-    );
-    assert_eq!(
-        code(handle_callback(
-            &client,
-            "https://p.test/cb?code=1&state=1",
-            "not a record"
-        )),
-        "invalid_input"
-    );
+    for pending in ["[]", "!", "-", "not a record", "[5:x", "99:short"] {
+        assert_eq!(
+            code(handle_callback(
+                &client,
+                "https://p.test/cb?code=1&state=1",
+                pending
+            )),
+            "invalid_input",
+            "{pending}"
+        );
+    }
     assert_eq!(
         code(parse_token_response(&client, 99.0, "{}", 0.0, None, None)),
         "invalid_input"
