@@ -103,6 +103,11 @@ fn parse_params(query: &str) -> Result<Params<'_>> {
 /// tested on bytes: C0 and DEL are single bytes, C1 is `0xC2 0x80..=0x9F`
 /// in UTF-8 (a per-`char` loop is several times slower in the wasm).
 fn has_space_or_control(s: &str) -> bool {
+    // The common case, printable ASCII only: one pass without a carried
+    // byte, which the compiler can do many bytes at a time.
+    if s.bytes().all(|b| b > b' ' && b < 0x7f) {
+        return false;
+    }
     // In valid UTF-8 a byte after `0xC2` is that character's continuation.
     let mut prev = 0u8;
     for &b in s.as_bytes() {
