@@ -164,6 +164,24 @@ function takeTokenSet([accessToken, tokenType, expiresAt, refreshToken, scope, o
   if (obtainedAt !== undefined) t.obtainedAt = Number(obtainedAt);
   return t;
 }
+// The edge build's TokenSet offsets (src/wasm/shapes.rs, write_token_at):
+// the core found every string of the token set in the body as it is, and
+// JS cuts them from the body. A Float64Array over the wasm memory, made
+// again when the memory grows (which detaches the old buffer).
+let at;
+function takeTokenSetAt(wasm, body) {
+  if (at === undefined || at.byteLength === 0) at = new Float64Array(wasm.tokenAtMemory().buffer, wasm.tokenAt(), 63);
+  const t = { accessToken: body.slice(at[0], at[1]), tokenType: "Bearer" };
+  if (at[2] >= 0) t.expiresAt = at[2];
+  if (at[3] >= 0) t.refreshToken = body.slice(at[3], at[4]);
+  if (at[6] >= 0) {
+    const scope = [];
+    for (let i = 7; i < 7 + 2 * at[6]; i += 2) scope.push(body.slice(at[i], at[i + 1]));
+    t.scope = scope;
+  }
+  t.obtainedAt = at[5];
+  return t;
+}
 // `retryAfterMs` is the edge build's growth of the record (export rate limits).
 function takeError([code, message, error, errorDescription, errorUri, status, retryAfterMs]) {
   const e = new OAuthError({ code, message, error, errorDescription, errorUri, status: status === undefined ? undefined : Number(status) });
@@ -288,6 +306,10 @@ export class OAuthClient {
     const { now, previous, pending } = opts ?? {};
     const p = previous === undefined || previous === null ? undefined : putTokenSet(previous);
     const q = pending === undefined || pending === null ? undefined : putPending(pending);
+    if (PLEO_EDGE) {
+      const r = call(() => this.#wasm.parseTokenResponseAt(status, body, time(now), p, q));
+      return r === undefined ? takeTokenSetAt(this.#wasm, body) : takeTokenSet(decode(r));
+    }
     return takeTokenSet(decode(call(() => this.#wasm.parseTokenResponse(status, body, time(now), p, q))));
   }
 

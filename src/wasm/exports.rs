@@ -128,3 +128,53 @@ impl WasmClient {
         .map_err(to_js)
     }
 }
+
+/// Where the edge's `parseTokenResponseAt` writes the TokenSet offsets
+/// (`shapes::write_token_at`); js/api.js reads them through a Float64Array
+/// over the wasm memory, made once (again after the memory grows).
+#[cfg(feature = "edge")]
+static mut TOKEN_AT: [f64; shapes::TOKEN_AT_LEN] = [0.0; shapes::TOKEN_AT_LEN];
+
+#[cfg(feature = "edge")]
+#[wasm_bindgen]
+impl WasmClient {
+    /// `parseTokenResponse` with the success as TokenSet offsets into the
+    /// body: `undefined` when they are in `tokenAt()`, else the record.
+    #[wasm_bindgen(js_name = parseTokenResponseAt)]
+    pub fn parse_token_response_at(
+        &self,
+        status: f64,
+        body: &str,
+        now: Option<f64>,
+        previous: Option<String>,
+        pending: Option<String>,
+    ) -> JsResult<Option<String>> {
+        let mut out = [0.0; shapes::TOKEN_AT_LEN];
+        let r = shapes::parse_token_response_at(
+            &self.client,
+            status,
+            body,
+            now_or(now),
+            previous.as_deref(),
+            pending.as_deref(),
+            &mut out,
+        )
+        .map_err(to_js)?;
+        // SAFETY: the wasm runs one thread and nothing holds a reference to
+        // TOKEN_AT; JS reads it between calls.
+        unsafe { core::ptr::addr_of_mut!(TOKEN_AT).write(out) };
+        Ok(r)
+    }
+
+    /// The address of the TokenSet offsets in the wasm memory.
+    #[wasm_bindgen(js_name = tokenAt)]
+    pub fn token_at(&self) -> *const f64 {
+        core::ptr::addr_of!(TOKEN_AT).cast()
+    }
+
+    /// The wasm memory (`WebAssembly.Memory`), for the view over the offsets.
+    #[wasm_bindgen(js_name = tokenAtMemory)]
+    pub fn token_at_memory(&self) -> JsValue {
+        wasm_bindgen::memory()
+    }
+}

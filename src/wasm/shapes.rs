@@ -307,6 +307,28 @@ pub fn parse_token_response(
     previous: Option<&str>,
     pending: Option<&str>,
 ) -> Result<String> {
+    with_token_response(
+        status,
+        body,
+        now,
+        previous,
+        pending,
+        |res, now, previous, pending| {
+            let t = client.parse_token_response_for(res, now, previous, pending)?;
+            Ok(token_set_record(&t))
+        },
+    )
+}
+
+/// `then` with the arguments of `parseTokenResponse`, checked and read.
+fn with_token_response<T>(
+    status: f64,
+    body: &str,
+    now: f64,
+    previous: Option<&str>,
+    pending: Option<&str>,
+    then: impl FnOnce(&HttpResponse<'_>, u64, Option<&TokenSet>, Option<PendingRef<'_>>) -> Result<T>,
+) -> Result<T> {
     let c = ErrorCode::InvalidInput;
     if !(100.0..=599.0).contains(&status) || status != (status as u16) as f64 {
         return Err(Error::new(c, "res.status must be an HTTP status number"));
@@ -320,7 +342,7 @@ pub fn parse_token_response(
         Some(p) => Some(read_pending(p, &mut scopes)?),
         None => None,
     };
-    let t = client.parse_token_response_for(
+    then(
         &HttpResponse {
             status: status as u16,
             body,
@@ -328,8 +350,91 @@ pub fn parse_token_response(
         now,
         previous.as_ref(),
         pending,
-    )?;
-    Ok(token_set_record(&t))
+    )
+}
+
+/// The length of the edge's TokenSet offsets (f64s): `TOKEN_AT_SCOPES`
+/// scope items at most.
+#[cfg(feature = "edge")]
+pub const TOKEN_AT_LEN: usize = 7 + 2 * TOKEN_AT_SCOPES;
+#[cfg(feature = "edge")]
+const TOKEN_AT_SCOPES: usize = 28;
+
+/// `client.parseTokenResponse` in the edge build: `None` when the token set
+/// is written to `out` as the TokenSet offsets into `body` (a success whose
+/// strings are all plain slices of an ASCII body, the usual answer), the
+/// TokenSet record otherwise. The offsets cross as numbers and JS cuts the
+/// strings from the body it already holds: no string is copied into a
+/// record and decoded again.
+#[cfg(feature = "edge")]
+pub fn parse_token_response_at(
+    client: &Client,
+    status: f64,
+    body: &str,
+    now: f64,
+    previous: Option<&str>,
+    pending: Option<&str>,
+    out: &mut [f64; TOKEN_AT_LEN],
+) -> Result<Option<String>> {
+    with_token_response(
+        status,
+        body,
+        now,
+        previous,
+        pending,
+        |res, now, previous, pending| {
+            if let Some(t) = client.token_spans_for(res, now, previous, pending) {
+                if write_token_at(out, body, &t) {
+                    return Ok(None);
+                }
+            }
+            let t = client.parse_token_response_for(res, now, previous, pending)?;
+            Ok(Some(token_set_record(&t)))
+        },
+    )
+}
+
+/// TokenSet offsets: `[accessToken start, end, expiresAt, refreshToken
+/// start, end, obtainedAt, scope items n, (start, end) × n]`, -1 for an
+/// absent value. False when the scope has more than `TOKEN_AT_SCOPES` items.
+#[cfg(feature = "edge")]
+fn write_token_at(
+    out: &mut [f64; TOKEN_AT_LEN],
+    body: &str,
+    t: &crate::token_response::TokenSpans,
+) -> bool {
+    let absent = (-1.0, -1.0);
+    let span = |(s, e): (usize, usize)| (s as f64, e as f64);
+    let time = |t: Option<u64>| t.map_or(-1.0, |t| t as f64);
+    let (a0, a1) = span(t.access_token);
+    let (r0, r1) = t.refresh_token.map_or(absent, span);
+    let [o0, o1, o2, o3, o4, o5, o6, items @ ..] = out;
+    (*o0, *o1, *o2, *o3, *o4, *o5) = (a0, a1, time(t.expires_at), r0, r1, t.obtained_at as f64);
+    *o6 = -1.0;
+    let Some((start, end)) = t.scope else {
+        return true;
+    };
+    // `scope.split(' ')` without the empty items, as offsets.
+    let mut n: u32 = 0;
+    let mut item = start;
+    let mut slots = items.chunks_exact_mut(2);
+    let bytes = body.as_bytes().get(start..end).unwrap_or_default();
+    for (i, &b) in bytes.iter().chain(core::iter::once(&b' ')).enumerate() {
+        if b != b' ' {
+            continue;
+        }
+        let at = start + i;
+        if at > item {
+            match slots.next() {
+                Some([s, e]) => (*s, *e) = (item as f64, at as f64),
+                _ => return false,
+            }
+            n += 1;
+        }
+        item = at + 1;
+    }
+    *o6 = f64::from(n);
+    true
 }
 
 /// `needsRefresh(tokenSet, { now, skewMs })`: the policy of
