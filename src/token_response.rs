@@ -228,20 +228,29 @@ fn token_spans(
     }
     let mut members = [("", Raw::Other); 16];
     let n = json::members(body, &mut members)?;
-    let members = members.get(..n)?;
-    let get = |name: &str| members.iter().find(|(m, _)| *m == name).map(|(_, r)| *r);
-    if get("error").is_some() {
-        return None;
+    // The members that matter, found in one pass.
+    let [mut access, mut token_type, mut expires, mut refresh, mut scope] = [None; 5];
+    for (name, raw) in members.get(..n)? {
+        let slot = match *name {
+            "access_token" => &mut access,
+            "token_type" => &mut token_type,
+            "expires_in" => &mut expires,
+            "refresh_token" => &mut refresh,
+            "scope" => &mut scope,
+            "error" => return None,
+            _ => continue,
+        };
+        *slot = Some(*raw);
     }
-    let access_token = match get("access_token")? {
+    let access_token = match access? {
         Raw::Str(s, e) if e > s => (s, e),
         _ => return None,
     };
-    match get("token_type")? {
+    match token_type? {
         Raw::Str(s, e) if body.get(s..e)?.eq_ignore_ascii_case("bearer") => {}
         _ => return None,
     }
-    let seconds = match get("expires_in") {
+    let seconds = match expires {
         None => None,
         Some(Raw::Number(n)) => Some(n),
         Some(Raw::Str(s, e)) => Some(decimal_seconds(body.get(s..e)?)?),
@@ -251,12 +260,12 @@ fn token_spans(
         Some(seconds) => Some(expiry(now, plausible_seconds(seconds).ok()?)),
         None => None,
     };
-    let refresh_token = match get("refresh_token") {
+    let refresh_token = match refresh {
         Some(Raw::Str(s, e)) if e > s => Some((s, e)),
         None if previous.is_none_or(|p| p.refresh_token.is_none()) => None,
         _ => return None,
     };
-    let scope = match get("scope") {
+    let scope = match scope {
         Some(Raw::Str(s, e)) => Some((s, e)),
         None if previous.is_none_or(|p| p.scope.is_none()) && requested_scopes.is_empty() => None,
         _ => return None,

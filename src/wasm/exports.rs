@@ -133,7 +133,14 @@ impl WasmClient {
 /// (`shapes::write_token_at`); js/api.js reads them through a Float64Array
 /// over the wasm memory, made once (again after the memory grows).
 #[cfg(feature = "edge")]
-static mut TOKEN_AT: [f64; shapes::TOKEN_AT_LEN] = [0.0; shapes::TOKEN_AT_LEN];
+static TOKEN_AT: TokenAt = TokenAt(core::cell::UnsafeCell::new([0.0; shapes::TOKEN_AT_LEN]));
+
+#[cfg(feature = "edge")]
+struct TokenAt(core::cell::UnsafeCell<[f64; shapes::TOKEN_AT_LEN]>);
+
+// SAFETY: wasm32-unknown-unknown without the atomics feature runs one thread.
+#[cfg(feature = "edge")]
+unsafe impl Sync for TokenAt {}
 
 #[cfg(feature = "edge")]
 #[wasm_bindgen]
@@ -149,27 +156,25 @@ impl WasmClient {
         previous: Option<String>,
         pending: Option<String>,
     ) -> JsResult<Option<String>> {
-        let mut out = [0.0; shapes::TOKEN_AT_LEN];
-        let r = shapes::parse_token_response_at(
+        // SAFETY: one thread, and this is the one reference to TOKEN_AT
+        // while it lives (JS reads the memory between calls).
+        let out = unsafe { &mut *TOKEN_AT.0.get() };
+        shapes::parse_token_response_at(
             &self.client,
             status,
             body,
             now_or(now),
             previous.as_deref(),
             pending.as_deref(),
-            &mut out,
+            out,
         )
-        .map_err(to_js)?;
-        // SAFETY: the wasm runs one thread and nothing holds a reference to
-        // TOKEN_AT; JS reads it between calls.
-        unsafe { core::ptr::addr_of_mut!(TOKEN_AT).write(out) };
-        Ok(r)
+        .map_err(to_js)
     }
 
     /// The address of the TokenSet offsets in the wasm memory.
     #[wasm_bindgen(js_name = tokenAt)]
     pub fn token_at(&self) -> *const f64 {
-        core::ptr::addr_of!(TOKEN_AT).cast()
+        TOKEN_AT.0.get().cast_const().cast()
     }
 
     /// The wasm memory (`WebAssembly.Memory`), for the view over the offsets.
