@@ -164,13 +164,23 @@ function takeTokenSet([accessToken, tokenType, expiresAt, refreshToken, scope, o
   if (obtainedAt !== undefined) t.obtainedAt = Number(obtainedAt);
   return t;
 }
-// The edge build's TokenSet offsets (src/wasm/shapes.rs, write_token_at):
-// the core found every string of the token set in the body as it is, and
-// JS cuts them from the body. A Float64Array over the wasm memory, made
-// again when the memory grows (which detaches the old buffer).
-let at;
+// The edge build's token-response buffers in the wasm memory (see
+// WasmClient::parse_token_response_in): JS writes the body to `input`, the
+// core writes the TokenSet offsets to `at` (src/wasm/shapes.rs,
+// write_token_at) when it found every string of the token set in the body
+// as it is, and JS cuts them from the body. The views are made again when
+// the memory grows (which detaches the old buffer).
+let at, input, encoder;
+function tokenIo(wasm) {
+  if (at === undefined || at.byteLength === 0) {
+    const memory = wasm.tokenMemory().buffer;
+    at = new Float64Array(memory, wasm.tokenAt(), 63);
+    input = new Uint8Array(memory, wasm.tokenIn(), 16384);
+    encoder ??= new TextEncoder();
+  }
+}
 function takeTokenSetAt(wasm, body) {
-  if (at === undefined || at.byteLength === 0) at = new Float64Array(wasm.tokenAtMemory().buffer, wasm.tokenAt(), 63);
+  tokenIo(wasm);
   const t = { accessToken: body.slice(at[0], at[1]), tokenType: "Bearer" };
   if (at[2] >= 0) t.expiresAt = at[2];
   if (at[3] >= 0) t.refreshToken = body.slice(at[3], at[4]);
@@ -307,10 +317,15 @@ export class OAuthClient {
     const p = previous === undefined || previous === null ? undefined : putTokenSet(previous);
     const q = pending === undefined || pending === null ? undefined : putPending(pending);
     if (PLEO_EDGE) {
-      // The clock read here: a call out of the wasm costs more.
+      // The clock read here (a call out of the wasm costs more); an ASCII
+      // body that fits is written straight into the wasm memory.
       const t = now === undefined ? Date.now() : time(now);
-      const r = call(() => this.#wasm.parseTokenResponseAt(status, body, t, p, q));
-      return r === undefined ? takeTokenSetAt(this.#wasm, body) : takeTokenSet(decode(r));
+      tokenIo(this.#wasm);
+      const { read, written } = encoder.encodeInto(body, input);
+      if (read === body.length && written === read && this.#wasm.parseTokenResponseIn(status, written, t, p, q)) {
+        return takeTokenSetAt(this.#wasm, body);
+      }
+      return takeTokenSet(decode(call(() => this.#wasm.parseTokenResponse(status, body, t, p, q))));
     }
     return takeTokenSet(decode(call(() => this.#wasm.parseTokenResponse(status, body, time(now), p, q))));
   }

@@ -129,57 +129,79 @@ impl WasmClient {
     }
 }
 
-/// Where the edge's `parseTokenResponseAt` writes the TokenSet offsets
-/// (`shapes::write_token_at`); js/api.js reads them through a Float64Array
-/// over the wasm memory, made once (again after the memory grows).
+/// The edge's token-response buffers in the wasm memory, over which
+/// js/api.js keeps typed arrays (made again when the memory grows): `input`
+/// is where JS writes an ASCII body (`encodeInto`, no allocation, no copy
+/// by the glue), `at` where the core writes the TokenSet offsets
+/// (`shapes::token_set_at`).
 #[cfg(feature = "edge")]
-static TOKEN_AT: TokenAt = TokenAt(core::cell::UnsafeCell::new([0.0; shapes::TOKEN_AT_LEN]));
+struct TokenIo {
+    input: core::cell::UnsafeCell<[u8; TOKEN_IN_LEN]>,
+    at: core::cell::UnsafeCell<[f64; shapes::TOKEN_AT_LEN]>,
+}
 
+/// Bodies up to this size take the buffer; larger ones the record path.
 #[cfg(feature = "edge")]
-struct TokenAt(core::cell::UnsafeCell<[f64; shapes::TOKEN_AT_LEN]>);
+const TOKEN_IN_LEN: usize = 16 * 1024;
 
 // SAFETY: wasm32-unknown-unknown without the atomics feature runs one thread.
 #[cfg(feature = "edge")]
-unsafe impl Sync for TokenAt {}
+unsafe impl Sync for TokenIo {}
+
+#[cfg(feature = "edge")]
+static TOKEN_IO: TokenIo = TokenIo {
+    input: core::cell::UnsafeCell::new([0; TOKEN_IN_LEN]),
+    at: core::cell::UnsafeCell::new([0.0; shapes::TOKEN_AT_LEN]),
+};
 
 #[cfg(feature = "edge")]
 #[wasm_bindgen]
 impl WasmClient {
-    /// `parseTokenResponse` with the success as TokenSet offsets into the
-    /// body: `undefined` when they are in `tokenAt()`, else the record.
-    #[wasm_bindgen(js_name = parseTokenResponseAt)]
-    pub fn parse_token_response_at(
+    /// `parseTokenResponse` of the `len`-byte body JS wrote to `tokenIn()`:
+    /// true when its token set is in `tokenAt()` as offsets into the body,
+    /// false for anything else (an error too), which JS then hands to
+    /// `parseTokenResponse` for the record or the error.
+    #[wasm_bindgen(js_name = parseTokenResponseIn)]
+    pub fn parse_token_response_in(
         &self,
         status: f64,
-        body: &str,
-        now: Option<f64>,
+        len: usize,
+        now: f64,
         previous: Option<String>,
         pending: Option<String>,
-    ) -> JsResult<Option<String>> {
-        // SAFETY: one thread, and this is the one reference to TOKEN_AT
-        // while it lives (JS reads the memory between calls).
-        let out = unsafe { &mut *TOKEN_AT.0.get() };
-        shapes::parse_token_response_at(
+    ) -> bool {
+        // SAFETY: one thread, and these are the only references to the
+        // buffers while they live (JS reads and writes between calls).
+        let (input, out) = unsafe { (&*TOKEN_IO.input.get(), &mut *TOKEN_IO.at.get()) };
+        let Some(body) = input.get(..len).and_then(|b| core::str::from_utf8(b).ok()) else {
+            return false;
+        };
+        shapes::token_set_at(
             &self.client,
             status,
             body,
-            now_or(now),
+            now,
             previous.as_deref(),
             pending.as_deref(),
             out,
         )
-        .map_err(to_js)
+    }
+
+    /// The address of the body buffer in the wasm memory.
+    #[wasm_bindgen(js_name = tokenIn)]
+    pub fn token_in(&self) -> *const u8 {
+        TOKEN_IO.input.get().cast_const().cast()
     }
 
     /// The address of the TokenSet offsets in the wasm memory.
     #[wasm_bindgen(js_name = tokenAt)]
     pub fn token_at(&self) -> *const f64 {
-        TOKEN_AT.0.get().cast_const().cast()
+        TOKEN_IO.at.get().cast_const().cast()
     }
 
-    /// The wasm memory (`WebAssembly.Memory`), for the view over the offsets.
-    #[wasm_bindgen(js_name = tokenAtMemory)]
-    pub fn token_at_memory(&self) -> JsValue {
+    /// The wasm memory (`WebAssembly.Memory`), for the views over the buffers.
+    #[wasm_bindgen(js_name = tokenMemory)]
+    pub fn token_memory(&self) -> JsValue {
         wasm_bindgen::memory()
     }
 }

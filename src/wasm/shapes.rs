@@ -360,14 +360,14 @@ pub const TOKEN_AT_LEN: usize = 7 + 2 * TOKEN_AT_SCOPES;
 #[cfg(feature = "edge")]
 const TOKEN_AT_SCOPES: usize = 28;
 
-/// `client.parseTokenResponse` in the edge build: `None` when the token set
+/// `client.parseTokenResponse` in the edge build: true when the token set
 /// is written to `out` as the TokenSet offsets into `body` (a success whose
-/// strings are all plain slices of an ASCII body, the usual answer), the
-/// TokenSet record otherwise. The offsets cross as numbers and JS cuts the
-/// strings from the body it already holds: no string is copied into a
-/// record and decoded again.
+/// strings are all plain slices of an ASCII body, the usual answer); false
+/// for anything else, errors included, which [`parse_token_response`] then
+/// answers. The offsets cross as numbers and JS cuts the strings from the
+/// body it already holds: no string is copied into a record and decoded.
 #[cfg(feature = "edge")]
-pub fn parse_token_response_at(
+pub fn token_set_at(
     client: &Client,
     status: f64,
     body: &str,
@@ -375,7 +375,7 @@ pub fn parse_token_response_at(
     previous: Option<&str>,
     pending: Option<&str>,
     out: &mut [f64; TOKEN_AT_LEN],
-) -> Result<Option<String>> {
+) -> bool {
     with_token_response(
         status,
         body,
@@ -383,15 +383,12 @@ pub fn parse_token_response_at(
         previous,
         pending,
         |res, now, previous, pending| {
-            if let Some(t) = client.token_spans_for(res, now, previous, pending) {
-                if write_token_at(out, body, &t) {
-                    return Ok(None);
-                }
-            }
-            let t = client.parse_token_response_for(res, now, previous, pending)?;
-            Ok(Some(token_set_record(&t)))
+            Ok(client
+                .token_spans_for(res, now, previous, pending)
+                .is_some_and(|t| write_token_at(out, body, &t)))
         },
     )
+    .unwrap_or(false)
 }
 
 /// TokenSet offsets: `[accessToken start, end, expiresAt, refreshToken
