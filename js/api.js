@@ -169,13 +169,16 @@ function takeTokenSet([accessToken, tokenType, expiresAt, refreshToken, scope, o
 // core writes the TokenSet offsets to `at` (src/wasm/shapes.rs,
 // write_token_at) when it found every string of the token set in the body
 // as it is, and JS cuts them from the body. The views are made again when
-// the memory grows (which detaches the old buffer).
+// the memory grows (which detaches the old buffer). The offsets are the
+// fields of the shape "TokenSet offsets" (docs/BOUNDARY.md) in order: a
+// span two slots (start, end), a number one, a span[] its count then two
+// slots an item; -1 in the first slot when absent.
 let at, input, encoder;
 function tokenIo(wasm) {
   if (at === undefined || at.byteLength === 0) {
     const memory = wasm.tokenMemory().buffer;
-    at = new Float64Array(memory, wasm.tokenAt(), 63);
-    input = new Uint8Array(memory, wasm.tokenIn(), 16384);
+    at = new Float64Array(memory, wasm.tokenAt(), wasm.tokenAtLen());
+    input = new Uint8Array(memory, wasm.tokenIn(), wasm.tokenInLen());
     encoder ??= new TextEncoder();
   }
 }
@@ -192,6 +195,7 @@ function takeTokenSetAt(wasm, body) {
   t.obtainedAt = at[5];
   return t;
 }
+
 // `retryAfterMs` is the edge build's growth of the record (export rate limits).
 function takeError([code, message, error, errorDescription, errorUri, status, retryAfterMs]) {
   const e = new OAuthError({ code, message, error, errorDescription, errorUri, status: status === undefined ? undefined : Number(status) });

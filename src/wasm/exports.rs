@@ -187,16 +187,28 @@ impl WasmClient {
         )
     }
 
-    /// The address of the body buffer in the wasm memory.
+    /// The address of the body buffer in the wasm memory...
     #[wasm_bindgen(js_name = tokenIn)]
     pub fn token_in(&self) -> *const u8 {
         TOKEN_IO.input.get().cast_const().cast()
     }
 
-    /// The address of the TokenSet offsets in the wasm memory.
+    /// ...and its length in bytes.
+    #[wasm_bindgen(js_name = tokenInLen)]
+    pub fn token_in_len(&self) -> usize {
+        TOKEN_IN_LEN
+    }
+
+    /// The address of the TokenSet offsets in the wasm memory...
     #[wasm_bindgen(js_name = tokenAt)]
     pub fn token_at(&self) -> *const f64 {
         TOKEN_IO.at.get().cast_const().cast()
+    }
+
+    /// ...and their number.
+    #[wasm_bindgen(js_name = tokenAtLen)]
+    pub fn token_at_len(&self) -> usize {
+        shapes::TOKEN_AT_LEN
     }
 
     /// The wasm memory (`WebAssembly.Memory`), for the views over the buffers.

@@ -21,6 +21,12 @@
 //! | HttpRequest | method, url, headers: pairs, body? |
 //! | TokenSet | accessToken, tokenType? (always "Bearer" out, ignored in), expiresAt?: number, refreshToken?, scope?: string[], obtainedAt?: number |
 //! | error | code, message, error?, errorDescription?, errorUri?, status?: number, retryAfterMs?: number (edge) |
+//! | TokenSet offsets (edge) | accessToken: span, expiresAt?: number, refreshToken?: span, obtainedAt: number, scope?: span[] |
+//!
+//! TokenSet offsets are not a record: the edge build's `parseTokenResponse`
+//! writes a successful token set whose strings are all plain slices of the
+//! (ASCII) body as numbers into a Float64Array shared with JS
+//! ([`token_set_at`]); a `span` is a string's start and end in the body.
 
 use super::record::{self, Field, Fields, Writer};
 use crate::authorization::{AuthorizationOptions, PendingAuthorization, PendingRef};
@@ -353,8 +359,8 @@ fn with_token_response<T>(
     )
 }
 
-/// The length of the edge's TokenSet offsets (f64s): `TOKEN_AT_SCOPES`
-/// scope items at most.
+/// The length of the edge's TokenSet offsets (f64s): the fields before
+/// the scope take 6, its count 1, and `TOKEN_AT_SCOPES` items 2 each.
 #[cfg(feature = "edge")]
 pub const TOKEN_AT_LEN: usize = 7 + 2 * TOKEN_AT_SCOPES;
 #[cfg(feature = "edge")]
@@ -391,47 +397,70 @@ pub fn token_set_at(
     .unwrap_or(false)
 }
 
-/// TokenSet offsets: `[accessToken start, end, expiresAt, refreshToken
-/// start, end, obtainedAt, scope items n, (start, end) × n]`, -1 for an
-/// absent value. False when the scope has more than `TOKEN_AT_SCOPES` items.
+/// The TokenSet offsets, field by field as the table's `TokenSet offsets`
+/// row declares them. False when the scope has more than
+/// `TOKEN_AT_SCOPES` items.
 #[cfg(feature = "edge")]
 fn write_token_at(
     out: &mut [f64; TOKEN_AT_LEN],
     body: &str,
     t: &crate::token_response::TokenSpans,
 ) -> bool {
-    let absent = (-1.0, -1.0);
-    let span = |(s, e): (usize, usize)| (s as f64, e as f64);
-    let time = |t: Option<u64>| t.map_or(-1.0, |t| t as f64);
-    let (a0, a1) = span(t.access_token);
-    let (r0, r1) = t.refresh_token.map_or(absent, span);
-    let [o0, o1, o2, o3, o4, o5, o6, items @ ..] = out;
-    (*o0, *o1, *o2, *o3, *o4, *o5) = (a0, a1, time(t.expires_at), r0, r1, t.obtained_at as f64);
-    *o6 = -1.0;
-    let Some((start, end)) = t.scope else {
-        return true;
-    };
-    // `scope.split(' ')` without the empty items, as offsets.
-    let mut n: u32 = 0;
-    let mut item = start;
-    let mut slots = items.chunks_exact_mut(2);
-    let bytes = body.as_bytes().get(start..end).unwrap_or_default();
-    for (i, &b) in bytes.iter().chain(core::iter::once(&b' ')).enumerate() {
-        if b != b' ' {
-            continue;
-        }
-        let at = start + i;
-        if at > item {
-            match slots.next() {
-                Some([s, e]) => (*s, *e) = (item as f64, at as f64),
-                _ => return false,
-            }
-            n += 1;
-        }
-        item = at + 1;
+    let mut w = Slots(out.iter_mut());
+    w.span(Some(t.access_token))
+        .and_then(|w| w.num(t.expires_at))
+        .and_then(|w| w.span(t.refresh_token))
+        .and_then(|w| w.num(Some(t.obtained_at)))
+        .and_then(|w| w.spans(body, t.scope))
+        .is_some()
+}
+
+/// Writes TokenSet offsets in order: a `span` (a string of the body) is two
+/// slots, its start and end; a `number` one; a `span[]` a count, then two
+/// slots an item. An absent value is -1 in its first slot.
+#[cfg(feature = "edge")]
+struct Slots<'o>(core::slice::IterMut<'o, f64>);
+
+#[cfg(feature = "edge")]
+impl Slots<'_> {
+    fn put(&mut self, v: f64) -> Option<&mut Self> {
+        *self.0.next()? = v;
+        Some(self)
     }
-    *o6 = f64::from(n);
-    true
+
+    fn span(&mut self, span: Option<(usize, usize)>) -> Option<&mut Self> {
+        let (start, end) = span.map_or((-1.0, -1.0), |(s, e)| (s as f64, e as f64));
+        self.put(start)?.put(end)
+    }
+
+    fn num(&mut self, n: Option<u64>) -> Option<&mut Self> {
+        self.put(n.map_or(-1.0, |n| n as f64))
+    }
+
+    /// The items of `body[start..end].split(' ')` that are not empty (the
+    /// core's scope), as spans.
+    fn spans(&mut self, body: &str, span: Option<(usize, usize)>) -> Option<&mut Self> {
+        let count = self.0.next()?;
+        *count = -1.0;
+        let Some((start, end)) = span else {
+            return Some(self);
+        };
+        let mut n: u32 = 0;
+        let mut item = start;
+        let bytes = body.as_bytes().get(start..end)?;
+        for (i, &b) in bytes.iter().chain(core::iter::once(&b' ')).enumerate() {
+            if b == b' ' {
+                let at = start + i;
+                if at > item {
+                    self.span(Some((item, at)))?;
+                    n += 1;
+                }
+                item = at + 1;
+            }
+        }
+        *count = f64::from(n);
+        Some(self)
+    }
 }
 
 /// `needsRefresh(tokenSet, { now, skewMs })`: the policy of
