@@ -326,9 +326,11 @@ export class OAuthClient {
       const t = now === undefined ? Date.now() : time(now);
       tokenIo(this.#wasm);
       const { read, written } = encoder.encodeInto(body, input);
-      if (read === body.length && written === read && this.#wasm.parseTokenResponseIn(status, written, t, p, q)) {
-        return takeTokenSetAt(this.#wasm, body);
-      }
+      // undefined: the TokenSet offsets; a string: the TokenSet record; null:
+      // an error (thrown below) or a body that is not plain ASCII or too long.
+      const r = read === body.length && written === read ? this.#wasm.parseTokenResponseIn(status, written, t, p, q) : null;
+      if (r === undefined) return takeTokenSetAt(this.#wasm, body);
+      if (r !== null) return takeTokenSet(decode(r));
       return takeTokenSet(decode(call(() => this.#wasm.parseTokenResponse(status, body, t, p, q))));
     }
     return takeTokenSet(decode(call(() => this.#wasm.parseTokenResponse(status, body, time(now), p, q))));

@@ -158,9 +158,10 @@ static TOKEN_IO: TokenIo = TokenIo {
 #[wasm_bindgen]
 impl WasmClient {
     /// `parseTokenResponse` of the `len`-byte body JS wrote to `tokenIn()`:
-    /// true when its token set is in `tokenAt()` as offsets into the body,
-    /// false for anything else (an error too), which JS then hands to
-    /// `parseTokenResponse` for the record or the error.
+    /// `undefined` when its token set is in `tokenAt()` as offsets into the
+    /// body, else the TokenSet record; `null` for an error, which JS then
+    /// has `parseTokenResponse` throw (one value back, a single `externref`:
+    /// a `Result` would come back as a multi-value array on every call).
     #[wasm_bindgen(js_name = parseTokenResponseIn)]
     pub fn parse_token_response_in(
         &self,
@@ -169,14 +170,14 @@ impl WasmClient {
         now: f64,
         previous: Option<String>,
         pending: Option<String>,
-    ) -> bool {
+    ) -> JsValue {
         // SAFETY: one thread, and these are the only references to the
         // buffers while they live (JS reads and writes between calls).
         let (input, out) = unsafe { (&*TOKEN_IO.input.get(), &mut *TOKEN_IO.at.get()) };
         let Some(body) = input.get(..len).and_then(|b| core::str::from_utf8(b).ok()) else {
-            return false;
+            return JsValue::NULL;
         };
-        shapes::token_set_at(
+        match shapes::token_set_at(
             &self.client,
             status,
             body,
@@ -184,7 +185,11 @@ impl WasmClient {
             previous.as_deref(),
             pending.as_deref(),
             out,
-        )
+        ) {
+            Ok(None) => JsValue::UNDEFINED,
+            Ok(Some(record)) => JsValue::from_str(&record),
+            Err(_) => JsValue::NULL,
+        }
     }
 
     /// The address of the body buffer in the wasm memory...

@@ -366,11 +366,11 @@ pub const TOKEN_AT_LEN: usize = 7 + 2 * TOKEN_AT_SCOPES;
 #[cfg(feature = "edge")]
 const TOKEN_AT_SCOPES: usize = 28;
 
-/// `client.parseTokenResponse` in the edge build: true when the token set
-/// is written to `out` as the TokenSet offsets into `body` (a success whose
-/// strings are all plain slices of an ASCII body, the usual answer); false
-/// for anything else, errors included, which [`parse_token_response`] then
-/// answers. The offsets cross as numbers and JS cuts the strings from the
+/// `client.parseTokenResponse` in the edge build: `None` when the token
+/// set is written to `out` as the TokenSet offsets into `body` (a success
+/// whose strings are all plain slices of an ASCII body, the usual answer),
+/// else the TokenSet record as [`parse_token_response`] writes it, or its
+/// error. The offsets cross as numbers and JS cuts the strings from the
 /// body it already holds: no string is copied into a record and decoded.
 #[cfg(feature = "edge")]
 pub fn token_set_at(
@@ -381,7 +381,7 @@ pub fn token_set_at(
     previous: Option<&str>,
     pending: Option<&str>,
     out: &mut [f64; TOKEN_AT_LEN],
-) -> bool {
+) -> Result<Option<String>> {
     with_token_response(
         status,
         body,
@@ -389,12 +389,15 @@ pub fn token_set_at(
         previous,
         pending,
         |res, now, previous, pending| {
-            Ok(client
-                .token_spans_for(res, now, previous, pending)
-                .is_some_and(|t| write_token_at(out, body, &t)))
+            if let Some(t) = client.token_spans_for(res, now, previous, pending) {
+                if write_token_at(out, body, &t) {
+                    return Ok(None);
+                }
+            }
+            let t = client.parse_token_response_for(res, now, previous, pending)?;
+            Ok(Some(token_set_record(&t)))
         },
     )
-    .unwrap_or(false)
 }
 
 /// The TokenSet offsets, field by field as the table's `TokenSet offsets`
