@@ -109,6 +109,42 @@ fn token_body() -> impl Strategy<Value = String> {
         })
 }
 
+/// `json::members` (the edge's token fast path) against `json::parse`: when
+/// it answers, the text is an object of those members, a plain string's
+/// range holding its value; it declines an object only for an escaped
+/// name or more members than it has room for.
+fn check_members(text: &str) -> Result<(), TestCaseError> {
+    use json::{Raw, Value};
+    let mut out = [("", Raw::Other); 16];
+    let parsed = json::parse(text);
+    match (json::members(text, &mut out), &parsed) {
+        (Some(n), Some(Value::Object(members))) => {
+            prop_assert_eq!(n, members.len());
+            for ((name, raw), (pname, pvalue)) in out.iter().zip(members) {
+                prop_assert_eq!(*name, pname.as_str());
+                match (*raw, pvalue) {
+                    (Raw::Str(s, e), Value::String(v)) => prop_assert_eq!(&text[s..e], v.as_str()),
+                    (Raw::Number(a), Value::Number(b)) => prop_assert_eq!(a.to_bits(), b.to_bits()),
+                    (Raw::Other, Value::String(_)) => prop_assert!(text.contains('\\')),
+                    (Raw::Other, Value::Number(_)) => {
+                        prop_assert!(false, "a number as Other: {}", text)
+                    }
+                    (Raw::Other, _) => {}
+                    (raw, v) => prop_assert!(false, "{:?} for {:?} in {}", raw, v, text),
+                }
+            }
+        }
+        (Some(_), _) => prop_assert!(false, "members of what parse refuses: {}", text),
+        (None, Some(Value::Object(members))) => prop_assert!(
+            members.len() > 16 || text.contains('\\'),
+            "declined a plain object: {}",
+            text
+        ),
+        (None, _) => {}
+    }
+    Ok(())
+}
+
 /// Strings biased towards the characters parsers care about.
 fn tricky_string() -> impl Strategy<Value = String> {
     prop::collection::vec(
@@ -171,6 +207,11 @@ proptest! {
         }
         let previous = [None, Some("[2:at6:Bearer-2:rt[1:a]-]"), Some("[2:at6:Bearer---1:0]")][previous];
         offsets_agree(&c, status, &body, 1000.0, previous, None);
+    }
+
+    #[test]
+    fn json_members_agree_with_the_parser(text in prop_oneof![token_body(), tricky_string()]) {
+        check_members(&text)?;
     }
 
     #[test]
