@@ -320,12 +320,14 @@ export class OAuthClient {
     const { now, previous, pending } = opts ?? {};
     const p = previous === undefined || previous === null ? undefined : putTokenSet(previous);
     const q = pending === undefined || pending === null ? undefined : putPending(pending);
+    // PLEO_EDGE: true in the server/edge build, false in the browser bundle,
+    // which drops this branch (scripts/build.mjs defines it).
     if (PLEO_EDGE) {
       // The clock read here (a call out of the wasm costs more); an ASCII
       // body that fits is written straight into the wasm memory.
       const t = now === undefined ? Date.now() : time(now);
       tokenIo(this.#wasm);
-      const { read, written } = encoder.encodeInto(body, input);
+      const { read, written } = body.length <= input.length ? encoder.encodeInto(body, input) : {};
       // undefined: the TokenSet offsets; a string: the TokenSet record; null:
       // an error (thrown below) or a body that is not plain ASCII or too long.
       const r = read === body.length && written === read ? this.#wasm.parseTokenResponseIn(status, written, t, p, q) : null;
