@@ -182,6 +182,11 @@ function tokenIo(wasm) {
     encoder ??= new TextEncoder();
   }
 }
+// parseTokenResponseIn's other answers: "!" and an error record, or the TokenSet record.
+function takeTokenRecord(r) {
+  if (r.charCodeAt(0) === 33 /* ! */) throw takeError(decode(r.slice(1)));
+  return takeTokenSet(decode(r));
+}
 function takeTokenSetAt(wasm, body) {
   tokenIo(wasm);
   const t = { accessToken: body.slice(at[0], at[1]), tokenType: "Bearer" };
@@ -328,11 +333,12 @@ export class OAuthClient {
       const t = now === undefined ? Date.now() : time(now);
       tokenIo(this.#wasm);
       const { read, written } = body.length <= input.length ? encoder.encodeInto(body, input) : {};
-      // undefined: the TokenSet offsets; a string: the TokenSet record; null:
-      // an error (thrown below) or a body that is not plain ASCII or too long.
+      // undefined: the TokenSet offsets; "!" and a record: an error; another
+      // string: the TokenSet record; null: a body that is not plain ASCII or
+      // too long, for the record crossing below.
       const r = read === body.length && written === read ? this.#wasm.parseTokenResponseIn(status, written, t, p, q) : null;
       if (r === undefined) return takeTokenSetAt(this.#wasm, body);
-      if (r !== null) return takeTokenSet(decode(r));
+      if (r !== null) return takeTokenRecord(r);
       return takeTokenSet(decode(call(() => this.#wasm.parseTokenResponse(status, body, t, p, q))));
     }
     return takeTokenSet(decode(call(() => this.#wasm.parseTokenResponse(status, body, time(now), p, q))));
