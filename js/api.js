@@ -164,6 +164,43 @@ function takeTokenSet([accessToken, tokenType, expiresAt, refreshToken, scope, o
   if (obtainedAt !== undefined) t.obtainedAt = Number(obtainedAt);
   return t;
 }
+// The edge build's token-response buffers in the wasm memory (see
+// WasmClient::parse_token_response_in): JS writes the body to `input`, the
+// core writes the TokenSet offsets to `at` (src/wasm/shapes.rs,
+// write_token_at) when it found every string of the token set in the body
+// as it is, and JS cuts them from the body. The views are made again when
+// the memory grows (which detaches the old buffer). The offsets are the
+// fields of the shape "TokenSet offsets" (docs/BOUNDARY.md) in order: a
+// span two slots (start, end), a number one, a span[] its count then two
+// slots an item; -1 in the first slot when absent.
+let at, input, encoder;
+function tokenIo(wasm) {
+  if (at === undefined || at.byteLength === 0) {
+    const memory = wasm.tokenMemory().buffer;
+    at = new Float64Array(memory, wasm.tokenAt(), wasm.tokenAtLen());
+    input = new Uint8Array(memory, wasm.tokenIn(), wasm.tokenInLen());
+    encoder ??= new TextEncoder();
+  }
+}
+// parseTokenResponseIn's other answers: "!" and an error record, or the TokenSet record.
+function takeTokenRecord(r) {
+  if (r.charCodeAt(0) === 33 /* ! */) throw takeError(decode(r.slice(1)));
+  return takeTokenSet(decode(r));
+}
+function takeTokenSetAt(wasm, body) {
+  tokenIo(wasm);
+  const t = { accessToken: body.slice(at[0], at[1]), tokenType: "Bearer" };
+  if (at[2] >= 0) t.expiresAt = at[2];
+  if (at[3] >= 0) t.refreshToken = body.slice(at[3], at[4]);
+  if (at[6] >= 0) {
+    const scope = [];
+    for (let i = 7; i < 7 + 2 * at[6]; i += 2) scope.push(body.slice(at[i], at[i + 1]));
+    t.scope = scope;
+  }
+  t.obtainedAt = at[5];
+  return t;
+}
+
 // `retryAfterMs` is the edge build's growth of the record (export rate limits).
 function takeError([code, message, error, errorDescription, errorUri, status, retryAfterMs]) {
   const e = new OAuthError({ code, message, error, errorDescription, errorUri, status: status === undefined ? undefined : Number(status) });
@@ -295,6 +332,22 @@ export class OAuthClient {
     const { now, previous, pending } = opts ?? {};
     const p = previous === undefined || previous === null ? undefined : putTokenSet(previous);
     const q = pending === undefined || pending === null ? undefined : putPending(pending);
+    // PLEO_EDGE: true in the server/edge build, false in the browser bundle,
+    // which drops this branch (scripts/build.mjs defines it).
+    if (PLEO_EDGE) {
+      // The clock read here (a call out of the wasm costs more); an ASCII
+      // body that fits is written straight into the wasm memory.
+      const t = now === undefined ? Date.now() : time(now);
+      tokenIo(this.#wasm);
+      const { read, written } = body.length <= input.length ? encoder.encodeInto(body, input) : {};
+      // undefined: the TokenSet offsets; "!" and a record: an error; another
+      // string: the TokenSet record; null: a body that is not plain ASCII or
+      // too long, for the record crossing below.
+      const r = read === body.length && written === read ? this.#wasm.parseTokenResponseIn(status, written, t, p, q) : null;
+      if (r === undefined) return takeTokenSetAt(this.#wasm, body);
+      if (r !== null) return takeTokenRecord(r);
+      return takeTokenSet(decode(call(() => this.#wasm.parseTokenResponse(status, body, t, p, q))));
+    }
     return takeTokenSet(decode(call(() => this.#wasm.parseTokenResponse(status, body, time(now), p, q))));
   }
 

@@ -231,8 +231,16 @@ for (const v of variants) {
 // edge build, so there is one OAuthError class and one wasm instance each.
 step("minifying the JS glue and entries (esbuild)");
 const { build, transformSync } = await import("esbuild");
+// `PLEO_EDGE` in js/api.js: true in the server/edge files, false (and its
+// branches dropped) in the browser bundle, whose wasm lacks the edge exports.
 const minified = (from) =>
-  transformSync(readFileSync(from, "utf8"), { minify: true, format: "esm", target: "es2022", logLevel: "warning" }).code;
+  transformSync(readFileSync(from, "utf8"), {
+    minify: true,
+    format: "esm",
+    target: "es2022",
+    define: { PLEO_EDGE: "true" },
+    logLevel: "warning",
+  }).code;
 const EDGE_IMPORTS = [
   ['"./pleo_oauth.js"', '"./edge_pleo_oauth.js"'],
   ['"./pleo_oauth_bg.wasm"', '"./edge_pleo_oauth_bg.wasm"'],
@@ -262,6 +270,7 @@ const browserBundle = await build({
   // The glue's own bookkeeping on its WasmClient objects (never seen
   // outside the bundle: api.js keeps the WasmClient in a private field).
   mangleProps: /^(__wbg_ptr|__destroy_into_raw)$/,
+  define: { PLEO_EDGE: "false" },
   format: "esm",
   target: "es2022",
   write: false,

@@ -43,13 +43,23 @@ fn expires_in(v: &Value) -> Result<Option<f64>> {
     let seconds = match v.get("expires_in") {
         None => return Ok(None),
         Some(Value::Number(n)) => *n,
-        // Plain decimals are valid JSON numbers: reuse the JSON number parser.
-        Some(Value::String(s)) if is_decimal(s) => match json::parse(s) {
-            Some(Value::Number(n)) => n,
-            _ => return Err(malformed("token response expires_in is not a number")),
-        },
+        Some(Value::String(s)) => decimal_seconds(s)
+            .ok_or_else(|| malformed("token response expires_in is not a number"))?,
         Some(_) => return Err(malformed("token response expires_in is not a number")),
     };
+    plausible_seconds(seconds).map(Some)
+}
+
+/// A numeric string's seconds: plain decimals are valid JSON numbers, so
+/// the JSON number parser reads them.
+fn decimal_seconds(s: &str) -> Option<f64> {
+    match is_decimal(s).then(|| json::parse(s))? {
+        Some(Value::Number(n)) => Some(n),
+        _ => None,
+    }
+}
+
+fn plausible_seconds(seconds: f64) -> Result<f64> {
     if !seconds.is_finite() || seconds < 0.0 {
         return Err(malformed(
             "token response expires_in is negative or not finite",
@@ -58,7 +68,14 @@ fn expires_in(v: &Value) -> Result<Option<f64>> {
     if seconds > MAX_EXPIRES_IN_SECONDS {
         return Err(malformed("token response expires_in is implausibly large"));
     }
-    Ok(Some(seconds))
+    Ok(seconds)
+}
+
+/// `now + seconds`: non-negative and bounded above, so the cast truncates
+/// (floors) without wrapping; the sum saturates at JS's MAX_SAFE_INTEGER.
+fn expiry(now: u64, seconds: f64) -> u64 {
+    let ms = (seconds * 1000.0) as u64;
+    now.saturating_add(ms).min(MAX_TIME_MS)
 }
 
 /// Plain decimal digits with an optional fraction: no sign, exponent,
@@ -152,6 +169,114 @@ impl Client {
         };
         parse_with_requested_scopes(response, now, previous, requested)
     }
+
+    /// [`Client::parse_token_response_for`] without copying a string, when
+    /// it can: the token set's strings as byte ranges of the body. `None`
+    /// when any of them is not a plain slice of it (an escape, a non-ASCII
+    /// body, a value carried over from `previous` or the requested scopes)
+    /// or when the response is anything but a well-formed success: then
+    /// [`Client::parse_token_response_for`] answers, with its errors.
+    #[cfg(feature = "edge")]
+    pub fn token_spans_for(
+        &self,
+        response: &HttpResponse<'_>,
+        now: u64,
+        previous: Option<&TokenSet>,
+        pending: Option<PendingRef<'_>>,
+    ) -> Option<TokenSpans> {
+        let requested = match pending {
+            Some(p) => {
+                p.check_belongs_to(self).ok()?;
+                p.scopes
+            }
+            None => &self.scopes,
+        };
+        token_spans(response, now, previous, requested)
+    }
+}
+
+/// A [`TokenSet`] whose strings are byte ranges `(start, end)` of the
+/// response body, which is ASCII (so they are UTF-16 ranges too); `scope`
+/// is the range of the whole `scope` member, split by the caller.
+#[cfg(feature = "edge")]
+#[derive(Clone, Debug, PartialEq)]
+pub struct TokenSpans {
+    pub access_token: (usize, usize),
+    pub expires_at: Option<u64>,
+    pub refresh_token: Option<(usize, usize)>,
+    pub scope: Option<(usize, usize)>,
+    pub obtained_at: u64,
+}
+
+/// [`parse_with_requested_scopes`]'s success, read in place; `None` for
+/// anything it would answer otherwise or with a string not in the body.
+#[cfg(feature = "edge")]
+fn token_spans(
+    response: &HttpResponse<'_>,
+    now: u64,
+    previous: Option<&TokenSet>,
+    requested_scopes: &[String],
+) -> Option<TokenSpans> {
+    use json::Raw;
+    let body = response.body;
+    if response.status != 200
+        || now > MAX_TIME_MS
+        || body.len() > MAX_BODY_BYTES
+        || !body.is_ascii()
+    {
+        return None;
+    }
+    let mut members = [("", Raw::Other); 16];
+    let n = json::members(body, &mut members)?;
+    // The members that matter, found in one pass.
+    let [mut access, mut token_type, mut expires, mut refresh, mut scope] = [None; 5];
+    for (name, raw) in members.get(..n)? {
+        let slot = match *name {
+            "access_token" => &mut access,
+            "token_type" => &mut token_type,
+            "expires_in" => &mut expires,
+            "refresh_token" => &mut refresh,
+            "scope" => &mut scope,
+            "error" => return None,
+            _ => continue,
+        };
+        *slot = Some(*raw);
+    }
+    let access_token = match access? {
+        Raw::Str(s, e) if e > s => (s, e),
+        _ => return None,
+    };
+    match token_type? {
+        Raw::Str(s, e) if body.get(s..e)?.eq_ignore_ascii_case("bearer") => {}
+        _ => return None,
+    }
+    let seconds = match expires {
+        None => None,
+        Some(Raw::Number(n)) => Some(n),
+        Some(Raw::Str(s, e)) => Some(decimal_seconds(body.get(s..e)?)?),
+        Some(Raw::Other) => return None,
+    };
+    let expires_at = match seconds {
+        Some(seconds) => Some(expiry(now, plausible_seconds(seconds).ok()?)),
+        None => None,
+    };
+    let refresh_token = match refresh {
+        Some(Raw::Str(s, e)) if e > s => Some((s, e)),
+        None if previous.is_none_or(|p| p.refresh_token.is_none()) => None,
+        _ => return None,
+    };
+    let scope = match scope {
+        Some(Raw::Str(s, e)) => Some((s, e)),
+        None if previous.is_none_or(|p| p.scope.is_none()) && requested_scopes.is_empty() => None,
+        _ => return None,
+    };
+    Some(TokenSpans {
+        access_token,
+        expires_at,
+        refresh_token,
+        scope,
+        obtained_at: now,
+    })
 }
 
 fn parse_with_requested_scopes(
@@ -209,12 +334,7 @@ fn parse_with_requested_scopes(
         Some(_) => return Err(malformed("token response token_type must be a string")),
         None => return Err(malformed("token response has no token_type")),
     }
-    let expires_at = expires_in(&v)?.map(|seconds| {
-        // Non-negative and bounded above, so the cast truncates (floors)
-        // without wrapping; the sum saturates at JS's MAX_SAFE_INTEGER.
-        let ms = (seconds * 1000.0) as u64;
-        now.saturating_add(ms).min(MAX_TIME_MS)
-    });
+    let expires_at = expires_in(&v)?.map(|seconds| expiry(now, seconds));
     let refresh_token = match optional_string(&v, "refresh_token")? {
         Some("") => return Err(malformed("token response refresh_token is empty")),
         // A new refresh token replaces the old one (rotation)...

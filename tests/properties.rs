@@ -17,7 +17,11 @@ use pleo_oauth::{
 use proptest::prelude::*;
 
 fn client() -> Client {
-    Client::new(ClientConfig {
+    Client::new(config()).unwrap()
+}
+
+fn config() -> ClientConfig {
+    ClientConfig {
         provider: Provider {
             issuer: "http://127.0.0.1:4010".into(),
             authorization_endpoint: "http://127.0.0.1:4010/oauth/authorize".into(),
@@ -32,8 +36,113 @@ fn client() -> Client {
         scopes: vec![],
         client_secret: None,
         client_auth: None,
-    })
-    .unwrap()
+    }
+}
+
+include!("common/token_at.rs");
+
+const NAMES: [&str; 10] = [
+    "access_token",
+    "token_type",
+    "expires_in",
+    "refresh_token",
+    "scope",
+    "error",
+    "error_description",
+    "x",
+    "acc\\u0065ss_token",
+    "scope",
+];
+const VALUES: [&str; 24] = [
+    r#""at""#,
+    r#""""#,
+    r#""Bearer""#,
+    r#""bEaReR""#,
+    r#""MAC""#,
+    "900",
+    r#""900""#,
+    "-1",
+    "1e300",
+    r#""9.5""#,
+    "null",
+    "true",
+    r#"{"a":[1,2,{"b":null}]}"#,
+    r#""a b  c""#,
+    r#"" ""#,
+    r#""t\u00e9""#,
+    r#""é""#,
+    "[]",
+    "1.5",
+    r#""x\"y""#,
+    r#""users:read export-jobs:read""#,
+    "0",
+    r#"{"a":1,"a":2}"#,
+    "01",
+];
+
+/// Token-endpoint answers made of the members that matter, in any order,
+/// duplicated, escaped or of the wrong type.
+fn token_body() -> impl Strategy<Value = String> {
+    (
+        proptest::collection::vec((0..NAMES.len(), 0..VALUES.len(), 0..3usize), 0..8),
+        0..6usize,
+        0..3usize,
+    )
+        .prop_map(|(mut members, tail, base)| {
+            // Mostly a success to start from, with one member in the middle.
+            if base > 0 {
+                members.insert(0, (0, 0, 0));
+                members.insert(members.len().min(2), (1, 2 + base % 2, 1));
+            }
+            let ws = [" ", "", "\n "];
+            let mut body = String::from("{");
+            for (i, (n, v, w)) in members.iter().enumerate() {
+                if i > 0 {
+                    body.push(',');
+                }
+                body.push_str(ws[*w]);
+                body.push_str(&["\"", NAMES[*n], "\":", VALUES[*v]].concat());
+            }
+            body.push('}');
+            body.push_str(["", " ", "x", "}", "\t", ""][tail]);
+            body
+        })
+}
+
+/// `json::members` (the edge's token fast path) against `json::parse`: when
+/// it answers, the text is an object of those members, a plain string's
+/// range holding its value; it declines an object only for an escaped
+/// name or more members than it has room for.
+fn check_members(text: &str) -> Result<(), TestCaseError> {
+    use json::{Raw, Value};
+    let mut out = [("", Raw::Other); 16];
+    let parsed = json::parse(text);
+    match (json::members(text, &mut out), &parsed) {
+        (Some(n), Some(Value::Object(members))) => {
+            prop_assert_eq!(n, members.len());
+            for ((name, raw), (pname, pvalue)) in out.iter().zip(members) {
+                prop_assert_eq!(*name, pname.as_str());
+                match (*raw, pvalue) {
+                    (Raw::Str(s, e), Value::String(v)) => prop_assert_eq!(&text[s..e], v.as_str()),
+                    (Raw::Number(a), Value::Number(b)) => prop_assert_eq!(a.to_bits(), b.to_bits()),
+                    (Raw::Other, Value::String(_)) => prop_assert!(text.contains('\\')),
+                    (Raw::Other, Value::Number(_)) => {
+                        prop_assert!(false, "a number as Other: {}", text)
+                    }
+                    (Raw::Other, _) => {}
+                    (raw, v) => prop_assert!(false, "{:?} for {:?} in {}", raw, v, text),
+                }
+            }
+        }
+        (Some(_), _) => prop_assert!(false, "members of what parse refuses: {}", text),
+        (None, Some(Value::Object(members))) => prop_assert!(
+            members.len() > 16 || text.contains('\\'),
+            "declined a plain object: {}",
+            text
+        ),
+        (None, _) => {}
+    }
+    Ok(())
 }
 
 /// Strings biased towards the characters parsers care about.
@@ -83,6 +192,26 @@ proptest! {
             Ok(r) => prop_assert_eq!(r.code, code),
             Err(e) => prop_assert_eq!(e.code(), ErrorCode::InvalidCallback),
         }
+    }
+
+    #[test]
+    fn token_set_offsets_answer_as_the_record_does(
+        body in token_body(),
+        status in prop_oneof![4 => Just(200.0), 1 => Just(400.0), 1 => Just(201.0)],
+        previous in 0..3usize,
+        scoped in any::<bool>(),
+    ) {
+        let mut c = client();
+        if scoped {
+            c = Client::new(ClientConfig { scopes: vec!["users:read".into()], ..config() }).unwrap();
+        }
+        let previous = [None, Some("[2:at6:Bearer-2:rt[1:a]-]"), Some("[2:at6:Bearer---1:0]")][previous];
+        offsets_agree(&c, status, &body, 1000.0, previous, None);
+    }
+
+    #[test]
+    fn json_members_agree_with_the_parser(text in prop_oneof![token_body(), tricky_string()]) {
+        check_members(&text)?;
     }
 
     #[test]

@@ -15,6 +15,8 @@ use pleo_oauth::{
 };
 use serde_json::{json, Map, Value};
 
+include!("common/token_at.rs");
+
 const FILES: [(&str, &str); 6] = [
     ("pkce.json", include_str!("vectors/pkce.json")),
     ("config.json", include_str!("vectors/config.json")),
@@ -301,8 +303,20 @@ fn run(file: &Value, case: &Value) -> Result<Value, Error> {
                 now,
                 previous.as_ref(),
                 None,
-            )?;
-            Ok(token_set_json(&t))
+            );
+            // The edge's offsets answer exactly as the record path does.
+            let prev = previous
+                .as_ref()
+                .map(pleo_oauth::wasm::shapes::token_set_record);
+            offsets_agree(
+                &client,
+                f64::from(status),
+                &body,
+                now as f64,
+                prev.as_deref(),
+                None,
+            );
+            Ok(token_set_json(&t?))
         }
         other => panic!("unknown op {other}"),
     }
@@ -375,4 +389,52 @@ fn every_vector_file_passes_natively() {
         "{ran} vectors passed natively ({js_only} JavaScript-only cases left to the wasm harness)"
     );
     assert!(ran >= 150, "the corpus shrank: {ran}");
+}
+
+/// The offsets answer the usual success (else the edge's fast path would
+/// silently never run) and leave escapes and carried-over values to the record.
+#[test]
+fn the_usual_success_crosses_as_offsets() {
+    let client = Client::new(ClientConfig {
+        provider: Provider::pleo(PleoEnvironment::Staging),
+        client_id: "c".into(),
+        redirect_uri: "https://p.test/cb".into(),
+        scopes: vec!["users:read".into()],
+        client_secret: None,
+        client_auth: None,
+    })
+    .unwrap();
+    let ok = |body: &str, previous: Option<&str>| {
+        offsets_agree(&client, 200.0, body, 1e12, previous, None)
+    };
+    assert!(ok(
+        r#"{"access_token":"eyJ.a-b","token_type":"Bearer","expires_in":3600,"refresh_token":"r","scope":"users:read  export-jobs:read "}"#,
+        None
+    ));
+    assert!(ok(
+        r#" { "access_token" : "a" , "token_type" : "bearer" , "expires_in" : "900.5" , "scope" : "" , "id_token" : {"x":[null]} } "#,
+        None
+    ));
+    assert!(!ok(
+        r#"{"access_token":"a\/b","token_type":"Bearer","scope":"s"}"#,
+        None
+    ));
+    assert!(!ok(
+        r#"{"access_token":"é","token_type":"Bearer","scope":"s"}"#,
+        None
+    ));
+    // No scope: the configured one, which is not in the body.
+    assert!(!ok(r#"{"access_token":"a","token_type":"Bearer"}"#, None));
+    // No refresh token: the previous one.
+    assert!(!ok(
+        r#"{"access_token":"a","token_type":"Bearer","scope":"s"}"#,
+        Some("[1:a6:Bearer-2:rt-]")
+    ));
+    let many = [
+        "{\"access_token\":\"a\",\"token_type\":\"Bearer\",\"scope\":\"",
+        &"s ".repeat(29),
+        "\"}",
+    ]
+    .concat();
+    assert!(!ok(&many, None));
 }

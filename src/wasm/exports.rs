@@ -129,3 +129,106 @@ impl WasmClient {
         .map_err(to_js)
     }
 }
+
+/// The edge's token-response buffers in the wasm memory, over which
+/// js/api.js keeps typed arrays (made again when the memory grows): `input`
+/// is where JS writes an ASCII body (`encodeInto`, no allocation, no copy
+/// by the glue), `at` where the core writes the TokenSet offsets
+/// (`shapes::token_set_at`).
+#[cfg(feature = "edge")]
+struct TokenIo {
+    input: core::cell::UnsafeCell<[u8; TOKEN_IN_LEN]>,
+    at: core::cell::UnsafeCell<[f64; shapes::TOKEN_AT_LEN]>,
+}
+
+/// Bodies up to this size take the buffer; larger ones the record path.
+#[cfg(feature = "edge")]
+const TOKEN_IN_LEN: usize = 16 * 1024;
+
+// SAFETY: wasm32-unknown-unknown without the atomics feature runs one thread.
+#[cfg(feature = "edge")]
+unsafe impl Sync for TokenIo {}
+
+#[cfg(feature = "edge")]
+static TOKEN_IO: TokenIo = TokenIo {
+    input: core::cell::UnsafeCell::new([0; TOKEN_IN_LEN]),
+    at: core::cell::UnsafeCell::new([0.0; shapes::TOKEN_AT_LEN]),
+};
+
+/// An error as `parseTokenResponseIn` answers it: `!` and the error record.
+/// Kept out of the export (inlined, it made the usual success ~30 ns slower).
+#[cfg(feature = "edge")]
+#[inline(never)]
+fn marked_error(e: &Error) -> JsValue {
+    JsValue::from_str(&["!", &shapes::error_record(e)].concat())
+}
+
+#[cfg(feature = "edge")]
+#[wasm_bindgen]
+impl WasmClient {
+    /// `parseTokenResponse` of the `len`-byte body JS wrote to `tokenIn()`:
+    /// `undefined` when its token set is in `tokenAt()` as offsets into the
+    /// body, else the TokenSet record, or for an error `!` and the error
+    /// record (`null`: not an ASCII body). One value back, a single
+    /// `externref`: a `Result` would come back as a multi-value array on
+    /// every call (+110 ns measured).
+    #[wasm_bindgen(js_name = parseTokenResponseIn)]
+    pub fn parse_token_response_in(
+        &self,
+        status: f64,
+        len: usize,
+        now: f64,
+        previous: Option<String>,
+        pending: Option<String>,
+    ) -> JsValue {
+        // SAFETY: one thread, and these are the only references to the
+        // buffers while they live (JS reads and writes between calls).
+        let (input, out) = unsafe { (&*TOKEN_IO.input.get(), &mut *TOKEN_IO.at.get()) };
+        let Some(body) = input.get(..len).and_then(|b| core::str::from_utf8(b).ok()) else {
+            return JsValue::NULL;
+        };
+        match shapes::token_set_at(
+            &self.client,
+            status,
+            body,
+            now,
+            previous.as_deref(),
+            pending.as_deref(),
+            out,
+        ) {
+            Ok(None) => JsValue::UNDEFINED,
+            Ok(Some(record)) => JsValue::from_str(&record),
+            Err(e) => marked_error(&e),
+        }
+    }
+
+    /// The address of the body buffer in the wasm memory...
+    #[wasm_bindgen(js_name = tokenIn)]
+    pub fn token_in(&self) -> *const u8 {
+        TOKEN_IO.input.get().cast_const().cast()
+    }
+
+    /// ...and its length in bytes.
+    #[wasm_bindgen(js_name = tokenInLen)]
+    pub fn token_in_len(&self) -> usize {
+        TOKEN_IN_LEN
+    }
+
+    /// The address of the TokenSet offsets in the wasm memory...
+    #[wasm_bindgen(js_name = tokenAt)]
+    pub fn token_at(&self) -> *const f64 {
+        TOKEN_IO.at.get().cast_const().cast()
+    }
+
+    /// ...and their number.
+    #[wasm_bindgen(js_name = tokenAtLen)]
+    pub fn token_at_len(&self) -> usize {
+        shapes::TOKEN_AT_LEN
+    }
+
+    /// The wasm memory (`WebAssembly.Memory`), for the views over the buffers.
+    #[wasm_bindgen(js_name = tokenMemory)]
+    pub fn token_memory(&self) -> JsValue {
+        wasm_bindgen::memory()
+    }
+}

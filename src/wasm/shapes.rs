@@ -20,6 +20,12 @@
 //! | HttpRequest | method, url, headers: pairs, body? |
 //! | TokenSet | accessToken, tokenType? (always "Bearer" out, ignored in), expiresAt?: number, refreshToken?, scope?: string[], obtainedAt?: number |
 //! | error | code, message, error?, errorDescription?, errorUri?, status?: number, retryAfterMs?: number (edge) |
+//! | TokenSet offsets (edge) | accessToken: span, expiresAt?: number, refreshToken?: span, obtainedAt: number, scope?: span[] |
+//!
+//! TokenSet offsets are not a record: the edge build's `parseTokenResponse`
+//! writes a successful token set whose strings are all plain slices of the
+//! (ASCII) body as numbers into a Float64Array shared with JS
+//! ([`token_set_at`]); a `span` is a string's start and end in the body.
 
 use super::record::{self, Field, Fields, Writer};
 use crate::authorization::{AuthorizationOptions, PendingAuthorization, PendingRef};
@@ -332,6 +338,28 @@ pub fn parse_token_response(
     previous: Option<&str>,
     pending: Option<&str>,
 ) -> Result<String> {
+    with_token_response(
+        status,
+        body,
+        now,
+        previous,
+        pending,
+        |res, now, previous, pending| {
+            let t = client.parse_token_response_for(res, now, previous, pending)?;
+            Ok(token_set_record(&t))
+        },
+    )
+}
+
+/// `then` with the arguments of `parseTokenResponse`, checked and read.
+fn with_token_response<T>(
+    status: f64,
+    body: &str,
+    now: f64,
+    previous: Option<&str>,
+    pending: Option<&str>,
+    then: impl FnOnce(&HttpResponse<'_>, u64, Option<&TokenSet>, Option<PendingRef<'_>>) -> Result<T>,
+) -> Result<T> {
     let c = ErrorCode::InvalidInput;
     if !(100.0..=599.0).contains(&status) || status != (status as u16) as f64 {
         return Err(Error::new(c, "res.status must be an HTTP status number"));
@@ -345,7 +373,7 @@ pub fn parse_token_response(
         Some(p) => Some(read_pending(p, &mut scopes)?),
         None => None,
     };
-    let t = client.parse_token_response_for(
+    then(
         &HttpResponse {
             status: status as u16,
             body,
@@ -353,8 +381,114 @@ pub fn parse_token_response(
         now,
         previous.as_ref(),
         pending,
-    )?;
-    Ok(token_set_record(&t))
+    )
+}
+
+/// The length of the edge's TokenSet offsets (f64s): the fields before
+/// the scope take 6, its count 1, and `TOKEN_AT_SCOPES` items 2 each.
+#[cfg(feature = "edge")]
+pub const TOKEN_AT_LEN: usize = 7 + 2 * TOKEN_AT_SCOPES;
+#[cfg(feature = "edge")]
+const TOKEN_AT_SCOPES: usize = 28;
+
+/// `client.parseTokenResponse` in the edge build: `None` when the token
+/// set is written to `out` as the TokenSet offsets into `body` (a success
+/// whose strings are all plain slices of an ASCII body, the usual answer),
+/// else the TokenSet record as [`parse_token_response`] writes it, or its
+/// error. The offsets cross as numbers and JS cuts the strings from the
+/// body it already holds: no string is copied into a record and decoded.
+#[cfg(feature = "edge")]
+pub fn token_set_at(
+    client: &Client,
+    status: f64,
+    body: &str,
+    now: f64,
+    previous: Option<&str>,
+    pending: Option<&str>,
+    out: &mut [f64; TOKEN_AT_LEN],
+) -> Result<Option<String>> {
+    with_token_response(
+        status,
+        body,
+        now,
+        previous,
+        pending,
+        |res, now, previous, pending| {
+            if let Some(t) = client.token_spans_for(res, now, previous, pending) {
+                if write_token_at(out, body, &t) {
+                    return Ok(None);
+                }
+            }
+            let t = client.parse_token_response_for(res, now, previous, pending)?;
+            Ok(Some(token_set_record(&t)))
+        },
+    )
+}
+
+/// The TokenSet offsets, field by field as the table's `TokenSet offsets`
+/// row declares them. False when the scope has more than
+/// `TOKEN_AT_SCOPES` items.
+#[cfg(feature = "edge")]
+fn write_token_at(
+    out: &mut [f64; TOKEN_AT_LEN],
+    body: &str,
+    t: &crate::token_response::TokenSpans,
+) -> bool {
+    let mut w = Slots(out.iter_mut());
+    w.span(Some(t.access_token))
+        .and_then(|w| w.num(t.expires_at))
+        .and_then(|w| w.span(t.refresh_token))
+        .and_then(|w| w.num(Some(t.obtained_at)))
+        .and_then(|w| w.spans(body, t.scope))
+        .is_some()
+}
+
+/// Writes TokenSet offsets in order: a `span` (a string of the body) is two
+/// slots, its start and end; a `number` one; a `span[]` a count, then two
+/// slots an item. An absent value is -1 in its first slot.
+#[cfg(feature = "edge")]
+struct Slots<'o>(core::slice::IterMut<'o, f64>);
+
+#[cfg(feature = "edge")]
+impl Slots<'_> {
+    fn put(&mut self, v: f64) -> Option<&mut Self> {
+        *self.0.next()? = v;
+        Some(self)
+    }
+
+    fn span(&mut self, span: Option<(usize, usize)>) -> Option<&mut Self> {
+        let (start, end) = span.map_or((-1.0, -1.0), |(s, e)| (s as f64, e as f64));
+        self.put(start)?.put(end)
+    }
+
+    fn num(&mut self, n: Option<u64>) -> Option<&mut Self> {
+        self.put(n.map_or(-1.0, |n| n as f64))
+    }
+
+    /// The items of `body[start..end].split(' ')` that are not empty (the
+    /// core's scope), as spans.
+    fn spans(&mut self, body: &str, span: Option<(usize, usize)>) -> Option<&mut Self> {
+        let count = self.0.next()?;
+        *count = -1.0;
+        let Some((start, end)) = span else {
+            return Some(self);
+        };
+        let mut n: u32 = 0;
+        let mut item = start;
+        let bytes = body.as_bytes().get(start..end)?;
+        for (i, &b) in bytes.iter().chain(core::iter::once(&b' ')).enumerate() {
+            if b == b' ' {
+                let at = start + i;
+                if at > item {
+                    self.span(Some((item, at)))?;
+                    n += 1;
+                }
+                item = at + 1;
+            }
+        }
+        *count = f64::from(n);
+        Some(self)
+    }
 }
 
 /// `needsRefresh(tokenSet, { now, skewMs })`: the policy of

@@ -20,7 +20,10 @@
 //     and `?` (an `opt_*` read followed by `ok_or…` is required); the Rust
 //     writers of Provider and PendingAuthorization: types;
 //   - the export shapes' Rust reader: by the debug build itself (`Obj` checks
-//     each field is read as its `Shape` declares; tests/export.rs runs it).
+//     each field is read as its `Shape` declares; tests/export.rs runs it);
+//   - the edge's TokenSet offsets (numbers, not a record): the Rust writer's
+//     `Slots` calls (types, `?`) and the slots js/api.js's takeTokenSetAt
+//     reads for each field.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { readFileSync } from "node:fs";
@@ -281,6 +284,74 @@ test("the OAuth shapes: the Rust readers and writers in src/wasm/shapes.rs read 
   }
 });
 
+// ---- the edge's TokenSet offsets: not a record, numbers in a Float64Array
+// (src/wasm/shapes.rs write_token_at → js/api.js takeTokenSetAt)
+
+const SLOT_WRITES = { span: "span", num: "number", spans: "span[]" };
+
+/** The `Slots` calls of write_token_at in order, with whether each writes `Some(…)` (required). */
+function slotWrites(source) {
+  const body = rustFn(source, "write_token_at");
+  return [...body.matchAll(/\.\s*(span|num|spans)\(/g)].map((m) => {
+    const open = m.index + m[0].length - 1;
+    const args = body.slice(open + 1, closing(body, open) - 1);
+    return { type: SLOT_WRITES[m[1]], optional: !/^(body,\s*)?Some\(/.test(args) };
+  });
+}
+
+/** What is wrong in takeTokenSetAt's reading of the declared offsets (empty when nothing). */
+function offsetReadErrors(source, declared) {
+  const start = source.indexOf("function takeTokenSetAt(");
+  assert.ok(start >= 0, "takeTokenSetAt not found in js/api.js");
+  const body = source.slice(start, source.indexOf("\n}\n", start));
+  const errors = [];
+  const expect = (text, what) => body.includes(text) || errors.push(`${what}: no \`${text}\``);
+  const used = new Set();
+  let k = 0;
+  declared.forEach((f, i) => {
+    const at = (n) => (used.add(n), `at[${n}]`);
+    if (f.optional) expect(`if (${at(k)} >= 0)`, f.name);
+    if (f.type === "span") {
+      const slice = `body.slice(${at(k)}, ${at(k + 1)})`;
+      expect(f.optional ? `t.${f.name} = ${slice}` : `${f.name}: ${slice}`, f.name);
+      k += 2;
+    } else if (f.type === "number") {
+      const read = at(k);
+      if (!body.includes(`t.${f.name} = ${read}`)) expect(`${f.name}: ${read}`, f.name);
+      k += 1;
+    } else if (f.type === "span[]") {
+      if (i !== declared.length - 1) errors.push(`${f.name}: a span[] must be the last field`);
+      expect(`for (let i = ${k + 1}; i < ${k + 1} + 2 * ${at(k)}; i += 2)`, f.name);
+      expect(".push(body.slice(at[i], at[i + 1]))", f.name);
+      expect(`t.${f.name} = `, f.name);
+    } else {
+      errors.push(`${f.name}: ${f.type} is not an offsets type`);
+    }
+  });
+  for (const [, n] of body.matchAll(/at\[(\d+)\]/g)) {
+    if (!used.has(Number(n))) errors.push(`at[${n}] is read but declared for no field`);
+  }
+  return errors;
+}
+
+test("the edge's TokenSet offsets: src/wasm/shapes.rs's write_token_at and js/api.js's takeTokenSetAt follow the declaration", () => {
+  const declared = rustOAuth.get("TokenSet offsets");
+  assert.ok(declared, "the table in src/wasm/shapes.rs has no TokenSet offsets row");
+  assert.deepEqual(
+    slotWrites(shapesRs),
+    declared.map((f) => ({ type: f.type, optional: f.optional })),
+    "write_token_at",
+  );
+  assert.deepEqual(offsetReadErrors(apiJs, declared), []);
+  // Every field of a TokenSet but tokenType ("Bearer", not written), in the TokenSet's order.
+  assert.deepEqual(
+    names(declared).sort(),
+    names(rustOAuth.get("TokenSet"))
+      .filter((n) => n !== "tokenType")
+      .sort(),
+  );
+});
+
 // ---- the edge's export shapes
 
 const EXPORT_SHAPES = [
@@ -343,6 +414,14 @@ test("the checker itself sees a moved or retyped field (it can fail)", () => {
   assert.notDeepEqual(types(encoderFields(edgeJs, "putRunOptions")), types(rustShape(dropped, "RUN_OPTIONS")));
   const exportRetyped = swap(exportReadRs, '("limit", Ty::Num)', '("limit", Ty::Str)');
   assert.notDeepEqual(types(encoderFields(edgeJs, "putRequestOptions")), types(rustShape(exportRetyped, "REQUEST_OPTIONS")));
+  // The TokenSet offsets: a slot moved in JS, in Rust, made optional in Rust.
+  const offsets = rustOAuth.get("TokenSet offsets");
+  assert.notDeepEqual(offsetReadErrors(swap(apiJs, "t.expiresAt = at[2]", "t.expiresAt = at[5]"), offsets), []);
+  assert.notDeepEqual(offsetReadErrors(swap(apiJs, "(let i = 7; i < 7 +", "(let i = 8; i < 8 +"), offsets), []);
+  const rustMoved = swap(shapesRs, ".and_then(|w| w.num(t.expires_at))", ".and_then(|w| w.span(t.refresh_token))");
+  assert.notDeepEqual(slotWrites(rustMoved), slotWrites(shapesRs));
+  const rustOpt = swap(shapesRs, "w.num(Some(t.obtained_at))", "w.num(t.obtained_at)");
+  assert.notDeepEqual(slotWrites(rustOpt), slotWrites(shapesRs));
   // Retyped, in the docs.
   const docsRetyped = table(swap(boundaryMd, "createdAt: number, scopes?: string[] |", "createdAt, scopes?: string[] |"), "| ");
   assert.notDeepEqual(full(docsRetyped.get("PendingAuthorization")), full(rustOAuth.get("PendingAuthorization")));

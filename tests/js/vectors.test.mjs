@@ -36,3 +36,40 @@ test("strings with a lone UTF-16 surrogate are refused, not silently replaced", 
   // A well-formed pair (an emoji) is fine.
   assert.equal(client.handleCallback(`https://p.test/cb?code=%F0%9F%98%80&state=${pending.state}`, pending).code, "😀");
 });
+
+// In Node (the edge build) a token response's body is written into, and its
+// token set read from, views over the wasm memory: they must follow the
+// memory when it grows (which detaches the old buffer), and a body that is
+// not plain ASCII, too large for the buffer or an error takes the record path.
+test("parseTokenResponse answers the same before and after the wasm memory grows", () => {
+  const client = new api.OAuthClient({ provider: "staging", clientId: "c", redirectUri: "https://p.test/cb", scopes: ["users:read"] });
+  const body = (at) => JSON.stringify({ access_token: at, token_type: "bearer", expires_in: 60, refresh_token: `r${at}`, scope: "a  b" });
+  const expected = (at) => ({
+    accessToken: at,
+    tokenType: "Bearer",
+    expiresAt: 61_000,
+    refreshToken: `r${at}`,
+    scope: ["a", "b"],
+    obtainedAt: 1000,
+  });
+  // The memory grows during the call (a previous token set of 4 MB and
+  // more to copy in), then between calls (bodies of 0.2 to 1 MB, past the
+  // 16 KiB buffer, and their copies).
+  for (let k = 1; k <= 3; k++) {
+    const previous = { accessToken: "p", refreshToken: "r".repeat(k * 4_000_000) };
+    assert.deepEqual(client.parseTokenResponse({ status: 200, body: body(`at${k}`) }, { now: 1000, previous }), expected(`at${k}`));
+  }
+  for (let k = 1; k <= 6; k++) {
+    assert.deepEqual(client.parseTokenResponse({ status: 200, body: body(`at${k}`) }, { now: 1000 }), expected(`at${k}`));
+    const big = "x".repeat(200_000 * (k % 5 || 5));
+    const t = client.parseTokenResponse({ status: 200, body: JSON.stringify({ access_token: big, token_type: "Bearer" }) }, { now: 1 });
+    assert.equal(t.accessToken, big);
+    assert.deepEqual(t.scope, ["users:read"]);
+  }
+  assert.deepEqual(client.parseTokenResponse({ status: 200, body: body("é😀") }, { now: 1000 }), expected("é😀"));
+  assert.deepEqual(client.parseTokenResponse({ status: 200, body: body("a/b").replaceAll("/", "\\/") }, { now: 1000 }), expected("a/b"));
+  assert.throws(
+    () => client.parseTokenResponse({ status: 400, body: '{"error":"invalid_grant"}' }),
+    (e) => e.code === "token_error" && e.status === 400,
+  );
+});

@@ -14,6 +14,8 @@ mod tests;
 mod write;
 
 pub use parse::parse;
+#[cfg(feature = "edge")]
+pub use parse::{members, Raw};
 #[cfg_attr(not(feature = "internals"), allow(unused_imports))]
 pub use write::{write_string, ObjectWriter};
 

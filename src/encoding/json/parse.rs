@@ -8,23 +8,139 @@ use alloc::vec::Vec;
 use crate::limits::MAX_JSON_DEPTH as MAX_DEPTH;
 
 struct Parser<'a> {
+    text: &'a str,
     bytes: &'a [u8],
     pos: usize,
 }
 
 /// Parses a complete JSON text; `None` on any syntax error.
 pub fn parse(text: &str) -> Option<Value> {
-    let mut p = Parser {
-        bytes: text.as_bytes(),
-        pos: 0,
-    };
+    let mut p = Parser::new(text);
     p.skip_ws();
     let v = p.value(0)?;
     p.skip_ws();
     (p.pos == p.bytes.len()).then_some(v)
 }
 
-impl Parser<'_> {
+/// A member value as [`members`] leaves it: a string without escapes as its
+/// byte range in the text, a number as its value, anything else parsed and
+/// dropped (checked exactly as [`parse`] checks it).
+#[cfg(feature = "edge")]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Raw {
+    Str(usize, usize),
+    Number(f64),
+    Other,
+}
+
+/// The members of a JSON text that is one object, without building values:
+/// `Some(n)` when [`parse`] would accept `text` as an object whose `n`
+/// members (at most `out.len()`) have names without escapes, each written
+/// to `out` in order. `None` otherwise (a syntax error, another value, a
+/// duplicate or escaped name, more members): the caller then parses the
+/// text with [`parse`], which decides. The token endpoint's fast path.
+#[cfg(feature = "edge")]
+pub fn members<'a>(text: &'a str, out: &mut [(&'a str, Raw)]) -> Option<usize> {
+    let mut p = Parser::new(text);
+    p.skip_ws();
+    if p.next()? != b'{' {
+        return None;
+    }
+    let mut n = 0;
+    p.skip_ws();
+    if p.peek()? == b'}' {
+        p.pos += 1;
+    } else {
+        loop {
+            p.skip_ws();
+            if p.peek()? != b'"' {
+                return None;
+            }
+            let Raw::Str(start, end) = p.raw_string()? else {
+                return None;
+            };
+            let name = text.get(start..end)?;
+            p.skip_ws();
+            if p.next()? != b':' {
+                return None;
+            }
+            p.skip_ws();
+            let raw = match p.peek()? {
+                b'"' => p.raw_string()?,
+                b'-' | b'0'..=b'9' => Raw::Number(p.number()?),
+                _ => p.value(1).map(|_| Raw::Other)?,
+            };
+            let seen = out.get(..n)?;
+            if seen.iter().any(|(m, _)| *m == name) {
+                return None;
+            }
+            *out.get_mut(n)? = (name, raw);
+            n += 1;
+            p.skip_ws();
+            match p.next()? {
+                b',' => continue,
+                b'}' => break,
+                _ => return None,
+            }
+        }
+    }
+    p.skip_ws();
+    (p.pos == p.bytes.len()).then_some(n)
+}
+
+/// Where the first `"`, `\\` or control byte is, eight bytes at a time: for
+/// each test, a byte that is zero after the XOR (or below 0x20) borrows
+/// and sets its high bit in `x - 0x01…` masked by `!x`. Bits above a true
+/// hit may be false, the lowest is exact, so the lowest of the three is.
+#[cfg(feature = "edge")]
+pub(super) fn plain_run(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x;
+    let mut i = 0;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().ok()?);
+        let found = (below(x ^ (ONES * u64::from(b'"')), 1)
+            | below(x ^ (ONES * u64::from(b'\\')), 1)
+            | below(x, 0x20))
+            & HIGH;
+        if found != 0 {
+            return Some(i + found.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    let tail = bytes.get(i..)?;
+    let at = tail
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    Some(i + at)
+}
+
+impl<'a> Parser<'a> {
+    fn new(text: &'a str) -> Self {
+        Parser {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+        }
+    }
+
+    /// A string at `pos`: its byte range when it has no escapes, else
+    /// parsed by [`Self::string`] and `Raw::Other`.
+    #[cfg(feature = "edge")]
+    fn raw_string(&mut self) -> Option<Raw> {
+        let open = self.pos;
+        let start = open + 1;
+        let rest = self.bytes.get(start..)?;
+        let run = plain_run(rest)?;
+        if rest.get(run) == Some(&b'"') {
+            self.pos = start + run + 1;
+            return Some(Raw::Str(start, start + run));
+        }
+        self.pos = open;
+        self.string().map(|_| Raw::Other)
+    }
+
     // Inlined by hand: at opt-level "z" these stay calls, one per byte.
     #[inline(always)]
     fn peek(&self) -> Option<u8> {
@@ -146,7 +262,7 @@ impl Parser<'_> {
             self.pos = start + run;
             // The input is a &str and runs stop only at ASCII bytes, so the
             // slice is on character boundaries.
-            out.push_str(core::str::from_utf8(self.bytes.get(start..self.pos)?).ok()?);
+            out.push_str(self.text.get(start..self.pos)?);
             match self.next()? {
                 b'"' => return Some(out),
                 b'\\' => {
