@@ -164,9 +164,9 @@ function takeTokenSet([accessToken, tokenType, expiresAt, refreshToken, scope, o
   if (obtainedAt !== undefined) t.obtainedAt = Number(obtainedAt);
   return t;
 }
-// The edge build's token-response buffers in the wasm memory (see
-// WasmClient::parse_token_response_in): JS writes the body to `input`, the
-// core writes the TokenSet offsets to `at` (src/wasm/shapes.rs,
+// The edge build's buffers in the wasm memory (see src/wasm/exports.rs,
+// `Io`): JS writes a call's text to `input` (a token response's body, or a
+// pending record and a callback URL); for a token response the core writes the TokenSet offsets to `at` (src/wasm/shapes.rs,
 // write_token_at) when it found every string of the token set in the body
 // as it is, and JS cuts them from the body. The views are made again when
 // the memory grows (which detaches the old buffer). The offsets are the
@@ -174,11 +174,11 @@ function takeTokenSet([accessToken, tokenType, expiresAt, refreshToken, scope, o
 // span two slots (start, end), a number one, a span[] its count then two
 // slots an item; -1 in the first slot when absent.
 let at, input, encoder;
-function tokenIo(wasm) {
+function io(wasm) {
   if (at === undefined || at.byteLength === 0) {
-    const memory = wasm.tokenMemory().buffer;
+    const memory = wasm.memory().buffer;
     at = new Float64Array(memory, wasm.tokenAt(), wasm.tokenAtLen());
-    input = new Uint8Array(memory, wasm.tokenIn(), wasm.tokenInLen());
+    input = new Uint8Array(memory, wasm.input(), wasm.inputLen());
     encoder ??= new TextEncoder();
   }
 }
@@ -188,7 +188,7 @@ function takeTokenRecord(r) {
   return takeTokenSet(decode(r));
 }
 function takeTokenSetAt(wasm, body) {
-  tokenIo(wasm);
+  io(wasm);
   const t = { accessToken: body.slice(at[0], at[1]), tokenType: "Bearer" };
   if (at[2] >= 0) t.expiresAt = at[2];
   if (at[3] >= 0) t.refreshToken = body.slice(at[3], at[4]);
@@ -284,11 +284,23 @@ export class OAuthClient {
   handleCallback(callbackUrl, pending) {
     const url = str(callbackUrl, "callbackUrl");
     const p = putPending(pending);
-    // One string in (the record, then the URL), one number out: where the
-    // code stands in the URL, iss (bit 30) and whether the code is
-    // form-encoded there (bit 31; the core checked that it decodes). An
-    // accepted state and iss are the pending record's own (docs/BOUNDARY.md).
-    const at = call(() => this.#wasm.handleCallback(url, p));
+    // The URL and the pending record in, one number out: where the code
+    // stands in the URL, iss (bit 30) and whether the code is form-encoded
+    // there (bit 31; the core checked that it decodes). An accepted state
+    // and iss are the pending record's own (docs/BOUNDARY.md, "The callback").
+    let at = null;
+    if (PLEO_EDGE) {
+      // The record then the URL written straight into the wasm memory, as
+      // parseTokenResponse's body below; a longer text crosses plainly.
+      io(this.#wasm);
+      const text = p + url;
+      if (text.length <= input.length) {
+        const { read, written } = encoder.encodeInto(text, input);
+        if (read === text.length) at = this.#wasm.handleCallbackIn(written);
+        if (typeof at === "string") throw takeError(decode(at.slice(1)));
+      }
+    }
+    at ??= call(() => this.#wasm.handleCallback(url, p));
     const code = url.slice(at & 32767, (at >> 15) & 32767);
     const r = { code: at < 2 ** 31 ? code : decodeURIComponent(code.replaceAll("+", " ")), state: pending.state };
     if (at & (1 << 30)) r.iss = pending.issuer;
@@ -338,7 +350,7 @@ export class OAuthClient {
       // The clock read here (a call out of the wasm costs more); an ASCII
       // body that fits is written straight into the wasm memory.
       const t = now === undefined ? Date.now() : time(now);
-      tokenIo(this.#wasm);
+      io(this.#wasm);
       const { read, written } = body.length <= input.length ? encoder.encodeInto(body, input) : {};
       // undefined: the TokenSet offsets; "!" and a record: an error; another
       // string: the TokenSet record; null: a body that is not plain ASCII or

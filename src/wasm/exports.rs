@@ -130,32 +130,44 @@ impl WasmClient {
     }
 }
 
-/// The edge's token-response buffers in the wasm memory, over which
-/// js/api.js keeps typed arrays (made again when the memory grows): `input`
-/// is where JS writes an ASCII body (`encodeInto`, no allocation, no copy
-/// by the glue), `at` where the core writes the TokenSet offsets
+/// The edge's buffers in the wasm memory, over which js/api.js keeps typed
+/// arrays (made again when the memory grows): `input` is where JS writes a
+/// call's text (`encodeInto`, no allocation, no copy by the glue: a token
+/// response's ASCII body, or a pending record followed by a callback URL),
+/// `at` where the core writes the TokenSet offsets
 /// (`shapes::token_set_at`).
 #[cfg(feature = "edge")]
-struct TokenIo {
-    input: core::cell::UnsafeCell<[u8; TOKEN_IN_LEN]>,
+struct Io {
+    input: core::cell::UnsafeCell<[u8; INPUT_LEN]>,
     at: core::cell::UnsafeCell<[f64; shapes::TOKEN_AT_LEN]>,
 }
 
-/// Bodies up to this size take the buffer; larger ones the record path.
+/// Texts up to this size take the buffer; larger ones the plain crossing.
 #[cfg(feature = "edge")]
-const TOKEN_IN_LEN: usize = 16 * 1024;
+const INPUT_LEN: usize = 20 * 1024;
 
 // SAFETY: wasm32-unknown-unknown without the atomics feature runs one thread.
 #[cfg(feature = "edge")]
-unsafe impl Sync for TokenIo {}
+unsafe impl Sync for Io {}
 
 #[cfg(feature = "edge")]
-static TOKEN_IO: TokenIo = TokenIo {
-    input: core::cell::UnsafeCell::new([0; TOKEN_IN_LEN]),
+static IO: Io = Io {
+    input: core::cell::UnsafeCell::new([0; INPUT_LEN]),
     at: core::cell::UnsafeCell::new([0.0; shapes::TOKEN_AT_LEN]),
 };
 
-/// An error as `parseTokenResponseIn` answers it: `!` and the error record.
+/// The `len` bytes JS wrote to `input()`, as text (`None`: not UTF-8, which
+/// `encodeInto` never writes).
+#[cfg(feature = "edge")]
+fn input(len: usize) -> Option<&'static str> {
+    // SAFETY: one thread, and the only reference to the buffer while it
+    // lives (JS writes between calls).
+    let input = unsafe { &*IO.input.get() };
+    input.get(..len).and_then(|b| core::str::from_utf8(b).ok())
+}
+
+/// An error as `parseTokenResponseIn` and `handleCallbackIn` answer it: `!`
+/// and the error record.
 /// Kept out of the export (inlined, it made the usual success ~30 ns slower).
 #[cfg(feature = "edge")]
 #[inline(never)]
@@ -166,7 +178,7 @@ fn marked_error(e: &Error) -> JsValue {
 #[cfg(feature = "edge")]
 #[wasm_bindgen]
 impl WasmClient {
-    /// `parseTokenResponse` of the `len`-byte body JS wrote to `tokenIn()`:
+    /// `parseTokenResponse` of the `len`-byte body JS wrote to `input()`:
     /// `undefined` when its token set is in `tokenAt()` as offsets into the
     /// body, else the TokenSet record, or for an error `!` and the error
     /// record (`null`: not an ASCII body). One value back, a single
@@ -181,12 +193,12 @@ impl WasmClient {
         previous: Option<String>,
         pending: Option<String>,
     ) -> JsValue {
-        // SAFETY: one thread, and these are the only references to the
-        // buffers while they live (JS reads and writes between calls).
-        let (input, out) = unsafe { (&*TOKEN_IO.input.get(), &mut *TOKEN_IO.at.get()) };
-        let Some(body) = input.get(..len).and_then(|b| core::str::from_utf8(b).ok()) else {
+        let Some(body) = input(len) else {
             return JsValue::NULL;
         };
+        // SAFETY: one thread, and the only reference to the offsets while
+        // it lives (JS reads them between calls).
+        let out = unsafe { &mut *IO.at.get() };
         match shapes::token_set_at(
             &self.client,
             status,
@@ -202,22 +214,35 @@ impl WasmClient {
         }
     }
 
-    /// The address of the body buffer in the wasm memory...
-    #[wasm_bindgen(js_name = tokenIn)]
-    pub fn token_in(&self) -> *const u8 {
-        TOKEN_IO.input.get().cast_const().cast()
+    /// `handleCallback` of the pending record followed by the callback URL,
+    /// the `len` bytes JS wrote to `input()`: the answer number of
+    /// `shapes::handle_callback`, or `!` and the error record (`null`: not
+    /// UTF-8). One value back, like `parseTokenResponseIn`.
+    #[wasm_bindgen(js_name = handleCallbackIn)]
+    pub fn handle_callback_in(&self, len: usize) -> JsValue {
+        match input(len).map(|text| shapes::handle_callback_in(&self.client, text)) {
+            None => JsValue::NULL,
+            Some(Ok(at)) => JsValue::from_f64(at),
+            Some(Err(e)) => marked_error(&e),
+        }
+    }
+
+    /// The address of the input buffer in the wasm memory...
+    #[wasm_bindgen(js_name = input)]
+    pub fn input(&self) -> *const u8 {
+        IO.input.get().cast_const().cast()
     }
 
     /// ...and its length in bytes.
-    #[wasm_bindgen(js_name = tokenInLen)]
-    pub fn token_in_len(&self) -> usize {
-        TOKEN_IN_LEN
+    #[wasm_bindgen(js_name = inputLen)]
+    pub fn input_len(&self) -> usize {
+        INPUT_LEN
     }
 
     /// The address of the TokenSet offsets in the wasm memory...
     #[wasm_bindgen(js_name = tokenAt)]
     pub fn token_at(&self) -> *const f64 {
-        TOKEN_IO.at.get().cast_const().cast()
+        IO.at.get().cast_const().cast()
     }
 
     /// ...and their number.
@@ -227,8 +252,8 @@ impl WasmClient {
     }
 
     /// The wasm memory (`WebAssembly.Memory`), for the views over the buffers.
-    #[wasm_bindgen(js_name = tokenMemory)]
-    pub fn token_memory(&self) -> JsValue {
+    #[wasm_bindgen(js_name = memory)]
+    pub fn memory(&self) -> JsValue {
         wasm_bindgen::memory()
     }
 }

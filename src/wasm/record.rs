@@ -61,6 +61,15 @@ pub fn decode(text: &str) -> Option<Field<'_>> {
     (r.pos == text.len()).then_some(v)
 }
 
+/// Decodes the value at the start of `text` and returns it with the text
+/// after it (a call that sends one record followed by a plain string).
+#[cfg(feature = "edge")]
+pub fn decode_first(text: &str) -> Option<(Field<'_>, &str)> {
+    let mut r = Reader { text, pos: 0 };
+    let v = r.value(0)?;
+    Some((v, text.get(r.pos..)?))
+}
+
 struct Reader<'a> {
     text: &'a str,
     pos: usize,

@@ -147,9 +147,16 @@ fn read_pending<'a, 's>(text: &'a str, scopes: &'s mut Vec<String>) -> Result<Pe
 where
     'a: 's,
 {
+    let v = decode(text, ErrorCode::InvalidInput, PENDING_SHAPE)?;
+    pending_of(&v, scopes)
+}
+
+fn pending_of<'a, 's>(v: &Field<'a>, scopes: &'s mut Vec<String>) -> Result<PendingRef<'s>>
+where
+    'a: 's,
+{
     let c = ErrorCode::InvalidInput;
-    let v = decode(text, c, PENDING_SHAPE)?;
-    let mut f = Fields::of(&v, c, PENDING_SHAPE)?;
+    let mut f = Fields::of(v, c, PENDING_SHAPE)?;
     let state = f.str("pending.state must be a string")?;
     let code_verifier = f.str("pending.codeVerifier must be a string")?;
     let redirect_uri = f.str("pending.redirectUri must be a string")?;
@@ -228,6 +235,21 @@ pub fn start_authorization(client: &Client, opts: &str, now: f64) -> Result<Stri
 pub fn handle_callback(client: &Client, url: &str, pending: &str) -> Result<f64> {
     let mut scopes = Vec::new();
     let p = read_pending(pending, &mut scopes)?;
+    callback_answer(client, url, p)
+}
+
+/// [`handle_callback`] of one text, the pending record followed by the URL
+/// (the edge's `handleCallbackIn`, which JS writes into the wasm memory).
+#[cfg(feature = "edge")]
+pub fn handle_callback_in(client: &Client, input: &str) -> Result<f64> {
+    let (v, url) = record::decode_first(input)
+        .ok_or_else(|| Error::new(ErrorCode::InvalidInput, PENDING_SHAPE))?;
+    let mut scopes = Vec::new();
+    let p = pending_of(&v, &mut scopes)?;
+    callback_answer(client, url, p)
+}
+
+fn callback_answer(client: &Client, url: &str, p: PendingRef<'_>) -> Result<f64> {
     p.check_belongs_to(client)?;
     let r = client.callback_parts(url, p.state, p.issuer)?;
     let (raw, decode) = match r.code {

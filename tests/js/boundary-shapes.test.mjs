@@ -225,7 +225,7 @@ const OAUTH_READERS = {
   Provider: "read_provider",
   ClientConfig: "client_from_record",
   "start options": "start_authorization",
-  PendingAuthorization: "read_pending",
+  PendingAuthorization: "pending_of",
   TokenSet: "token_set_from_record",
 };
 const OAUTH_WRITERS = { Provider: "write_provider", PendingAuthorization: "write_pending" };
@@ -406,9 +406,9 @@ test("the checker itself sees a moved or retyped field (it can fail)", () => {
   assert.throws(() => assertDecoder(decoderFields(undecoded, "takePending"), rustOAuth.get("PendingAuthorization"), "x"));
   // Retyped, in the Rust reader; made optional in the Rust reader.
   const rustRetyped = swap(shapesRs, 'f.str("pending.issuer must be a string")', 'f.opt_time("pending.issuer must be a string")');
-  assert.notDeepEqual(readerFields(rustRetyped, "read_pending"), readerFields(shapesRs, "read_pending"));
+  assert.notDeepEqual(readerFields(rustRetyped, "pending_of"), readerFields(shapesRs, "pending_of"));
   const rustOptional = swap(shapesRs, 'f.str("pending.issuer must be a string")', 'f.opt_str("pending.issuer must be a string")');
-  assert.equal(readerFields(rustOptional, "read_pending")[3].optional, true);
+  assert.equal(readerFields(rustOptional, "pending_of")[3].optional, true);
   // Dropped and retyped, in the export declaration.
   const dropped = swap(exportReadRs, '    ("seed", Ty::Num),\n', "");
   assert.notDeepEqual(types(encoderFields(edgeJs, "putRunOptions")), types(rustShape(dropped, "RUN_OPTIONS")));

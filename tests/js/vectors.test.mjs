@@ -73,3 +73,44 @@ test("parseTokenResponse answers the same before and after the wasm memory grows
     (e) => e.code === "token_error" && e.status === 400,
   );
 });
+
+// In Node (the edge build) the pending record and the callback URL are
+// written into the same buffer in the wasm memory; a text larger than the
+// buffer crosses plainly. Both must answer alike: offsets in UTF-16 units
+// for a URL that is not ASCII, an encoded code decoded, every error the same.
+test("handleCallback answers the same through the wasm buffer and the plain crossing", () => {
+  const client = new api.OAuthClient({ provider: "staging", clientId: "c", redirectUri: "https://p.test/cb", scopes: ["users:read"] });
+  const { pending } = client.startAuthorization({ now: 1000 });
+  const iss = encodeURIComponent("https://auth.staging.pleo.io");
+  const cb = (query) => client.handleCallback(`https://p.test/cb?${query}`, pending);
+  // 21 KB of an unknown parameter: past the 20 KiB buffer, and over the
+  // core's 16 KiB limit, so the plain crossing's error comes back.
+  const long = `pad=${"x".repeat(21_000)}&`;
+  for (const [query, expected] of [
+    [`code=abc&state=${pending.state}&iss=${iss}`, { code: "abc", state: pending.state, iss: "https://auth.staging.pleo.io" }],
+    [`x=é😀&state=${pending.state}&code=é1`, { code: "é1", state: pending.state }],
+    [`code=a%2Bb+c%C3%A9&state=${pending.state}`, { code: "a+b cé", state: pending.state }],
+    [`pad=${"x".repeat(15_000)}&code=z&state=${pending.state}`, { code: "z", state: pending.state }],
+  ]) {
+    assert.deepEqual(cb(query), expected, query.slice(0, 40));
+  }
+  for (const [query, code] of [
+    [`code=abc&state=nope`, "state_mismatch"],
+    [`code=a%zz&state=${pending.state}`, "invalid_callback"],
+    [`${long}code=abc&state=${pending.state}`, "invalid_callback"],
+    [`error=access_denied&state=${pending.state}`, "authorization_denied"],
+  ]) {
+    assert.throws(
+      () => cb(query),
+      (e) => e.name === "OAuthError" && e.code === code,
+      query.slice(0, 40),
+    );
+  }
+  // A tampered record is refused whole, through either crossing.
+  for (const url of [`https://p.test/cb?code=abc&state=${pending.state}`, `https://p.test/cb?${long}code=abc&state=${pending.state}`]) {
+    assert.throws(
+      () => client.handleCallback(url, { ...pending, redirectUri: "https://evil.test/cb" }),
+      (e) => e.code === "invalid_input",
+    );
+  }
+});
