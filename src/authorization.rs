@@ -76,7 +76,10 @@ impl PendingRef<'_> {
     pub fn check_belongs_to(&self, client: &Client) -> Result<()> {
         let code = ErrorCode::InvalidInput;
         let state = self.state;
-        if state.is_empty() || state.len() > 512 || !state.bytes().all(|b| b > 0x20 && b < 0x7f) {
+        let printable = state
+            .bytes()
+            .fold(true, |ok, b| ok & (b > 0x20) & (b < 0x7f));
+        if state.is_empty() || state.len() > 512 || !printable {
             return Err(Error::new(code, "pending.state is malformed"));
         }
         if !is_valid_verifier(self.code_verifier) {

@@ -105,7 +105,7 @@ fn parse_params(query: &str) -> Result<Params<'_>> {
 fn has_space_or_control(s: &str) -> bool {
     // The common case, printable ASCII only: one pass without a carried
     // byte, which the compiler can do many bytes at a time.
-    if s.bytes().all(|b| b > b' ' && b < 0x7f) {
+    if s.bytes().fold(true, |ok, b| ok & (b > b' ') & (b < 0x7f)) {
         return false;
     }
     // In valid UTF-8 a byte after `0xC2` is that character's continuation.
