@@ -160,14 +160,20 @@ impl Client {
         previous: Option<&TokenSet>,
         pending: Option<PendingRef<'_>>,
     ) -> Result<TokenSet> {
-        let requested = match pending {
+        let requested = self.requested_scopes(pending)?;
+        parse_with_requested_scopes(response, now, previous, requested)
+    }
+
+    /// The scopes an omitted `scope` stands for: the pending authorization's
+    /// (checked to be this client's) or the client's configured ones.
+    fn requested_scopes<'s>(&'s self, pending: Option<PendingRef<'s>>) -> Result<&'s [String]> {
+        match pending {
             Some(p) => {
                 p.check_belongs_to(self)?;
-                p.scopes
+                Ok(p.scopes)
             }
-            None => &self.scopes,
-        };
-        parse_with_requested_scopes(response, now, previous, requested)
+            None => Ok(&self.scopes),
+        }
     }
 
     /// [`Client::parse_token_response_for`] without copying a string, when
@@ -184,13 +190,7 @@ impl Client {
         previous: Option<&TokenSet>,
         pending: Option<PendingRef<'_>>,
     ) -> Option<TokenSpans> {
-        let requested = match pending {
-            Some(p) => {
-                p.check_belongs_to(self).ok()?;
-                p.scopes
-            }
-            None => &self.scopes,
-        };
+        let requested = self.requested_scopes(pending).ok()?;
         token_spans(response, now, previous, requested)
     }
 }
